@@ -1,0 +1,62 @@
+"""The checker's answer as plain data: one row per property, then feedback.
+
+This module is imported on both sides of the sandbox, so it must not import
+torch, rich or prompt_toolkit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Check:
+    """One property of the learner's answer, e.g. ``x.shape``."""
+
+    name: str
+    passed: bool
+    expected: str = ""
+    got: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A teaching message with a stable id (``transposed``, ``used-ones`` ...)."""
+
+    id: str
+    message: str
+    kind: str = "feedback"  # "feedback" (lesson), "diagnosis" (detector), "error" (explained exception)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking one answer; the first failing check leads."""
+
+    passed: bool
+    checks: tuple[Check, ...] = ()
+    feedback: tuple[Feedback, ...] = ()
+    # Picture payloads for the renderer (value diffs, broadcasting), plain JSON.
+    pictures: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def first_failure(self) -> Check | None:
+        return next((c for c in self.checks if not c.passed), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "checks": [asdict(c) for c in self.checks],
+            "feedback": [{"id": f.id, "message": f.message, "kind": f.kind} for f in self.feedback],
+            "pictures": list(self.pictures),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Verdict:
+        return cls(
+            passed=bool(data["passed"]),
+            checks=tuple(Check(**c) for c in data.get("checks", ())),
+            feedback=tuple(Feedback(**f) for f in data.get("feedback", ())),
+            pictures=tuple(data.get("pictures", ())),
+        )
