@@ -1,0 +1,234 @@
+"""The checker on values built in-process: every expectation kind, property by property."""
+
+from __future__ import annotations
+
+import torch
+import numpy as np
+import pytest
+
+from tutor import snapshot
+from tutor.checks import evaluate, run_checks
+from tutor.snapshot import Value
+from tutor.verdict import Verdict
+
+
+def values(tmp_path, namespace, names=None, sub="v"):
+    dest = tmp_path / sub
+    while dest.exists():
+        dest = dest.with_name(dest.name + "_")
+    dest.mkdir()
+    snapshot.take(namespace, list(names or namespace), str(dest))
+    return snapshot.load(str(dest))
+
+
+def check(tmp_path, learner_ns, reference_ns=None, spec=None, names=None, **kw) -> Verdict:
+    names = names or sorted(set(learner_ns) | set(reference_ns or {}))
+    learner = values(tmp_path, learner_ns, names, "learner")
+    reference = values(tmp_path, reference_ns, names, "ref") if reference_ns is not None else None
+    return run_checks(spec or {"check": names}, learner, reference, **kw)
+
+
+def failing(verdict: Verdict) -> list[str]:
+    return [c.name for c in verdict.checks if not c.passed]
+
+
+def test_same_tensor_passes(tmp_path):
+    v = check(tmp_path, {"x": torch.zeros(2, 3)}, {"x": torch.zeros(2, 3)})
+    assert v.passed
+    assert [c.name for c in v.checks] == ["x.type", "x.shape", "x.dtype", "x.device", "x.values"]
+
+
+def test_shape_leads_and_values_skipped(tmp_path):
+    v = check(tmp_path, {"x": torch.zeros(3, 2)}, {"x": torch.zeros(2, 3)})
+    assert not v.passed
+    assert v.first_failure.name == "x.shape"
+    assert v.first_failure.expected == "(2, 3)" and v.first_failure.got == "(3, 2)"
+    assert "x.values" not in [c.name for c in v.checks]
+
+
+def test_dtype_fails_but_values_compared(tmp_path):
+    v = check(tmp_path, {"x": torch.tensor([1, 2, 3])}, {"x": torch.tensor([1.0, 2.0, 3.0])})
+    assert failing(v) == ["x.dtype"]
+    assert [c for c in v.checks if c.name == "x.values"][0].passed
+
+
+def test_values_differ_message_says_where(tmp_path):
+    v = check(tmp_path, {"x": torch.tensor([1.0, 2.0, 5.0])}, {"x": torch.tensor([1.0, 2.0, 3.0])})
+    assert v.first_failure.name == "x.values"
+    assert "1 of 3" in v.first_failure.message and "(2,)" in v.first_failure.message
+
+
+def test_values_within_tolerance(tmp_path):
+    v = check(tmp_path, {"x": torch.tensor([1.0 + 1e-7])}, {"x": torch.tensor([1.0])})
+    assert v.passed
+
+
+def test_tolerance_override(tmp_path):
+    spec = {"expect": [{"var": "x", "props": ["values"], "atol": 0.5, "rtol": 0.0}]}
+    v = check(tmp_path, {"x": torch.tensor([1.4])}, {"x": torch.tensor([1.0])}, spec=spec)
+    assert v.passed
+
+
+def test_missing_name(tmp_path):
+    v = check(tmp_path, {}, {"x": torch.zeros(2)}, names=["x"])
+    assert v.first_failure.name == "x.type" and v.first_failure.got == "not defined"
+
+
+def test_type_tensor_vs_list(tmp_path):
+    v = check(tmp_path, {"x": [1.0, 2.0]}, {"x": torch.tensor([1.0, 2.0])})
+    assert failing(v) == ["x.type"]
+
+
+def test_numbers_int_and_float_compare(tmp_path):
+    assert check(tmp_path, {"n": 7}, {"n": 7.0}).passed
+    assert check(tmp_path, {"s": "abc"}, {"s": "abc"}).passed
+
+
+def test_string_differs(tmp_path):
+    assert failing(check(tmp_path, {"s": "abd"}, {"s": "abc"})) == ["s.values"]
+
+
+def test_explicit_properties(tmp_path):
+    spec = {"expect": [{"var": "x", "type": "tensor", "shape": [2], "dtype": "float32",
+                        "values": [1.0, 2.0], "device": "cpu"}]}
+    assert check(tmp_path, {"x": torch.tensor([1.0, 2.0])}, spec=spec, names=["x"]).passed
+    bad = check(tmp_path, {"x": torch.tensor([1, 2])}, spec=spec, names=["x"])
+    assert failing(bad) == ["x.dtype"]
+
+
+def test_grad_compared_with_reference(tmp_path):
+    def run(k):
+        x = torch.tensor([2.0], requires_grad=True)
+        for _ in range(k):
+            (x ** 2 + 3 * x + 1).sum().backward()
+        return {"x": x}
+
+    assert check(tmp_path, run(1), run(1)).passed
+    v = check(tmp_path, run(2), run(1))
+    assert v.first_failure.name == "x.grad"
+    assert v.first_failure.expected == "tensor([7.])"
+    assert v.first_failure.got == "tensor([14.])"
+
+
+def test_grad_missing_and_requires_grad(tmp_path):
+    x = torch.tensor([2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    v = check(tmp_path, {"x": torch.tensor([2.0])}, {"x": x})
+    assert v.first_failure.name == "x.requires_grad"
+    assert "x.grad" in failing(v)
+
+
+def test_explicit_grad_none_is_leaf_grad_fn(tmp_path):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    spec = {"expect": [{"var": "y", "is_leaf": False, "grad_fn": "Mul", "grad": "none",
+                        "requires_grad": True}]}
+    assert check(tmp_path, {"y": y}, spec=spec, names=["y"]).passed
+    spec2 = {"expect": [{"var": "y", "grad_fn": "AddBackward0"}]}
+    assert failing(check(tmp_path, {"y": y}, spec=spec2, names=["y"])) == ["y.grad_fn"]
+
+
+def test_shares_memory_and_independent(tmp_path):
+    t = torch.arange(4.0)
+    shared = {"t": t, "v": t.view(2, 2), "c": t.clone(), "a": t.numpy()}
+    spec = {"expect": [{"var": "v", "shares_memory_with": "t"},
+                       {"var": "a", "shares_memory_with": "t"},
+                       {"var": "c", "independent_of": "t"}]}
+    v = check(tmp_path, shared, spec=spec, names=["t", "v", "c", "a"])
+    assert v.passed, v.checks
+    spec = {"expect": [{"var": "c", "shares_memory_with": "t"}]}
+    v = check(tmp_path, shared, spec=spec, names=["t", "c"])
+    assert failing(v) == ["c.shares_memory"]
+
+
+def test_raises_expected(tmp_path):
+    spec = {"expect": [{"raises": "RuntimeError", "match": "only for scalar outputs"}]}
+    run = {"outcome": "error", "output": "",
+           "error": {"type": "RuntimeError",
+                     "message": "grad can be implicitly created only for scalar outputs"}}
+    assert run_checks(spec, {}, None, learner_run=run).passed
+    assert failing(run_checks(spec, {}, None, learner_run={"outcome": "ok", "output": ""})) == [
+        "raises"]
+
+
+def test_unexpected_error_leads(tmp_path):
+    run = {"outcome": "error", "output": "", "error": {"type": "NameError", "message": "nope"}}
+    v = check(tmp_path, {"x": torch.zeros(1)}, {"x": torch.zeros(1)}, learner_run=run)
+    assert v.first_failure.name == "error" and "NameError" in v.first_failure.got
+
+
+def test_output_kinds():
+    run = {"outcome": "ok", "output": "tensor([0, 2])   \n\n"}
+    assert run_checks({"expect": [{"output": "tensor([0, 2])"}]}, {}, None, learner_run=run).passed
+    assert run_checks({"expect": [{"output_contains": ["0, 2"]}]}, {}, None,
+                      learner_run=run).passed
+    assert not run_checks({"expect": [{"output_contains": ["True"]}]}, {}, None,
+                          learner_run=run).passed
+    same = {"expect": [{"same_output": True}]}
+    assert run_checks(same, {}, None, learner_run=run,
+                      reference_run={"outcome": "ok", "output": "tensor([0, 2])\n"}).passed
+    assert not run_checks(same, {}, None, learner_run=run,
+                          reference_run={"outcome": "ok", "output": "tensor([0, 1])\n"}).passed
+
+
+def test_must_call_and_must_not_call():
+    spec = {"expect": [{"must_call": ["torch.arange"], "must_not_call": ["torch.tensor"]}]}
+    assert run_checks(spec, {}, None, code="x = torch.arange(5)").passed
+    v = run_checks(spec, {}, None, code="x = torch.tensor([0, 1, 2, 3, 4])")
+    assert v.first_failure.name == "calls"
+    assert "torch.arange" in v.first_failure.message and "torch.tensor" in v.first_failure.message
+
+
+def test_predicate_and_message(tmp_path):
+    spec = {"expect": [{"predicate": "x.sum().item() == 6", "uses": ["x"],
+                        "message": {"en": "sum should be 6", "zh": "和应为 6"}}]}
+    learner = values(tmp_path, {"x": torch.tensor([1, 2, 3])})
+    assert run_checks(spec, learner, None).passed
+    learner = values(tmp_path, {"x": torch.tensor([1, 2, 4])}, sub="w")
+    v = run_checks(spec, learner, None, lang="zh")
+    assert v.first_failure.name == "predicate" and v.first_failure.message == "和应为 6"
+
+
+def test_predicate_on_missing_or_raising():
+    assert evaluate("x + 1", ["x"], {}) == (False, "x is not defined")
+    ok, detail = evaluate("1 / 0", [], {})
+    assert not ok and "ZeroDivisionError" in detail
+
+
+def test_feedback_rules(tmp_path):
+    spec = {"check": ["x"], "feedback": [
+        {"id": "used-ones", "message": {"en": "ones!", "zh": "一!"}, "calls": ["torch.ones"]},
+        {"id": "wrong-shape", "message": {"en": "shape", "zh": ""}, "failed": ["x.shape"]},
+        {"id": "never", "message": {"en": "no", "zh": ""}, "error": "TypeError"},
+    ]}
+    v = check(tmp_path, {"x": torch.ones(2, 3)}, {"x": torch.zeros(2, 3)}, spec=spec,
+              code="x = torch.ones(2, 3)", lang="zh")
+    assert [f.id for f in v.feedback][:1] == ["used-ones"]
+    assert v.feedback[0].message == "一!"
+    assert "wrong-shape" not in [f.id for f in v.feedback]
+
+
+def test_feedback_not_given_on_pass(tmp_path):
+    spec = {"check": ["x"], "feedback": [{"id": "any", "message": {"en": "m"}}]}
+    assert check(tmp_path, {"x": torch.ones(1)}, {"x": torch.ones(1)}, spec=spec).feedback == ()
+
+
+def test_ndarray_and_list_values(tmp_path):
+    assert check(tmp_path, {"a": np.arange(3)}, {"a": np.arange(3)}).passed
+    assert failing(check(tmp_path, {"a": [1, 2]}, {"a": [1, 3]})) == ["a.values"]
+
+
+def test_constructed_values_without_snapshot():
+    got = Value("x", "tensor", "Tensor", shape=(2,), dtype="torch.float32", device="cpu",
+                data=torch.tensor([1.0, 2.0]))
+    want = Value("x", "tensor", "Tensor", shape=(2,), dtype="torch.float32", device="cpu",
+                 data=torch.tensor([1.0, 3.0]))
+    v = run_checks({"check": ["x"]}, {"x": got}, {"x": want})
+    assert failing(v) == ["x.values"]
+    assert v.to_json()["checks"][4]["name"] == "x.values"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_messages_in_both_languages(tmp_path, lang):
+    v = check(tmp_path, {"x": torch.zeros(3)}, {"x": torch.zeros(2)}, lang=lang)
+    assert v.first_failure.message

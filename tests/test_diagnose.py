@@ -1,0 +1,282 @@
+"""Each detector: a wrong answer that triggers it, and the right answer that does not."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from tutor.diagnose import detect, value_picture
+from tutor.snapshot import Value, load, take
+
+_COUNTER = itertools.count()
+
+
+def snap(tmp: Path, namespace: dict[str, Any], names: list[str] | None = None) -> dict[str, Value]:
+    """Values of live objects, exactly as the judge sees them (take in, load out)."""
+    dest = tmp / f"snap{next(_COUNTER)}"
+    dest.mkdir()
+    take(namespace, names or [n for n in namespace if not n.startswith("_")], str(dest))
+    return load(str(dest))
+
+
+def run(code: str, setup: str = "") -> dict[str, Any]:
+    """Execute set-up and code the way the worker would, in a namespace with torch."""
+    namespace: dict[str, Any] = {"torch": torch, "np": np}
+    exec(setup + "\n" + code, namespace)  # noqa: S102 - test fixtures, our own code
+    namespace.pop("__builtins__", None)
+    return {k: v for k, v in namespace.items() if k not in ("torch", "np")}
+
+
+def diagnose(tmp: Path, var: str, code: str, solution: str, setup: str = "",
+             expect: dict[str, Any] | None = None, lang: str = "en", *,
+             with_context: bool = True, pass_solution: bool = False) -> list[str]:
+    """Run learner and reference code, snapshot both, and return the detector ids."""
+    learner = snap(tmp, run(code, setup))
+    reference = snap(tmp, run(solution, setup))
+    found = detect({"var": var, **(expect or {})}, learner.get(var, Value(var, "missing", "")),
+                   reference.get(var), code, lang,
+                   context=learner if with_context else None,
+                   ref_context=reference if with_context else None,
+                   solution=solution if pass_solution else "")
+    for f in found:
+        assert f.kind == "diagnosis" and f.message
+    return [f.id for f in found]
+
+
+def test_transposed(tmp_path: Path) -> None:
+    setup = "a = torch.arange(6.).reshape(2, 3)\nb = torch.arange(12.).reshape(3, 4)"
+    assert diagnose(tmp_path, "c", "c = (a @ b).T", "c = a @ b", setup) == ["transposed"]
+    assert diagnose(tmp_path, "c", "c = a @ b", "c = a @ b", setup) == []
+
+
+def test_transposed_square_and_message_uses_shapes(tmp_path: Path) -> None:
+    setup = "m = torch.tensor([[1., 2.], [3., 4.]])"
+    learner = snap(tmp_path, run("y = m.T", setup))
+    reference = snap(tmp_path, run("y = m.clone()", setup))
+    found = detect({"var": "y"}, learner["y"], reference["y"], "y = m.T", "en")
+    assert [f.id for f in found] == ["transposed"]
+    assert "(2, 2)" in found[0].message and "`y.T`" in found[0].message
+
+
+def test_mul_vs_matmul_by_values(tmp_path: Path) -> None:
+    setup = "torch.manual_seed(0)\na = torch.randn(2, 2)\nb = torch.randn(2, 2)"
+    assert diagnose(tmp_path, "c", "c = a * b", "c = a @ b", setup) == ["mul-vs-matmul"]
+    assert diagnose(tmp_path, "c", "c = a @ b", "c = a @ b", setup) == []
+    # the same operator on other operands is another mistake: no diagnosis
+    assert diagnose(tmp_path, "c", "c = a * a", "c = a @ b", setup) == []
+
+
+def test_mul_vs_matmul_from_the_solution_when_operands_are_unknown(tmp_path: Path) -> None:
+    setup = "a = torch.ones(3, 2)\nb = torch.ones(2)"
+    ids = diagnose(tmp_path, "c", "c = a * b", "c = a @ b", setup, with_context=False,
+                   pass_solution=True)
+    assert "mul-vs-matmul" in ids
+    assert diagnose(tmp_path, "c", "c = a * b", "c = a @ b", setup, with_context=False) == []
+
+
+def test_matmul_vs_mul(tmp_path: Path) -> None:
+    setup = "a = torch.tensor([[1., 2.], [3., 4.]])\nb = torch.tensor([[5., 6.], [7., 8.]])"
+    assert diagnose(tmp_path, "c", "c = a @ b", "c = a * b", setup) == ["matmul-vs-mul"]
+    assert diagnose(tmp_path, "c", "c = torch.matmul(a, b)", "c = a * b", setup) == ["matmul-vs-mul"]
+    assert diagnose(tmp_path, "c", "c = a.mul(b)", "c = a * b", setup) == []
+
+
+def test_int_not_float(tmp_path: Path) -> None:
+    ids = diagnose(tmp_path, "x", "x = torch.tensor([1, 2, 3])", "x = torch.tensor([1., 2., 3.])")
+    assert ids == ["int-not-float"]
+    assert diagnose(tmp_path, "x", "x = torch.tensor([1., 2., 3.])",
+                    "x = torch.tensor([1., 2., 3.])") == []
+
+
+def test_float_not_int(tmp_path: Path) -> None:
+    ids = diagnose(tmp_path, "x", "x = torch.tensor([1., 2.])", "x = torch.tensor([1, 2])")
+    assert ids == ["float-not-int"]
+    assert diagnose(tmp_path, "x", "x = torch.tensor([1, 2])", "x = torch.tensor([1, 2])") == []
+
+
+def test_arange_end(tmp_path: Path) -> None:
+    solution = "x = torch.arange(0, 11, 2)"
+    assert diagnose(tmp_path, "x", "x = torch.arange(0, 10, 2)", solution) == ["arange-end"]
+    assert diagnose(tmp_path, "x", "x = torch.arange(0, 13, 2)", solution) == ["arange-end"]
+    assert diagnose(tmp_path, "x", solution, solution) == []
+    # the message quotes the learner's own last value
+    learner = snap(tmp_path, run("x = torch.arange(0, 10, 2)"))
+    reference = snap(tmp_path, run(solution))
+    message = detect({"var": "x"}, learner["x"], reference["x"], "", "en")[0].message
+    assert "stops at 8" in message and "10" in message
+
+
+def test_linspace_count(tmp_path: Path) -> None:
+    solution = "x = torch.linspace(0, 1, 5)"
+    assert diagnose(tmp_path, "x", "x = torch.linspace(0, 1, 4)", solution) == ["linspace-count"]
+    assert diagnose(tmp_path, "x", solution, solution) == []
+
+
+def test_unsqueeze_dim(tmp_path: Path) -> None:
+    setup = "v = torch.tensor([1., 2., 3.])"
+    solution = "y = v.unsqueeze(1)"
+    assert diagnose(tmp_path, "y", "y = v.unsqueeze(0)", solution, setup) == ["unsqueeze-dim"]
+    assert diagnose(tmp_path, "y", solution, solution, setup) == []
+
+
+def test_squeeze_dim(tmp_path: Path) -> None:
+    setup = "t = torch.ones(1, 3, 1)"
+    solution = "y = t.squeeze(0)"
+    assert diagnose(tmp_path, "y", "y = t.squeeze()", solution, setup) == ["squeeze-dim"]
+    assert diagnose(tmp_path, "y", solution, solution, setup) == []
+
+
+def test_broadcast_bigger(tmp_path: Path) -> None:
+    setup = "a = torch.tensor([1., 2., 3.])\nb = torch.tensor([[10.], [20.], [30.]])"
+    solution = "c = a + b.squeeze(1)"
+    learner = snap(tmp_path, run("c = a + b", setup))
+    reference = snap(tmp_path, run(solution, setup))
+    found = detect({"var": "c"}, learner["c"], reference["c"], "c = a + b", "en", context=learner)
+    assert [f.id for f in found] == ["broadcast-bigger"]
+    assert "(3, 3)" in found[0].message and "`b` (3, 1)" in found[0].message
+    assert diagnose(tmp_path, "c", solution, solution, setup) == []
+
+
+def test_grad_accumulated(tmp_path: Path) -> None:
+    setup = "x = torch.tensor([2.0, 3.0], requires_grad=True)"
+    once = "y = (x ** 2).sum()\ny.backward()"
+    twice = once + "\ny = (x ** 2).sum()\ny.backward()"
+    assert diagnose(tmp_path, "x", twice, once, setup, {"props": ["grad"]}) == ["grad-accumulated"]
+    assert diagnose(tmp_path, "x.grad", twice, once, setup) == ["grad-accumulated"]
+    assert diagnose(tmp_path, "x", once, once, setup, {"props": ["grad"]}) == []
+    # an explicit expected gradient in the lesson works too
+    learner = snap(tmp_path, run(twice + "\ny = (x ** 2).sum()\ny.backward()", setup))
+    found = detect({"var": "x", "grad": [4.0, 6.0]}, learner["x"], None, twice, "zh",
+                   context=learner)
+    assert [f.id for f in found] == ["grad-accumulated"] and "3 倍" in found[0].message
+
+
+def test_grad_non_leaf(tmp_path: Path) -> None:
+    setup = "x = torch.tensor([1.0, 2.0], requires_grad=True)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch warns when a non-leaf's .grad is read
+        wrong = "y = x * 3\ny.sum().backward()\ng = y.grad"
+        right = "y = x * 3\ny.sum().backward()\ng = x.grad"
+        ids = diagnose(tmp_path, "g", wrong, right, setup)
+        assert ids == ["grad-non-leaf"]
+        learner = snap(tmp_path, run(wrong, setup))
+        found = detect({"var": "g"}, learner["g"], None, wrong, "en", context=learner)
+        assert "`x.grad`" in found[0].message and "MulBackward0" in found[0].message
+        # without the intermediate's snapshot the code still shows y was computed
+        assert [f.id for f in detect({"var": "g"}, learner["g"], None, wrong, "en")] \
+            == ["grad-non-leaf"]
+        assert diagnose(tmp_path, "g", right, right, setup) == []
+
+
+def test_grad_missing_requires_grad(tmp_path: Path) -> None:
+    wrong = "x = torch.tensor([2.0])\ny = x ** 2"
+    right = "x = torch.tensor([2.0], requires_grad=True)\ny = x ** 2\ny.backward()"
+    ids = diagnose(tmp_path, "x", wrong, right, expect={"props": ["requires_grad", "grad"]})
+    assert ids == ["grad-missing-requires-grad"]
+    assert diagnose(tmp_path, "x", right, right, expect={"props": ["requires_grad", "grad"]}) == []
+
+
+def test_copy_not_shared(tmp_path: Path) -> None:
+    setup = "a = np.arange(3.0)"
+    expect = {"shares_memory_with": "a"}
+    ids = diagnose(tmp_path, "t", "t = torch.tensor(a)", "t = torch.from_numpy(a)", setup, expect)
+    assert ids == ["copy-not-shared"]
+    assert diagnose(tmp_path, "t", "t = torch.from_numpy(a)", "t = torch.from_numpy(a)", setup,
+                    expect) == []
+
+
+def test_shared_not_copy(tmp_path: Path) -> None:
+    setup = "t = torch.ones(3)"
+    expect = {"independent_of": "t"}
+    ids = diagnose(tmp_path, "u", "u = t.detach()", "u = t.clone()", setup, expect)
+    assert ids == ["shared-not-copy"]
+    assert diagnose(tmp_path, "u", "u = t.clone()", "u = t.clone()", setup, expect) == []
+
+
+def test_wrong_device(tmp_path: Path) -> None:
+    values = snap(tmp_path, {"x": torch.ones(2)})
+    on_gpu = dataclasses.replace(values["x"], device="cuda:0")
+    found = detect({"var": "x"}, values["x"], on_gpu, "x = torch.ones(2)", "en")
+    assert [f.id for f in found] == ["wrong-device"]
+    assert "`cpu`" in found[0].message and "`cuda:0`" in found[0].message
+    assert detect({"var": "x"}, values["x"], values["x"], "", "en") == []
+    assert [f.id for f in detect({"var": "x", "device": "cuda"}, values["x"], values["x"], "",
+                                 "en")] == ["wrong-device"]
+
+
+def test_list_not_tensor(tmp_path: Path) -> None:
+    ids = diagnose(tmp_path, "x", "x = [1.0, 2.0]", "x = torch.tensor([1.0, 2.0])")
+    assert ids == ["list-not-tensor"]
+    assert diagnose(tmp_path, "x", "x = torch.tensor([1.0, 2.0])",
+                    "x = torch.tensor([1.0, 2.0])") == []
+
+
+def test_ndarray_not_tensor(tmp_path: Path) -> None:
+    ids = diagnose(tmp_path, "x", "x = np.array([1.0, 2.0])", "x = torch.tensor([1.0, 2.0])")
+    assert ids == ["ndarray-not-tensor"]
+
+
+def test_every_detector_speaks_chinese(tmp_path: Path) -> None:
+    ids = diagnose(tmp_path, "x", "x = torch.arange(0, 10, 2)", "x = torch.arange(0, 11, 2)",
+                   lang="zh")
+    assert ids == ["arange-end"]
+    learner = snap(tmp_path, run("x = [1, 2]"))
+    reference = snap(tmp_path, run("x = torch.tensor([1, 2])"))
+    message = detect({"var": "x"}, learner["x"], reference["x"], "", "zh")[0].message
+    assert "不是张量" in message
+
+
+def test_missing_value_gives_no_diagnosis(tmp_path: Path) -> None:
+    reference = snap(tmp_path, {"x": torch.ones(2)})
+    assert detect({"var": "x"}, Value("x", "missing", ""), reference["x"], "", "en") == []
+
+
+# ------------------------------------------------------------------ value_picture
+
+
+def test_value_picture_small_diff(tmp_path: Path) -> None:
+    learner = snap(tmp_path, {"x": torch.tensor([[1.0, 2.0], [3.0, 5.0]])})
+    reference = snap(tmp_path, {"x": torch.tensor([[1.0, 2.0], [3.0, 4.0]])})
+    picture = value_picture(learner["x"], reference["x"], None, None)
+    assert picture == {"kind": "diff", "name": "x", "expected": [[1.0, 2.0], [3.0, 4.0]],
+                       "got": [[1.0, 2.0], [3.0, 5.0]],
+                       "mismatch": [[False, False], [False, True]]}
+    json.dumps(picture)
+
+
+def test_value_picture_big_summary(tmp_path: Path) -> None:
+    want = torch.zeros(10, 10)
+    got = want.clone()
+    got[2, 7], got[5, 5] = 0.5, 0.1
+    learner = snap(tmp_path, {"w": got})
+    reference = snap(tmp_path, {"w": want})
+    picture = value_picture(learner["w"], reference["w"], None, None)
+    assert picture is not None
+    assert picture["kind"] == "summary" and picture["count"] == 2 and picture["total"] == 100
+    assert picture["at"] == [2, 7] and picture["got_at"] == 0.5 and picture["expected_at"] == 0.0
+    assert picture["max_diff"] == pytest.approx(0.5)
+
+
+def test_value_picture_none_when_equal_or_shapes_differ(tmp_path: Path) -> None:
+    values = snap(tmp_path, {"a": torch.ones(3), "b": torch.ones(3) + 1e-7, "c": torch.ones(4)})
+    assert value_picture(values["a"], values["b"], None, None) is None
+    assert value_picture(values["a"], values["c"], None, None) is None
+    assert value_picture(values["a"], values["b"], 0.0, 0.0) is not None
+
+
+def test_value_picture_is_json_with_nan_and_ints(tmp_path: Path) -> None:
+    values = snap(tmp_path, {"a": torch.tensor([1.0, float("nan")]), "b": torch.tensor([1.0, 2.0]),
+                             "i": torch.tensor([1, 2]), "j": torch.tensor([1, 3])})
+    picture = value_picture(values["a"], values["b"], None, None)
+    assert picture is not None and picture["got"] == [1.0, "nan"]
+    assert json.loads(json.dumps(picture, allow_nan=False)) == picture
+    ints = value_picture(values["j"], values["i"], None, None)
+    assert ints is not None and ints["mismatch"] == [False, True] and ints["got"] == [1, 3]

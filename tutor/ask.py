@@ -1,0 +1,181 @@
+"""Answer a question typed in plain words from the course's glossary and lesson text.
+
+Simple scoring over tokens, no extra dependencies: English words (lower-cased,
+stop words dropped, a trailing plural ``s`` folded) and, for Chinese, single
+characters and character bigrams. Rarer tokens weigh more (an IDF weight); a
+glossary term named in the question wins outright.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_STOP = frozenset("""a an the is are was were be been do does did what whats which who why how
+when where i me my you your we it its this that these those of in on at to for from with by and
+or not no can could should would will shall may might must there here please tell explain mean
+means meaning about as if so than then into out up use used using get make""".split())
+_CJK_STOP = frozenset("的了是什么吗呢吧啊在和与或有没不个这那一我你他她它们怎样如何为么请问")
+_ASKING = frozenset("what whats what's how why when where which who explain define describe "
+                    "difference".split())
+# A term named in the question beats any amount of shared vocabulary.
+_TERM_BONUS = 10.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing that can answer a question: a glossary term or a step's text."""
+
+    title: str
+    text: str
+    source: str  # "glossary" or "lesson-id/step-id"
+    names: tuple[str, ...] = ()  # a glossary term's names in each language
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An entry that matches a question, with its score."""
+
+    title: str
+    text: str
+    source: str
+    score: float
+
+
+def tokens(text: str) -> list[str]:
+    """The question's tokens: English words and Chinese characters and bigrams."""
+    out: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word in _STOP or len(word) < 2 and not word.isdigit():
+            continue
+        out.append(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss")
+                   else word)
+    for run in _CJK.findall(text):
+        chars = [c for c in run]
+        out += [c for c in chars if c not in _CJK_STOP]
+        out += [a + b for a, b in zip(chars, chars[1:])]
+    return out
+
+
+def load_glossary(path: str | Path, lang: str) -> list[Entry]:
+    """The glossary's terms as entries in ``lang``; a missing or broken file gives none."""
+    try:
+        doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    entries = []
+    for term in doc.get("terms", []):
+        if not isinstance(term, dict):
+            continue
+        en, zh = str(term.get("en", "")), str(term.get("zh", ""))
+        text = term.get("text", {})
+        text = text if isinstance(text, dict) else {"en": str(text)}
+        body = str(text.get("zh") or text.get("en", "")) if lang == "zh" else str(text.get("en", ""))
+        title = f"{zh} ({en})" if lang == "zh" and zh else en
+        entries.append(Entry(title, body, "glossary", tuple(n for n in (en, zh) if n)))
+    return entries
+
+
+def lesson_entries(lessons: Iterable[Any], lang: str) -> list[Entry]:
+    """Every step of every lesson as an entry: title and text in ``lang``."""
+    entries = []
+    for lesson in lessons:
+        for step in lesson.steps:
+            entries.append(Entry(f"{lesson.title.get(lang)} · {step.title.get(lang)}",
+                                 step.text.get(lang), f"{lesson.id}/{step.id}"))
+    return entries
+
+
+class Index:
+    """A small search index over entries."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self._docs = [Counter(tokens(e.title) * 2 + tokens(e.text)) for e in entries]
+        df: Counter[str] = Counter()
+        for doc in self._docs:
+            df.update(doc.keys())
+        n = max(len(entries), 1)
+        self._idf = {tok: math.log(1 + n / count) for tok, count in df.items()}
+
+    def search(self, question: str, limit: int = 3) -> list[Answer]:
+        """The best matching entries, best first; none when nothing shares a token."""
+        query = set(tokens(question))
+        lowered = question.lower()
+        scored = []
+        for entry, doc in zip(self.entries, self._docs):
+            score = sum(self._idf.get(tok, 0.0) * (1 + math.log(doc[tok]))
+                        for tok in query if tok in doc)
+            score /= math.sqrt(1 + sum(doc.values()) / 20)
+            if any(_names_term(lowered, name) for name in entry.names):
+                score += _TERM_BONUS * max(len(n) for n in entry.names) / 4
+            if score > 0:
+                scored.append(Answer(entry.title, entry.text, entry.source, score))
+        scored.sort(key=lambda a: -a.score)
+        return scored[:limit]
+
+
+def _names_term(question: str, name: str) -> bool:
+    name = name.lower()
+    if _CJK.search(name):
+        return name in question
+    return re.search(rf"(?<![a-z]){re.escape(name)}(?:s|es)?(?![a-z])", question) is not None
+
+
+def build_index(lessons: Iterable[Any], glossary: str | Path | None, lang: str) -> Index:
+    """An index over the glossary (first) and the lessons' text in ``lang``."""
+    entries = load_glossary(glossary, lang) if glossary else []
+    return Index(entries + lesson_entries(lessons, lang))
+
+
+def is_question(text: str) -> bool:
+    """Whether an input that is not valid Python reads as a question in plain words.
+
+    True for ``?? ...``, for text ending in a question mark, for Chinese text, and
+    for three or more plain words with no code punctuation.
+    """
+    stripped = text.strip()
+    if stripped.startswith("??"):
+        return True
+    words = stripped.split()
+    plain = not set("=()[]{}:'\"@#,") & set(stripped)
+    # "what is broadcasting" is valid Python (an `is` comparison), but no learner means that.
+    if plain and len(words) >= 2 and words[0].lower() in _ASKING:
+        return True
+    if _parses(stripped) and not _lone_cjk_name(stripped):
+        return False
+    if stripped.endswith(("?", "？")) or _CJK.search(stripped):
+        return True
+    first = words[0] if words else ""
+    return len(words) >= 3 and plain and not keyword.iskeyword(first)
+
+
+def _parses(text: str) -> bool:
+    try:
+        compile(text, "<question>", "exec")
+    except (SyntaxError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def _lone_cjk_name(text: str) -> bool:
+    """``什么是张量`` is a valid Python name; as an input it is a question."""
+    return text.isidentifier() and _CJK.search(text) is not None
+
+
+__all__ = ["Answer", "Entry", "Index", "build_index", "is_question", "lesson_entries",
+           "load_glossary", "tokens"]

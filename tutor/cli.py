@@ -1,0 +1,298 @@
+"""The command line: ``python -m tutor [lessons|check|validate|run|progress|watch]``.
+
+With no subcommand the interactive tutor starts (``tutor.app.run_session``).
+Exit codes of ``check``: 0 passed, 1 not passed, 2 unknown lesson or step, or
+an unreadable file; 3 when the sandbox could not start. This module never
+imports torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+_DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+_TEXT = {
+    "passed": ("Passed.", "通过。"),
+    "failed": ("Not yet.", "还没有通过。"),
+    "expected": ("expected", "期望"),
+    "got": ("got", "实际"),
+    "unknown_lesson": ("unknown lesson `{lesson}`; `python -m tutor lessons` lists them",
+                       "没有名为 `{lesson}` 的课程；用 `python -m tutor lessons` 查看全部课程"),
+    "unknown_step": ("lesson `{lesson}` has no step `{step}`; its steps: {steps}",
+                     "课程 `{lesson}` 没有 `{step}` 这一步；它的步骤有：{steps}"),
+    "unreadable": ("cannot read {file}: {error}", "无法读取 {file}：{error}"),
+    "no_sandbox": ("the sandbox could not start: {error}", "沙箱无法启动：{error}"),
+    "not_checked": ("a {kind} step has nothing to check", "{kind} 类型的步骤没有可检查的内容"),
+    "valid": ("{lessons} lessons, {steps} steps: all valid.", "{lessons} 节课，{steps} 个步骤：全部有效。"),
+    "invalid": ("{count} problems.", "{count} 个问题。"),
+}
+
+
+def _t(key: str, lang: str, **fields: Any) -> str:
+    en, zh = _TEXT[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def default_lang(environ: dict[str, str] | None = None) -> str:
+    """``zh`` when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else ``en``."""
+    env = os.environ if environ is None else environ
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(key)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _device(text: str) -> str:
+    if not _DEVICE_RE.match(text):
+        raise argparse.ArgumentTypeError(f"invalid device {text!r} (use auto, cpu, cuda, "
+                                         "cuda:N or mps)")
+    return text
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """Options accepted before or after the subcommand."""
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    add = parser.add_argument
+    add("--lessons", action="append", metavar="DIR", default=default([]),
+        help="an extra folder (or file) of lessons; repeatable")
+    add("--lang", choices=("en", "zh"), default=default(default_lang()),
+        help="language of the lessons and messages (default: from the locale)")
+    add("--device", type=_device, default=default("auto"),
+        help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    add("--timeout", type=float, default=default(None), metavar="SECONDS",
+        help="time limit for each piece of code")
+    add("--plain", action="store_true", default=default(False), help="plain text, no colours")
+    add("--no-save", action="store_true", default=default(False), help="do not record progress")
+    add("--progress", metavar="PATH", default=default(None), help="the progress database")
+    add("--lesson", metavar="ID", default=default(None), help="start at this lesson")
+    add("--step", metavar="N", default=default(None), help="start at this step (number or id)")
+    add("--width", type=int, metavar="N", default=default(None), help="output width")
+    add("--record", metavar="FILE", default=default(None), help="write a transcript to FILE")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m tutor``."""
+    parser = argparse.ArgumentParser(prog="python -m tutor",
+                                     description="A chat-style terminal tutor for PyTorch.")
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _global_options(p, suppress=True)
+        return p
+
+    p = command("lessons", "list the lessons and their steps")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("check", "check an answer to one step (code, or the answer text)")
+    p.add_argument("lesson_id", metavar="LESSON")
+    p.add_argument("step_id", metavar="STEP")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("validate", "prove lessons: references pass, traps fail, translations exist")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p = command("run", "run a Python file in the sandbox")
+    p.add_argument("file", metavar="FILE")
+    p = command("progress", "show or export your progress")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--export", choices=("csv", "json"), help="export in this format")
+    p = command("watch", "check a file again each time it is saved")
+    p.add_argument("lesson_id", metavar="LESSON")
+    p.add_argument("step_id", metavar="STEP")
+    p.add_argument("file", metavar="FILE")
+    return parser
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    from tutor.course import course_dirs
+    from tutor.lesson import load_course
+
+    return load_course(course_dirs(args.lessons))
+
+
+def _sandbox(args: argparse.Namespace) -> Any:
+    from tutor.sandbox import Sandbox
+
+    kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
+    if args.timeout is not None:
+        kwargs["timeout"] = args.timeout
+    sandbox = Sandbox(**kwargs)
+    sandbox.start()
+    if not sandbox.wait_ready(120):
+        sandbox.close()
+        raise RuntimeError("the Python worker did not start")
+    return sandbox
+
+
+def _print_verdict(verdict: Any, lang: str) -> None:
+    for c in verdict.checks:
+        line = f"{'✓' if c.passed else '✗'} {c.name}"
+        if not c.passed:
+            if c.expected or c.got:
+                line += (f": {_t('expected', lang)} {c.expected}, "
+                         f"{_t('got', lang)} {c.got}")
+            if c.message:
+                line += f"\n    {c.message}"
+        print(line)
+    for f in verdict.feedback:
+        print(f"→ {f.message}")
+    print(_t("passed" if verdict.passed else "failed", lang))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    lessons, _ = _course(args)
+    data = [{"id": l.id, "title": l.title.get(args.lang),
+             "steps": [{"id": s.id, "kind": s.kind, "title": s.title.get(args.lang)}
+                       for s in l.steps]} for l in lessons]
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for i, lesson in enumerate(data, 1):
+        print(f"{i:2}. {lesson['id']:<24} {lesson['title']}")
+        for j, step in enumerate(lesson["steps"], 1):
+            print(f"      {j:2}. {step['id']:<22} [{step['kind']}] {step['title']}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from tutor import pipeline
+    from tutor.lesson import find_step
+
+    lessons, _ = _course(args)
+    lesson, step = find_step(lessons, args.lesson_id, args.step_id)
+    if lesson is None:
+        print(_t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
+        return 2
+    if step is None:
+        print(_t("unknown_step", args.lang, lesson=lesson.id, step=args.step_id,
+                 steps=", ".join(s.id for s in lesson.steps)), file=sys.stderr)
+        return 2
+    try:
+        answer = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(_t("unreadable", args.lang, file=args.file, error=exc), file=sys.stderr)
+        return 2
+    if step.kind == "quiz":
+        verdict = pipeline.check_quiz(step, answer, args.lang)
+    elif step.kind in ("code", "predict"):
+        try:
+            sandbox = _sandbox(args)
+        except Exception as exc:  # noqa: BLE001 - report, do not crash
+            print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
+            return 3
+        try:
+            if step.kind == "code":
+                verdict = pipeline.check_answer(sandbox, lesson, step, answer, args.lang)
+            else:
+                verdict = pipeline.check_text_answer(sandbox, step, answer, args.lang)
+        finally:
+            sandbox.close()
+    else:
+        print(_t("not_checked", args.lang, kind=step.kind), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({
+            "passed": verdict.passed,
+            "checks": [{"name": c.name, "passed": c.passed, "expected": c.expected,
+                        "got": c.got, "message": c.message} for c in verdict.checks],
+            "feedback": [{"id": f.id, "message": f.message} for f in verdict.feedback],
+        }, ensure_ascii=False, indent=2))
+    else:
+        _print_verdict(verdict, args.lang)
+    return 0 if verdict.passed else 1
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from tutor.course import course_dirs
+    from tutor.validate import validate_course
+
+    paths = args.paths or course_dirs(args.lessons)
+    try:
+        sandbox = _sandbox(args)
+    except Exception as exc:  # noqa: BLE001
+        print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
+        return 3
+    try:
+        lessons, errors = validate_course(paths, sandbox)
+    finally:
+        sandbox.close()
+    for error in errors:
+        print(error)
+    steps = sum(len(l.steps) for l in lessons)
+    if errors:
+        print(_t("invalid", args.lang, count=len(errors)), file=sys.stderr)
+        return 1
+    print(_t("valid", args.lang, lessons=len(lessons), steps=steps))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        code = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(_t("unreadable", args.lang, file=args.file, error=exc), file=sys.stderr)
+        return 2
+    try:
+        sandbox = _sandbox(args)
+    except Exception as exc:  # noqa: BLE001
+        print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
+        return 3
+    try:
+        sandbox.new_namespace("", None)
+
+        def show(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+        result = sandbox.run(code, filename=args.file, on_output=show, record=False)
+    finally:
+        sandbox.close()
+    if result.error is not None:
+        sys.stdout.flush()
+        text = result.error.traceback or f"{result.error.type}: {result.error.message}"
+        print(text.rstrip(), file=sys.stderr)
+    elif result.outcome != "ok" and result.note:
+        print(result.note, file=sys.stderr)
+    return 0 if result.outcome == "ok" else 1
+
+
+def _delegate(module: str, function: str, args: argparse.Namespace) -> int:
+    import importlib
+
+    target = getattr(importlib.import_module(module), function)
+    result = target(args)
+    return int(result or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    commands = {"lessons": cmd_lessons, "check": cmd_check, "validate": cmd_validate,
+                "run": cmd_run}
+    if args.command in commands:
+        return commands[args.command](args)
+    if args.command == "progress":
+        return _delegate("tutor.app", "progress_command", args)
+    if args.command == "watch":
+        return _delegate("tutor.watch", "main", args)
+    return _delegate("tutor.app", "run_session", args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

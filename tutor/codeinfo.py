@@ -1,0 +1,115 @@
+"""Facts about a piece of learner code read from its syntax tree (pure; safe in the UI process).
+
+``calls(code)`` gives the dotted names the code calls (``torch.arange``,
+``x.add_``) and the operators it uses (``@``, ``*``, ``/``, ``**``, ``+=`` ...);
+``matches(calls, pattern)`` applies the lesson format's rule; ``names(code)``
+gives the variable names the code reads or assigns.
+"""
+
+from __future__ import annotations
+
+import ast
+
+_OPERATORS = {ast.MatMult: "@", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Add: "+",
+              ast.Sub: "-", ast.FloorDiv: "//", ast.Mod: "%"}
+
+
+def parse(code: str) -> ast.Module | None:
+    """The syntax tree of ``code``, or None when it does not parse."""
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """Map local names bound by imports to what they stand for (``np`` -> ``numpy``)."""
+    alias: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                alias[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                alias[a.asname or a.name] = f"{node.module}.{a.name}"
+    return alias
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name; ``?.b`` when the base is an expression."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    else:
+        parts.append("?")
+    return ".".join(reversed(parts))
+
+
+def calls(code: str) -> set[str]:
+    """Every call (as a dotted name, imports resolved) and operator used in ``code``."""
+    tree = parse(code)
+    if tree is None:
+        return set()
+    alias = _aliases(tree)
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name:
+                head, _, rest = name.partition(".")
+                if head in alias:
+                    name = alias[head] + ("." + rest if rest else "")
+                found.add(name)
+        elif isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            found.add(_OPERATORS[type(node.op)])
+        elif isinstance(node, ast.AugAssign) and type(node.op) in _OPERATORS:
+            found.add(_OPERATORS[type(node.op)] + "=")
+    return found
+
+
+def matches(found: set[str], pattern: str) -> bool:
+    """Whether a call in ``found`` matches ``pattern``.
+
+    A dotted pattern matches the full dotted call (``torch.arange``); a bare
+    name matches any call ending in it (``arange``, ``x.add_`` -> ``add_``);
+    operators match themselves, and ``*`` also matches ``*=``.
+    """
+    if not pattern[:1].isalpha() and pattern[:1] != "_":
+        return pattern in found or pattern + "=" in found
+    if "." in pattern:
+        return pattern in found or any(c.endswith("." + pattern) for c in found)
+    return any(c == pattern or c.endswith("." + pattern) for c in found)
+
+
+def calls_any(code: str, patterns: list[str] | tuple[str, ...]) -> list[str]:
+    """The patterns that ``code`` matches."""
+    found = calls(code)
+    return [p for p in patterns if matches(found, p)]
+
+
+def names(code: str) -> set[str]:
+    """The plain variable names ``code`` reads or assigns (attribute roots included)."""
+    tree = parse(code)
+    if tree is None:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def assigned(code: str) -> set[str]:
+    """The names ``code`` binds at top level (assignments, for-targets, imports, defs)."""
+    tree = parse(code)
+    if tree is None:
+        return set()
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+    return out
+
+
+__all__ = ["assigned", "calls", "calls_any", "matches", "names", "parse"]

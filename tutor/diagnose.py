@@ -1,0 +1,697 @@
+"""Name the mistake a learner most likely made, from their values and their code (judge side).
+
+``detect(expect, learner, reference, code, lang, ...)`` runs every detector on
+one failing var expectation and returns ``Feedback(kind="diagnosis")`` items
+that speak with the learner's own values and shapes. Detectors prefer tests on
+values (``x.T`` equals the expected result: transposed) and use the code
+(its syntax tree, never running it) only where values cannot tell.
+``value_picture(learner, reference, rtol, atol)`` writes the JSON payload of
+the expected-vs-yours picture drawn by ``tutor.pictures.DiffPicture``.
+
+Runs in the pristine judge process: imports torch, never rich.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from tutor import codeinfo
+from tutor.snapshot import Value
+from tutor.verdict import Feedback
+
+_MATMUL = ("@", "matmul", "mm", "bmm", "mv", "dot", "einsum")
+_MUL = ("*", "mul", "multiply")
+_ARITH = ("+", "-", "*", "/", "add", "sub", "mul", "div")
+SMALL = 8  # a diff picture shows every cell of tensors up to SMALL x SMALL
+
+
+@dataclass(frozen=True)
+class _Case:
+    """Everything a detector may look at for one failing expectation."""
+
+    expect: Mapping[str, Any]
+    learner: Value
+    reference: Value | None
+    code: str
+    lang: str
+    context: Mapping[str, Value] = field(default_factory=dict)
+    ref_context: Mapping[str, Value] = field(default_factory=dict)
+    solution: str = ""
+
+    @property
+    def name(self) -> str:
+        return str(self.expect.get("var") or self.learner.name or "x")
+
+    def say(self, id_: str, en: str, zh: str) -> Feedback:
+        return Feedback(id_, zh if self.lang.startswith("zh") else en, kind="diagnosis")
+
+    def calls(self, *patterns: str) -> list[str]:
+        return codeinfo.calls_any(self.code, patterns)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _data(v: Value | None) -> torch.Tensor | None:
+    return v.data if v is not None and isinstance(v.data, torch.Tensor) else None
+
+
+def _tensors(case: _Case) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The learner's and the reference's tensors when both are tensors."""
+    if case.learner.kind != "tensor" or case.reference is None or case.reference.kind != "tensor":
+        return None
+    a, b = _data(case.learner), _data(case.reference)
+    return (a, b) if a is not None and b is not None else None
+
+
+def _wide(t: torch.Tensor) -> torch.Tensor:
+    return t.to(torch.complex128) if t.is_complex() else t.to(torch.float64)
+
+
+def _close(a: torch.Tensor | None, b: torch.Tensor | None, rtol: float = 1e-4,
+           atol: float = 1e-5) -> bool:
+    """Same shape and values within tolerance (ints and bools compared as floats)."""
+    if a is None or b is None or a.shape != b.shape:
+        return False
+    return bool(torch.allclose(_wide(a), _wide(b), rtol=rtol, atol=atol, equal_nan=True))
+
+
+def _shape(shape: Any) -> str:
+    dims = list(shape) if shape is not None else []
+    return "(" + ", ".join(str(int(n)) for n in dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:.1f}" if x == int(x) and abs(x) < 1e6 else f"{x:.4g}"
+    return str(x)
+
+
+def _vals(t: torch.Tensor, limit: int = 6) -> str:
+    """A short list of values: ``[0, 2, 4, 6]`` or ``[0.0, 0.25, …]``."""
+    flat = t.flatten().tolist()
+    shown = ", ".join(_num(x) for x in flat[:limit])
+    return f"[{shown}{', …' if len(flat) > limit else ''}]"
+
+
+def _is_int(dtype: str | None) -> bool:
+    return bool(dtype) and "int" in str(dtype) and "bool" not in str(dtype)
+
+
+def _is_float(dtype: str | None) -> bool:
+    return bool(dtype) and any(k in str(dtype) for k in ("float", "half", "double"))
+
+
+def _arith(t: torch.Tensor) -> bool:
+    """Whether a 1-d tensor is evenly spaced (at least two elements)."""
+    if t.dim() != 1 or t.numel() < 2:
+        return False
+    steps = torch.diff(_wide(t).real)
+    return bool(torch.allclose(steps, steps[0].expand_as(steps), rtol=1e-4, atol=1e-6))
+
+
+def _overlap(a: Value | None, b: Value | None) -> bool | None:
+    """Whether two values' memory overlaps, or None when either has no storage."""
+    if a is None or b is None or not a.storage or not b.storage:
+        return None
+    (sa, na), (sb, nb) = a.storage, b.storage
+    if not na or not nb:
+        return None
+    return sa < sb + nb and sb < sa + na
+
+
+def _operands(code: str, kinds: tuple[type, ...], calls: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Pairs of plain names combined by an operator of ``kinds`` or a call in ``calls``."""
+    tree = codeinfo.parse(code)
+    pairs: list[tuple[str, str]] = []
+    for node in ast.walk(tree) if tree else ():
+        left = right = None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, kinds):
+            left, right = node.left, node.right
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in calls:
+            args = list(node.args)
+            if isinstance(node.func.value, ast.Name) and node.func.value.id != "torch":
+                args.insert(0, node.func.value)
+            left, right = (args + [None, None])[:2]
+        if isinstance(left, ast.Name) and isinstance(right, ast.Name):
+            pairs.append((left.id, right.id))
+    return pairs
+
+
+def _grad_source(case: _Case) -> str | None:
+    """The tensor whose ``.grad`` the checked name holds: ``y`` for ``y.grad`` or ``g = y.grad``."""
+    name = case.name
+    if name.endswith(".grad"):
+        return name[: -len(".grad")]
+    tree = codeinfo.parse(case.code)
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Attribute) and value.attr == "grad" \
+                    and isinstance(value.value, ast.Name):
+                return value.value.id
+    return None
+
+
+# ------------------------------------------------------------------ detectors: type and place
+
+
+def _list_not_tensor(case: _Case) -> Feedback | None:
+    ref = case.reference
+    if case.learner.kind not in ("list", "tuple") or ref is None or ref.kind != "tensor":
+        return None
+    if not _close(_data(case.learner), _data(ref)):
+        return None
+    kind = case.learner.kind
+    return case.say(
+        "list-not-tensor",
+        f"`{case.name}` holds the right values, but as a Python {kind}, not a tensor. "
+        f"Wrap it: `torch.tensor({case.name})`.",
+        f"`{case.name}` 的值是对的，但它是 Python 的 {kind}，不是张量。用 `torch.tensor({case.name})` 包一层。")
+
+
+def _ndarray_not_tensor(case: _Case) -> Feedback | None:
+    ref = case.reference
+    if case.learner.kind != "ndarray" or ref is None or ref.kind != "tensor":
+        return None
+    if not _close(_data(case.learner), _data(ref)):
+        return None
+    return case.say(
+        "ndarray-not-tensor",
+        f"`{case.name}` holds the right values, but it is a NumPy array, not a tensor. "
+        f"`torch.from_numpy({case.name})` turns it into one that shares its memory; "
+        f"`torch.tensor({case.name})` makes a copy.",
+        f"`{case.name}` 的值是对的，但它是 NumPy 数组，不是张量。`torch.from_numpy({case.name})` "
+        f"得到与它共享内存的张量；`torch.tensor({case.name})` 则复制一份。")
+
+
+def _wrong_device(case: _Case) -> Feedback | None:
+    pair = _tensors(case)
+    got = (case.learner.device or "cpu")
+    want = case.expect.get("device") or (case.reference.device if case.reference else None)
+    if pair is None or not want or got.split(":")[0] == str(want).split(":")[0]:
+        return None
+    if not _close(*pair):
+        return None
+    return case.say(
+        "wrong-device",
+        f"`{case.name}` has the right values, but it lives on `{got}` and the step wants it on "
+        f"`{want}`. Move it: `{case.name} = {case.name}.to(device)`.",
+        f"`{case.name}` 的值是对的，但它在 `{got}` 上，而这一步要求在 `{want}` 上。"
+        f"移过去：`{case.name} = {case.name}.to(device)`。")
+
+
+def _int_not_float(case: _Case) -> Feedback | None:
+    ref = case.reference
+    if ref is None:
+        return None
+    got_dtype = case.learner.dtype or case.learner.kind
+    want_dtype = ref.dtype or ref.kind
+    if not (_is_int(got_dtype) and _is_float(want_dtype)):
+        return None
+    cut = ""
+    a, b = _data(case.learner), _data(ref)
+    if a is not None and b is not None and a.shape == b.shape and not _close(a, b):
+        cut = " Your whole numbers differ from the expected fractions, e.g. " \
+              f"{_vals(a, 3)} vs {_vals(b, 3)}."
+    return case.say(
+        "int-not-float",
+        f"`{case.name}` holds integers ({got_dtype}), but floating-point numbers ({want_dtype}) were "
+        f"expected.{cut} Write `1.0` instead of `1`, pass `dtype=torch.float32`, or call `.float()`.",
+        f"`{case.name}` 是整数（{got_dtype}），而这里需要浮点数（{want_dtype}）。"
+        f"把 `1` 写成 `1.0`、传入 `dtype=torch.float32`，或调用 `.float()`。")
+
+
+def _float_not_int(case: _Case) -> Feedback | None:
+    ref = case.reference
+    if ref is None:
+        return None
+    got_dtype = case.learner.dtype or case.learner.kind
+    want_dtype = ref.dtype or ref.kind
+    if not (_is_float(got_dtype) and _is_int(want_dtype)):
+        return None
+    return case.say(
+        "float-not-int",
+        f"`{case.name}` holds floating-point numbers ({got_dtype}), but integers ({want_dtype}) were "
+        f"expected. Write `1` instead of `1.0`, pass `dtype=torch.int64`, or call `.long()` "
+        f"(`.int()` gives int32 and cuts toward zero).",
+        f"`{case.name}` 是浮点数（{got_dtype}），而这里需要整数（{want_dtype}）。"
+        f"把 `1.0` 写成 `1`、传入 `dtype=torch.int64`，或调用 `.long()`（`.int()` 得到 int32，向零截断）。")
+
+
+# ------------------------------------------------------------------ detectors: shapes and values
+
+
+def _transposed(case: _Case) -> Feedback | None:
+    pair = _tensors(case)
+    if pair is None or pair[0].dim() < 2 or _close(*pair):
+        return None
+    a, b = pair
+    if not _close(a.transpose(-1, -2), b):
+        return None
+    if 1 in a.shape[-2:] and case.calls("unsqueeze", "squeeze"):
+        return None  # a row for a column made by (un)squeeze: the squeeze detectors say it better
+    return case.say(
+        "transposed",
+        f"`{case.name}` looks transposed: it has shape {_shape(a.shape)}, the expected result has "
+        f"{_shape(b.shape)}, and `{case.name}.T` holds exactly the expected values. Check the order "
+        f"of the operands (`(A @ B).T == B.T @ A.T`) or the dims you swapped.",
+        f"`{case.name}` 像是被转置了：它的形状是 {_shape(a.shape)}，期望是 {_shape(b.shape)}，"
+        f"而 `{case.name}.T` 恰好就是期望的值。检查操作数的顺序（`(A @ B).T == B.T @ A.T`）或交换的维度。")
+
+
+def _product_fits(case: _Case, pairs: list[tuple[str, str]],
+                  got_op: Callable[[Any, Any], Any], want_op: Callable[[Any, Any], Any]) -> bool | None:
+    """True when some operand pair gives the learner's value with one op and the reference's with
+    the other; None when no pair's values are known."""
+    pair = _tensors(case)
+    known = False
+    for left, right in pairs:
+        a, b = _data(case.context.get(left)), _data(case.context.get(right))
+        if a is None or b is None or pair is None:
+            continue
+        known = True
+        try:
+            if _close(got_op(a, b), pair[0]) and _close(want_op(a, b), pair[1]):
+                return True
+        except RuntimeError:  # the other product does not even fit these shapes
+            continue
+    return False if known else None
+
+
+def _sol_uses(case: _Case, patterns: tuple[str, ...]) -> bool:
+    return bool(codeinfo.calls_any(case.solution, patterns)) if case.solution else False
+
+
+def _mul_vs_matmul(case: _Case) -> Feedback | None:
+    if not case.calls(*_MUL) or case.calls(*_MATMUL):
+        return None
+    pairs = _operands(case.code, (ast.Mult,), ("mul", "multiply"))
+    fits = _product_fits(case, pairs, torch.mul, torch.matmul)
+    if fits is False or (fits is None and not _sol_uses(case, _MATMUL)):
+        return None
+    if _tensors(case) is not None and _close(*_tensors(case)):  # type: ignore[misc]
+        return None
+    shape = _shape(case.learner.shape)
+    want = _shape(case.reference.shape) if case.reference else "?"
+    return case.say(
+        "mul-vs-matmul",
+        f"`*` multiplies element by element (the Hadamard product), which gave `{case.name}` shape "
+        f"{shape}. This step wants the matrix product, shape {want}: use `@` (or `torch.matmul`).",
+        f"`*` 是逐元素相乘（阿达玛积），得到的 `{case.name}` 形状为 {shape}。"
+        f"这一步要的是矩阵乘法，形状 {want}：请用 `@`（或 `torch.matmul`）。")
+
+
+def _matmul_vs_mul(case: _Case) -> Feedback | None:
+    if not case.calls(*_MATMUL) or case.calls(*_MUL):
+        return None
+    pairs = _operands(case.code, (ast.MatMult,), ("matmul", "mm", "mv", "dot"))
+    fits = _product_fits(case, pairs, torch.matmul, torch.mul)
+    if fits is False or (fits is None and not _sol_uses(case, _MUL)):
+        return None
+    shape = _shape(case.learner.shape)
+    want = _shape(case.reference.shape) if case.reference else "?"
+    return case.say(
+        "matmul-vs-mul",
+        f"`@` is the matrix product (rows times columns), which gave `{case.name}` shape {shape}. "
+        f"This step wants the element-by-element product, shape {want}: use `*` (or `torch.mul`).",
+        f"`@` 是矩阵乘法（行乘列），得到的 `{case.name}` 形状为 {shape}。"
+        f"这一步要的是逐元素相乘，形状 {want}：请用 `*`（或 `torch.mul`）。")
+
+
+def _arange_end(case: _Case) -> Feedback | None:
+    pair = _tensors(case)
+    if pair is None or pair[0].dim() != 1 or pair[1].dim() != 1:
+        return None
+    a, b = pair
+    short, long_ = (a, b) if a.numel() < b.numel() else (b, a)
+    if long_.numel() - short.numel() != 1 or not _arith(long_) or short.numel() == 0:
+        return None
+    if not _close(long_[:-1], short):
+        return None
+    step = _num((long_[1] - long_[0]).item())
+    if a.numel() < b.numel():
+        en = (f"`{case.name}` stops at {_num(a[-1].item())}, one value early: the expected result "
+              f"also holds {_num(b[-1].item())}. `torch.arange(start, end, step)` leaves `end` out, "
+              f"so `end` must be past the last value you want.")
+        zh = (f"`{case.name}` 停在 {_num(a[-1].item())}，少了一个值：期望的结果还包含 "
+              f"{_num(b[-1].item())}。`torch.arange(start, end, step)` 不包含 `end`，"
+              f"所以 `end` 要超过你想要的最后一个值。")
+    else:
+        en = (f"`{case.name}` has one value too many at the end ({_num(a[-1].item())}). "
+              f"`torch.arange` leaves `end` out, so `end` should be that last value: the expected "
+              f"result stops at {_num(b[-1].item())} (step {step}).")
+        zh = (f"`{case.name}` 末尾多了一个值（{_num(a[-1].item())}）。`torch.arange` 不包含 `end`，"
+              f"所以 `end` 应该就是这个值：期望的结果停在 {_num(b[-1].item())}（步长 {step}）。")
+    return case.say("arange-end", en, zh)
+
+
+def _linspace_count(case: _Case) -> Feedback | None:
+    pair = _tensors(case)
+    if pair is None or pair[0].dim() != 1 or pair[1].dim() != 1:
+        return None
+    a, b = pair
+    if a.numel() == b.numel() or not (_arith(a) and _arith(b)):
+        return None
+    if not (_close(a[:1], b[:1]) and _close(a[-1:], b[-1:])):
+        return None
+    lo, hi = _num(b[0].item()), _num(b[-1].item())
+    return case.say(
+        "linspace-count",
+        f"`{case.name}` runs from {lo} to {hi} in {a.numel()} points, but {b.numel()} points were "
+        f"expected. The third argument of `torch.linspace(start, end, steps)` is how many points "
+        f"you get, both ends included: `torch.linspace({lo}, {hi}, {b.numel()})`.",
+        f"`{case.name}` 从 {lo} 到 {hi} 共 {a.numel()} 个点，而期望是 {b.numel()} 个点。"
+        f"`torch.linspace(start, end, steps)` 的第三个参数就是点的个数，两端都包含："
+        f"`torch.linspace({lo}, {hi}, {b.numel()})`。")
+
+
+def _squeeze_dims(case: _Case) -> Feedback | None:
+    pair = _tensors(case)
+    if pair is None:
+        return None
+    a, b = pair
+    if a.shape == b.shape or a.numel() != b.numel():
+        return None
+    if [n for n in a.shape if n != 1] != [n for n in b.shape if n != 1]:
+        return None
+    if not _close(a.reshape(-1), b.reshape(-1)):
+        return None
+    ones = [i for i, n in enumerate(b.shape) if n == 1]
+    where = ", ".join(str(i) for i in ones) or "-"
+    got, want = _shape(a.shape), _shape(b.shape)
+    unsqueeze = bool(case.calls("unsqueeze")) or (not case.calls("squeeze") and a.dim() == b.dim())
+    if unsqueeze:
+        return case.say(
+            "unsqueeze-dim",
+            f"`{case.name}` has the right values but shape {got}; expected {want}. The size-1 "
+            f"dimension is in the wrong place: `unsqueeze(d)` puts the new dimension at position "
+            f"`d` (here the expected size-1 dims are at {where}; `unsqueeze(0)` of (3,) gives "
+            f"(1, 3), `unsqueeze(1)` gives (3, 1)).",
+            f"`{case.name}` 的值是对的，但形状是 {got}，期望是 {want}。大小为 1 的维度放错了位置："
+            f"`unsqueeze(d)` 会把新维度放在第 `d` 个位置（这里期望大小为 1 的维度在第 {where} 维；"
+            f"(3,) 经 `unsqueeze(0)` 得到 (1, 3)，经 `unsqueeze(1)` 得到 (3, 1)）。")
+    return case.say(
+        "squeeze-dim",
+        f"`{case.name}` has the right values but shape {got}; expected {want}. `squeeze()` with no "
+        f"argument removes every size-1 dimension; `squeeze(d)` removes only dimension `d` (if its "
+        f"size is 1). The expected size-1 dims are at {where}.",
+        f"`{case.name}` 的值是对的，但形状是 {got}，期望是 {want}。不带参数的 `squeeze()` 会去掉所有大小为 1 "
+        f"的维度；`squeeze(d)` 只去掉第 `d` 维（且它的大小必须为 1）。期望大小为 1 的维度在第 {where} 维。")
+
+
+def _broadcast_bigger(case: _Case) -> Feedback | None:
+    pair = _tensors(case)
+    if pair is None or not case.calls(*_ARITH):
+        return None
+    a, b = pair
+    if a.numel() <= b.numel() or a.dim() < b.dim():
+        return None
+    tail = a.shape[a.dim() - b.dim():]
+    if any(m not in (n, 1) for m, n in zip(b.shape, tail)):
+        return None
+    culprits = [f"`{n}` {_shape(v.shape)}" for n in sorted(codeinfo.names(case.code))
+                if (v := case.context.get(n)) is not None and v.kind == "tensor"
+                and v.shape is not None and v.shape != a.shape and len(v.shape) > 0]
+    who = (" (" + ", ".join(culprits) + ")") if culprits else ""
+    got, want = _shape(a.shape), _shape(b.shape)
+    return case.say(
+        "broadcast-bigger",
+        f"`{case.name}` has shape {got}, bigger than the expected {want}: broadcasting stretched "
+        f"your operands{who} into a grid. A (3,) and a (3, 1) tensor combine into (3, 3), not (3,). "
+        f"Make both operands the same shape first, e.g. with `.squeeze(1)` or `.view(-1)`.",
+        f"`{case.name}` 的形状是 {got}，比期望的 {want} 大：广播把你的操作数{who}扩展成了一个网格。"
+        f"形状 (3,) 和 (3, 1) 的张量相加得到 (3, 3)，而不是 (3,)。先让两个操作数形状一致，"
+        f"例如用 `.squeeze(1)` 或 `.view(-1)`。")
+
+
+# ------------------------------------------------------------------ detectors: autograd
+
+
+def _grads(case: _Case) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The learner's and the expected gradient tensors for this expectation, when known."""
+    name = case.name
+    if name.endswith(".grad"):
+        got, want = _data(case.learner), _data(case.reference)
+    else:
+        got = _data(case.context.get(name + ".grad"))
+        want = _data(case.ref_context.get(name + ".grad"))
+    if want is None and case.expect.get("grad") not in (None, "none"):
+        try:
+            want = torch.tensor(case.expect["grad"], dtype=torch.float64)
+        except (TypeError, ValueError):
+            want = None
+    return got, want
+
+
+def _grad_accumulated(case: _Case) -> Feedback | None:
+    got, want = _grads(case)
+    if got is None or want is None or got.shape != want.shape:
+        return None
+    nonzero = _wide(want).abs() > 1e-12
+    if not bool(nonzero.any()):
+        return None
+    ratio = (_wide(got)[nonzero] / _wide(want)[nonzero]).real
+    k = round(float(ratio.mean()))
+    if k < 2 or not _close(got, want * k):
+        return None
+    base = case.name.removesuffix(".grad")
+    return case.say(
+        "grad-accumulated",
+        f"`{base}.grad` is exactly {k} × the expected gradient ({_vals(want)}). Gradients add up "
+        f"across `backward()` calls, so `backward()` probably ran {k} times. Zero the gradient "
+        f"before each backward (`{base}.grad.zero_()` or `{base}.grad = None`), or `/reset` the step.",
+        f"`{base}.grad` 恰好是期望梯度（{_vals(want)}）的 {k} 倍。多次调用 `backward()` 时梯度会累加，"
+        f"所以 `backward()` 很可能运行了 {k} 次。每次反向传播前先清零（`{base}.grad.zero_()` 或 "
+        f"`{base}.grad = None`），或用 `/reset` 重做这一步。")
+
+
+def _wants_grad(case: _Case) -> bool:
+    """Whether this expectation is about a gradient at all."""
+    props = case.expect.get("props") or ()
+    failed = case.expect.get("failed") or ()
+    return (case.name.endswith(".grad") or _grad_source(case) is not None
+            or case.expect.get("grad") is not None or "grad" in props
+            or any(str(f).endswith(".grad") for f in failed)
+            or bool(case.reference is not None and case.reference.has_grad))
+
+
+def _grad_missing(case: _Case) -> bool:
+    """Whether the learner's gradient for this expectation is None or absent."""
+    if case.name.endswith(".grad") or _grad_source(case):
+        return case.learner.kind in ("none", "missing")
+    return case.learner.kind == "tensor" and case.learner.has_grad is False
+
+
+def _source_value(case: _Case) -> tuple[str, Value | None]:
+    source = _grad_source(case) or case.name
+    value = case.context.get(source) or (case.learner if source == case.name else None)
+    return source, value
+
+
+_CREATE = {"tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange",
+           "linspace", "logspace", "rand", "randn", "randint", "normal", "zeros_like", "ones_like",
+           "rand_like", "randn_like", "full_like", "empty_like", "requires_grad_"}
+
+
+def _made_by_op(code: str, name: str) -> bool:
+    """Whether the code computes ``name`` (an operator or a non-creating call) rather than creates it."""
+    tree = codeinfo.parse(code)
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                for t in node.targets):
+            v = node.value
+            if isinstance(v, ast.Call):
+                func = v.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                return called not in _CREATE
+            return isinstance(v, (ast.BinOp, ast.UnaryOp, ast.Subscript))
+    return False
+
+
+def _grad_non_leaf(case: _Case) -> Feedback | None:
+    if not (_wants_grad(case) and _grad_missing(case)):
+        return None
+    source, value = _source_value(case)
+    if value is not None and value.kind == "tensor":
+        if value.is_leaf is not False:
+            return None
+        made = f" (grad_fn={value.grad_fn})" if value.grad_fn else ""
+    elif _made_by_op(case.code, source):
+        made = ""
+    else:
+        return None
+    leaves = [n for n, v in case.context.items() if v.kind == "tensor" and v.is_leaf
+              and v.requires_grad and "." not in n]
+    read = f"`{leaves[0]}.grad`" if leaves else "the `.grad` of the tensor you created"
+    read_zh = f"`{leaves[0]}.grad`" if leaves else "你创建的那个张量的 `.grad`"
+    return case.say(
+        "grad-non-leaf",
+        f"`{source}` is not a leaf: it was computed from other tensors{made}, so after `backward()` "
+        f"PyTorch keeps no `.grad` for it (it warns about this) and `{source}.grad` is None. "
+        f"Gradients land on the leaves you created with `requires_grad=True`: read {read}. "
+        f"(To keep an intermediate gradient, call `{source}.retain_grad()` before `backward()`.)",
+        f"`{source}` 不是叶子节点：它是由其他张量计算出来的{made}，所以 `backward()` 之后 PyTorch 不会为它保留 "
+        f"`.grad`（并会给出警告），`{source}.grad` 是 None。梯度存放在你用 `requires_grad=True` 创建的叶子上："
+        f"请读取 {read_zh}。（若要保留中间结果的梯度，在 `backward()` 之前调用 `{source}.retain_grad()`。）")
+
+
+def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
+    source, value = _source_value(case)
+    ref = case.ref_context.get(source) or (case.reference if source == case.name else None)
+    if value is None or value.kind != "tensor" or value.requires_grad:
+        return None
+    wanted = bool(ref is not None and ref.requires_grad) or case.expect.get("requires_grad") is True
+    if not (wanted or (_wants_grad(case) and _grad_missing(case))):
+        return None
+    computed = value.is_leaf is False or _made_by_op(case.code, source)
+    where = ("Create the input it is computed from with `requires_grad=True`, then compute it again"
+             if computed else
+             "Create it with `requires_grad=True`, e.g. `torch.tensor([2.0], requires_grad=True)`")
+    where_zh = ("用 `requires_grad=True` 创建它所依赖的输入，然后重新计算" if computed else
+                "创建时加上 `requires_grad=True`，例如 `torch.tensor([2.0], requires_grad=True)`")
+    return case.say(
+        "grad-missing-requires-grad",
+        f"`{source}` does not require grad, so autograd did not track it and no gradient reaches "
+        f"it. {where}.",
+        f"`{source}` 没有 requires_grad，自动微分不会跟踪它，梯度也就传不到它。{where_zh}。")
+
+
+# ------------------------------------------------------------------ detectors: memory
+
+
+def _copy_not_shared(case: _Case) -> Feedback | None:
+    partner = case.expect.get("shares_memory_with")
+    if not partner or _overlap(case.learner, case.context.get(partner)) is not False:
+        return None
+    copied = case.calls("torch.tensor", "clone", "copy", "numpy.array", "torch.as_tensor", "tolist")
+    how = f" (`{copied[0]}` makes a copy)" if copied else ""
+    how_zh = f"（`{copied[0]}` 会复制）" if copied else ""
+    return case.say(
+        "copy-not-shared",
+        f"`{case.name}` has its own copy of the data{how}, so changing `{partner}` will not change "
+        f"it. To share memory use `torch.from_numpy(array)`, `tensor.numpy()`, `detach()` or a "
+        f"view (`view`, slicing).",
+        f"`{case.name}` 拥有一份独立的数据拷贝{how_zh}，所以修改 `{partner}` 不会影响它。要共享内存，请用 "
+        f"`torch.from_numpy(array)`、`tensor.numpy()`、`detach()` 或视图（`view`、切片）。")
+
+
+def _shared_not_copy(case: _Case) -> Feedback | None:
+    partner = case.expect.get("independent_of")
+    if not partner or not _overlap(case.learner, case.context.get(partner)):
+        return None
+    return case.say(
+        "shared-not-copy",
+        f"`{case.name}` shares memory with `{partner}`: changing one changes the other. Make an "
+        f"independent copy: `.clone()` for a tensor (`detach().clone()` to leave the graph too), "
+        f"`.copy()` for a NumPy array, or `torch.tensor(array)`.",
+        f"`{case.name}` 与 `{partner}` 共享内存：改一个，另一个也会变。请做一份独立的拷贝：张量用 "
+        f"`.clone()`（要同时脱离计算图用 `detach().clone()`），NumPy 数组用 `.copy()`，或 `torch.tensor(array)`。")
+
+
+# Most specific first: the first detectors name a single clear cause.
+DETECTORS: tuple[Callable[[_Case], Feedback | None], ...] = (
+    _list_not_tensor, _ndarray_not_tensor, _wrong_device, _copy_not_shared, _shared_not_copy,
+    _grad_accumulated, _grad_non_leaf, _grad_missing_requires_grad, _transposed, _mul_vs_matmul,
+    _matmul_vs_mul, _arange_end, _linspace_count, _squeeze_dims, _broadcast_bigger,
+    _int_not_float, _float_not_int,
+)
+
+
+def detect(expect: Mapping[str, Any], learner: Value, reference: Value | None, code: str,
+           lang: str = "en", *, context: Mapping[str, Value] | None = None,
+           ref_context: Mapping[str, Value] | None = None, solution: str = "") -> list[Feedback]:
+    """Diagnose one failing var expectation; return ``Feedback(kind="diagnosis")`` items.
+
+    ``expect``: the expectation as a dict (``var``, ``props``, ``grad``,
+    ``shares_memory_with``, ``independent_of``, ``failed`` ...). ``learner`` /
+    ``reference``: the ``Value`` of ``expect["var"]`` on each side (reference None
+    when the step has no reference value). ``code``: the learner's source.
+    ``lang``: ``"en"`` or ``"zh"``. Optional, and the more the better:
+    ``context`` / ``ref_context``: every loaded learner / reference Value by name
+    (the ``snapshot.load`` dicts), used for the partner of a memory expectation,
+    ``NAME.grad``, the tensor a gradient was read from, and the operands of ``*`` /
+    ``@``; ``solution``: the reference solution's source, which lets ``*``-vs-``@``
+    be told from the code when the operands are not in ``context``.
+    """
+    case = _Case(expect, learner, reference, code, lang, context or {}, ref_context or {},
+                 solution)
+    found: list[Feedback] = []
+    for detector in DETECTORS:
+        try:
+            feedback = detector(case)
+        except (RuntimeError, ValueError, TypeError, IndexError):  # odd values: no diagnosis
+            feedback = None
+        if feedback is not None and all(f.id != feedback.id for f in found):
+            found.append(feedback)
+    return found
+
+
+# ------------------------------------------------------------------ pictures
+
+_TOL = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
+        torch.float32: (1.3e-6, 1e-5), torch.complex64: (1.3e-6, 1e-5),
+        torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7)}
+
+
+def _json_number(x: Any) -> Any:
+    """A JSON-safe Python value: non-finite floats and complex numbers as strings."""
+    if isinstance(x, complex):
+        return str(x)
+    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+        return str(x)
+    return x
+
+
+def _json(t: torch.Tensor) -> Any:
+    value = t.tolist()
+
+    def walk(v: Any) -> Any:
+        return [walk(i) for i in v] if isinstance(v, list) else _json_number(v)
+
+    return walk(value)
+
+
+def value_picture(learner: Value, reference: Value, rtol: float | None = None,
+                  atol: float | None = None) -> dict[str, Any] | None:
+    """The expected-vs-yours payload for two values of the same shape, or None.
+
+    Small tensors (at most 2-d, at most 8 x 8): ``{"kind": "diff", "name",
+    "expected", "got", "mismatch"}`` with nested lists. Bigger ones, as
+    ``assert_close`` reports: ``{"kind": "summary", "name", "count", "total",
+    "max_diff", "at", "expected_at", "got_at"}``. Tolerances default to
+    ``assert_close``'s for the reference's dtype; None when the shapes differ,
+    either side has no numeric data, or nothing differs.
+    """
+    got, want = _data(learner), _data(reference)
+    if got is None or want is None or got.shape != want.shape:
+        return None
+    d_rtol, d_atol = _TOL.get(want.dtype, (0.0, 0.0))
+    rtol = d_rtol if rtol is None else rtol
+    atol = d_atol if atol is None else atol
+    g, w = _wide(got), _wide(want)
+    mismatch = ~torch.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
+    count = int(mismatch.sum())
+    if count == 0:
+        return None
+    name = reference.name or learner.name
+    if got.dim() <= 2 and all(n <= SMALL for n in got.shape):
+        return {"kind": "diff", "name": name, "expected": _json(want), "got": _json(got),
+                "mismatch": mismatch.tolist()}
+    diff = torch.where(mismatch, (g - w).abs().nan_to_num(nan=float("inf")), 0.0)
+    flat = int(torch.argmax(diff.real if diff.is_complex() else diff))
+    at = [int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)]
+    return {"kind": "summary", "name": name, "count": count, "total": got.numel(),
+            "max_diff": _json_number(float(diff.flatten()[flat].real)), "at": at,
+            "expected_at": _json_number(want.flatten()[flat].item()),
+            "got_at": _json_number(got.flatten()[flat].item())}
+
+
+__all__ = ["DETECTORS", "detect", "value_picture"]

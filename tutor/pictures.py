@@ -1,0 +1,291 @@
+"""Pictures for feedback: value diffs, autograd graphs and broadcasting, as rich renderables.
+
+UI side: no torch here. Each picture takes the plain-JSON payload its producer
+wrote (``tutor.diagnose.value_picture``, ``tutor.graph.describe``,
+``tutor.errors.explain``) and renders itself through ``__rich_console__``, so
+the transcript prints it like any other renderable. Marks are characters as
+well as colours (``✗`` beside a differing cell, ``^`` under a clashing size), so
+plain text, NO_COLOR and screen readers see them too. ``picture_for(payload,
+lang)`` picks the right class for a payload.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+_WORDS = {
+    "expected": ("expected", "期望"),
+    "yours": ("yours", "你的"),
+    "differs": ("✗ marks a value that differs", "✗ 表示数值不同"),
+    "result": ("result", "结果"),
+    "clash": ("^ these sizes clash: they must be equal or one of them 1",
+              "^ 这两个大小冲突：必须相等，或其中一个为 1"),
+    "ok": ("sizes line up from the right: equal or 1 in every column",
+           "从右往左对齐：每一列大小相等或为 1"),
+    "inplace": ("an in-place result must keep the first shape",
+                "原地操作的结果必须保持第一个形状"),
+    "target": ("target", "目标"),
+    "leaf": ("leaf", "叶子"),
+    "grad_set": (".grad set", ".grad 已有值"),
+    "grad_none": (".grad None", ".grad 为 None"),
+    "seen": ("(again, see above)", "（同上，已出现过）"),
+    "more": ("… (graph cut here)", "…（图太大，已截断）"),
+}
+
+
+def _w(key: str, lang: str) -> str:
+    en, zh = _WORDS[key]
+    return zh if lang.startswith("zh") else en
+
+
+def _num(value: Any) -> str:
+    """A number the way a learner reads it: ``1.0``, ``0.25``, ``3``, ``True``, ``nan``."""
+    if isinstance(value, bool) or isinstance(value, (int, str)):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
+            return f"{value:.1f}"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _shape(shape: Sequence[int] | None) -> str:
+    if shape is None:
+        return "?"
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _rows(values: Any) -> list[list[Any]]:
+    """A 0-, 1- or 2-d nested list as rows of cells (a vector is one row)."""
+    if not isinstance(values, list):
+        return [[values]]
+    if not values or not isinstance(values[0], list):
+        return [values]
+    return values
+
+
+class DiffPicture:
+    """Expected vs yours, side by side, differing cells marked; or a summary for big tensors.
+
+    ``payload`` is ``{"kind": "diff", "name", "expected", "got", "mismatch"}`` or
+    ``{"kind": "summary", "name", "count", "total", "max_diff", "at", "expected_at",
+    "got_at"}`` as written by ``tutor.diagnose.value_picture``.
+    """
+
+    def __init__(self, payload: dict[str, Any], lang: str = "en") -> None:
+        self.payload = payload
+        self.lang = lang
+
+    def _grid(self, values: Any, marks: Any, mark: bool) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        rows, flags = _rows(values), _rows(marks)
+        for row, row_flags in zip(rows, flags):
+            cells = []
+            for value, bad in zip(row, row_flags):
+                text = _num(value)
+                if mark:
+                    cells.append(Text(text + " ✗", style="bold red") if bad else Text(text + "  "))
+                else:
+                    cells.append(Text(text, style="green" if bad else ""))
+            grid.add_row(*cells)
+        return grid
+
+    def _diff(self) -> RenderResult:
+        p = self.payload
+        yield Text(f"{p.get('name', '')}: {_w('differs', self.lang)}", style="dim")
+        table = Table(box=None, pad_edge=False, padding=(0, 3, 0, 0))
+        table.add_column(_w("expected", self.lang), style="")
+        table.add_column(_w("yours", self.lang))
+        table.add_row(self._grid(p["expected"], p["mismatch"], False),
+                      self._grid(p["got"], p["mismatch"], True))
+        yield table
+
+    def _summary(self) -> RenderResult:
+        p = self.payload
+        at = "(" + ", ".join(str(i) for i in p.get("at", [])) + ")"
+        share = 100.0 * p["count"] / max(p["total"], 1)
+        if self.lang.startswith("zh"):
+            text = (f"{p.get('name', '')}：{p['total']} 个元素中有 {p['count']} 个不同（{share:.1f}%）。"
+                    f"最大差值 {_num(p['max_diff'])}，位于下标 {at}：期望 {_num(p['expected_at'])}，"
+                    f"你的是 {_num(p['got_at'])}。")
+        else:
+            text = (f"{p.get('name', '')}: {p['count']} of {p['total']} elements differ "
+                    f"({share:.1f}%). Largest difference {_num(p['max_diff'])} at index {at}: "
+                    f"expected {_num(p['expected_at'])}, yours {_num(p['got_at'])}.")
+        yield Text(text)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.payload.get("kind") == "summary":
+            yield from self._summary()
+        else:
+            yield from self._diff()
+
+
+class GraphTree:
+    """The autograd graph of a tensor as a tree: ops (grad_fn names) down to the leaves.
+
+    ``payload`` is what ``tutor.graph.describe`` returns: ``{"kind": "graph",
+    "name", "shape", "dtype", "grad_fn", "root": node, "truncated"}`` where a node is
+    ``{"op", "children", "name"?}``, ``{"leaf": true, "name", "shape", "requires_grad",
+    "has_grad"}``, ``{"op", "seen": true}`` or ``{"truncated": true}``; or an error
+    payload ``{"kind": "graph", "error": ..., "message": {"en", "zh"}}``.
+    """
+
+    def __init__(self, payload: dict[str, Any], lang: str = "en") -> None:
+        self.payload = payload
+        self.lang = lang
+
+    def _label(self, node: dict[str, Any]) -> Text:
+        if node.get("truncated"):
+            return Text(_w("more", self.lang), style="dim")
+        if node.get("leaf"):
+            name = node.get("name") or "?"
+            text = Text(f"{_w('leaf', self.lang)} ", style="dim")
+            text.append(name, style="bold cyan")
+            text.append(f" {_shape(node.get('shape'))}")
+            if node.get("requires_grad"):
+                text.append(" requires_grad")
+            grad = _w("grad_set", self.lang) if node.get("has_grad") else _w("grad_none", self.lang)
+            text.append(f"  {grad}", style="green" if node.get("has_grad") else "dim")
+            return text
+        text = Text(str(node.get("op", "?")), style="magenta")
+        if node.get("name") and not node.get("seen"):
+            text.append(f" → {node['name']}", style="bold cyan")
+        if node.get("seen"):
+            text.append(f" {_w('seen', self.lang)}", style="dim")
+        return text
+
+    def _add(self, tree: Tree, node: dict[str, Any]) -> None:
+        branch = tree.add(self._label(node))
+        for child in node.get("children", ()):
+            self._add(branch, child)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        p = self.payload
+        if p.get("error"):
+            message = p.get("message") or {}
+            yield Text(message.get("zh" if self.lang.startswith("zh") else "en", p["error"]))
+            return
+        head = Text(str(p.get("name", "")), style="bold")
+        head.append(f" {_shape(p.get('shape'))} {p.get('dtype', '')}".rstrip())
+        tree = Tree(head)
+        self._add(tree, p["root"])
+        yield tree
+
+
+def _broadcast(shapes: Sequence[Sequence[int]]) -> tuple[list[int] | None, int | None]:
+    """The broadcast result shape, or None and the clashing dim (negative, from the right)."""
+    width = max((len(s) for s in shapes), default=0)
+    result: list[int] = []
+    for back in range(1, width + 1):
+        sizes = {s[-back] for s in shapes if len(s) >= back} - {1}
+        if len(sizes) > 1:
+            return None, -back
+        result.insert(0, sizes.pop() if sizes else 1)
+    return result, None
+
+
+class BroadcastPicture:
+    """Shapes drawn right-aligned, the clashing dimension marked, and the result when they fit.
+
+    ``shapes`` are the operand shapes (``[[3, 2], [3]]``); ``clash`` is the
+    clashing dim counted from the right (``-1`` is the last), computed when
+    None. When only the clashing sizes are known (the message of a failed
+    broadcast names two sizes and a dim of the result), pass ``shapes=None``,
+    ``sizes=[2, 3]`` and ``dim=1``.
+    """
+
+    def __init__(self, shapes: Sequence[Sequence[int]] | None, clash: int | None = None,
+                 lang: str = "en", *, sizes: Sequence[int] | None = None,
+                 dim: int | None = None, inplace: bool = False) -> None:
+        self.shapes = [list(s) for s in shapes] if shapes is not None else None
+        self.lang = lang
+        self.sizes = list(sizes or ())
+        self.dim = dim
+        self.inplace = inplace
+        self.result: list[int] | None = None
+        self.clash = clash
+        if self.shapes is not None:
+            self.result, found = _broadcast(self.shapes)
+            if clash is None:
+                self.clash = found
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], lang: str = "en") -> BroadcastPicture:
+        """Build from ``{"kind": "broadcast", "shapes", "clash", "sizes", "dim", "inplace"}``."""
+        return cls(payload.get("shapes"), payload.get("clash"), lang, sizes=payload.get("sizes"),
+                   dim=payload.get("dim"), inplace=bool(payload.get("inplace")))
+
+    def _table(self, rows: Iterable[tuple[str, list[str], str]], width: int) -> Table:
+        table = Table.grid(padding=(0, 1))
+        table.add_column()
+        for _ in range(width):
+            table.add_column(justify="right")
+        for label, cells, style in rows:
+            padded = [""] * (width - len(cells)) + cells
+            table.add_row(Text(label, style="dim"), *[Text(c, style=style) for c in padded])
+        return table
+
+    def _full(self) -> RenderResult:
+        assert self.shapes is not None
+        width = max(len(s) for s in self.shapes)
+        names = "abcdefgh"
+        labels = ([_w("target", self.lang), _w("result", self.lang)] if self.inplace
+                  else [names[i % 8] for i in range(len(self.shapes))])
+        rows = [(label, [str(n) for n in s], "") for label, s in zip(labels, self.shapes)]
+        if self.clash is not None and not self.inplace:
+            marker = [""] * width
+            marker[width + self.clash] = "^"
+            rows.append(("", marker, "bold red"))
+            yield self._table(rows, width)
+            yield Text(_w("clash", self.lang), style="red")
+            return
+        if self.result is not None and not self.inplace:
+            rows.append((_w("result", self.lang), [str(n) for n in self.result], "bold green"))
+        yield self._table(rows, width)
+        yield Text(_w("inplace" if self.inplace else "ok", self.lang), style="dim")
+
+    def _partial(self) -> RenderResult:
+        rows = [(name, ["…", str(size)], "") for name, size in zip("ab", self.sizes)]
+        rows.append(("", ["", "^"], "bold red"))
+        yield self._table(rows, 2)
+        where = (f"dim {self.dim} of the result" if not self.lang.startswith("zh")
+                 else f"结果的第 {self.dim} 维")
+        yield Text(f"{_w('clash', self.lang)} ({where})", style="red")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.shapes is None:
+            yield from self._partial()
+        else:
+            yield from self._full()
+
+
+def picture_for(payload: dict[str, Any], lang: str = "en") -> DiffPicture | GraphTree | BroadcastPicture | None:
+    """The renderable for a picture payload, by its ``kind``; None for an unknown kind."""
+    kind = payload.get("kind")
+    if kind in ("diff", "summary"):
+        return DiffPicture(payload, lang)
+    if kind == "graph":
+        return GraphTree(payload, lang)
+    if kind == "broadcast":
+        return BroadcastPicture.from_payload(payload, lang)
+    return None
+
+
+def render_text(renderable: Any, width: int = 60) -> str:
+    """Plain text of a renderable (no colour), for tests and piped output."""
+    import io
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
+    console.print(Group(renderable))
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+__all__ = ["BroadcastPicture", "DiffPicture", "GraphTree", "picture_for", "render_text"]

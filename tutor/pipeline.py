@@ -1,0 +1,225 @@
+"""The one path from a learner's answer to a Verdict, shared by the REPL, ``check`` and ``validate``.
+
+Code answers: fresh namespace (set-up, seed) -> run -> snapshot -> reference
+(cached per sandbox, step, set-up and seed) -> judge -> Verdict, and again on
+each variant once the answer passes. Quiz answers are checked here without a
+sandbox; predict answers against what the step's code really prints.
+
+This module runs in the UI process: it never imports torch.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import weakref
+from typing import Any
+
+from tutor import codeinfo
+from tutor.lesson import Lesson, Step, Text
+from tutor.verdict import Check, Feedback, Verdict
+
+_REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
+    weakref.WeakKeyDictionary())
+
+_MESSAGES = {
+    "setup": ("The step's set-up code failed: {error}", "本步骤的预设代码出错了：{error}"),
+    "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
+    "variant": ("Your answer passes here but not when the starting values change: does it "
+                "hard-code numbers?", "你的答案在这里能通过，但换一组起始数据就不行了：是不是把数字写死了？"),
+    "answer": ("That is not the answer.", "答案不对。"),
+    "gpu": ("This step needs a GPU, and none is available.", "这一步需要 GPU，但当前没有可用的 GPU。"),
+}
+
+
+def _msg(key: str, lang: str, **fields: Any) -> str:
+    en, zh = _MESSAGES[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def _error_text(run: Any) -> str:
+    if run.error is not None:
+        return f"{run.error.type}: {run.error.message}"
+    return run.note or run.outcome
+
+
+# ---------------------------------------------------------------- code steps
+
+
+def needs_gpu(sandbox: Any, step: Step) -> bool:
+    """True when the step needs a GPU and the sandbox has none."""
+    if step.device != "gpu":
+        return False
+    try:
+        info = sandbox.device_info()
+    except Exception:  # noqa: BLE001 - no info: assume no GPU
+        return True
+    return not (info.get("cuda") or info.get("mps"))
+
+
+def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
+    """The reference solution's run for this step, set-up and seed (cached for the sandbox's life)."""
+    cache = _REFERENCES.setdefault(sandbox, {})
+    key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
+    if key not in cache:
+        cache[key] = sandbox.reference(setup, step.solution, seed, list(step.capture_names))
+    return cache[key]
+
+
+def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, lang: str = "en",
+               *, setup: str | None = None, seed: int | None = None) -> Verdict:
+    """Judge the sandbox's current namespace after ``run`` (the REPL calls this after each input).
+
+    ``code`` is the learner's code for the step (for must_call rules);
+    ``setup`` and ``seed`` default to the step's.
+    """
+    setup = step.setup if setup is None else setup
+    seed = step.seed if seed is None else seed
+    ref = reference(sandbox, lesson, step, setup, seed)
+    if ref.outcome != "ok" or ref.snapshot_dir is None:
+        error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
+        return Verdict(False, (Check("reference", False, "", error,
+                                     _msg("reference", lang, error=error)),))
+    learner_dir = sandbox.snapshot(list(step.capture_names))
+    request = {
+        "lang": lang, "step": step.spec(), "learner": learner_dir,
+        "reference": ref.snapshot_dir, "learner_run": _run_json(run),
+        "reference_run": ref.to_json(), "code": code,
+    }
+    return Verdict.from_json(sandbox.judge(request))
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    data = run.to_json()
+    return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
+
+
+def _check_once(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str,
+                seed: int | None) -> Verdict:
+    start = sandbox.new_namespace(setup, seed)
+    if start.outcome != "ok":
+        error = _error_text(start)
+        return Verdict(False, (Check("setup", False, "", error,
+                                     _msg("setup", lang, error=error)),))
+    run = sandbox.run(code, filename="<answer>", seed=seed)
+    return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed)
+
+
+def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str,
+                 lang: str = "en") -> Verdict:
+    """Check a complete answer to a code step in a fresh namespace, then on each variant."""
+    if needs_gpu(sandbox, step):
+        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
+    verdict = _check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
+    if not verdict.passed:
+        return verdict
+    for variant in step.variants:
+        seed = step.seed if variant.seed is None else variant.seed
+        again = _check_once(sandbox, lesson, step, code, lang, variant.setup, seed)
+        if not again.passed:
+            lead = Check("variant", False, "", "", _msg("variant", lang))
+            return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
+    return verdict
+
+
+# ---------------------------------------------------------------- quiz and predict
+
+
+def normalize(text: str) -> str:
+    """Case-folded, NFKC-normalised, spaces collapsed: how typed answers are compared."""
+    text = unicodedata.normalize("NFKC", text).casefold().strip()
+    return re.sub(r"\s+", " ", text).strip(" .。")
+
+
+def _choice_number(step: Step, answer: str) -> int | None:
+    """The 1-based choice the learner meant: a number, a letter, or the choice's text."""
+    text = normalize(answer).strip("()")
+    if text.isdigit():
+        return int(text)
+    if len(text) == 1 and "a" <= text <= "z":
+        return ord(text) - ord("a") + 1
+    for i, choice in enumerate(step.choices, 1):
+        if text in (normalize(choice.en), normalize(choice.zh)):
+            return i
+    return None
+
+
+def answer_key(step: Step, answer: str) -> str:
+    """The learner's answer as feedback rules name it: a choice number, item numbers, or the text."""
+    if step.choices:
+        number = _choice_number(step, answer)
+        return str(number) if number is not None else normalize(answer)
+    if step.items:
+        return " ".join(re.findall(r"\d+", answer))
+    return normalize(answer)
+
+
+def _answer_verdict(step: Step, answer: str, passed: bool, expected: str,
+                    lang: str) -> Verdict:
+    got = answer.strip()
+    if passed:
+        return Verdict(True, (Check("answer", True, expected, got),))
+    key = answer_key(step, answer)
+    feedback = tuple(Feedback(r.id, r.message.get(lang), "feedback") for r in step.feedback
+                     if r.answer and key in {answer_key(step, a) for a in r.answer})
+    return Verdict(False, (Check("answer", False, expected, got, _msg("answer", lang)),),
+                   feedback)
+
+
+def _shown(text: Text, lang: str) -> str:
+    return text.get(lang)
+
+
+def check_quiz(step: Step, answer: str, lang: str = "en") -> Verdict:
+    """Check a quiz answer (choice, fill-in or ordering); pure, no sandbox."""
+    if step.choices:
+        number = _choice_number(step, answer)
+        expected = f"{step.answer}. {_shown(step.choices[step.answer - 1], lang)}"
+        return _answer_verdict(step, answer, number == step.answer, expected, lang)
+    if step.items:
+        given = [int(n) for n in re.findall(r"\d+", answer)]
+        expected = " ".join(str(n) for n in step.answer)
+        return _answer_verdict(step, answer, tuple(given) == tuple(step.answer), expected, lang)
+    ok = normalize(answer) in {normalize(a) for a in step.accept}
+    return _answer_verdict(step, answer, ok, step.accept[0] if step.accept else "", lang)
+
+
+def _collapse(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Verdict:
+    """Check a prediction: a choice, or typed output compared with what the code printed."""
+    if step.choices:
+        return check_quiz(step, answer, lang)
+    ok = bool(answer.strip()) and (
+        _collapse(answer) == _collapse(output)
+        or normalize(answer) in {normalize(a) for a in step.accept})
+    return _answer_verdict(step, answer, ok, output.strip(), lang)
+
+
+def run_predict(sandbox: Any, step: Step) -> Any:
+    """Run a predict step's code in a fresh namespace: its RunResult holds the real output."""
+    sandbox.new_namespace(step.setup, step.seed)
+    return sandbox.run(step.code, filename="<predict>", seed=step.seed, record=False)
+
+
+def check_text_answer(sandbox: Any, step: Step, answer: str, lang: str = "en") -> Verdict:
+    """Check a quiz or predict answer (a predict step without choices runs its code)."""
+    if step.kind == "predict" and not step.choices:
+        return check_predict(step, answer, run_predict(sandbox, step).output, lang)
+    return check_quiz(step, answer, lang)
+
+
+# ---------------------------------------------------------------- attempts
+
+
+def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
+    """Whether an input should get a failure shown: it mentions a watched name, or raised."""
+    if error_type:
+        return True
+    return bool(codeinfo.names(code) & set(step.watch_names))
+
+
+__all__ = ["answer_key", "check_answer", "check_predict", "check_quiz", "check_text_answer",
+           "is_attempt", "judge_live", "needs_gpu", "normalize", "reference", "run_predict"]

@@ -1,0 +1,160 @@
+"""Worker-side helpers the UI calls with ``sb.call(op, **kwargs)``.
+
+complete, inspect, vars, env and graph. They read the live namespace without
+running learner code where they can: attribute chains are followed with
+``inspect.getattr_static`` so no property or ``__getattr__`` is evaluated.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect as _inspect
+import keyword
+import platform
+import re
+import types
+from collections.abc import Callable
+from typing import Any
+
+_OPS: dict[str, Callable[..., Any]] = {}
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\.?$")
+_MAX_COMPLETIONS = 200
+_MISSING = object()
+
+
+def op(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a helper under ``name``."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        _OPS[name] = func
+        return func
+
+    return register
+
+
+def dispatch(name: str, worker: Any, kwargs: dict[str, Any]) -> Any:
+    """Run the helper ``name`` for ``worker`` (which has ``namespace`` and ``device``)."""
+    if name not in _OPS:
+        raise KeyError(f"no helper named {name!r}; known: {', '.join(sorted(_OPS))}")
+    return _OPS[name](worker, **kwargs)
+
+
+def names() -> list[str]:
+    """Return the registered helper names."""
+    return sorted(_OPS)
+
+
+@op("complete")
+def complete(worker: Any, text: str) -> list[str]:
+    """Return completions for the dotted name at the end of ``text``."""
+    match = _WORD.search(text)
+    if not match:
+        return []
+    word = match.group(0)
+    base, dot, prefix = word.rpartition(".")
+    if not dot:
+        pool = set(worker.namespace) | set(dir(builtins)) | set(keyword.kwlist)
+        return _matching(pool, prefix, "")
+    obj = lookup(worker.namespace, base)
+    if obj is _MISSING:
+        return []
+    try:
+        pool = set(dir(obj))
+    except Exception:  # noqa: BLE001 - a learner __dir__ may fail
+        return []
+    return _matching(pool, prefix, base + ".")
+
+
+def _matching(pool: set[str], prefix: str, head: str) -> list[str]:
+    hidden = not prefix.startswith("_")
+    found = sorted(
+        n for n in pool if n.startswith(prefix) and not (hidden and n.startswith("_"))
+    )
+    return [head + n for n in found[:_MAX_COMPLETIONS]]
+
+
+def lookup(namespace: dict[str, Any], dotted: str) -> Any:
+    """Follow ``a.b.c`` from the namespace without evaluating properties; _MISSING if absent."""
+    first, *rest = dotted.split(".")
+    if first in namespace:
+        obj = namespace[first]
+    elif hasattr(builtins, first):
+        obj = getattr(builtins, first)
+    else:
+        return _MISSING
+    for part in rest:
+        try:
+            obj = _inspect.getattr_static(obj, part)
+        except AttributeError:
+            return _MISSING
+        # A descriptor found on a class stands for a value we refuse to compute.
+        if isinstance(obj, (property, types.GetSetDescriptorType, types.MemberDescriptorType)):
+            return _MISSING
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+    return obj
+
+
+@op("inspect")
+def inspect_name(worker: Any, name: str) -> dict[str, Any]:
+    """Return the signature and docstring of ``name`` (for ``?torch.arange``)."""
+    obj = lookup(worker.namespace, name.strip().lstrip("?").strip())
+    if obj is _MISSING:
+        return {"found": False, "name": name, "signature": "", "doc": ""}
+    doc = _inspect.getdoc(obj) or ""
+    return {"found": True, "name": name, "signature": _signature(name, obj, doc), "doc": doc,
+            "type": type(obj).__name__}
+
+
+def _signature(name: str, obj: Any, doc: str) -> str:
+    try:
+        return name + str(_inspect.signature(obj))
+    except (TypeError, ValueError):
+        pass
+    # torch's C functions document their signature on the docstring's first line.
+    first = doc.strip().splitlines()[0] if doc.strip() else ""
+    return first if "(" in first else ""
+
+
+@op("vars")
+def user_vars(worker: Any) -> list[dict[str, Any]]:
+    """Describe the learner's variables: name, type, shape, dtype, device, requires_grad."""
+    import torch
+
+    rows = []
+    for key, value in worker.namespace.items():
+        if key.startswith("_") or key in ("torch", "device") or isinstance(value, types.ModuleType):
+            continue
+        row: dict[str, Any] = {"name": key, "type": type(value).__name__, "shape": None,
+                               "dtype": None, "device": None, "requires_grad": None}
+        if isinstance(value, torch.Tensor):
+            row.update(shape=list(value.shape), dtype=str(value.dtype), device=str(value.device),
+                       requires_grad=bool(value.requires_grad))
+        elif type(value).__module__ == "numpy" and hasattr(type(value), "shape"):
+            row.update(shape=list(value.shape), dtype=str(value.dtype), device="cpu")
+        rows.append(row)
+    return rows
+
+
+@op("env")
+def env(worker: Any) -> dict[str, Any]:
+    """Return Python and torch versions, the device and the GPU name."""
+    import numpy as np
+    import torch
+
+    gpu = None
+    if worker.device.type == "cuda":
+        gpu = torch.cuda.get_device_name(worker.device)
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "device": str(worker.device), "gpu_name": gpu,
+            "threads": torch.get_num_threads()}
+
+
+@op("graph")
+def graph(worker: Any, name: str) -> Any:
+    """Describe the autograd graph behind ``name`` with tutor.graph (helper E's module)."""
+    try:
+        from tutor import graph as graph_module  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise RuntimeError(f"tutor.graph is not available: {exc}") from None
+    return graph_module.describe(worker.namespace, name)

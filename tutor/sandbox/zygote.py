@@ -1,0 +1,283 @@
+"""The zygote: imports torch once, never computes, and forks workers on request.
+
+Run as ``python -m tutor.sandbox.zygote FD UI_PID [PRELOAD ...]`` by
+``Sandbox.start()``; FD is its end of a socketpair to the UI. For each fork it
+makes a socketpair (and, for workers, an output pipe), forks, and passes the
+UI's ends to the UI with SCM_RIGHTS. It reaps children, kills each dead
+worker's process group, and reports exit statuses so the UI can say why a
+worker died. When the UI goes away, it kills everything and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import sys
+import time
+import traceback
+from typing import Any
+
+from tutor.sandbox import _linux, protocol
+
+# Set before torch is imported: a fork after CUDA initialised is unusable, and
+# an OpenMP/OpenBLAS pool started before fork can hang a child's first matmul.
+_ENV = {
+    "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "KMP_INIT_AT_FORK": "FALSE",
+}
+
+
+class Zygote:
+    """The fork server's state: its UI channel and its children."""
+
+    def __init__(self, sock: socket.socket, ui_pid: int) -> None:
+        self.sock = sock
+        self.ui_pid = ui_pid
+        self.children: dict[int, str] = {}
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        os.set_blocking(self.wake_r, False)
+        self.selector = selectors.DefaultSelector()
+
+    def loop(self) -> None:
+        """Serve fork and signal requests until told to stop or the UI disappears."""
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(self.wake_w)
+        self.selector.register(self.sock, selectors.EVENT_READ, "ui")
+        self.selector.register(self.wake_r, selectors.EVENT_READ, "wake")
+        while True:
+            for key, _ in self.selector.select():
+                if key.data == "wake":
+                    _drain(self.wake_r)
+                    self.reap()
+                    continue
+                try:
+                    msg, fds = protocol.recv_msg_fds(self.sock)
+                except (protocol.ProtocolError, OSError):
+                    self.shutdown()
+                    return
+                protocol._close_all(fds)
+                if not self.handle(msg):
+                    self.shutdown()
+                    return
+
+    def handle(self, msg: dict[str, Any]) -> bool:
+        """Do one request; return False to stop."""
+        op = msg.get("op")
+        pid = int(msg.get("pid") or 0)
+        if op == "fork":
+            self.fork(msg)
+        elif op == "kill" and pid in self.children:
+            _kill_group(pid)
+        elif op == "signal" and pid in self.children:
+            _signal(pid, int(msg.get("sig", signal.SIGINT)))
+        elif op == "shutdown":
+            return False
+        return True
+
+    def fork(self, msg: dict[str, Any]) -> None:
+        """Fork a worker or a judge and hand its channel (and output pipe) to the UI."""
+        role = msg.get("role", "worker")
+        config = msg.get("config") or {}
+        ui_end, child_end = socket.socketpair()
+        out_r, out_w = os.pipe() if role == "worker" else (-1, -1)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            ui_end.close()
+            self._become_child(parent, role, config, child_end, out_r, out_w)
+        child_end.close()
+        fds = [ui_end.fileno()] + ([out_r] if out_r >= 0 else [])
+        self.children[pid] = role
+        try:
+            protocol.send_msg(self.sock, {"ev": "forked", "req": msg.get("req"), "pid": pid,
+                                          "role": role}, fds)
+        finally:
+            ui_end.close()
+            if out_w >= 0:
+                os.close(out_w)
+                os.close(out_r)
+
+    def _become_child(self, parent: int, role: str, config: dict[str, Any], sock: socket.socket,
+                      out_r: int, out_w: int) -> None:
+        code = 0
+        try:
+            os.setsid()  # its own process group: killing it kills the learner's children too
+            _linux.die_with_parent(parent)
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            self.selector.close()
+            self.sock.close()
+            os.close(self.wake_r)
+            os.close(self.wake_w)
+            if out_w >= 0:
+                os.dup2(out_w, 1)
+                os.dup2(out_w, 2)
+                os.close(out_w)
+                os.close(out_r)
+            if role == "judge":
+                from tutor.sandbox import judgeproc
+
+                judgeproc.serve(sock, config)
+            else:
+                from tutor.sandbox import worker
+
+                worker.serve(sock, config)
+        except BaseException:  # noqa: BLE001 - a child must never return into the zygote loop
+            code = 70
+            try:
+                traceback.print_exc()
+            except BaseException:  # noqa: BLE001
+                pass
+        finally:
+            os._exit(code)
+
+    def reap(self) -> None:
+        """Collect dead children, kill what is left of their groups, report them."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if self.children.pop(pid, None) is None:
+                continue  # an orphaned learner process we adopted as subreaper
+            _kill_group(pid)
+            event: dict[str, Any] = {"ev": "exit", "pid": pid}
+            if os.WIFSIGNALED(status):
+                event["signal"] = os.WTERMSIG(status)
+            else:
+                event["code"] = os.WEXITSTATUS(status)
+            try:
+                protocol.send_msg(self.sock, event)
+            except OSError:
+                pass
+
+    def shutdown(self) -> None:
+        """Kill every child, their groups and adopted orphans; reap them all."""
+        for pid in list(self.children):
+            _kill_group(pid)
+        for pid in _linux.children_of(os.getpid()):
+            _signal(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                time.sleep(0.005)
+            else:
+                self.children.pop(pid, None)
+
+
+def _kill_group(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except (BlockingIOError, OSError):
+        pass
+
+
+def probe_devices(torch: Any) -> dict[str, Any]:
+    """Find what devices exist without initialising CUDA (NVML only)."""
+    cuda = bool(torch.cuda.is_available())
+    count = int(torch.cuda.device_count()) if cuda else 0
+    names = _nvml_names() if cuda else []
+    mps = False
+    try:
+        mps = bool(torch.backends.mps.is_available())
+    except Exception:  # noqa: BLE001 - absent on some builds
+        pass
+    return {"cuda_available": cuda, "gpu_count": count, "gpu_name": names[0] if names else None,
+            "gpu_names": names, "mps_available": mps}
+
+
+def _nvml_names() -> list[str]:
+    import ctypes
+
+    try:
+        nvml = ctypes.CDLL("libnvidia-ml.so.1")
+        if nvml.nvmlInit_v2() != 0:
+            return []
+    except (OSError, AttributeError):
+        return []
+    names = []
+    try:
+        count = ctypes.c_uint(0)
+        nvml.nvmlDeviceGetCount_v2(ctypes.byref(count))
+        for index in range(count.value):
+            handle = ctypes.c_void_p()
+            if nvml.nvmlDeviceGetHandleByIndex_v2(index, ctypes.byref(handle)) != 0:
+                continue
+            buf = ctypes.create_string_buffer(96)
+            if nvml.nvmlDeviceGetName(handle, buf, 96) == 0:
+                names.append(buf.value.decode("utf-8", "replace"))
+    finally:
+        nvml.nvmlShutdown()
+    return names
+
+
+def check_pristine(torch: Any) -> list[str]:
+    """Return what would make forking unsafe: CUDA initialised, extra threads."""
+    problems = []
+    if torch.cuda.is_initialized():
+        problems.append("CUDA was initialised in the zygote")
+    try:
+        threads = len(os.listdir("/proc/self/task"))
+    except OSError:
+        threads = 1
+    if threads != 1:
+        problems.append(f"the zygote has {threads} threads (a tensor op ran?)")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    """Start the zygote: import torch, report readiness, serve forks."""
+    fd, ui_pid, preload = int(argv[0]), int(argv[1]), argv[2:]
+    _linux.die_with_parent(ui_pid)
+    _linux.become_subreaper()
+    for key, value in _ENV.items():
+        os.environ.setdefault(key, value)
+    sock = socket.socket(fileno=fd)
+    started = time.monotonic()
+    import numpy  # noqa: F401 - loaded once here so every fork has it
+    import torch
+
+    from tutor.sandbox import _resolve, judgeproc, worker  # noqa: F401 - preloaded for forks
+
+    for spec in preload:
+        _resolve.preload(spec)
+    info = probe_devices(torch)
+    problems = check_pristine(torch)
+    info.update(ev="ready", pid=os.getpid(), torch=torch.__version__,
+                python=sys.version.split()[0], import_s=time.monotonic() - started,
+                problems=problems)
+    protocol.send_msg(sock, info)
+    if problems:
+        return 1
+    Zygote(sock, ui_pid).loop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,140 @@
+"""Prove a course: every reference passes, every trap fails as promised, the set-up alone fails.
+
+``validate_course(paths, sandbox)`` returns every problem as a LessonError
+(``path:line: message``), schema and translation problems included. One
+sandbox serves the whole run, so validating the course takes seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from tutor import pipeline
+from tutor.lesson import Lesson, LessonError, Step, Trap, LineMap, load_course
+from tutor.verdict import Verdict
+
+
+def _describe(verdict: Verdict) -> str:
+    """The first failing check in a few words, for an author."""
+    first = verdict.first_failure
+    if first is None:
+        return "passed"
+    parts = [first.name]
+    if first.expected or first.got:
+        parts.append(f"expected {first.expected!s:.120}, got {first.got!s:.120}")
+    if first.message:
+        parts.append(first.message)
+    return ": ".join(parts)
+
+
+class _Validator:
+    """Runs the answers of one lesson and records what does not hold."""
+
+    def __init__(self, sandbox: Any, lesson: Lesson) -> None:
+        self.sandbox = sandbox
+        self.lesson = lesson
+        self.errors: list[LessonError] = []
+        try:
+            self.map = LineMap(Path(lesson.path).read_text(encoding="utf-8"))
+        except OSError:
+            self.map = LineMap("")
+
+    def error(self, line: int, message: str) -> None:
+        self.errors.append(LessonError(self.lesson.path, line, message))
+
+    def key_line(self, step: Step, key: str) -> int:
+        return self.map.key(("steps", self.lesson.steps.index(step)), key)
+
+    def step(self, step: Step) -> None:
+        if step.kind == "code":
+            self.code_step(step)
+        elif step.kind in ("quiz", "predict"):
+            self.answer_step(step)
+
+    def code_step(self, step: Step) -> None:
+        if pipeline.needs_gpu(self.sandbox, step):
+            return
+        check = lambda code: pipeline.check_answer(self.sandbox, self.lesson, step, code)  # noqa: E731
+        solution = check(step.solution)
+        if not solution.passed:
+            self.error(self.key_line(step, "solution"),
+                       f"step `{step.id}`: the reference solution does not pass "
+                       f"({_describe(solution)})")
+            return
+        if check("").passed:
+            self.error(step.line, f"step `{step.id}`: the set-up alone (an empty answer) passes; "
+                                  "add a `check` or an expectation it fails")
+        for trap in step.traps:
+            self.trap(step, trap, check(trap.code or ""))
+
+    def trap(self, step: Step, trap: Trap, verdict: Verdict) -> None:
+        what = f"step `{step.id}`: the trap {trap.code or trap.answer!r:.60}"
+        if verdict.passed:
+            self.error(trap.line, f"{what} passes; a trap must fail")
+            return
+        ids = [f.id for f in verdict.feedback]
+        if trap.feedback and trap.feedback not in ids:
+            got = ", ".join(ids) or "none"
+            self.error(trap.line, f"{what} does not get the feedback `{trap.feedback}` "
+                                  f"(feedback given: {got}; {_describe(verdict)})")
+        failed = [c.name for c in verdict.checks if not c.passed]
+        if trap.fails and not any(f == trap.fails or f.startswith(trap.fails + ".")
+                                  for f in failed):
+            self.error(trap.line, f"{what} does not fail `{trap.fails}` "
+                                  f"(failed: {', '.join(failed) or 'nothing'})")
+
+    def answer_step(self, step: Step) -> None:
+        output = ""
+        if step.kind == "predict":
+            run = pipeline.run_predict(self.sandbox, step)
+            output = run.output
+            if run.outcome not in ("ok", "error"):
+                self.error(self.key_line(step, "code"),
+                           f"step `{step.id}`: the code stopped ({run.outcome})")
+        right = _right_answer(step, output)
+        if right is not None:
+            verdict = (pipeline.check_predict(step, right, output) if step.kind == "predict"
+                       else pipeline.check_quiz(step, right))
+            if not verdict.passed:
+                self.error(self.key_line(step, "answer"),
+                           f"step `{step.id}`: the right answer {right!r:.60} is not accepted")
+        for trap in step.traps:
+            answer = trap.answer or ""
+            verdict = (pipeline.check_predict(step, answer, output) if step.kind == "predict"
+                       else pipeline.check_quiz(step, answer))
+            self.trap(step, trap, verdict)
+
+
+def _right_answer(step: Step, output: str) -> str | None:
+    if step.choices:
+        return str(step.answer)
+    if step.items:
+        return " ".join(str(n) for n in step.answer)
+    if step.accept:
+        return step.accept[0]
+    return output if step.kind == "predict" and output.strip() else None
+
+
+def validate_course(paths: Iterable[str | Path], sandbox: Any,
+                    on_lesson: Callable[[Lesson, list[LessonError]], None] | None = None,
+                    ) -> tuple[list[Lesson], list[LessonError]]:
+    """Load and prove every lesson under ``paths``; return the lessons and every problem."""
+    lessons, errors = load_course(paths)
+    for lesson in lessons:
+        v = _Validator(sandbox, lesson)
+        for step in lesson.steps:
+            try:
+                v.step(step)
+            except Exception as exc:  # noqa: BLE001 - one broken step must not hide the rest
+                v.error(step.line, f"step `{step.id}`: could not be checked: "
+                                   f"{type(exc).__name__}: {exc}")
+        errors += v.errors
+        if on_lesson is not None:
+            on_lesson(lesson, v.errors)
+    errors.sort(key=lambda e: (e.path, e.line))
+    return lessons, errors
+
+
+__all__ = ["validate_course"]
