@@ -54,16 +54,20 @@ def diagnose(tmp: Path, var: str, code: str, solution: str, setup: str = "",
 def test_transposed(tmp_path: Path) -> None:
     setup = "a = torch.arange(6.).reshape(2, 3)\nb = torch.arange(12.).reshape(3, 4)"
     assert diagnose(tmp_path, "c", "c = (a @ b).T", "c = a @ b", setup) == ["transposed"]
+    learner = snap(tmp_path, run("c = (a @ b).T", setup))
+    reference = snap(tmp_path, run("c = a @ b", setup))
+    message = detect({"var": "c"}, learner["c"], reference["c"], "", "en")[0].message
+    assert "shape (4, 2), the expected result has (2, 4)" in message
     assert diagnose(tmp_path, "c", "c = a @ b", "c = a @ b", setup) == []
 
 
-def test_transposed_square_and_message_uses_shapes(tmp_path: Path) -> None:
+def test_transposed_square(tmp_path: Path) -> None:
     setup = "m = torch.tensor([[1., 2.], [3., 4.]])"
     learner = snap(tmp_path, run("y = m.T", setup))
     reference = snap(tmp_path, run("y = m.clone()", setup))
     found = detect({"var": "y"}, learner["y"], reference["y"], "y = m.T", "en")
     assert [f.id for f in found] == ["transposed"]
-    assert "(2, 2)" in found[0].message and "`y.T`" in found[0].message
+    assert "`y.T` holds exactly the expected values" in found[0].message
 
 
 def test_mul_vs_matmul_by_values(tmp_path: Path) -> None:
@@ -222,6 +226,8 @@ def test_list_not_tensor(tmp_path: Path) -> None:
 def test_ndarray_not_tensor(tmp_path: Path) -> None:
     ids = diagnose(tmp_path, "x", "x = np.array([1.0, 2.0])", "x = torch.tensor([1.0, 2.0])")
     assert ids == ["ndarray-not-tensor"]
+    assert diagnose(tmp_path, "x", "x = torch.from_numpy(np.array([1.0, 2.0])).float()",
+                    "x = torch.tensor([1.0, 2.0])") == []
 
 
 def test_every_detector_speaks_chinese(tmp_path: Path) -> None:
@@ -280,3 +286,76 @@ def test_value_picture_is_json_with_nan_and_ints(tmp_path: Path) -> None:
     assert json.loads(json.dumps(picture, allow_nan=False)) == picture
     ints = value_picture(values["j"], values["i"], None, None)
     assert ints is not None and ints["mismatch"] == [False, True] and ints["got"] == [1, 3]
+
+
+def test_grad_detectors_stay_quiet_when_the_step_is_not_about_gradients(tmp_path: Path) -> None:
+    learner = snap(tmp_path, run("y = torch.ones(2) * 3"))
+    found = detect({"var": "y", "values": [2.0, 2.0], "failed": ["y.values"]}, learner["y"], None,
+                   "y = torch.ones(2) * 3", "en", context=learner)
+    assert found == []
+
+
+def test_requires_grad_missing_on_a_computed_result_points_at_the_input(tmp_path: Path) -> None:
+    setup = "x = torch.tensor([2.0])"
+    wrong, right = "y = x * 3", "x.requires_grad_()\ny = x * 3"
+    learner = snap(tmp_path, run(wrong, setup))
+    reference = snap(tmp_path, run(right, setup))
+    found = detect({"var": "y"}, learner["y"], reference["y"], wrong, "en", context=learner)
+    assert [f.id for f in found] == ["grad-missing-requires-grad"]
+    assert "input it is computed from" in found[0].message
+
+
+def test_missing_size_one_dim_is_an_unsqueeze_mistake(tmp_path: Path) -> None:
+    setup = "v = torch.tensor([1., 2., 3.])"
+    learner = snap(tmp_path, run("y = v * 1", setup))
+    reference = snap(tmp_path, run("y = v.unsqueeze(0)", setup))
+    found = detect({"var": "y"}, learner["y"], reference["y"], "y = v * 1", "en")
+    assert [f.id for f in found] == ["unsqueeze-dim"]
+    assert "a size-1 dimension is missing" in found[0].message
+
+
+def test_backward_missing(tmp_path: Path) -> None:
+    setup = "x = torch.tensor(2.0, requires_grad=True)"
+    expect = {"props": ["grad"]}
+    ids = diagnose(tmp_path, "x", "y = x ** 2", "y = x ** 2\ny.backward()", setup, expect)
+    assert ids == ["backward-missing"]
+    assert diagnose(tmp_path, "x", "y = x ** 2\ny.backward()", "y = x ** 2\ny.backward()",
+                    setup, expect) == []
+
+
+def test_copy_not_shared_explains_rebinding(tmp_path: Path) -> None:
+    setup = "x = torch.ones(3)\nsame = x"
+    expect = {"shares_memory_with": "same"}
+    learner = snap(tmp_path, run("x = x * 2", setup))
+    reference = snap(tmp_path, run("x.mul_(2)", setup))
+    found = detect({"var": "x", **expect}, learner["x"], reference["x"], "x = x * 2", "en",
+                   context=learner)
+    assert [f.id for f in found] == ["copy-not-shared"] and "`x.mul_(2)`" in found[0].message
+    assert diagnose(tmp_path, "x", "x.mul_(2)", "x.mul_(2)", setup, expect) == []
+
+
+def test_conversion_named_as_the_copy(tmp_path: Path) -> None:
+    setup = "a = np.arange(3.0)"
+    code = "t = torch.from_numpy(a).float()"
+    learner = snap(tmp_path, run(code, setup))
+    found = detect({"var": "t", "shares_memory_with": "a"}, learner["t"], None, code, "en",
+                   context=learner)
+    assert [f.id for f in found] == ["copy-not-shared"] and "(`.float()` makes a copy)" in \
+        found[0].message
+
+
+def test_mul_vs_matmul_when_star_raised_and_nothing_was_assigned(tmp_path: Path) -> None:
+    setup = "X = torch.ones(4, 3)\nW = torch.ones(3, 2)"
+    learner = snap(tmp_path, run("", setup), ["X", "W", "Y"])
+    found = detect({"var": "Y"}, learner["Y"], None, "Y = X * W", "en", context=learner,
+                   solution="Y = X @ W")
+    assert [f.id for f in found] == ["mul-vs-matmul"] and "which gave" not in found[0].message
+
+
+def test_dtype_detectors_leave_a_wrong_shape_alone(tmp_path: Path) -> None:
+    ids = diagnose(tmp_path, "x", "x = torch.tensor([8, 3, 32, 32])", "x = torch.zeros(8, 3, 32, 32)")
+    assert ids == []
+    learner = snap(tmp_path, {"n": 3})
+    reference = snap(tmp_path, {"n": 3.5})
+    assert [f.id for f in detect({"var": "n"}, learner["n"], reference["n"], "", "en")] \
+        == ["int-not-float"]

@@ -257,7 +257,8 @@ class _Checker:
         target = expect[prop] if explicit else getattr(want, prop)
         if target is None or got.kind != "tensor":
             return True
-        if not explicit and prop == "requires_grad" and not (want.requires_grad or want.has_grad):
+        if not explicit and prop == "requires_grad" and not (
+                want.requires_grad or want.has_grad or got.requires_grad):
             return True
         ok = getattr(got, prop) == target
         return self.add(Check(f"{name}.{prop}", ok, str(target), str(getattr(got, prop)),
@@ -446,7 +447,23 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any],
     return all(s in output for s in rule.get("output_contains") or ())
 
 
-def _detectors(c: _Checker, code: str) -> tuple[list[Feedback], list[dict[str, Any]]]:
+def _detect(diagnose: Any, expect: dict[str, Any], got: Value, want: Value | None, code: str,
+            c: _Checker, solution: str) -> list[Feedback]:
+    try:
+        return list(diagnose.detect(expect, got, want, code, c.lang, context=c.learner,
+                                    ref_context=c.reference, solution=solution))
+    except TypeError:
+        pass  # an older detect() without the keyword arguments
+    except Exception:  # noqa: BLE001 - a broken detector must not break the verdict
+        return []
+    try:
+        return list(diagnose.detect(expect, got, want, code, c.lang))
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _detectors(c: _Checker, code: str,
+               solution: str = "") -> tuple[list[Feedback], list[dict[str, Any]]]:
     """Run tutor.diagnose's detectors on every failing name; a broken detector is skipped."""
     try:
         from tutor import diagnose
@@ -456,10 +473,7 @@ def _detectors(c: _Checker, code: str) -> tuple[list[Feedback], list[dict[str, A
     pictures: list[dict[str, Any]] = []
     for name, expect in c.failed_vars.items():
         got, want = c.get(name), c.reference.get(name)
-        try:
-            found += list(diagnose.detect(expect, got, want, code, c.lang))
-        except Exception:  # noqa: BLE001
-            pass
+        found += _detect(diagnose, expect, got, want, code, c, solution)
         if want is not None and any(f.endswith(".values") for f in expect.get("failed", ())):
             try:
                 picture = diagnose.value_picture(got, want, expect.get("rtol"), expect.get("atol"))
@@ -491,7 +505,7 @@ def run_checks(spec: dict[str, Any], learner: dict[str, Value],
         return Verdict(True, tuple(c.checks))
     feedback = [Feedback(r["id"], _text(r.get("message"), lang), "feedback")
                 for r in spec.get("feedback") or () if _rule_holds(r, c, learner_run, code)]
-    detected, pictures = _detectors(c, code)
+    detected, pictures = _detectors(c, code, spec.get("solution") or "")
     seen: set[str] = set()
     unique = [f for f in feedback + detected if not (f.id in seen or seen.add(f.id))]
     return Verdict(False, tuple(c.checks), tuple(unique), tuple(pictures))

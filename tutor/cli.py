@@ -235,6 +235,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for error in errors:
         print(error)
     steps = sum(len(l.steps) for l in lessons)
+    sys.stdout.flush()
     if errors:
         print(_t("invalid", args.lang, count=len(errors)), file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ Runs in the pristine judge process: imports torch, never rich.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,13 +209,18 @@ def _wrong_device(case: _Case) -> Feedback | None:
         f"移过去：`{case.name} = {case.name}.to(device)`。")
 
 
+def _shapes_differ(a: Value, b: Value) -> bool:
+    """Both have shapes and they differ: then the shape is the news, not the dtype."""
+    return a.shape is not None and b.shape is not None and tuple(a.shape) != tuple(b.shape)
+
+
 def _int_not_float(case: _Case) -> Feedback | None:
     ref = case.reference
     if ref is None:
         return None
     got_dtype = case.learner.dtype or case.learner.kind
     want_dtype = ref.dtype or ref.kind
-    if not (_is_int(got_dtype) and _is_float(want_dtype)):
+    if not (_is_int(got_dtype) and _is_float(want_dtype)) or _shapes_differ(case.learner, ref):
         return None
     cut = ""
     a, b = _data(case.learner), _data(ref)
@@ -235,7 +241,7 @@ def _float_not_int(case: _Case) -> Feedback | None:
         return None
     got_dtype = case.learner.dtype or case.learner.kind
     want_dtype = ref.dtype or ref.kind
-    if not (_is_float(got_dtype) and _is_int(want_dtype)):
+    if not (_is_float(got_dtype) and _is_int(want_dtype)) or _shapes_differ(case.learner, ref):
         return None
     return case.say(
         "float-not-int",
@@ -258,13 +264,18 @@ def _transposed(case: _Case) -> Feedback | None:
         return None
     if 1 in a.shape[-2:] and case.calls("unsqueeze", "squeeze"):
         return None  # a row for a column made by (un)squeeze: the squeeze detectors say it better
+    if a.shape == b.shape:
+        shapes_en = shapes_zh = ""
+    else:
+        shapes_en = f" it has shape {_shape(a.shape)}, the expected result has {_shape(b.shape)}, and"
+        shapes_zh = f"它的形状是 {_shape(a.shape)}，期望是 {_shape(b.shape)}，而 "
     return case.say(
         "transposed",
-        f"`{case.name}` looks transposed: it has shape {_shape(a.shape)}, the expected result has "
-        f"{_shape(b.shape)}, and `{case.name}.T` holds exactly the expected values. Check the order "
-        f"of the operands (`(A @ B).T == B.T @ A.T`) or the dims you swapped.",
-        f"`{case.name}` 像是被转置了：它的形状是 {_shape(a.shape)}，期望是 {_shape(b.shape)}，"
-        f"而 `{case.name}.T` 恰好就是期望的值。检查操作数的顺序（`(A @ B).T == B.T @ A.T`）或交换的维度。")
+        f"`{case.name}` looks transposed:{shapes_en} `{case.name}.T` holds exactly the expected "
+        f"values. Check the order of the operands (`(A @ B).T == B.T @ A.T`) or the dims you "
+        f"swapped.",
+        f"`{case.name}` 像是被转置了：{shapes_zh}`{case.name}.T` 恰好就是期望的值。"
+        f"检查操作数的顺序（`(A @ B).T == B.T @ A.T`）或交换的维度。")
 
 
 def _product_fits(case: _Case, pairs: list[tuple[str, str]],
@@ -286,8 +297,30 @@ def _product_fits(case: _Case, pairs: list[tuple[str, str]],
     return False if known else None
 
 
+def _same(case: _Case) -> bool:
+    """Whether the learner's tensor already equals the reference's (nothing to diagnose)."""
+    pair = _tensors(case)
+    return pair is not None and _close(*pair)
+
+
 def _sol_uses(case: _Case, patterns: tuple[str, ...]) -> bool:
     return bool(codeinfo.calls_any(case.solution, patterns)) if case.solution else False
+
+
+def _gave(case: _Case) -> tuple[str, str]:
+    """", which gave `c` shape (2, 3)" when the learner's value is a tensor, else nothing."""
+    if case.learner.kind != "tensor" or case.learner.shape is None:
+        return "", ""
+    shape = _shape(case.learner.shape)
+    return f", which gave `{case.name}` shape {shape}", f"，得到的 `{case.name}` 形状为 {shape}"
+
+
+def _want(case: _Case) -> str:
+    ref = case.reference
+    if ref is None or ref.shape is None:
+        return ""
+    return (f"，形状 {_shape(ref.shape)}" if case.lang.startswith("zh")
+            else f", shape {_shape(ref.shape)}")
 
 
 def _mul_vs_matmul(case: _Case) -> Feedback | None:
@@ -295,18 +328,15 @@ def _mul_vs_matmul(case: _Case) -> Feedback | None:
         return None
     pairs = _operands(case.code, (ast.Mult,), ("mul", "multiply"))
     fits = _product_fits(case, pairs, torch.mul, torch.matmul)
-    if fits is False or (fits is None and not _sol_uses(case, _MATMUL)):
+    if fits is False or (fits is None and not _sol_uses(case, _MATMUL)) or _same(case):
         return None
-    if _tensors(case) is not None and _close(*_tensors(case)):  # type: ignore[misc]
-        return None
-    shape = _shape(case.learner.shape)
-    want = _shape(case.reference.shape) if case.reference else "?"
+    gave, gave_zh = _gave(case)
     return case.say(
         "mul-vs-matmul",
-        f"`*` multiplies element by element (the Hadamard product), which gave `{case.name}` shape "
-        f"{shape}. This step wants the matrix product, shape {want}: use `@` (or `torch.matmul`).",
-        f"`*` 是逐元素相乘（阿达玛积），得到的 `{case.name}` 形状为 {shape}。"
-        f"这一步要的是矩阵乘法，形状 {want}：请用 `@`（或 `torch.matmul`）。")
+        f"`*` multiplies element by element (the Hadamard product){gave}. This step wants the "
+        f"matrix product (rows times columns){_want(case)}: use `@` (or `torch.matmul`).",
+        f"`*` 是逐元素相乘（阿达玛积）{gave_zh}。这一步要的是矩阵乘法（行乘列）{_want(case)}："
+        f"请用 `@`（或 `torch.matmul`）。")
 
 
 def _matmul_vs_mul(case: _Case) -> Feedback | None:
@@ -314,16 +344,15 @@ def _matmul_vs_mul(case: _Case) -> Feedback | None:
         return None
     pairs = _operands(case.code, (ast.MatMult,), ("matmul", "mm", "mv", "dot"))
     fits = _product_fits(case, pairs, torch.matmul, torch.mul)
-    if fits is False or (fits is None and not _sol_uses(case, _MUL)):
+    if fits is False or (fits is None and not _sol_uses(case, _MUL)) or _same(case):
         return None
-    shape = _shape(case.learner.shape)
-    want = _shape(case.reference.shape) if case.reference else "?"
+    gave, gave_zh = _gave(case)
     return case.say(
         "matmul-vs-mul",
-        f"`@` is the matrix product (rows times columns), which gave `{case.name}` shape {shape}. "
-        f"This step wants the element-by-element product, shape {want}: use `*` (or `torch.mul`).",
-        f"`@` 是矩阵乘法（行乘列），得到的 `{case.name}` 形状为 {shape}。"
-        f"这一步要的是逐元素相乘，形状 {want}：请用 `*`（或 `torch.mul`）。")
+        f"`@` is the matrix product (rows times columns){gave}. This step wants the "
+        f"element-by-element product{_want(case)}: use `*` (or `torch.mul`).",
+        f"`@` 是矩阵乘法（行乘列）{gave_zh}。这一步要的是逐元素相乘{_want(case)}："
+        f"请用 `*`（或 `torch.mul`）。")
 
 
 def _arange_end(case: _Case) -> Feedback | None:
@@ -337,19 +366,20 @@ def _arange_end(case: _Case) -> Feedback | None:
     if not _close(long_[:-1], short):
         return None
     step = _num((long_[1] - long_[0]).item())
+    fix = f"`torch.arange({_num(b[0].item())}, {_num((b[-1] + (long_[1] - long_[0])).item())}, {step})`"
     if a.numel() < b.numel():
         en = (f"`{case.name}` stops at {_num(a[-1].item())}, one value early: the expected result "
               f"also holds {_num(b[-1].item())}. `torch.arange(start, end, step)` leaves `end` out, "
-              f"so `end` must be past the last value you want.")
+              f"so `end` must be past the last value you want, e.g. {fix}.")
         zh = (f"`{case.name}` 停在 {_num(a[-1].item())}，少了一个值：期望的结果还包含 "
               f"{_num(b[-1].item())}。`torch.arange(start, end, step)` 不包含 `end`，"
-              f"所以 `end` 要超过你想要的最后一个值。")
+              f"所以 `end` 要超过你想要的最后一个值，例如 {fix}。")
     else:
-        en = (f"`{case.name}` has one value too many at the end ({_num(a[-1].item())}). "
-              f"`torch.arange` leaves `end` out, so `end` should be that last value: the expected "
-              f"result stops at {_num(b[-1].item())} (step {step}).")
-        zh = (f"`{case.name}` 末尾多了一个值（{_num(a[-1].item())}）。`torch.arange` 不包含 `end`，"
-              f"所以 `end` 应该就是这个值：期望的结果停在 {_num(b[-1].item())}（步长 {step}）。")
+        en = (f"`{case.name}` has one value too many at the end ({_num(a[-1].item())}); the "
+              f"expected result stops at {_num(b[-1].item())}. `torch.arange` leaves `end` out, "
+              f"so `end` is the first value you do not want: {fix}.")
+        zh = (f"`{case.name}` 末尾多了一个值（{_num(a[-1].item())}）；期望的结果停在 {_num(b[-1].item())}。"
+              f"`torch.arange` 不包含 `end`，所以 `end` 是第一个你不想要的值：{fix}。")
     return case.say("arange-end", en, zh)
 
 
@@ -384,27 +414,34 @@ def _squeeze_dims(case: _Case) -> Feedback | None:
         return None
     if not _close(a.reshape(-1), b.reshape(-1)):
         return None
-    ones = [i for i, n in enumerate(b.shape) if n == 1]
-    where = ", ".join(str(i) for i in ones) or "-"
+    mine = ", ".join(str(i) for i, n in enumerate(a.shape) if n == 1)
+    ones = ", ".join(str(i) for i, n in enumerate(b.shape) if n == 1)
+    where = (f"yours at dim {mine or '-'}, expected at dim {ones}" if ones
+             else f"yours at dim {mine or '-'}; the expected shape has none")
+    where_zh = (f"你的在第 {mine or '-'} 维，期望在第 {ones} 维" if ones
+                else f"你的在第 {mine or '-'} 维；期望的形状里没有")
     got, want = _shape(a.shape), _shape(b.shape)
-    unsqueeze = bool(case.calls("unsqueeze")) or (not case.calls("squeeze") and a.dim() == b.dim())
-    if unsqueeze:
+    if a.dim() == b.dim():
+        what, what_zh = "a size-1 dimension is in the wrong place", "大小为 1 的维度放错了位置"
+    elif a.dim() < b.dim():
+        what, what_zh = "a size-1 dimension is missing", "少了大小为 1 的维度"
+    else:
+        what, what_zh = "there is an extra size-1 dimension", "多了大小为 1 的维度"
+    head = f"`{case.name}` has the right values but shape {got}; expected {want}: {what}."
+    head_zh = f"`{case.name}` 的值是对的，但形状是 {got}，期望是 {want}：{what_zh}。"
+    if case.calls("unsqueeze") or (not case.calls("squeeze") and a.dim() <= b.dim()):
         return case.say(
             "unsqueeze-dim",
-            f"`{case.name}` has the right values but shape {got}; expected {want}. The size-1 "
-            f"dimension is in the wrong place: `unsqueeze(d)` puts the new dimension at position "
-            f"`d` (here the expected size-1 dims are at {where}; `unsqueeze(0)` of (3,) gives "
-            f"(1, 3), `unsqueeze(1)` gives (3, 1)).",
-            f"`{case.name}` 的值是对的，但形状是 {got}，期望是 {want}。大小为 1 的维度放错了位置："
-            f"`unsqueeze(d)` 会把新维度放在第 `d` 个位置（这里期望大小为 1 的维度在第 {where} 维；"
-            f"(3,) 经 `unsqueeze(0)` 得到 (1, 3)，经 `unsqueeze(1)` 得到 (3, 1)）。")
+            f"{head} Size-1 dims: {where}. `unsqueeze(d)` puts the new dimension at position `d`: "
+            f"`unsqueeze(0)` of (3,) gives (1, 3), `unsqueeze(1)` gives (3, 1).",
+            f"{head_zh}大小为 1 的维度：{where_zh}。`unsqueeze(d)` 会把新维度放在第 `d` 个位置："
+            f"(3,) 经 `unsqueeze(0)` 得到 (1, 3)，经 `unsqueeze(1)` 得到 (3, 1)。")
     return case.say(
         "squeeze-dim",
-        f"`{case.name}` has the right values but shape {got}; expected {want}. `squeeze()` with no "
-        f"argument removes every size-1 dimension; `squeeze(d)` removes only dimension `d` (if its "
-        f"size is 1). The expected size-1 dims are at {where}.",
-        f"`{case.name}` 的值是对的，但形状是 {got}，期望是 {want}。不带参数的 `squeeze()` 会去掉所有大小为 1 "
-        f"的维度；`squeeze(d)` 只去掉第 `d` 维（且它的大小必须为 1）。期望大小为 1 的维度在第 {where} 维。")
+        f"{head} Size-1 dims: {where}. `squeeze()` with no argument removes every size-1 "
+        f"dimension; `squeeze(d)` removes only dimension `d` (if its size is 1).",
+        f"{head_zh}大小为 1 的维度：{where_zh}。不带参数的 `squeeze()` 会去掉所有大小为 1 的维度；"
+        f"`squeeze(d)` 只去掉第 `d` 维（且它的大小必须为 1）。")
 
 
 def _broadcast_bigger(case: _Case) -> Feedback | None:
@@ -524,8 +561,9 @@ def _grad_non_leaf(case: _Case) -> Feedback | None:
         if value.is_leaf is not False:
             return None
         made = f" (grad_fn={value.grad_fn})" if value.grad_fn else ""
+        made_zh = f"（grad_fn={value.grad_fn}）" if value.grad_fn else ""
     elif _made_by_op(case.code, source):
-        made = ""
+        made = made_zh = ""
     else:
         return None
     leaves = [n for n, v in case.context.items() if v.kind == "tensor" and v.is_leaf
@@ -538,7 +576,7 @@ def _grad_non_leaf(case: _Case) -> Feedback | None:
         f"PyTorch keeps no `.grad` for it (it warns about this) and `{source}.grad` is None. "
         f"Gradients land on the leaves you created with `requires_grad=True`: read {read}. "
         f"(To keep an intermediate gradient, call `{source}.retain_grad()` before `backward()`.)",
-        f"`{source}` 不是叶子节点：它是由其他张量计算出来的{made}，所以 `backward()` 之后 PyTorch 不会为它保留 "
+        f"`{source}` 不是叶子节点：它是由其他张量计算出来的{made_zh}，所以 `backward()` 之后 PyTorch 不会为它保留 "
         f"`.grad`（并会给出警告），`{source}.grad` 是 None。梯度存放在你用 `requires_grad=True` 创建的叶子上："
         f"请读取 {read_zh}。（若要保留中间结果的梯度，在 `backward()` 之前调用 `{source}.retain_grad()`。）")
 
@@ -564,16 +602,52 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
         f"`{source}` 没有 requires_grad，自动微分不会跟踪它，梯度也就传不到它。{where_zh}。")
 
 
+def _backward_missing(case: _Case) -> Feedback | None:
+    if not (_wants_grad(case) and _grad_missing(case)) or case.calls("backward", "grad"):
+        return None
+    source, value = _source_value(case)
+    if value is None or value.kind != "tensor" or not value.requires_grad or not value.is_leaf:
+        return None
+    return case.say(
+        "backward-missing",
+        f"`{source}.grad` is still None: gradients are only computed when you call `.backward()` "
+        f"on the result that depends on `{source}` (for example `y.backward()`).",
+        f"`{source}.grad` 仍是 None：只有对依赖 `{source}` 的结果调用 `.backward()`（例如 "
+        f"`y.backward()`）时才会计算梯度。")
+
+
 # ------------------------------------------------------------------ detectors: memory
+
+
+def _rebound(code: str, name: str) -> str | None:
+    """The statement that rebinds ``name`` to an arithmetic result on itself (``x = x * 2``)."""
+    tree = codeinfo.parse(code)
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp) \
+                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets) \
+                and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)):
+            return ast.get_source_segment(code, node) or f"{name} = {name} ..."
+    return None
 
 
 def _copy_not_shared(case: _Case) -> Feedback | None:
     partner = case.expect.get("shares_memory_with")
     if not partner or _overlap(case.learner, case.context.get(partner)) is not False:
         return None
-    copied = case.calls("torch.tensor", "clone", "copy", "numpy.array", "torch.as_tensor", "tolist")
-    how = f" (`{copied[0]}` makes a copy)" if copied else ""
-    how_zh = f"（`{copied[0]}` 会复制）" if copied else ""
+    statement = _rebound(case.code, case.name)
+    if statement:
+        return case.say(
+            "copy-not-shared",
+            f"`{statement}` computes a new tensor and then rebinds the name to it, "
+            f"so `{partner}` still holds the old one. Change the tensor itself with the in-place "
+            f"form: a method ending in `_` (`{case.name}.mul_(2)`) or `{case.name} *= 2`.",
+            f"`{statement}` 先算出一个新张量，再让名字指向它，所以 `{partner}` 仍是旧的那个。"
+            f"要修改张量本身，请用原地写法：以 `_` 结尾的方法（`{case.name}.mul_(2)`）或 `{case.name} *= 2`。")
+    copied = case.calls("torch.tensor", "clone", "copy", "numpy.array", "torch.as_tensor",
+                        "tolist", "float", "double", "long", "int", "half", "to", "contiguous")
+    call = next((f"`{c}(...)`" if "." in c else f"`.{c}()`" for c in copied), "")
+    how = f" ({call} makes a copy)" if call else ""
+    how_zh = f"（{call} 会复制）" if call else ""
     return case.say(
         "copy-not-shared",
         f"`{case.name}` has its own copy of the data{how}, so changing `{partner}` will not change "
@@ -599,8 +673,8 @@ def _shared_not_copy(case: _Case) -> Feedback | None:
 # Most specific first: the first detectors name a single clear cause.
 DETECTORS: tuple[Callable[[_Case], Feedback | None], ...] = (
     _list_not_tensor, _ndarray_not_tensor, _wrong_device, _copy_not_shared, _shared_not_copy,
-    _grad_accumulated, _grad_non_leaf, _grad_missing_requires_grad, _transposed, _mul_vs_matmul,
-    _matmul_vs_mul, _arange_end, _linspace_count, _squeeze_dims, _broadcast_bigger,
+    _grad_accumulated, _grad_non_leaf, _grad_missing_requires_grad, _backward_missing,
+    _transposed, _mul_vs_matmul, _matmul_vs_mul, _arange_end, _linspace_count, _squeeze_dims, _broadcast_bigger,
     _int_not_float, _float_not_int,
 )
 
@@ -645,7 +719,7 @@ def _json_number(x: Any) -> Any:
     """A JSON-safe Python value: non-finite floats and complex numbers as strings."""
     if isinstance(x, complex):
         return str(x)
-    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+    if isinstance(x, float) and not math.isfinite(x):
         return str(x)
     return x
 
@@ -667,13 +741,14 @@ def value_picture(learner: Value, reference: Value, rtol: float | None = None,
     "expected", "got", "mismatch"}`` with nested lists. Bigger ones, as
     ``assert_close`` reports: ``{"kind": "summary", "name", "count", "total",
     "max_diff", "at", "expected_at", "got_at"}``. Tolerances default to
-    ``assert_close``'s for the reference's dtype; None when the shapes differ,
+    ``assert_close``'s (the looser of the two dtypes'); None when the shapes differ,
     either side has no numeric data, or nothing differs.
     """
     got, want = _data(learner), _data(reference)
     if got is None or want is None or got.shape != want.shape:
         return None
-    d_rtol, d_atol = _TOL.get(want.dtype, (0.0, 0.0))
+    # The looser default of the two dtypes, as tutor.checks compares them.
+    d_rtol, d_atol = max(_TOL.get(got.dtype, (0.0, 0.0)), _TOL.get(want.dtype, (0.0, 0.0)))
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
     g, w = _wide(got), _wide(want)
@@ -685,7 +760,9 @@ def value_picture(learner: Value, reference: Value, rtol: float | None = None,
     if got.dim() <= 2 and all(n <= SMALL for n in got.shape):
         return {"kind": "diff", "name": name, "expected": _json(want), "got": _json(got),
                 "mismatch": mismatch.tolist()}
-    diff = torch.where(mismatch, (g - w).abs().nan_to_num(nan=float("inf")), 0.0)
+    gap = (g - w).abs()
+    gap = torch.where(torch.isnan(gap), torch.full_like(gap, float("inf")), gap)  # NaN: the worst
+    diff = torch.where(mismatch, gap, torch.zeros_like(gap))
     flat = int(torch.argmax(diff.real if diff.is_complex() else diff))
     at = [int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)]
     return {"kind": "summary", "name": name, "count": count, "total": got.numel(),

@@ -12,7 +12,7 @@ refers to it ("the message above").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -285,6 +285,15 @@ def _inplace_dtype(m: re.Match[str]) -> tuple[str, str, dict[str, Any] | None]:
     return en, zh, None
 
 
+def _not_tensor(m: re.Match[str]) -> tuple[str, str, dict[str, Any] | None]:
+    fn, arg, got = m["fn"], m["arg"], m["got"]
+    en = (f"`{fn}()` needs a tensor for its `{arg}` argument, but got a Python {got}. "
+          f"Make a tensor first, e.g. `torch.tensor([1, 2, 3])`.")
+    zh = (f"`{fn}()` 的参数 `{arg}` 需要一个张量，但你给的是 Python 的 {got}。"
+          f"先创建张量，例如 `torch.tensor([1, 2, 3])`。")
+    return en, zh, None
+
+
 def _r(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.DOTALL)
 
@@ -336,6 +345,8 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("mean-int", _r(r"mean\(\).*(?:floating point|could not infer output dtype).*?Got:?\s*"
                          r"(?P<dtype>\w+)"), _mean_int),
     _Rule("backward-no-grad", _r(r"does not require grad and does not have a grad_fn"), _backward_no_grad),
+    _Rule("arg-not-tensor", _r(r"(?P<fn>\w+)\(\): argument '(?P<arg>\w+)' \(position \d+\) must be "
+                               r"Tensor, not (?P<got>\w+)"), _not_tensor),
     _Rule("inplace-dtype", _r(r"result type (?P<res>\w+) can't be cast to the desired output type "
                               r"(?P<out>\w+)"), _inplace_dtype),
 )
@@ -343,17 +354,60 @@ _RULES: tuple[_Rule, ...] = (
 IDS: tuple[str, ...] = tuple(dict.fromkeys(rule.id for rule in _RULES))
 
 
-def explain(error_type: str, message: str, lang: str = "en") -> Explanation | None:
+def _size_at(shape: Sequence[int], back: int) -> int:
+    """The size at ``back`` (negative, from the right), 1 where the shape is shorter."""
+    return int(shape[back]) if len(shape) >= -back else 1
+
+
+def _operands(picture: dict[str, Any], code: str,
+              shapes: Mapping[str, Sequence[int]]) -> tuple[str, str, list[int], list[int]] | None:
+    """The first two names in ``code`` whose shapes clash exactly as the message says."""
+    (a, b), dim = picture["sizes"], picture["dim"]
+    named = [n for n in _NAME.findall(code) if shapes.get(n) is not None] if code else list(shapes)
+    named = list(dict.fromkeys(named))
+    for first in named:
+        for second in named:
+            p, q = list(shapes[first]), list(shapes[second])
+            back = dim - max(len(p), len(q))
+            if first != second and back < 0 and (_size_at(p, back), _size_at(q, back)) == (a, b):
+                return first, second, p, q
+    return None
+
+
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _with_operands(en: str, zh: str, picture: dict[str, Any], code: str,
+                   shapes: Mapping[str, Sequence[int]]) -> tuple[str, str, dict[str, Any]]:
+    """Name the clashing tensors and draw their whole shapes when the caller knows them."""
+    found = _operands(picture, code, shapes)
+    if found is None:
+        return en, zh, picture
+    first, second, p, q = found
+    back = picture["dim"] - max(len(p), len(q))
+    picture = {**picture, "shapes": [p, q], "names": [first, second], "clash": back}
+    en += f" Here `{first}` is {_fmt(p)} and `{second}` is {_fmt(q)}."
+    zh += f"这里 `{first}` 是 {_fmt(p)}，`{second}` 是 {_fmt(q)}。"
+    return en, zh, picture
+
+
+def explain(error_type: str, message: str, lang: str = "en", *, code: str = "",
+            shapes: Mapping[str, Sequence[int]] | None = None) -> Explanation | None:
     """Explain a PyTorch error in the learner's language, or None when it is not a known one.
 
     ``error_type`` is the exception's class name (``"RuntimeError"``; unused for
     matching, since torch has moved messages between exception types); ``message``
     is ``str(exc)``; ``lang`` is ``"en"`` or ``"zh"`` (anything else: English).
+    Optional: ``code`` (the code that failed) and ``shapes`` (name -> shape of the
+    learner's tensors, e.g. from ``sb.call("vars")``) let a broadcasting error name
+    the two clashing tensors and draw their whole shapes.
     """
     for rule in _RULES:
         found = rule.pattern.search(message)
         if found:
             en, zh, picture = rule.build(found)
+            if picture and picture.get("sizes") and shapes:
+                en, zh, picture = _with_operands(en, zh, picture, code, shapes)
             text = zh if lang.startswith("zh") else en
             return Explanation(Feedback(rule.id, text, kind="error"), picture)
     return None

@@ -19,14 +19,14 @@ _ERRORS = {
     "missing": ("`{name}` is not defined.", "`{name}` 未定义。"),
     "not-tensor": ("`{name}` is not a tensor (its type is {type}): only tensors have an autograd graph.",
                    "`{name}` 是 {type}，不是张量：只有张量才有计算图。"),
-    "leaf": ("`{name}` is a leaf tensor (requires_grad=True): it was created by you, not computed, "
-             "so it has no grad_fn. Its .grad is {grad}.",
-             "`{name}` 是叶子张量（requires_grad=True）：它是你创建的，不是计算得到的，所以没有 grad_fn。"
-             "它的 .grad {grad_zh}。"),
-    "no-grad": ("`{name}` does not require grad, so autograd recorded no graph for it. Create its "
-                "inputs with requires_grad=True (outside torch.no_grad()).",
-                "`{name}` 不需要梯度，自动微分没有为它记录计算图。请用 requires_grad=True 创建输入"
-                "（不要在 torch.no_grad() 中）。"),
+    "leaf": (("`{name}` is a leaf tensor (requires_grad=True): it was created by you, not computed, "
+             "so it has no grad_fn. Its .grad is {grad}."),
+             ("`{name}` 是叶子张量（requires_grad=True）：它是你创建的，不是计算得到的，所以没有 grad_fn。"
+             "它的 .grad {grad_zh}。")),
+    "no-grad": (("`{name}` does not require grad, so autograd recorded no graph for it. Create its "
+                "inputs with requires_grad=True (outside torch.no_grad())."),
+                ("`{name}` 不需要梯度，自动微分没有为它记录计算图。请用 requires_grad=True 创建输入"
+                "（不要在 torch.no_grad() 中）。")),
 }
 
 

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from tutor import codeinfo
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -152,6 +154,8 @@ class Step:
             names += list(e.uses)
         for f in self.feedback:
             names += list(f.uses)
+        # Names the set-up and the solution assign help the detectors tell what went wrong.
+        names += sorted(codeinfo.assigned(self.setup) | codeinfo.assigned(self.solution))
         return tuple(dict.fromkeys(names))
 
     @property
@@ -167,6 +171,7 @@ class Step:
             "check": list(self.check),
             "expect": [asdict(e) for e in self.expects],
             "feedback": [asdict(f) for f in self.feedback],
+            "solution": self.solution,
         }
 
 
@@ -324,6 +329,9 @@ class _Loader:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
+                if where.startswith("[[") and key in _STEP_KEYS:
+                    hint += (f"; `{key}` belongs to the step: put it above the step's first "
+                             "[[steps.…]] table")
                 self.error(self.map.key(path, key), f"unknown key `{key}` in {where}{hint}")
 
     def value(self, table: dict[str, Any], key: str, kind: str, path: tuple[Any, ...],

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -47,7 +48,7 @@ def _w(key: str, lang: str) -> str:
 
 def _num(value: Any) -> str:
     """A number the way a learner reads it: ``1.0``, ``0.25``, ``3``, ``True``, ``nan``."""
-    if isinstance(value, bool) or isinstance(value, (int, str)):
+    if isinstance(value, (bool, int, str)):
         return str(value)
     if isinstance(value, float):
         if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
@@ -84,27 +85,39 @@ class DiffPicture:
         self.lang = lang
 
     def _grid(self, values: Any, marks: Any, mark: bool) -> Table:
-        grid = Table.grid(padding=(0, 1))
+        """Cells right-aligned; in "yours" each value is followed by a 2-wide mark column."""
+        grid = Table.grid(padding=(0, 0) if mark else (0, 1))
         rows, flags = _rows(values), _rows(marks)
+        for _ in range(max((len(r) for r in rows), default=0)):
+            grid.add_column(justify="right")
+            if mark:
+                grid.add_column()
         for row, row_flags in zip(rows, flags):
-            cells = []
+            cells: list[Text] = []
             for value, bad in zip(row, row_flags):
-                text = _num(value)
+                style = ("bold red" if mark else "green") if bad else ""
+                cells.append(Text(_num(value), style=style))
                 if mark:
-                    cells.append(Text(text + " ✗", style="bold red") if bad else Text(text + "  "))
-                else:
-                    cells.append(Text(text, style="green" if bad else ""))
+                    cells.append(Text(" ✗" if bad else "  ", style="bold red"))
             grid.add_row(*cells)
         return grid
 
-    def _diff(self) -> RenderResult:
+    def _diff(self, console: Console, options: ConsoleOptions) -> RenderResult:
         p = self.payload
         yield Text(f"{p.get('name', '')}: {_w('differs', self.lang)}", style="dim")
+        expected = self._grid(p["expected"], p["mismatch"], False)
+        got = self._grid(p["got"], p["mismatch"], True)
+        need = sum(Measurement.get(console, options, g).maximum for g in (expected, got)) + 3
+        if need > options.max_width:  # too narrow for side by side: one above the other
+            yield Text(_w("expected", self.lang), style="bold")
+            yield expected
+            yield Text(_w("yours", self.lang), style="bold")
+            yield got
+            return
         table = Table(box=None, pad_edge=False, padding=(0, 3, 0, 0))
-        table.add_column(_w("expected", self.lang), style="")
+        table.add_column(_w("expected", self.lang))
         table.add_column(_w("yours", self.lang))
-        table.add_row(self._grid(p["expected"], p["mismatch"], False),
-                      self._grid(p["got"], p["mismatch"], True))
+        table.add_row(expected, got)
         yield table
 
     def _summary(self) -> RenderResult:
@@ -125,7 +138,7 @@ class DiffPicture:
         if self.payload.get("kind") == "summary":
             yield from self._summary()
         else:
-            yield from self._diff()
+            yield from self._diff(console, options)
 
 
 class GraphTree:
@@ -204,8 +217,10 @@ class BroadcastPicture:
 
     def __init__(self, shapes: Sequence[Sequence[int]] | None, clash: int | None = None,
                  lang: str = "en", *, sizes: Sequence[int] | None = None,
-                 dim: int | None = None, inplace: bool = False) -> None:
+                 dim: int | None = None, inplace: bool = False,
+                 names: Sequence[str] | None = None) -> None:
         self.shapes = [list(s) for s in shapes] if shapes is not None else None
+        self.names = list(names or ())
         self.lang = lang
         self.sizes = list(sizes or ())
         self.dim = dim
@@ -214,14 +229,17 @@ class BroadcastPicture:
         self.clash = clash
         if self.shapes is not None:
             self.result, found = _broadcast(self.shapes)
-            if clash is None:
+            width = max((len(s) for s in self.shapes), default=0)
+            if clash is None or not -width <= clash < 0:  # absent or not a dim of these shapes
                 self.clash = found
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], lang: str = "en") -> BroadcastPicture:
-        """Build from ``{"kind": "broadcast", "shapes", "clash", "sizes", "dim", "inplace"}``."""
+        """Build from ``{"kind": "broadcast", "shapes", "clash", "sizes", "dim", "inplace",
+        "names"}`` (``names``: the operands' variable names, used as row labels)."""
         return cls(payload.get("shapes"), payload.get("clash"), lang, sizes=payload.get("sizes"),
-                   dim=payload.get("dim"), inplace=bool(payload.get("inplace")))
+                   dim=payload.get("dim"), inplace=bool(payload.get("inplace")),
+                   names=payload.get("names"))
 
     def _table(self, rows: Iterable[tuple[str, list[str], str]], width: int) -> Table:
         table = Table.grid(padding=(0, 1))
@@ -233,14 +251,17 @@ class BroadcastPicture:
             table.add_row(Text(label, style="dim"), *[Text(c, style=style) for c in padded])
         return table
 
-    def _full(self) -> RenderResult:
-        assert self.shapes is not None
-        width = max(len(s) for s in self.shapes)
+    def _full(self, shapes: list[list[int]]) -> RenderResult:
+        width = max((len(s) for s in shapes), default=0)
         names = "abcdefgh"
-        labels = ([_w("target", self.lang), _w("result", self.lang)] if self.inplace
-                  else [names[i % 8] for i in range(len(self.shapes))])
-        rows = [(label, [str(n) for n in s], "") for label, s in zip(labels, self.shapes)]
-        if self.clash is not None and not self.inplace:
+        if self.inplace:
+            labels = [_w("target", self.lang), _w("result", self.lang)]
+        elif len(self.names) == len(shapes):
+            labels = self.names
+        else:
+            labels = [names[i % 8] for i in range(len(shapes))]
+        rows = [(label, [str(n) for n in s], "") for label, s in zip(labels, shapes)]
+        if self.clash is not None and -width <= self.clash < 0 and not self.inplace:
             marker = [""] * width
             marker[width + self.clash] = "^"
             rows.append(("", marker, "bold red"))
@@ -264,7 +285,7 @@ class BroadcastPicture:
         if self.shapes is None:
             yield from self._partial()
         else:
-            yield from self._full()
+            yield from self._full(self.shapes)
 
 
 def picture_for(payload: dict[str, Any], lang: str = "en") -> DiffPicture | GraphTree | BroadcastPicture | None:

@@ -16,7 +16,7 @@ import weakref
 from typing import Any
 
 from tutor import codeinfo
-from tutor.lesson import Lesson, Step, Text
+from tutor.lesson import FeedbackRule, Lesson, Step, Text
 from tutor.verdict import Check, Feedback, Verdict
 
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
@@ -62,8 +62,14 @@ def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | 
     cache = _REFERENCES.setdefault(sandbox, {})
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
     if key not in cache:
-        cache[key] = sandbox.reference(setup, step.solution, seed, list(step.capture_names))
+        # The learner's code runs re-seeded after the set-up; so must the solution, or a
+        # set-up that draws random numbers would leave the two on different streams.
+        cache[key] = sandbox.reference(setup, _seeded(step.solution, seed), seed,
+                                       list(step.capture_names))
     return cache[key]
+
+
+_RESEED = "__import__('tutor.sandbox.worker', fromlist=['reseed']).reseed"
 
 
 def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, lang: str = "en",
@@ -113,13 +119,40 @@ def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str,
     verdict = _check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
     if not verdict.passed:
         return verdict
+    return check_variants(sandbox, lesson, step, code, lang) or verdict
+
+
+def _seeded(code: str, seed: int | None) -> str:
+    # Code run after a seeded set-up is re-seeded first, as the learner's own runs are.
+    return code if seed is None else f"{_RESEED}({int(seed)})\n{code}"
+
+
+def check_variants(sandbox: Any, lesson: Lesson, step: Step, code: str,
+                   lang: str = "en") -> Verdict | None:
+    """Run an answer that passed once more on each variant; the first failing verdict, or None.
+
+    Each variant runs in a pristine worker of its own (``sandbox.reference``), so the
+    learner's live namespace in the REPL is left as it was.
+    """
     for variant in step.variants:
         seed = step.seed if variant.seed is None else variant.seed
-        again = _check_once(sandbox, lesson, step, code, lang, variant.setup, seed)
+        ref = reference(sandbox, lesson, step, variant.setup, seed)
+        mine = sandbox.reference(variant.setup, _seeded(code, seed), seed,
+                                 list(step.capture_names))
+        if ref.outcome != "ok" or ref.snapshot_dir is None:
+            error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
+            return Verdict(False, (Check("reference", False, "", error,
+                                         _msg("reference", lang, error=error)),))
+        request = {
+            "lang": lang, "step": step.spec(), "learner": mine.snapshot_dir,
+            "reference": ref.snapshot_dir, "learner_run": mine.to_json(),
+            "reference_run": ref.to_json(), "code": code,
+        }
+        again = Verdict.from_json(sandbox.judge(request))
         if not again.passed:
             lead = Check("variant", False, "", "", _msg("variant", lang))
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
-    return verdict
+    return None
 
 
 # ---------------------------------------------------------------- quiz and predict
@@ -154,6 +187,14 @@ def answer_key(step: Step, answer: str) -> str:
     return normalize(answer)
 
 
+def _answer_rule_holds(step: Step, rule: FeedbackRule, key: str) -> bool:
+    """A quiz rule holds when the answer is one it names; a rule without conditions always."""
+    if rule.answer:
+        return key in {answer_key(step, a) for a in rule.answer}
+    return not (rule.calls or rule.failed or rule.predicate or rule.error or rule.error_match
+                or rule.output_contains)
+
+
 def _answer_verdict(step: Step, answer: str, passed: bool, expected: str,
                     lang: str) -> Verdict:
     got = answer.strip()
@@ -161,7 +202,7 @@ def _answer_verdict(step: Step, answer: str, passed: bool, expected: str,
         return Verdict(True, (Check("answer", True, expected, got),))
     key = answer_key(step, answer)
     feedback = tuple(Feedback(r.id, r.message.get(lang), "feedback") for r in step.feedback
-                     if r.answer and key in {answer_key(step, a) for a in r.answer})
+                     if _answer_rule_holds(step, r, key))
     return Verdict(False, (Check("answer", False, expected, got, _msg("answer", lang)),),
                    feedback)
 
@@ -221,5 +262,5 @@ def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
     return bool(codeinfo.names(code) & set(step.watch_names))
 
 
-__all__ = ["answer_key", "check_answer", "check_predict", "check_quiz", "check_text_answer",
+__all__ = ["answer_key", "check_answer", "check_variants", "check_predict", "check_quiz", "check_text_answer",
            "is_attempt", "judge_live", "needs_gpu", "normalize", "reference", "run_predict"]

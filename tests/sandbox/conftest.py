@@ -23,7 +23,9 @@ def make_sandbox(**kwargs: object) -> Sandbox:
     options.update(kwargs)
     sb = Sandbox(**options)  # type: ignore[arg-type]
     sb.start()
-    assert sb.wait_ready(120), "the sandbox did not start"
+    if not sb.wait_ready(120):
+        sb.close()
+        raise AssertionError("the sandbox did not start")
     return sb
 
 

@@ -209,3 +209,18 @@ def test_start_does_not_wait_for_torch() -> None:
         assert sb.wait_ready(120)
     finally:
         sb.close()
+
+
+def test_a_missing_gpu_falls_back_to_the_cpu_and_says_why() -> None:
+    from conftest import make_sandbox
+
+    sb = make_sandbox(device="cuda")
+    try:
+        if sb.gpu_available:
+            pytest.skip("this machine has a GPU")
+        assert sb.run("print(device)").output == "cpu\n"
+        info = sb.device_info()
+        assert info["device"] == "cpu"
+        assert info["device_error"]
+    finally:
+        sb.close()

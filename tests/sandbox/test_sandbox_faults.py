@@ -199,3 +199,25 @@ def test_deep_recursion_is_reported_as_such(sb: Sandbox) -> None:
     assert result.error.type == "RecursionError"
     assert "repeated" in result.error.traceback
     usable(sb)
+
+
+def test_learner_fork_does_not_confuse_the_worker(sb: Sandbox) -> None:
+    result = sb.run("import os, time\npid = os.fork()\nif pid:\n    os.waitpid(pid, 0)\nprint('fork', pid == 0)")
+    assert result.outcome == "ok"
+    assert sorted(result.output.splitlines()) == ["fork False", "fork True"]
+    usable(sb)
+
+
+def test_closing_stdout_does_not_break_the_protocol(sb: Sandbox) -> None:
+    result = sb.run("import os\nos.close(1)")
+    assert result.outcome == "ok"
+    assert sb.run("import sys\nprint('err', file=sys.stderr)").output == "err\n"
+    sb.new_namespace("", None)
+    usable(sb)
+
+
+def test_huge_exception_message_is_clipped(sb: Sandbox) -> None:
+    result = sb.run("raise ValueError('x' * 10_000_000)")
+    assert result.outcome == "error"
+    assert "characters cut" in result.error.message
+    usable(sb)

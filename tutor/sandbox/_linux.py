@@ -22,13 +22,13 @@ def _prctl(option: int, arg: int) -> bool:
         return False
 
 
-def die_with_parent(expected_parent: int) -> None:
-    """Get SIGKILL when the parent dies; exit now if it is already gone.
+def die_with_parent(expected_parent: int, sig: int = signal.SIGKILL) -> None:
+    """Get ``sig`` when the parent dies; exit now if it is already gone.
 
     The death signal fires when the parent *thread* that forked us exits, which
     is why the UI spawns the zygote from its long-lived calling thread.
     """
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_PDEATHSIG, sig)
     if os.getppid() != expected_parent:
         os._exit(1)
 

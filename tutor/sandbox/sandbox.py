@@ -26,6 +26,8 @@ from tutor.sandbox._client import ZygoteClient
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult, SandboxBusy, SandboxError
 
 _FORK_WAIT = 60.0
+_KEEP_SNAPSHOTS = 8  # learner snapshots kept; older ones are deleted (references are kept)
+_SHM_MIN_FREE = 2 * 1024**3
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 
 
@@ -67,17 +69,18 @@ class Sandbox:
         self._running: WorkerHandle | None = None
         self._device: str | None = None
         self._closed = False
+        self._recent: list[str] = []  # learner snapshot dirs, oldest first
 
     # -- start-up -----------------------------------------------------------
 
     def start(self) -> None:
         """Spawn the zygote in the background; returns at once."""
-        if self._zygote is not None and not self._zygote.dead:
-            return
+        if self._zygote is not None:
+            return  # running, or dead and restarted on next use (_ensure_zygote)
         if self._closed:
             raise SandboxError("the sandbox is closed")
         if self._workdir is None:
-            self._workdir = tempfile.mkdtemp(prefix="torch-tutor-sandbox-")
+            self._workdir = tempfile.mkdtemp(prefix="torch-tutor-sandbox-", dir=_fast_tmp())
             os.makedirs(os.path.join(self._workdir, "snapshots"), mode=0o700)
         zygote = ZygoteClient(self._workdir, [self.snapshot_taker, self.judge_handler],
                               self.python)
@@ -158,7 +161,7 @@ class Sandbox:
             handle.interrupt()
 
     def _run(self, code: str, filename: str, on_output: Callable[[str], None] | None,
-             seed: int | None, record: bool, echo: bool) -> RunResult:
+             seed: int | None, record: bool, echo: bool, retry: bool = True) -> RunResult:
         before = ""
         if self._current is not None and self._gone(self._current):
             # Killed while idle: replace it first, so this code still runs.
@@ -175,6 +178,12 @@ class Sandbox:
         outcome, error = self._classify(ex)
         if ex.dead:
             note = self._recover()
+            if _lost_with_zygote(ex) and retry and not before:
+                # The zygote died under an idle worker before we noticed: the code
+                # most likely never ran, so run it once in the new worker.
+                again = self._run(code, filename, on_output, seed, record, echo, retry=False)
+                return RunResult(again.outcome, again.output, again.error, again.duration,
+                                 restarted=True, note=note)
             return RunResult(outcome, ex.output, error, ex.duration, restarted=True, note=note)
         if outcome == "ok" and record:
             self._history.append((code, filename, seed))
@@ -197,6 +206,9 @@ class Sandbox:
                 self._recover()
             if dest is None:
                 raise SandboxError(self._last_snapshot_error)
+            self._recent.append(dest)
+            while len(self._recent) > _KEEP_SNAPSHOTS:
+                shutil.rmtree(self._recent.pop(0), ignore_errors=True)
             return dest
 
     def reference(self, setup: str, solution: str, seed: int | None,
@@ -276,10 +288,14 @@ class Sandbox:
         if not self.wait_ready() or self._zygote is None or self._zygote.info is None:
             raise SandboxError(self._start_failure())
         info = self._zygote.info
-        return {"device": self._device, "cuda_available": bool(info.get("cuda_available")),
+        ready = self._current.ready if self._current is not None else None
+        ready = ready or {}
+        return {"device": ready.get("device") or self._device,
+                "device_error": ready.get("device_error") or None, "cuda_available": bool(info.get("cuda_available")),
                 "cuda": bool(info.get("cuda_available")), "gpu_name": info.get("gpu_name"),
                 "gpu_count": info.get("gpu_count", 0),
                 "mps_available": bool(info.get("mps_available")),
+                "mps": bool(info.get("mps_available")),
                 "torch": info.get("torch"), "python": info.get("python")}
 
     @property
@@ -523,6 +539,21 @@ def _resolve_device(requested: str, info: dict[str, Any]) -> str:
     if info.get("mps_available"):
         return "mps"
     return "cpu"
+
+
+def _fast_tmp() -> str | None:
+    """Use /dev/shm for snapshots when it has room: tensors cross as files."""
+    try:
+        stat = os.statvfs("/dev/shm")
+    except OSError:
+        return None
+    if stat.f_bavail * stat.f_frsize >= _SHM_MIN_FREE and os.access("/dev/shm", os.W_OK):
+        return "/dev/shm"
+    return None
+
+
+def _lost_with_zygote(ex: Exchange) -> bool:
+    return ex.dead and not ex.killed and ex.status is None and not ex.output
 
 
 def _left(deadline: float) -> float:

@@ -50,7 +50,19 @@ def format_error(exc: BaseException, names: SourceNames) -> dict[str, str]:
         parts.append("Traceback (most recent call last):\n")
         parts.extend(traceback.StackSummary.from_list(frames).format())
     parts.extend(traceback.format_exception_only(type(exc), exc))
-    return {"type": type(exc).__name__, "message": _message(exc), "traceback": "".join(parts)}
+    return {"type": type(exc).__name__, "message": _clip(_message(exc)),
+            "traceback": _clip("".join(parts))}
+
+
+_CLIP = 20_000
+
+
+def _clip(text: str) -> str:
+    # A learner exception may carry megabytes of text; the UI needs the gist.
+    if len(text) <= _CLIP:
+        return text
+    half = _CLIP // 2
+    return f"{text[:half]}\n... [{len(text) - _CLIP} characters cut] ...\n{text[-half:]}"
 
 
 def _message(exc: BaseException) -> str:

@@ -43,10 +43,13 @@ class Worker:
         self.sock = sock
         self.config = config
         self.nonce = os.urandom(8).hex()
+        self.pid = os.getpid()
+        self._marker_fd = 1
         self.names = SourceNames()
         self.in_learner = False
         self.device = torch.device(config.get("device") or "cpu")
         self.memory_cap = 0
+        self.device_error = ""
         self.namespace: dict[str, Any] = {}
         self._pristine_builtins = dict(builtins.__dict__)
         self._learner_builtins: dict[str, Any] | None = None
@@ -55,6 +58,10 @@ class Worker:
 
     def setup(self) -> None:
         """Make this fork a worker: streams, seeds, device, limits, signals."""
+        # A private copy of the pipe for end-of-output markers, out of reach of
+        # learner code that closes or redirects fd 1.
+        self._marker_fd = os.dup(1)
+        os.set_inheritable(self._marker_fd, False)
         sys.stdout = _stream(1)
         sys.stderr = _stream(2)
         self._streams = (sys.stdout, sys.stderr)
@@ -72,6 +79,14 @@ class Worker:
         }
 
     def _setup_device(self) -> None:
+        try:
+            self._use_device()
+        except Exception as exc:  # noqa: BLE001 - no such device: run on the CPU, say why
+            self.device_error = f"{self.device}: {type(exc).__name__}: {exc}"
+            self.device = torch.device("cpu")
+            self._use_device()
+
+    def _use_device(self) -> None:
         memory_mb = int(self.config.get("memory_mb") or limits.DEFAULT_MEMORY_MB)
         if self.device.type == "cuda":
             # No RLIMIT_AS here: CUDA reserves huge address ranges.
@@ -104,6 +119,7 @@ class Worker:
         protocol.send_msg(self.sock, {
             "ev": "ready", "pid": os.getpid(), "nonce": self.nonce,
             "memory_cap": self.memory_cap, "vm_idle": limits.vm_size_bytes(),
+            "device": str(self.device), "device_error": self.device_error,
         })
         while True:
             try:
@@ -139,14 +155,10 @@ class Worker:
         return {"ok": False, "error": {"type": "ValueError", "message": f"unknown op {op!r}"}}
 
     def _end_output(self, rid: Any) -> None:
-        for stream in self._streams + (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001 - a learner-replaced stream may be broken
-                pass
+        _flush_quietly(*self._streams, sys.stdout, sys.stderr)
         marker = b"\x00\x1d" + self.nonce.encode() + b":" + str(rid).encode() + b"\x1d\x00"
         try:
-            os.write(1, marker)
+            os.write(self._marker_fd, marker)
         except OSError:
             pass
 
@@ -168,10 +180,18 @@ class Worker:
             if last is not None:
                 exec(last, self.namespace)
         except BaseException as exc:  # noqa: BLE001 - every learner failure is an outcome
+            self._exit_if_forked()
             self._leave_learner()
             return self._failure(exc)
+        self._exit_if_forked()
         self._leave_learner()
         return {"outcome": "ok"}
+
+    def _exit_if_forked(self) -> None:
+        # Learner code that called os.fork(): the child must not go on serving.
+        if os.getpid() != self.pid:
+            _flush_quietly(sys.stdout, sys.stderr)
+            os._exit(0)
 
     @staticmethod
     def _compile(code: str, internal: str, echo: bool) -> tuple[Any, Any]:
@@ -259,6 +279,14 @@ class Worker:
             _release(exc)
             return {"ok": False, "error": {"type": "HelperError", "message": text}}
         return {"ok": True, "result": result}
+
+
+def _flush_quietly(*streams: Any) -> None:
+    for stream in streams:
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a learner-replaced stream may be broken
+            pass
 
 
 def reseed(seed: int) -> None:

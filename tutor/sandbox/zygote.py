@@ -41,10 +41,12 @@ class Zygote:
         os.set_blocking(self.wake_w, False)
         os.set_blocking(self.wake_r, False)
         self.selector = selectors.DefaultSelector()
+        self.stopping = False
 
     def loop(self) -> None:
         """Serve fork and signal requests until told to stop or the UI disappears."""
         signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGTERM, self._on_term)
         signal.set_wakeup_fd(self.wake_w)
         self.selector.register(self.sock, selectors.EVENT_READ, "ui")
         self.selector.register(self.wake_r, selectors.EVENT_READ, "wake")
@@ -53,6 +55,9 @@ class Zygote:
                 if key.data == "wake":
                     _drain(self.wake_r)
                     self.reap()
+                    if self.stopping:
+                        self.shutdown()
+                        return
                     continue
                 try:
                     msg, fds = protocol.recv_msg_fds(self.sock)
@@ -63,6 +68,9 @@ class Zygote:
                 if not self.handle(msg):
                     self.shutdown()
                     return
+
+    def _on_term(self, signum: int, frame: Any) -> None:
+        self.stopping = True
 
     def handle(self, msg: dict[str, Any]) -> bool:
         """Do one request; return False to stop."""
@@ -109,6 +117,7 @@ class Zygote:
             _linux.die_with_parent(parent)
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             self.selector.close()
             self.sock.close()
             os.close(self.wake_r)
@@ -158,7 +167,16 @@ class Zygote:
                 pass
 
     def shutdown(self) -> None:
-        """Kill every child, their groups and adopted orphans; reap them all."""
+        """Kill every child, their groups and adopted orphans; reap them all.
+
+        The UI normally removes the working directory; if the UI died, nobody
+        else will, so the zygote (whose cwd it is) removes it too.
+        """
+        workdir = os.getcwd()
+        if os.path.basename(workdir).startswith("torch-tutor-sandbox-"):
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
         for pid in list(self.children):
             _kill_group(pid)
         for pid in _linux.children_of(os.getpid()):
@@ -254,7 +272,10 @@ def check_pristine(torch: Any) -> list[str]:
 def main(argv: list[str]) -> int:
     """Start the zygote: import torch, report readiness, serve forks."""
     fd, ui_pid, preload = int(argv[0]), int(argv[1]), argv[2:]
-    _linux.die_with_parent(ui_pid)
+    # SIGTERM, not SIGKILL: the zygote must live long enough to kill the
+    # workers' process groups (learner child processes) on its way out.
+    _linux.die_with_parent(ui_pid, signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     _linux.become_subreaper()
     for key, value in _ENV.items():
         os.environ.setdefault(key, value)

@@ -1,0 +1,89 @@
+"""Questions in plain words: what counts as one, and answers from the glossary and lessons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tutor import ask
+from tutor.lesson import Lesson, Step, Text
+
+GLOSSARY = """
+[[terms]]
+en = "tensor"
+zh = "张量"
+text.en = "An n-dimensional array of numbers."
+text.zh = "一个 n 维数字数组。"
+
+[[terms]]
+en = "broadcasting"
+zh = "广播"
+text.en = "Stretching sizes of 1 so that shapes match."
+text.zh = "把大小为 1 的维度拉伸，使形状对齐。"
+
+[[terms]]
+en = "gradient"
+zh = "梯度"
+text.en = "How much the output changes when an input changes."
+text.zh = "输入变化时输出变化多少。"
+"""
+
+
+@pytest.fixture()
+def glossary(tmp_path: Path) -> Path:
+    path = tmp_path / "glossary.toml"
+    path.write_text(GLOSSARY, encoding="utf-8")
+    return path
+
+
+def _lesson() -> Lesson:
+    step = Step("reshape", "read", Text("Changing the shape", "改变形状"),
+                Text("`view` and `reshape` give a tensor a new shape with the same elements.",
+                     "`view` 和 `reshape` 在元素不变的情况下改变张量的形状。"))
+    return Lesson("shapes", 4, Text("Shapes", "形状"), (step,))
+
+
+@pytest.mark.parametrize("text", ["what is a tensor?", "how do I reshape a tensor",
+                                  "what is broadcasting", "?? x", "张量是什么？", "什么是张量",
+                                  "explain autograd please"])
+def test_questions(text: str) -> None:
+    assert ask.is_question(text)
+
+
+@pytest.mark.parametrize("text", ["x = torch.zeros(2, 3)", "x.shape", "print x", "x = = 1",
+                                  "for i in range(3)", 'x = "张量"', "tensor", "x = (1,"])
+def test_code_is_not_a_question(text: str) -> None:
+    assert not ask.is_question(text)
+
+
+def test_tokens_cover_words_and_chinese_bigrams() -> None:
+    assert ask.tokens("What are the tensors?") == ["tensor"]
+    toks = ask.tokens("什么是张量")
+    assert "张" in toks and "张量" in toks and "是" not in toks
+
+
+def test_glossary_term_comes_first_in_english(glossary: Path) -> None:
+    index = ask.build_index([_lesson()], glossary, "en")
+    found = index.search("what is broadcasting?")
+    assert found[0].title == "broadcasting" and found[0].source == "glossary"
+    found = index.search("how do I reshape a tensor")
+    assert {a.source for a in found} >= {"shapes/reshape"}
+
+
+def test_answers_in_chinese(glossary: Path) -> None:
+    index = ask.build_index([_lesson()], glossary, "zh")
+    found = index.search("梯度是什么？")
+    assert found[0].title == "梯度 (gradient)"
+    assert found[0].text == "输入变化时输出变化多少。"
+    assert index.search("怎么改变形状")[0].source == "shapes/reshape"
+
+
+def test_nothing_matches_gives_nothing(glossary: Path) -> None:
+    index = ask.build_index([], glossary, "en")
+    assert index.search("zzz qqq?") == []
+
+
+def test_a_missing_glossary_is_no_error(tmp_path: Path) -> None:
+    assert ask.load_glossary(tmp_path / "none.toml", "en") == []
+    assert ask.build_index([_lesson()], tmp_path / "none.toml", "en").search("shape")

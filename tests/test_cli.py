@@ -1,0 +1,170 @@
+"""The command-line contract: ``lessons``, ``check``, ``run``, exit codes and options."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tutor import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tutor(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LANG"}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "tutor", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def answer(tmp_path: Path, text: str, name: str = "answer.py") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_lessons_json_shape():
+    result = tutor("lessons", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert isinstance(data, list) and data
+    for lesson in data:
+        assert set(lesson) == {"id", "title", "steps"}
+        for step in lesson["steps"]:
+            assert set(step) == {"id", "kind", "title"}
+    autograd = next(l for l in data if l["id"] == "autograd")
+    assert autograd["title"] == "Autograd: gradients for free"
+
+
+def test_lessons_json_in_chinese():
+    data = json.loads(tutor("--lang", "zh", "lessons", "--json").stdout)
+    assert next(l for l in data if l["id"] == "autograd")["title"] == "自动微分：自动求梯度"
+
+
+def test_check_right_answer(tmp_path):
+    code = answer(tmp_path, "z = torch.zeros(2, 3)\no = torch.ones(3)\n")
+    result = tutor("check", "creating-tensors", "zeros-ones", code, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"passed", "checks", "feedback"}
+    assert data["passed"] is True and data["feedback"] == []
+    assert {"name", "passed", "expected", "got", "message"} == set(data["checks"][0])
+
+
+def test_check_wrong_answer_leads_with_first_failing_property(tmp_path):
+    code = answer(tmp_path, "z = torch.zeros(3, 2)\no = torch.ones(3)\n")
+    result = tutor("check", "creating-tensors", "zeros-ones", code, "--json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    failed = [c for c in data["checks"] if not c["passed"]]
+    assert failed[0]["name"] == "z.shape"
+    assert (failed[0]["expected"], failed[0]["got"]) == ("(2, 3)", "(3, 2)")
+    assert "z.values" not in [c["name"] for c in data["checks"]]
+    assert "rows-cols" in [f["id"] for f in data["feedback"]]
+    assert all(set(f) == {"id", "message"} for f in data["feedback"])
+
+
+def test_check_text_output(tmp_path):
+    code = answer(tmp_path, "evens = torch.arange(0, 10, 2)\n")
+    result = tutor("check", "creating-tensors", "evens", code)
+    assert result.returncode == 1
+    assert "✗ evens.shape: expected (6,), got (5,)" in result.stdout
+    assert "arange" in result.stdout
+
+
+def test_check_quiz_and_predict_answers(tmp_path):
+    assert tutor("check", "creating-tensors", "guess-dtype", answer(tmp_path, "2\n")).returncode == 0
+    wrong = tutor("check", "creating-tensors", "guess-dtype", answer(tmp_path, "1"), "--json")
+    assert wrong.returncode == 1
+    assert [f["id"] for f in json.loads(wrong.stdout)["feedback"]] == ["first-element"]
+    assert tutor("check", "autograd-more", "detach-shares", answer(tmp_path, "2")).returncode == 0
+    assert tutor("check", "autograd-more", "chain-rule", answer(tmp_path, " 18 ")).returncode == 0
+
+
+def test_check_unknown_lesson_step_or_file(tmp_path):
+    code = answer(tmp_path, "x = 1\n")
+    assert tutor("check", "no-such-lesson", "x", code).returncode == 2
+    result = tutor("check", "creating-tensors", "no-such-step", code)
+    assert result.returncode == 2 and "zeros-ones" in result.stderr
+    assert tutor("check", "creating-tensors", "evens", str(tmp_path / "missing.py")).returncode == 2
+
+
+def test_check_cannot_be_fooled_by_monkeypatching(tmp_path):
+    cheat = answer(tmp_path, """
+import builtins
+z = torch.ones(3, 2)
+o = torch.zeros(3)
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.testing.assert_close = lambda *a, **k: None
+torch.Tensor.__eq__ = lambda self, other: True
+torch.Tensor.shape = property(lambda self: torch.Size([2, 3]))
+torch.Tensor.__repr__ = lambda self: "tensor([[0., 0., 0.], [0., 0., 0.]])"
+torch.save = lambda *a, **k: None
+builtins.isinstance = lambda *a: True
+builtins.print = lambda *a, **k: None
+""")
+    result = tutor("check", "creating-tensors", "zeros-ones", cheat, "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert data["passed"] is False
+    assert next(c for c in data["checks"] if not c["passed"])["name"] == "z.shape"
+
+
+def test_run_prints_output_and_exit_codes(tmp_path):
+    ok = tutor("run", answer(tmp_path, "print(torch.arange(3))\n"))
+    assert ok.returncode == 0 and "tensor([0, 1, 2])" in ok.stdout
+    bad = tutor("run", answer(tmp_path, "print('before')\ntorch.zeros(2) @ torch.zeros(3)\n",
+                              "bad.py"))
+    assert bad.returncode == 1
+    assert "before" in bad.stdout
+    assert "RuntimeError" in bad.stderr and "bad.py" in bad.stderr
+    assert "tutor/sandbox" not in bad.stderr  # learner frames only
+
+
+def test_run_stopped_by_time_limit(tmp_path):
+    result = tutor("--timeout", "1", "run", answer(tmp_path, "while True:\n    pass\n"))
+    assert result.returncode == 1
+
+
+def test_wrong_flag_is_a_usage_error():
+    result = tutor("check", "--bogus")
+    assert result.returncode == 2 and "usage:" in result.stderr
+    result = tutor("--device", "tpu", "lessons")
+    assert result.returncode == 2 and "invalid device" in result.stderr
+
+
+def test_options_accepted_before_and_after_the_subcommand():
+    args = cli.build_parser().parse_args(
+        ["--lang", "zh", "check", "a", "b", "c", "--device", "cpu", "--timeout", "3"])
+    assert (args.lang, args.device, args.timeout, args.command) == ("zh", "cpu", 3.0, "check")
+    args = cli.build_parser().parse_args(
+        ["--plain", "--no-save", "--progress", "p.db", "--lesson", "autograd", "--step", "2",
+         "--width", "60", "--record", "t.txt", "--lessons", "a", "--lessons", "b"])
+    assert args.command is None and args.plain and args.no_save
+    assert (args.progress, args.lesson, args.step, args.width, args.record) == (
+        "p.db", "autograd", "2", 60, "t.txt")
+    assert args.lessons == ["a", "b"]
+    args = cli.build_parser().parse_args(["progress", "--export", "csv"])
+    assert args.export == "csv" and args.lang in ("en", "zh")
+
+
+@pytest.mark.parametrize("env, lang", [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LC_ALL": "zh_TW"}, "zh"), ({"LANG": "en_US"}, "en"),
+    ({"LC_ALL": "C", "LANG": "zh_CN"}, "en"), ({}, "en")])
+def test_default_language_from_locale(env, lang):
+    assert cli.default_lang(env) == lang
+
+
+def test_ui_modules_do_not_import_torch():
+    code = ("import sys, tutor.cli, tutor.lesson, tutor.pipeline, tutor.validate, "
+            "tutor.course, tutor.codeinfo; "
+            "sys.exit('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,43 @@
+"""Facts read from the learner's code: calls, operators, names (no torch needed)."""
+
+from __future__ import annotations
+
+from tutor import codeinfo
+
+
+def test_calls_are_dotted_and_imports_resolved():
+    code = "import torch as t\nfrom torch import arange\nx = t.zeros(2)\ny = arange(3)\nx.add_(1)"
+    assert {"torch.zeros", "torch.arange", "x.add_"} <= codeinfo.calls(code)
+
+
+def test_operators_and_augmented_assignments():
+    found = codeinfo.calls("c = a @ b\nd = a * b\ne = a / b ** 2\nd *= 2")
+    assert {"@", "*", "/", "**", "*="} <= found
+
+
+def test_matching_rules():
+    found = codeinfo.calls("x = torch.nn.init.xavier_uniform_(w)\ny = x.uniform_(0, 1)\nz = a * b")
+    assert codeinfo.matches(found, "torch.nn.init.xavier_uniform_")
+    assert codeinfo.matches(found, "xavier_uniform_")      # bare name: any call ending in it
+    assert codeinfo.matches(found, "init.xavier_uniform_")  # dotted suffix
+    assert codeinfo.matches(found, "uniform_")
+    assert not codeinfo.matches(found, "torch.uniform_")
+    assert codeinfo.matches(found, "*") and not codeinfo.matches(found, "@")
+    assert codeinfo.matches(codeinfo.calls("a *= 2"), "*")
+
+
+def test_calls_any_returns_matching_patterns():
+    assert codeinfo.calls_any("torch.ones(3)", ["torch.zeros", "torch.ones"]) == ["torch.ones"]
+
+
+def test_names_and_assigned():
+    code = "y = x.sum()\nfor i in range(3):\n    z = i\ndef f(): pass"
+    assert {"x", "y", "z", "i", "range"} <= codeinfo.names(code)
+    assert codeinfo.assigned(code) == {"y", "i", "z", "f"}
+
+
+def test_broken_code_gives_empty_sets():
+    assert codeinfo.calls("x = (") == set()
+    assert codeinfo.names("x = (") == set()
+    assert codeinfo.parse("x = (") is None
+

@@ -1,0 +1,130 @@
+"""The prompt: when Enter runs or continues, completion from the worker, a real PromptSession."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+
+from tutor.prompt import PromptUI, SandboxCompleter
+from tutor.ui import BlockReader, PlainUI, input_complete, next_indent
+
+
+@pytest.mark.parametrize("text, done", [
+    ("x = 1", True),
+    ("", True),
+    ("/hint", True),
+    ("?torch.arange", True),
+    ("for i in range(3):", False),
+    ("for i in range(3):\n    print(i)", False),
+    ("for i in range(3):\n    print(i)\n", True),
+    ("x = (1,", False),
+    ("x = (1,\n 2)", True),
+    ("what is a tensor?", True),
+    ("x = = 1", True),
+    ('s = """abc', False),
+])
+def test_input_complete(text: str, done: bool) -> None:
+    assert input_complete(text) is done
+
+
+def test_next_indent() -> None:
+    assert next_indent("for i in range(3):") == "    "
+    assert next_indent("for i in range(3):\n    if i:") == "        "
+    assert next_indent("def f():\n    return 1") == "    "
+
+
+def test_block_reader_without_a_terminal() -> None:
+    reader = BlockReader()
+    got: list[str] = []
+    for line in ["x = 1", "for i in range(2):", "    print(i)", "/quit", "if x:", "    y = 1",
+                 "else:", "    y = 2", ""]:
+        got += reader.feed(line)
+    assert got == ["x = 1", "for i in range(2):\n    print(i)", "/quit",
+                   "if x:\n    y = 1\nelse:\n    y = 2"]
+
+
+def test_plain_ui_reads_blocks_and_echoes() -> None:
+    out = io.StringIO()
+    ui = PlainUI(Console(file=out, width=60), io.StringIO("def f():\n    return 2\n\nf()\n"))
+    assert ui.read() == "def f():\n    return 2"
+    assert ui.read() == "f()"
+    assert ui.read() is None
+    assert ">>> def f():\n...     return 2\n" in out.getvalue()
+
+
+class FakeSandbox:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def call(self, op: str, **kwargs: Any) -> Any:
+        assert op == "complete"
+        self.asked.append(kwargs["text"])
+        names = ["torch.zero_", "torch.zeros", "torch.zeros_like"]
+        return [n for n in names if n.startswith(kwargs["text"])]
+
+
+def _completions(text: str, sandbox: Any = None) -> list[str]:
+    completer = SandboxCompleter(sandbox or FakeSandbox(), ["/hint", "/help", "/quit"])
+    doc = Document(text, len(text))
+    return [doc.text[: len(text) + c.start_position] + c.text
+            for c in completer.get_completions(doc, CompleteEvent(completion_requested=True))]
+
+
+def test_completer_asks_the_worker_and_hides_in_place_twins() -> None:
+    sandbox = FakeSandbox()
+    assert _completions("y = torch.zer", sandbox) == ["y = torch.zeros", "y = torch.zeros_like"]
+    assert sandbox.asked == ["torch.zer"]
+    assert _completions("torch.zero_") == ["torch.zero_"]
+
+
+def test_completer_completes_commands() -> None:
+    assert _completions("/h") == ["/help", "/hint"]
+
+
+def test_completer_survives_a_failing_sandbox() -> None:
+    class Broken:
+        def call(self, op: str, **kwargs: Any) -> Any:
+            raise RuntimeError("busy")
+
+    assert _completions("torch.ze", Broken()) == []
+
+
+def _drive(keys: str, sandbox: Any = None, later: str = "") -> list[str | None]:
+    """Type ``keys`` (then ``later``, after a pause) into a real PromptSession; collect inputs."""
+    got: list[str | None] = []
+    with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
+        ui = PromptUI(Console(file=io.StringIO(), color_system=None), sandbox or FakeSandbox(),
+                      None, input=inp, output=DummyOutput())
+        inp.send_text(keys)
+        if later:
+            # Completion runs on another thread: give it time before the next keys.
+            timer = threading.Timer(0.5, inp.send_text, (later,))
+            timer.start()
+        while True:
+            text = ui.read()
+            got.append(text)
+            if text is None:
+                break
+    return got
+
+
+def test_enter_runs_complete_code_and_continues_blocks() -> None:
+    got = _drive("x = 1\rfor i in range(2):\rprint(i)\r\r\x04")
+    assert got == ["x = 1", "for i in range(2):\n    print(i)\n    ", None]
+
+
+def test_ctrl_c_clears_the_line_and_ctrl_d_leaves() -> None:
+    assert _drive("abc\x03/quit\r\x04") == ["/quit", None]
+
+
+def test_tab_completes_from_the_worker() -> None:
+    assert _drive("a = torch.zer\t", later="\r\r\x04")[0] == "a = torch.zeros"

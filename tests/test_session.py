@@ -1,0 +1,249 @@
+"""The conversation loop, driven by a script against an in-process fake sandbox (and once for real)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tutor.lesson import load_lesson
+from tutor.progress import Store
+from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult
+from tutor.session import Session, relevant_code, run_session_script
+from tutor.ui import ScriptUI
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LESSON = '''
+id = "sums"
+section = 4
+title.en = "Sums"
+title.zh = "求和"
+
+[[steps]]
+id = "intro"
+kind = "read"
+title.en = "Hello"
+title.zh = "你好"
+text.en = "We add numbers."
+text.zh = "我们来做加法。"
+
+[[steps]]
+id = "six"
+kind = "code"
+title.en = "Make six"
+title.zh = "得到六"
+text.en = "Set `x` to two times three."
+text.zh = "让 `x` 等于二乘三。"
+solution = "x = 2 * 3"
+check = ["x"]
+hints.en = ["Use `*`.", "`x = 2 * 3`"]
+hints.zh = ["用 `*`。", "`x = 2 * 3`"]
+
+[[steps]]
+id = "pick"
+kind = "quiz"
+title.en = "Pick"
+title.zh = "选择"
+text.en = "Which is six?"
+text.zh = "哪个是六？"
+choices.en = ["2 + 3", "2 * 3"]
+choices.zh = ["2 + 3", "2 * 3"]
+answer = 2
+explanation.en = "Two threes make six."
+explanation.zh = "两个三是六。"
+
+[[steps]]
+id = "end"
+kind = "read"
+title.en = "The end"
+title.zh = "结束"
+text.en = "Done."
+text.zh = "完成。"
+'''
+
+
+class FakeSandbox:
+    """Runs code in this process (plain Python, no torch) and judges by equality."""
+
+    def __init__(self) -> None:
+        self.ns: dict[str, Any] = {}
+        self.lang = "en"
+        self.snaps: dict[str, dict[str, Any]] = {}
+
+    def is_ready(self) -> bool:
+        return True
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return True
+
+    def _exec(self, code: str, ns: dict[str, Any]) -> RunResult:
+        if "while True" in code:
+            return RunResult("timeout", "", ErrorInfo("TimeoutError", "Stopped after 10 s."))
+        try:
+            exec(code, ns)
+        except Exception as exc:  # noqa: BLE001
+            return RunResult("error", "", ErrorInfo(type(exc).__name__, str(exc),
+                                                    f"{type(exc).__name__}: {exc}"))
+        return RunResult("ok")
+
+    def new_namespace(self, setup: str, seed: int | None = None) -> RunResult:
+        self.ns = {}
+        return self._exec(setup, self.ns)
+
+    def run(self, code: str, *, on_output: Any = None, seed: Any = None, echo: bool = False,
+            **kw: Any) -> RunResult:
+        result = self._exec(code, self.ns)
+        if on_output is not None and "print" in code:
+            on_output("printed\n")
+        return result
+
+    def _snap(self, ns: dict[str, Any], names: list[str]) -> str:
+        key = f"snap{len(self.snaps)}"
+        self.snaps[key] = {n: ns.get(n, "<missing>") for n in names}
+        return key
+
+    def snapshot(self, names: list[str]) -> str:
+        return self._snap(self.ns, names)
+
+    def reference(self, setup: str, solution: str, seed: Any, names: list[str]) -> ReferenceRun:
+        ns: dict[str, Any] = {}
+        exec(setup + "\n" + solution, ns)
+        return ReferenceRun("ok", "", None, self._snap(ns, names))
+
+    def judge(self, request: dict[str, Any]) -> dict[str, Any]:
+        mine, ref = self.snaps[request["learner"]], self.snaps[request["reference"]]
+        checks = [{"name": f"{n}.values", "passed": mine[n] == ref[n], "expected": str(ref[n]),
+                   "got": str(mine[n]), "message": ""} for n in ref]
+        return {"passed": all(c["passed"] for c in checks), "checks": checks, "feedback": [],
+                "pictures": []}
+
+    def call(self, op: str, **kwargs: Any) -> Any:
+        if op == "vars":
+            return [{"name": k, "type": type(v).__name__} for k, v in self.ns.items()
+                    if not k.startswith("_")]
+        if op == "inspect":
+            return {"found": True, "name": kwargs["name"], "signature": "arange(end)",
+                    "doc": "Returns a 1-D tensor."}
+        return {"python": "3", "torch": "fake", "device": "cpu", "gpu_name": None}
+
+
+@pytest.fixture()
+def lesson(tmp_path: Path) -> Any:
+    path = tmp_path / "04-sums.toml"
+    path.write_text(LESSON, encoding="utf-8")
+    loaded, errors = load_lesson(path)
+    assert loaded is not None, errors
+    return loaded
+
+
+def _session(lesson: Any, inputs: list[str], lang: str = "en", store: Store | None = None,
+             start: tuple[str | None, str | None] = ("sums", None)) -> str:
+    ui = ScriptUI(inputs, width=80)
+    session = Session([lesson], FakeSandbox(), store or Store(None), ui, lang)
+    assert session.run(*start) == 0
+    return ui.transcript()
+
+
+def test_a_whole_lesson(lesson: Any) -> None:
+    out = _session(lesson, ["", "x = 5", "/hint", "/hint", "x = 2 * 3", "1", "2", "", "/quit"])
+    assert "lesson 4 · step 1/4 · 0 done" in out
+    assert "Not quite yet." in out and "✗   x.values   6" in out
+    assert "hint 1 of 2" in out and "hint 2 of 2" in out
+    assert "Use *." in out and "x = 2 * 3" in out
+    assert "Well done!" in out
+    assert "lesson 4 · step 3/4 · 1 done" in out
+    assert "Two threes make six." in out
+    assert "lesson 4 · step 4/4 · 2 done" in out
+    assert "end of the course" in out
+
+
+def test_exploration_is_not_scolded_but_a_pass_is_told(lesson: Any) -> None:
+    out = _session(lesson, ["", "y = 1", "print(y)", "x = 6", "/quit"])
+    assert "printed" in out
+    assert "Not quite yet" not in out
+    assert "Well done!" in out
+
+
+def test_the_same_failure_twice_is_one_line(lesson: Any) -> None:
+    out = _session(lesson, ["", "x = 5", "x", "/quit"])
+    assert out.count("✗   x.values") == 1
+    assert "Not quite yet. ✗ x.values" in out
+
+
+def test_errors_are_explained_and_outcomes_told(lesson: Any) -> None:
+    msg = "mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)"
+    out = _session(lesson, ["", f"raise RuntimeError({msg!r})", "while True: pass", "/quit"])
+    assert f"RuntimeError: {msg}" in out
+    assert "What this means" in out and "Matrix product" in out
+    assert "longer than the time limit" in out
+
+
+def test_commands(lesson: Any) -> None:
+    out = _session(lesson, ["/hnt", "/lessons", "/goto 4.3", "/back", "/skip", "?arange",
+                            "/vars", "/env", "/explain", "/solution", "n", "/reset", "/help",
+                            "/quit"])
+    assert "Unknown command /hnt." in out and "Did you mean /hint?" in out
+    assert "Lessons" in out and "sums" in out and "0/4" in out
+    assert "step 3/4" in out and "Skipped." in out
+    assert "arange(end)" in out and "Returns a 1-D tensor." in out
+    assert "Show the solution? [y/N] n" in out
+    assert "a fresh namespace for this step" in out
+
+
+def test_solution_shows_and_runs(lesson: Any) -> None:
+    out = _session(lesson, ["", "/solution", "y", "y", "/quit"])
+    assert "Solution" in out and "Well done!" in out
+
+
+def test_questions_in_plain_words(lesson: Any) -> None:
+    out = _session(lesson, ["how do we add numbers?", "/quit"])
+    assert "From the course:" in out and "We add numbers." in out
+
+
+def test_chinese_session(lesson: Any) -> None:
+    out = _session(lesson, ["", "x = 5", "/hint", "/lang en", "/lang zh", "/quit"], lang="zh")
+    assert "第 4 课 · 第 1/4 步" in out and "还差一点。" in out and "提示 1/2" in out
+    assert "Language: English." in out and "语言：中文。" in out
+    assert "再见" in out
+
+
+def test_resume_where_the_learner_stopped(lesson: Any, tmp_path: Path) -> None:
+    store = Store(tmp_path / "p.db")
+    _session(lesson, ["", "x = 6", "/quit"], store=store)
+    store.close()
+    again = Store(tmp_path / "p.db")
+    out = _session(lesson, ["/quit"], store=again, start=(None, None))
+    assert "Welcome back" in out and "step 3/4 · 1 done" in out
+    assert again.get("sums", "six").status == "passed"
+
+
+def test_relevant_code_follows_the_names_an_answer_reads() -> None:
+    inputs = ["x = torch.ones(3)", "a = torch.arange(6)", "b = 2"]
+    assert relevant_code(inputs, "x = a.reshape(2, 3)") == (
+        "a = torch.arange(6)\nx = a.reshape(2, 3)")
+    assert relevant_code(inputs, "x = torch.zeros(3)") == "x = torch.zeros(3)"
+
+
+def test_the_ui_modules_never_import_torch() -> None:
+    code = ("import sys, tutor.app, tutor.session, tutor.prompt, tutor.commands, tutor.render, "
+            "tutor.ask, tutor.progress; assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_plain_mode_from_a_pipe() -> None:
+    proc = subprocess.run([sys.executable, "-m", "tutor", "--plain", "--no-save", "--lang", "en"],
+                          input="x = torch.zeros(2, 3)\n/quit\n", capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert ">>> x = torch.zeros(2, 3)" in proc.stdout and "\x1b[" not in proc.stdout
+
+
+def test_run_session_script_with_the_real_sandbox() -> None:
+    out = run_session_script(ROOT / "tests" / "e2e" / "lessons" / "e2e-basics.toml",
+                             ["", "x = torch.ones(2, 3)", "x = torch.zeros(2, 3)", "/quit"])
+    assert "torch.ones fills with ones" in out
+    assert "Well done!" in out and "step 3/4" in out

@@ -1,0 +1,118 @@
+"""``validate``: the course proves itself; a broken reference or trap is reported at its line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tutor.sandbox import Sandbox
+from tutor.validate import validate_course
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "lessons" / "04-creating-tensors.toml"
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    sandbox = Sandbox(device="cpu", timeout=10)
+    sandbox.start()
+    assert sandbox.wait_ready(120)
+    yield sandbox
+    sandbox.close()
+
+
+def broken_copy(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
+    """A copy of lesson 04 with ``old`` replaced once; and the line where ``new`` starts."""
+    text = LESSON.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new, 1)
+    path = tmp_path / "04-broken.toml"
+    path.write_text(text, encoding="utf-8")
+    return path, text[: text.index(new)].count("\n") + 1
+
+
+def messages(tmp_path: Path, sb: Sandbox, path: Path) -> list[str]:
+    _, errors = validate_course([path], sb)
+    return [str(e) for e in errors]
+
+
+def test_whole_course_validates_from_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "tutor", "validate"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all valid" in result.stdout
+
+
+def test_broken_reference_solution_is_reported(tmp_path, sb):
+    path, line = broken_copy(tmp_path, 'solution = "evens = torch.arange(0, 11, 2)"',
+                             'solution = "evens = torch.arange(0, 10, 2)"')
+    errs = messages(tmp_path, sb, path)
+    # Compared with itself the changed solution passes, but then the trap no longer fails.
+    text = path.read_text(encoding="utf-8")
+    trap = text[: text.index('[[steps.traps]]\ncode = "evens = torch.arange(0, 10, 2)"')]
+    trap_line = trap.count("\n") + 1
+    assert any(e.startswith(f"{path}:{trap_line}: step `evens`: the trap") for e in errs), errs
+    path, line = broken_copy(tmp_path, 'solution = "evens = torch.arange(0, 11, 2)"',
+                             'solution = "evens = torch.arrange(0, 11, 2)"')
+    errs = messages(tmp_path, sb, path)
+    assert any(e.startswith(f"{path}:{line}: step `evens`: the reference solution does not pass")
+               and "AttributeError" in e for e in errs), errs
+    path, line = broken_copy(tmp_path, 'solution = "evens = torch.arange(0, 11, 2)"',
+                             'solution = "evens = torch.tensor([0, 2, 4, 6, 8, 10])"')
+    errs = messages(tmp_path, sb, path)
+    assert any(e.startswith(f"{path}:{line}: step `evens`: the reference solution does not pass "
+                            "(calls") for e in errs), errs
+
+
+def test_trap_that_passes_is_reported(tmp_path, sb):
+    path, line = broken_copy(tmp_path, 'code = "evens = torch.arange(0, 10, 2)"',
+                             'code = "evens = torch.arange(0, 12, 2)"')
+    errs = messages(tmp_path, sb, path)
+    assert f"{path}:{line - 1}: step `evens`: the trap 'evens = torch.arange(0, 12, 2)' passes; " \
+           "a trap must fail" in errs, errs
+
+
+def test_trap_without_its_promised_feedback_is_reported(tmp_path, sb):
+    path, line = broken_copy(tmp_path, 'code = "evens = torch.arange(0, 10, 2)"\n'
+                             'feedback = "end-excluded"',
+                             'code = "evens = torch.arange(0, 10, 2)"\n'
+                             'feedback = "typed-by-hand"')
+    errs = messages(tmp_path, sb, path)
+    assert any(e.startswith(f"{path}:{line - 1}: step `evens`: the trap") and
+               "does not get the feedback `typed-by-hand`" in e for e in errs), errs
+
+
+def test_setup_alone_passing_is_reported(tmp_path, sb):
+    path, _ = broken_copy(tmp_path, 'setup = "w = torch.empty(3, 5)"',
+                          'setup = "w = torch.empty(3, 5)\\ntorch.nn.init.xavier_uniform_(w)"')
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('[[steps.expect]]\nmust_call = ["torch.nn.init.xavier_uniform_"]\n',
+                                 ""), encoding="utf-8")
+    errs = messages(tmp_path, sb, path)
+    assert any("step `xavier`: the set-up alone (an empty answer) passes" in e for e in errs), errs
+
+
+def test_wrong_quiz_answer_and_missing_translation(tmp_path, sb):
+    path, line = broken_copy(tmp_path, 'answer = 2\nexplanation.en = "One decimal',
+                             'answer = 1\nexplanation.en = "One decimal')
+    text = path.read_text(encoding="utf-8").replace('title.zh = "哪种 dtype？"\n', "")
+    path.write_text(text, encoding="utf-8")
+    errs = messages(tmp_path, sb, path)
+    assert any("missing Chinese translation `title.zh`" in e for e in errs), errs
+    assert any("step `guess-dtype`: the trap '1' passes" in e for e in errs), errs
+
+
+def test_validate_command_exit_code_on_a_broken_lesson(tmp_path):
+    path, line = broken_copy(tmp_path, 'solution = "grid = torch.linspace(0, 1, 11)"',
+                             'solution = "grid = torch.lnspace(0, 1, 11)"')
+    result = subprocess.run([sys.executable, "-m", "tutor", "validate", str(path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1
+    assert f"{path}:{line}: step `grid`: the reference solution does not pass" in result.stdout

@@ -1,0 +1,136 @@
+"""Entry points for the interactive tutor and ``progress``: wire the course, sandbox, store and UI.
+
+``run_session(args)`` and ``progress_command(args)`` are called by tutor.cli
+with its parsed arguments. PyTorch starts in the background: the welcome, the
+first step and the prompt appear before it has loaded. Never imports torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from tutor import render
+from tutor.i18n import t
+from tutor.progress import Store, export, export_rows, resolve_path
+from tutor.session import Session
+from tutor.ui import PlainUI, make_console
+
+
+def _lang(args: Any) -> str:
+    from tutor.i18n import detect_lang
+
+    return getattr(args, "lang", None) or detect_lang()
+
+
+def _course(args: Any) -> tuple[list[Any], Path | None]:
+    from tutor.course import course_dirs
+    from tutor.lesson import load_course
+
+    dirs = course_dirs(getattr(args, "lessons", None) or [])
+    lessons, _errors = load_course(dirs)
+    glossary = next((d / "glossary.toml" for d in map(Path, dirs)
+                     if (d / "glossary.toml").is_file()), None)
+    return lessons, glossary
+
+
+def _store(args: Any) -> Store:
+    if getattr(args, "no_save", False):
+        return Store(None)
+    return Store(resolve_path(getattr(args, "progress", None)))
+
+
+def _sandbox(args: Any, lang: str) -> Any:
+    from tutor.sandbox import Sandbox
+
+    kwargs: dict[str, Any] = {"device": getattr(args, "device", None) or "auto", "lang": lang}
+    if getattr(args, "timeout", None) is not None:
+        kwargs["timeout"] = args.timeout
+    sandbox = Sandbox(**kwargs)
+    # The zygote shares our terminal's process group, so a Ctrl-C typed at the terminal
+    # would reach it too and kill it; started with SIGINT ignored, it inherits that.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        sandbox.start()  # returns at once: torch loads while the learner reads
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return sandbox
+
+
+def _interactive(args: Any) -> bool:
+    return not getattr(args, "plain", False) and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def run_session(args: Any) -> int:
+    """The interactive session (``torch-tutor`` with no subcommand); returns the exit code."""
+    lang = _lang(args)
+    no_color = bool(os.environ.get("NO_COLOR"))
+    interactive = _interactive(args)
+    record = bool(getattr(args, "record", None))
+    console = make_console(width=getattr(args, "width", None), plain=not interactive,
+                           no_color=no_color, record=record)
+    sandbox = _sandbox(args, lang)
+    try:
+        lessons, glossary = _course(args)
+        store = _store(args)
+    except Exception:
+        sandbox.close()
+        raise
+    history = None if getattr(args, "no_save", False) else (
+        resolve_path(getattr(args, "progress", None)).parent / "history")
+    if interactive:
+        from tutor.prompt import PromptUI
+
+        ui: Any = PromptUI(console, sandbox, history)
+    else:
+        ui = PlainUI(console)
+    session = Session(lessons, sandbox, store, ui, lang, glossary=glossary,
+                      save=not getattr(args, "no_save", False))
+    try:
+        code = session.run(getattr(args, "lesson", None), getattr(args, "step", None))
+    finally:
+        store.close()
+        sandbox.close()
+        if record:
+            console.save_text(args.record)
+    return code
+
+
+def progress_command(args: Any) -> int:
+    """``torch-tutor progress [--json] [--export csv|json]``: show or export progress."""
+    lang = _lang(args)
+    path = resolve_path(getattr(args, "progress", None))
+    if not path.exists():
+        records = []
+    else:
+        store = Store(path)
+        try:
+            records = store.records()
+            notice = store.notice
+        finally:
+            store.close()
+        if notice:
+            print(t(notice[0], lang, **notice[1]), file=sys.stderr)
+    fmt = getattr(args, "export", None)
+    if fmt:
+        sys.stdout.write(export(records, fmt))
+        return 0
+    if getattr(args, "json", False):
+        print(json.dumps({"path": str(path), "steps": export_rows(records)},
+                         ensure_ascii=False, indent=2))
+        return 0
+    console = make_console(width=getattr(args, "width", None),
+                           plain=getattr(args, "plain", False) or not sys.stdout.isatty(),
+                           no_color=bool(os.environ.get("NO_COLOR")))
+    if not records:
+        console.print(t("progress_empty", lang))
+        return 0
+    console.print(render.progress_table(records, lang, str(path)))
+    return 0
+
+
+__all__ = ["progress_command", "run_session"]

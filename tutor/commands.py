@@ -1,0 +1,282 @@
+"""Slash commands: ``/hint``, ``/solution``, ``/goto 4.2`` ... each a small function of the session.
+
+``dispatch(session, text)`` runs one; an unknown name gets "did you mean"
+(difflib). Handlers use the session's public methods and render through it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tutor import render
+from tutor.i18n import LANGS, t
+
+if TYPE_CHECKING:
+    from tutor.session import Session
+
+Handler = Callable[["Session", str], None]
+COMMANDS: dict[str, Handler] = {}
+ALIASES = {"h": "help", "q": "quit", "exit": "quit", "n": "next", "b": "back", "s": "skip",
+           "ls": "lessons", "sol": "solution", "l": "lessons"}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    """Register a handler for ``/name``."""
+
+    def register(func: Handler) -> Handler:
+        COMMANDS[name] = func
+        return func
+
+    return register
+
+
+def dispatch(session: Session, text: str) -> None:
+    """Run the command in ``text`` (``/name arg``), or suggest the closest one."""
+    name, _, arg = text.strip().lstrip("/").partition(" ")
+    name = ALIASES.get(name.lower(), name.lower())
+    handler = COMMANDS.get(name)
+    if handler is None:
+        session.say("unknown_command", "red", name="/" + name)
+        close = difflib.get_close_matches(name, sorted(COMMANDS), n=1, cutoff=0.5)
+        if close:
+            session.say("did_you_mean", "yellow", name="/" + close[0])
+        else:
+            session.show(render.help_table(session.lang))
+        return
+    handler(session, arg.strip())
+
+
+def names() -> list[str]:
+    """Every command as typed, for completion: ``/help`` ..."""
+    return ["/" + n for n in sorted(COMMANDS)]
+
+
+# ---------------------------------------------------------------- help, navigation
+
+
+@command("help")
+def cmd_help(session: Session, arg: str) -> None:
+    session.show(render.help_table(session.lang))
+
+
+@command("quit")
+def cmd_quit(session: Session, arg: str) -> None:
+    session.running = False
+
+
+@command("next")
+def cmd_next(session: Session, arg: str) -> None:
+    session.advance()
+
+
+@command("back")
+def cmd_back(session: Session, arg: str) -> None:
+    session.back()
+
+
+@command("skip")
+def cmd_skip(session: Session, arg: str) -> None:
+    session.store.set_status(*session.key, "skipped")
+    session.say("skipped", "yellow")
+    session.advance()
+
+
+@command("explain")
+def cmd_explain(session: Session, arg: str) -> None:
+    session.show(render.step_panel(session.lesson, session.step, session.lang))
+
+
+@command("lang")
+def cmd_lang(session: Session, arg: str) -> None:
+    if arg not in LANGS:
+        session.say("lang_usage", "yellow")
+        return
+    session.set_lang(arg)
+    session.say("lang_set", "green")
+    session.show(render.step_panel(session.lesson, session.step, session.lang))
+
+
+def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int, int] | None:
+    """Lesson by id, file name, number (``4`` for ``04-...``) or title; step by id or number."""
+    from tutor.session import lesson_number
+
+    if lesson is None:
+        return None
+    want = lesson.strip().lower()
+    found = None
+    for i, les in enumerate(session.lessons):
+        stem = (les.path or "").rsplit("/", 1)[-1].removesuffix(".toml").lower()
+        if want in (les.id, stem) or (want.isdigit() and lesson_number(les, i) == str(int(want))):
+            found = i
+            break
+    if found is None:
+        titles = {les.title.get(session.lang).lower(): i for i, les in enumerate(session.lessons)}
+        close = difflib.get_close_matches(want, list(titles) + [les.id for les in session.lessons],
+                                          n=1, cutoff=0.6)
+        if not close:
+            return None
+        found = titles.get(close[0], next((i for i, les in enumerate(session.lessons)
+                                           if les.id == close[0]), None))
+        if found is None:
+            return None
+    if not step:
+        return found, 0
+    target = session.lessons[found].step(step.strip())
+    if target is None:
+        return None
+    return found, session.lessons[found].steps.index(target)
+
+
+@command("goto")
+def cmd_goto(session: Session, arg: str) -> None:
+    if not arg:
+        session.say("usage", "yellow", usage="/goto LESSON[.STEP]")
+        return
+    lesson, _, step = arg.partition(".") if " " not in arg else arg.partition(" ")
+    place = resolve(session, lesson, step or None)
+    if place is None:
+        where = resolve(session, lesson, None)
+        if where is not None and step:
+            session.say("unknown_step", "red", lesson=session.lessons[where[0]].id, step=step)
+        else:
+            session.say("unknown_lesson", "red", name=lesson)
+        return
+    session.goto(*place)
+
+
+@command("lessons")
+def cmd_lessons(session: Session, arg: str) -> None:
+    from tutor.session import lesson_number
+
+    passed: dict[str, int] = {}
+    for r in session.store.records():
+        if r.status == "passed":
+            passed[r.lesson] = passed.get(r.lesson, 0) + 1
+    rows = [(lesson_number(les, i), les.id, les.title.get(session.lang), len(les.steps),
+             passed.get(les.id, 0), i == session.li) for i, les in enumerate(session.lessons)]
+    session.show(render.lessons_table(rows, session.lang))
+
+
+# ---------------------------------------------------------------- help with the step
+
+
+@command("hint")
+def cmd_hint(session: Session, arg: str) -> None:
+    hints = session.step.hints
+    if not hints:
+        session.say("no_hints", "dim")
+        return
+    used = session.store.get(*session.key).hints
+    if used >= len(hints):
+        session.show(render.hint(hints[-1].get(session.lang), len(hints), len(hints),
+                                 session.lang))
+        session.say("hints_used_up", "dim")
+        return
+    session.store.hint(*session.key, used + 1)
+    session.show(render.hint(hints[used].get(session.lang), used + 1, len(hints), session.lang))
+    if used + 1 == len(hints):
+        session.say("hints_used_up", "dim")
+
+
+@command("solution")
+def cmd_solution(session: Session, arg: str) -> None:
+    step = session.step
+    if step.kind in ("quiz", "predict") and (step.answer is not None or step.accept):
+        if session.ui.confirm(t("solution_confirm", session.lang)):
+            session.say("answer_is", "green", answer=_answer_text(step, session.lang))
+            if step.explanation:
+                session.show(render.explanation(step.explanation.get(session.lang), session.lang))
+        return
+    if not step.solution:
+        session.say("no_solution", "dim")
+        return
+    if not session.ui.confirm(t("solution_confirm", session.lang)):
+        return
+    session.show(render.solution(step.solution, session.lang))
+    if session.ui.confirm(t("solution_run", session.lang)):
+        session.run_code(step.solution)
+
+
+def _answer_text(step: Any, lang: str) -> str:
+    if step.choices and isinstance(step.answer, int):
+        return f"{step.answer}. {step.choices[step.answer - 1].get(lang)}"
+    if step.items and step.answer:
+        return " ".join(str(n) for n in step.answer)
+    return step.accept[0] if step.accept else str(step.answer)
+
+
+@command("reset")
+def cmd_reset(session: Session, arg: str) -> None:
+    if session.ensure_namespace(fresh=True) is not None:
+        session.say("reset_done", "green")
+
+
+@command("check")
+def cmd_check(session: Session, arg: str) -> None:
+    if session.step.kind != "code":
+        session.say("nothing_to_check", "dim")
+        return
+    if session.ensure_namespace() is None:
+        return
+    code, result = session.last_run or ("", _empty_run())
+    session.judge(code, result, quiet=False)
+
+
+def _empty_run() -> Any:
+    from tutor.sandbox import RunResult
+
+    return RunResult("ok")
+
+
+# ---------------------------------------------------------------- the worker's view
+
+
+def _call(session: Session, op: str, **kwargs: Any) -> Any:
+    from tutor.sandbox import SandboxBusy, SandboxError
+
+    if session.ensure_namespace() is None:
+        return None
+    try:
+        return session.sandbox.call(op, **kwargs)
+    except SandboxBusy:
+        session.say("busy", "yellow")
+    except SandboxError as exc:
+        session.say("sandbox_trouble", "red", error=str(exc))
+    return None
+
+
+@command("vars")
+def cmd_vars(session: Session, arg: str) -> None:
+    rows = _call(session, "vars")
+    if rows is None:
+        return
+    if not rows:
+        session.say("no_vars", "dim")
+        return
+    session.show(render.vars_table(rows, session.lang))
+
+
+@command("env")
+def cmd_env(session: Session, arg: str) -> None:
+    info = _call(session, "env")
+    if info is not None:
+        session.show(render.env_table(info, session.lang))
+
+
+@command("graph")
+def cmd_graph(session: Session, arg: str) -> None:
+    from tutor import pictures
+
+    if not arg:
+        session.say("usage", "yellow", usage="/graph NAME")
+        return
+    payload = _call(session, "graph", name=arg)
+    if payload is None:
+        return
+    picture = pictures.picture_for(payload, session.lang)
+    session.show(picture if picture is not None else str(payload))
+
+
+__all__ = ["ALIASES", "COMMANDS", "command", "dispatch", "names", "resolve"]

@@ -1,0 +1,175 @@
+"""The interactive prompt (prompt_toolkit): highlighting, multi-line editing, completion, history.
+
+One small piece per prompt_toolkit hook, as in ptpython: ``key_bindings()``
+(Enter submits a complete statement, else a new indented line),
+``SandboxCompleter`` (names from the live worker and torch, run off the UI
+thread), and ``PromptUI`` which puts them together behind the ``tutor.ui.UI``
+interface the session uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import Completer, Completion, ThreadedCompleter
+from prompt_toolkit.document import Document
+from prompt_toolkit.filters import has_completions, is_done
+from prompt_toolkit.formatted_text import ANSI
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.styles import style_from_pygments_cls
+from pygments.lexers.python import PythonLexer
+from pygments.styles import get_style_by_name
+from rich.console import Console
+
+from tutor.ui import CONTINUATION, PROMPT, input_complete, is_yes, next_indent
+
+_WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\.?$")
+_COMMAND = re.compile(r"^/\w*$")
+
+
+def key_bindings() -> KeyBindings:
+    """Enter runs a complete statement or inserts a newline with indentation; Alt-Enter runs."""
+    kb = KeyBindings()
+
+    @kb.add("enter", filter=~is_done)
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        state = buffer.complete_state
+        if state is not None:
+            # Enter on an open completion menu takes the chosen item; with none chosen it
+            # closes the menu and goes on as Enter.
+            if state.current_completion is not None:
+                buffer.apply_completion(state.current_completion)
+                return
+            buffer.cancel_completion()
+        doc = buffer.document
+        at_end = not doc.text_after_cursor.strip()
+        if at_end and input_complete(doc.text):
+            buffer.validate_and_handle()
+            return
+        buffer.insert_text("\n" + next_indent(doc.text_before_cursor))
+
+    @kb.add("escape", "enter")
+    def _run(event: KeyPressEvent) -> None:
+        event.current_buffer.validate_and_handle()
+
+    @kb.add("tab", filter=~has_completions)
+    def _tab(event: KeyPressEvent) -> None:
+        # Tab at the start of a line (or after spaces) indents, as in an editor.
+        buffer = event.current_buffer
+        before = buffer.document.current_line_before_cursor
+        if not before.strip():
+            buffer.insert_text("    ")
+        else:
+            buffer.start_completion(insert_common_part=True)
+
+    return kb
+
+
+class SandboxCompleter(Completer):
+    """Completions for the dotted name before the cursor, from the worker's namespace.
+
+    ``sandbox.call("complete")`` answers [] at once while PyTorch is loading or
+    code runs; wrapped in a ThreadedCompleter it never blocks typing.
+    """
+
+    def __init__(self, sandbox: Any, commands: Iterable[str] = ()) -> None:
+        self.sandbox = sandbox
+        self.commands = sorted(commands)
+
+    def get_completions(self, document: Document, complete_event: Any) -> Iterator[Completion]:
+        text = document.text_before_cursor
+        if _COMMAND.match(text):
+            for name in self.commands:
+                if name.startswith(text):
+                    yield Completion(name, -len(text))
+            return
+        match = _WORD.search(text)
+        if not match or self.sandbox is None:
+            return
+        word = match.group(0)
+        try:
+            found = self.sandbox.call("complete", text=word)
+        except Exception:  # noqa: BLE001 - completion must never break typing
+            return
+        items = [i for i in found or () if isinstance(i, str)]
+        if not word.endswith("_"):
+            # In-place twins (zero_ beside zeros) only when the learner types the underscore.
+            present = set(items)
+            items = [i for i in items if not (i.endswith("_") and not i.endswith("__")
+                                              and any(p.startswith(i[:-1]) and p != i
+                                                      for p in present))]
+        for item in items:
+            yield Completion(item, -len(word), display=item.rpartition(".")[2])
+
+
+def history_for(path: Path | None) -> History:
+    """File history in the data folder (across sessions), or in memory when nothing is saved."""
+    if path is None:
+        return InMemoryHistory()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+    except OSError:
+        return InMemoryHistory()
+    return FileHistory(str(path))
+
+
+class PromptUI:
+    """The terminal UI: a prompt_toolkit session for input, a rich Console for output."""
+
+    def __init__(self, console: Console, sandbox: Any, history: Path | None,
+                 **session_kwargs: Any) -> None:
+        from tutor import commands
+
+        self.console = console
+        completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))
+        color = not console.no_color and console.color_system is not None
+        kwargs: dict[str, Any] = dict(
+            multiline=True, key_bindings=key_bindings(), history=history_for(history),
+            completer=completer, complete_while_typing=False, enable_history_search=False,
+            prompt_continuation=lambda width, line, wrap: CONTINUATION,
+            lexer=PygmentsLexer(PythonLexer) if color else None,
+            style=style_from_pygments_cls(get_style_by_name("monokai")) if color else None,
+            include_default_pygments_style=False, color_depth=None,
+        )
+        kwargs.update(session_kwargs)
+        self.session: PromptSession[str] = PromptSession(**kwargs)
+
+    def read(self) -> str | None:
+        while True:
+            try:
+                return self.session.prompt(ANSI(PROMPT))
+            except KeyboardInterrupt:
+                continue  # Ctrl-C clears the line, as in Python
+            except EOFError:
+                return None
+
+    def show(self, *renderables: Any) -> None:
+        for r in renderables:
+            self.console.print(r)
+
+    def write_output(self, text: str) -> None:
+        self.console.file.write(text)
+        self.console.file.flush()
+
+    def busy(self, message: str) -> contextlib.AbstractContextManager[Any]:
+        return self.console.status(message, spinner="dots")
+
+    def confirm(self, question: str) -> bool:
+        try:
+            # A separate one-line prompt: options given to self.session.prompt would stick.
+            answer = PromptSession[str]().prompt(question)
+        except (KeyboardInterrupt, EOFError):
+            return False
+        return is_yes(answer)
+
+
+__all__ = ["PromptUI", "SandboxCompleter", "history_for", "key_bindings"]

@@ -1,0 +1,301 @@
+"""Rich renderables for the session: tutor messages, verdicts, feedback, hints, tables.
+
+Each function takes plain data and the language and returns something a rich
+Console prints; nothing here prints by itself, so tests render into
+``Console(file=io.StringIO(), width=80)`` and compare text. Marks are characters
+as well as colours (✓ ✗ →) so plain text and NO_COLOR keep them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from tutor.i18n import HELP, t
+
+CODE_THEME = "monokai"
+
+
+def markdown(text: str) -> Markdown:
+    """Markdown with highlighted code blocks."""
+    return Markdown(text.strip(), code_theme=CODE_THEME, inline_code_lexer="python")
+
+
+def code(source: str) -> Syntax:
+    """Python source, highlighted."""
+    return Syntax(source.rstrip("\n"), "python", theme=CODE_THEME, background_color="default",
+                  word_wrap=True)
+
+
+def tutor_says(text: str) -> Markdown:
+    """A short message from the tutor (Markdown)."""
+    return markdown(text)
+
+
+def note(text: str, style: str = "yellow") -> Text:
+    """A one-line remark (warnings, plain-word outcomes)."""
+    return Text(text, style=style)
+
+
+# ---------------------------------------------------------------- steps
+
+
+def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
+    """The step's text, titled with the lesson and step; choices or code below it."""
+    parts: list[RenderableType] = []
+    if step.text:
+        parts.append(markdown(step.text.get(lang)))
+    if step.kind == "predict" and step.code:
+        parts.append(code(step.code))
+    if step.choices:
+        parts.append(Text("\n".join(f"  {i}. {c.get(lang)}" for i, c in enumerate(step.choices, 1))))
+    if step.items:
+        parts.append(Text("\n".join(f"  {i}. {c.get(lang)}" for i, c in enumerate(step.items, 1))))
+    footer = {"read": "press_enter", "explore": "explore_next", "quiz": "quiz_prompt",
+              "predict": "quiz_prompt"}.get(step.kind)
+    if footer:
+        parts.append(Text(t(footer, lang), style="dim"))
+    title = t("step_head", lang, lesson=lesson.title.get(lang), title=step.title.get(lang))
+    return Panel(Group(*parts), title=Text(title, style="bold"), title_align="left",
+                 border_style="cyan", box=box.ROUNDED, padding=(0, 1))
+
+
+def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lang: str) -> Text:
+    """``lesson 4 · step 3/8 · 5 done``."""
+    return Text(t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done),
+                style="dim")
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+def verdict_table(verdict: Any, lang: str) -> Table:
+    """Property by property: ✓/✗, the check, expected and got."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("", no_wrap=True)
+    table.add_column(t("check", lang), style="bold")
+    table.add_column(t("expected", lang))
+    table.add_column(t("got", lang))
+    for check in verdict.checks:
+        mark = Text("✓", style="green") if check.passed else Text("✗", style="bold red")
+        got = Text(check.got, style="" if check.passed else "red")
+        table.add_row(mark, check.name, check.expected, got)
+    return table
+
+
+def verdict(verdict: Any, lang: str) -> Group:
+    """The whole verdict: a headline, the table, the first failure's message, feedback, pictures."""
+    from tutor import pictures
+
+    parts: list[RenderableType] = [markdown(t("passed" if verdict.passed else "not_yet", lang))]
+    if verdict.checks:
+        parts.append(verdict_table(verdict, lang))
+    failure = verdict.first_failure
+    if failure is not None and failure.message:
+        parts.append(Text("✗ " + failure.message, style="red"))
+    parts += feedback(verdict.feedback)
+    for payload in verdict.pictures:
+        picture = pictures.picture_for(payload, lang)
+        if picture is not None:
+            parts.append(picture)
+    return Group(*parts)
+
+
+def verdict_brief(verdict: Any, lang: str) -> Text:
+    """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
+    failed = [c.name for c in verdict.checks if not c.passed]
+    return Text(f"{t('not_yet', lang)} ✗ " + ", ".join(failed), style="yellow")
+
+
+def feedback(items: Iterable[Any]) -> list[RenderableType]:
+    """Each feedback message as a ``→`` line of Markdown."""
+    return [markdown("→ " + f.message) for f in items if f.message]
+
+
+def explanation(text: str, lang: str) -> Markdown:
+    """A quiz step's explanation."""
+    return markdown(f"**{t('explanation', lang)}:** {text}")
+
+
+def hint(text: str, n: int, total: int, lang: str) -> Panel:
+    """One hint, counted (``hint 2 of 3``)."""
+    return Panel(markdown(text), title=t("hint", lang, n=n, total=total), title_align="left",
+                 border_style="yellow", box=box.ROUNDED, padding=(0, 1))
+
+
+def solution(source: str, lang: str) -> Panel:
+    """The reference solution, highlighted."""
+    return Panel(code(source), title=t("solution", lang), title_align="left",
+                 border_style="magenta", box=box.ROUNDED)
+
+
+# ---------------------------------------------------------------- errors and outcomes
+
+
+def error_block(error: Any, lang: str) -> Group:
+    """The learner's traceback (kept as Python wrote it) and, when known, what it means."""
+    from tutor import errors, pictures
+
+    text = (error.traceback or f"{error.type}: {error.message}").rstrip()
+    parts: list[RenderableType] = [Text(text, style="red")]
+    explained = errors.explain(error.type, error.message, lang)
+    if explained is not None:
+        body: list[RenderableType] = [markdown(explained.feedback.message)]
+        if explained.picture:
+            picture = pictures.picture_for(explained.picture, lang)
+            if picture is not None:
+                body.append(picture)
+        parts.append(Panel(Group(*body), title=t("explained", lang), title_align="left",
+                           border_style="yellow", box=box.ROUNDED, padding=(0, 1)))
+    return Group(*parts)
+
+
+OUTCOME_KEYS = {"timeout": "timeout", "memory": "memory", "crashed": "crashed",
+                "exited": "exited", "killed": "killed", "interrupted": "interrupted"}
+
+
+def outcome(result: Any, lang: str) -> list[RenderableType]:
+    """Plain words for how a run ended (error traceback, time limit, crash, restart)."""
+    parts: list[RenderableType] = []
+    if result.outcome == "error" and result.error is not None:
+        parts.append(error_block(result.error, lang))
+    elif result.outcome in OUTCOME_KEYS:
+        if result.outcome != "interrupted" and result.error is not None and result.error.message:
+            parts.append(note(result.error.message, "red"))
+        parts.append(note(t(OUTCOME_KEYS[result.outcome], lang)))
+    if result.restarted:
+        parts.append(note(result.note or t("restarted", lang)))
+    return parts
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _table(title: str | None = None) -> Table:
+    return Table(title=title, box=box.ROUNDED, title_justify="left", header_style="bold")
+
+
+def help_table(lang: str) -> Table:
+    """The commands and what they do."""
+    table = _table(t("help_title", lang))
+    table.add_column("")
+    table.add_column("")
+    for usage, en, zh in HELP:
+        table.add_row(Text(usage, style="cyan"), zh if lang == "zh" else en)
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(str(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return str(value)
+
+
+def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Table:
+    """The learner's variables: name, type, shape, dtype, device, requires_grad."""
+    table = _table()
+    keys = ("name", "type", "shape", "dtype", "device", "requires_grad")
+    heads = ("col_name", "col_type", "col_shape", "col_dtype", "col_device", "col_grad")
+    for head in heads:
+        table.add_column(t(head, lang))
+    for row in rows:
+        table.add_row(*[_cell(row.get(k)) for k in keys])
+    return table
+
+
+def env_table(info: dict[str, Any], lang: str) -> Table:
+    """Python, torch, the device and the GPU's name."""
+    table = _table(t("env_title", lang))
+    table.add_column("")
+    table.add_column("")
+    rows = [("Python", info.get("python")), ("PyTorch", info.get("torch")),
+            ("NumPy", info.get("numpy")), (t("col_device", lang), info.get("device")),
+            ("GPU", info.get("gpu_name") or t("env_gpu_none", lang))]
+    for label, value in rows:
+        if value is not None:
+            table.add_row(label, str(value))
+    return table
+
+
+def status_word(status: str, lang: str) -> Text:
+    """A step status as a word and a mark."""
+    styles = {"passed": ("✓ ", "green"), "skipped": ("» ", "yellow"), "seen": ("· ", "dim")}
+    mark, style = styles.get(status, ("", ""))
+    return Text(mark + t(f"status_{status or 'new'}", lang), style=style)
+
+
+def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:
+    """The catalog: number, id, title, steps, done, and where the learner is."""
+    table = _table(t("lessons_title", lang))
+    table.add_column("#", justify="right")
+    table.add_column(t("col_lesson", lang))
+    table.add_column(t("col_title", lang))
+    table.add_column(t("col_done", lang), justify="right")
+    table.add_column("")
+    for number, lesson_id, title, steps, done, here in rows:
+        table.add_row(number, lesson_id, title, f"{done}/{steps}",
+                      Text(t("here", lang), style="cyan") if here else "")
+    return table
+
+
+def progress_table(records: Sequence[Any], lang: str, path: str) -> Table:
+    """Every step the learner has touched: status, attempts, hints, time."""
+    table = _table(t("progress_title", lang, path=path))
+    for head, justify in (("col_lesson", "left"), ("col_step", "left"), ("col_status", "left"),
+                          ("col_attempts", "right"), ("col_hints", "right"),
+                          ("col_seconds", "right")):
+        table.add_column(t(head, lang), justify=justify)  # type: ignore[arg-type]
+    for r in records:
+        table.add_row(r.lesson, r.step, status_word(r.status, lang), str(r.attempts), str(r.hints),
+                      f"{r.seconds:.0f}")
+    return table
+
+
+def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> RenderableType:
+    """``?name``: the signature and the docstring (cut after ``max_lines``)."""
+    if not info.get("found"):
+        return note(t("not_found", lang, name=info.get("name", "")))
+    doc_lines = (info.get("doc") or "").splitlines()
+    signature = str(info.get("signature") or "")
+    # torch's C functions repeat the signature as the docstring's first line.
+    while doc_lines and signature and doc_lines[0].strip() and (
+            signature.endswith(doc_lines[0].strip()) or doc_lines[0].strip() in signature):
+        doc_lines = doc_lines[1:]
+    while doc_lines and not doc_lines[0].strip():
+        doc_lines = doc_lines[1:]
+    doc = "\n".join(doc_lines[:max_lines]) + ("\n…" if len(doc_lines) > max_lines else "")
+    parts: list[RenderableType] = []
+    if info.get("signature"):
+        parts.append(code(info["signature"]))
+    parts.append(Text(doc))
+    return Panel(Group(*parts), title=str(info.get("name", "")), title_align="left",
+                 border_style="blue", box=box.ROUNDED)
+
+
+def answers(found: Sequence[Any], lang: str) -> RenderableType:
+    """Answers to a plain-words question, best first."""
+    if not found:
+        return markdown(t("no_answer", lang))
+    parts: list[RenderableType] = [Text(t("answers_title", lang), style="bold")]
+    for a in found:
+        source = t("glossary", lang) if a.source == "glossary" else a.source
+        # A step's text can be long: its first paragraph answers; /goto shows the rest.
+        text = a.text if a.source == "glossary" else a.text.strip().split("\n\n")[0]
+        parts.append(markdown(f"**{a.title}** _({source})_\n\n{text}"))
+    return Panel(Group(*parts), border_style="green", box=box.ROUNDED, padding=(0, 1))
+
+
+__all__ = ["answers", "code", "env_table", "error_block", "explanation", "feedback", "help_table",
+           "hint", "inspect_panel", "lessons_table", "markdown", "note", "outcome",
+           "progress_line", "progress_table", "solution", "status_word", "step_panel",
+           "tutor_says", "verdict", "verdict_brief", "verdict_table", "vars_table"]

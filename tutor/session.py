@@ -1,0 +1,399 @@
+"""The conversation loop, apart from any terminal library: read -> run -> check -> diagnose -> render -> record.
+
+``Session(lessons, sandbox, store, ui, lang)`` drives one learner through the
+course; ``ui`` is a ``tutor.ui.UI`` (the prompt_toolkit one, plain text, or a
+script in tests). This module never imports torch or prompt_toolkit.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from tutor import ask, codeinfo, commands, pipeline, render
+from tutor.i18n import t
+from tutor.progress import Store
+from tutor.ui import UI, ScriptUI
+
+# Idle time beyond this between two inputs does not count as time spent on a step.
+_MAX_IDLE = 300.0
+_INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
+
+
+def lesson_number(lesson: Any, index: int) -> str:
+    """The number a learner knows a lesson by: its file's ``04-`` prefix, else its place."""
+    match = re.match(r"^(\d+)", Path(lesson.path or "").stem)
+    return str(int(match.group(1))) if match else str(index + 1)
+
+
+class Session:
+    """One learner's conversation with the tutor."""
+
+    def __init__(self, lessons: list[Any], sandbox: Any, store: Store, ui: UI, lang: str = "en",
+                 *, glossary: str | Path | None = None, save: bool = True) -> None:
+        self.lessons = lessons
+        self.sandbox = sandbox
+        self.store = store
+        self.ui = ui
+        self.lang = lang
+        self.glossary = glossary
+        self.save = save
+        self.li = 0
+        self.si = 0
+        self.running = True
+        self.inputs: list[str] = []  # code that ran without error in this step's namespace
+        self.last_run: tuple[str, Any] | None = None
+        self._ns_key: tuple[str, str] | None = None
+        self._last_verdict: Any = None
+        self._index: ask.Index | None = None
+        self._sandbox_failed = False
+        self._clock = time.monotonic()
+        self._output_ends_line = True
+
+    # -- where we are ---------------------------------------------------------
+
+    @property
+    def lesson(self) -> Any:
+        return self.lessons[self.li]
+
+    @property
+    def step(self) -> Any:
+        return self.lesson.steps[self.si]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.lesson.id, self.step.id
+
+    def show(self, *renderables: Any) -> None:
+        self.ui.show(*renderables)
+
+    def say(self, key: str, style: str = "", **fields: Any) -> None:
+        """Show one of the tutor's own strings (Markdown, or styled text)."""
+        text = t(key, self.lang, **fields)
+        self.show(render.note(text.replace("`", ""), style) if style else render.tutor_says(text))
+
+    def find_start(self, lesson_id: str | None, step_id: str | None) -> tuple[int, int]:
+        """Where to begin: the asked lesson/step, else the stored position, else the start."""
+        position = self.store.position()
+        if lesson_id is None and position is not None and step_id is None:
+            lesson_id, step_id = position
+        if lesson_id is None and step_id is not None:
+            lesson_id = self.lessons[0].id
+        found = commands.resolve(self, lesson_id, step_id) if lesson_id else None
+        return found if found is not None else (0, 0)
+
+    # -- the loop ---------------------------------------------------------------
+
+    def run(self, lesson_id: str | None = None, step_id: str | None = None) -> int:
+        """Greet, resume, then read and answer inputs until the learner leaves."""
+        if not self.lessons:
+            self.say("no_lessons")
+            return 1
+        resumed = lesson_id is None and self.store.position() is not None
+        self.say("welcome")
+        if self.store.notice:
+            key, fields = self.store.notice
+            self.say(key, "yellow", **fields)
+        if not self.save:
+            self.say("no_save", "dim")
+        elif resumed:
+            self.say("welcome_back", "dim")
+        self.goto(*self.find_start(lesson_id, step_id))
+        while self.running:
+            # Read.
+            text = self.ui.read()
+            if text is None:
+                break
+            self._tick()
+            # Eval, Print (each handler renders what it did).
+            self.handle(text)
+        self._tick()
+        self.say("bye" if self.save else "bye_nosave", "dim")
+        return 0
+
+    def _tick(self) -> None:
+        """Add the time since the last input to the current step (idle time capped)."""
+        now = time.monotonic()
+        spent, self._clock = min(now - self._clock, _MAX_IDLE), now
+        if self.lessons:
+            self.store.add_time(*self.key, spent)
+
+    def handle(self, text: str) -> None:
+        """Answer one input: a command, a look-up, a question, an answer, or code."""
+        stripped = text.strip()
+        inspect = _INSPECT.match(stripped)
+        if not stripped:
+            self.on_empty()
+        elif stripped.startswith("??"):
+            self.answer_question(stripped[2:])
+        elif inspect:
+            self.inspect(inspect.group(1) or inspect.group(2))
+        elif stripped.startswith("/"):
+            commands.dispatch(self, stripped)
+        elif self.step.kind in ("quiz", "predict"):
+            self.answer(stripped)
+        elif ask.is_question(stripped):
+            self.answer_question(stripped)
+        else:
+            self.run_code(text)
+
+    def on_empty(self) -> None:
+        if self.step.kind == "read":
+            self.advance()
+        elif self.step.kind in ("quiz", "predict"):
+            self.say("quiz_prompt", "dim")
+
+    # -- moving between steps -----------------------------------------------------
+
+    def goto(self, li: int, si: int) -> None:
+        """Show step ``si`` of lesson ``li`` and remember the position."""
+        self.li, self.si = li, si
+        self.inputs = []
+        self.last_run = None
+        self._last_verdict = None
+        if self._ns_key is not None and self.step.kind in ("code", "explore", "predict"):
+            self._ns_key = None  # a fresh namespace with this step's set-up on first use
+        self.store.seen(*self.key)
+        self.store.set_position(*self.key)
+        done = sum(1 for r in self.store.records() if r.status == "passed")
+        self.show(render.progress_line(lesson_number(self.lesson, li), si + 1,
+                                       len(self.lesson.steps), done, self.lang))
+        self.show(render.step_panel(self.lesson, self.step, self.lang))
+
+    def advance(self) -> None:
+        """The next step, or the next lesson's first, or the end of the course."""
+        if self.si + 1 < len(self.lesson.steps):
+            self.goto(self.li, self.si + 1)
+        elif self.li + 1 < len(self.lessons):
+            self.say("lesson_done", "green", title=self.lesson.title.get(self.lang))
+            self.goto(self.li + 1, 0)
+        else:
+            self.say("course_done")
+
+    def back(self) -> None:
+        """The previous step (the last step of the previous lesson at a lesson's start)."""
+        if self.si > 0:
+            self.goto(self.li, self.si - 1)
+        elif self.li > 0:
+            self.goto(self.li - 1, len(self.lessons[self.li - 1].steps) - 1)
+        else:
+            self.say("first_step", "dim")
+
+    # -- the sandbox ----------------------------------------------------------------
+
+    def ready_sandbox(self) -> Any:
+        """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""
+        sb = self.sandbox
+        if sb is None or self._sandbox_failed:
+            self.say("no_sandbox", "red", error="—")
+            return None
+        if not sb.is_ready():
+            try:
+                with self.ui.busy(t("starting", self.lang)):
+                    ok = sb.wait_ready(180)
+            except KeyboardInterrupt:
+                return None
+            if not ok:
+                self._sandbox_failed = True
+                self.say("no_sandbox", "red", error=_start_error(sb))
+                return None
+        return sb
+
+    def ensure_namespace(self, fresh: bool = False) -> Any:
+        """The sandbox with this step's namespace ready (set-up run once per step)."""
+        sb = self.ready_sandbox()
+        if sb is None:
+            return None
+        if fresh or self._ns_key is None or (
+                self._ns_key != self.key and self.step.kind in ("code", "explore")):
+            step = self.step
+            setup = step.setup if step.kind in ("code", "explore", "predict") else ""
+            result = sb.new_namespace(setup, step.seed)
+            if result.outcome != "ok":
+                self.show(*render.outcome(result, self.lang))
+            self._ns_key = self.key
+            self.inputs = []
+        return sb
+
+    def _write_output(self, text: str) -> None:
+        if text:
+            self.ui.write_output(text)
+            self._output_ends_line = text.endswith("\n")
+
+    def run_code(self, code: str) -> None:
+        """Run the learner's code (output streamed), explain errors, then check quietly."""
+        from tutor.sandbox import SandboxError
+
+        try:
+            sb = self.ensure_namespace()
+            if sb is None:
+                return
+            self._output_ends_line = True
+            seed = self.step.seed if self.step.kind == "code" else None
+            result = sb.run(code, on_output=self._write_output, seed=seed, echo=True)
+        except SandboxError as exc:
+            self.say("sandbox_trouble", "red", error=str(exc))
+            return
+        if not self._output_ends_line:
+            self.ui.write_output("\n")
+        self.show(*render.outcome(result, self.lang))
+        if result.outcome == "ok":
+            self.inputs.append(code)
+        self.last_run = (code, result)
+        if self.step.kind == "code" and result.outcome in ("ok", "error"):
+            self.judge(code, result, quiet=True)
+
+    def answer_code(self, code: str) -> str:
+        """The learner's answer as the checker reads it: this input and the inputs it builds on."""
+        return relevant_code(self.inputs, code)
+
+    def judge(self, code: str, result: Any, quiet: bool) -> None:
+        """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
+        from tutor.sandbox import SandboxError
+
+        try:
+            verdict = pipeline.judge_live(self.sandbox, self.lesson, self.step,
+                                          self.answer_code(code), result, self.lang)
+        except SandboxError as exc:
+            self.say("sandbox_trouble", "red", error=str(exc))
+            return
+        error = result.error.type if result.outcome == "error" and result.error else None
+        attempt = pipeline.is_attempt(self.step, code, error)
+        if verdict.passed or attempt:
+            self.store.attempt(*self.key, self.answer_code(code), verdict.passed)
+        if verdict.passed:
+            self.show(render.verdict(verdict, self.lang))
+            if self.step.explanation:
+                self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
+            self.advance()
+        elif not quiet or (attempt and verdict != self._last_verdict):
+            self.show(render.verdict(verdict, self.lang))
+        elif attempt:
+            # The same failure again (say after print(x)): one line, not the whole table.
+            self.show(render.verdict_brief(verdict, self.lang))
+        self._last_verdict = verdict
+
+    # -- quiz and predict --------------------------------------------------------------
+
+    def answer(self, text: str) -> None:
+        """Check a quiz or predict answer; a predict step then shows what the code prints."""
+        step = self.step
+        output = None
+        if step.kind == "predict":
+            sb = self.ready_sandbox()
+            if sb is None:
+                return
+            result = pipeline.run_predict(sb, step)
+            self._ns_key = self.key
+            output = result.output if result.outcome == "ok" else _error_line(result)
+            verdict = pipeline.check_predict(step, text, output, self.lang)
+        else:
+            verdict = pipeline.check_quiz(step, text, self.lang)
+        self.store.attempt(*self.key, text, verdict.passed)
+        self.show(render.verdict(verdict, self.lang))
+        if output is not None:
+            self.show(render.note(t("real_output", self.lang), "dim"), render.code(output or " "))
+        if verdict.passed:
+            if step.explanation:
+                self.show(render.explanation(step.explanation.get(self.lang), self.lang))
+            self.advance()
+
+    # -- look-ups ------------------------------------------------------------------------
+
+    def inspect(self, name: str) -> None:
+        """``?name``: signature and docstring from the worker."""
+        from tutor.sandbox import SandboxError
+
+        sb = self.ready_sandbox()
+        if sb is None:
+            return
+        try:
+            info = sb.call("inspect", name=name)
+        except SandboxError as exc:
+            self.say("sandbox_trouble", "red", error=str(exc))
+            return
+        self.show(render.inspect_panel(info, self.lang))
+
+    def index(self) -> ask.Index:
+        if self._index is None:
+            self._index = ask.build_index(self.lessons, self.glossary, self.lang)
+        return self._index
+
+    def answer_question(self, question: str) -> None:
+        """A question in plain words, answered from the glossary and the lessons."""
+        self.show(render.answers(self.index().search(question), self.lang))
+
+    def set_lang(self, lang: str) -> None:
+        """Switch the language of the tutor, the lessons and the sandbox's messages."""
+        self.lang = lang
+        self._index = None
+        if self.sandbox is not None:
+            self.sandbox.lang = lang
+
+
+def relevant_code(inputs: list[str], code: str) -> str:
+    """``code`` plus the earlier inputs that define names it reads, transitively.
+
+    So ``a = torch.arange(6)`` then ``x = a.reshape(2, 3)`` is judged as both
+    lines, but an earlier wrong try that the learner replaced is not.
+    """
+    needed = set(codeinfo.names(code)) - codeinfo.assigned(code)
+    chosen: list[str] = []
+    for earlier in reversed(inputs):
+        if earlier == code and not chosen:
+            continue
+        defines = codeinfo.assigned(earlier)
+        if defines & needed:
+            chosen.append(earlier)
+            needed = (needed - defines) | (set(codeinfo.names(earlier)) - defines)
+    return "\n".join([*reversed(chosen), code])
+
+
+def _error_line(result: Any) -> str:
+    if result.error is not None:
+        return f"{result.error.type}: {result.error.message}"
+    return result.note or result.outcome
+
+
+def _start_error(sandbox: Any) -> str:
+    try:
+        return str(sandbox._start_failure())  # noqa: SLF001 - best words the sandbox has
+    except Exception:  # noqa: BLE001
+        return "PyTorch did not start in time"
+
+
+def run_session_script(lesson: Any, inputs: list[str], lang: str = "en", *,
+                       sandbox: Any = None, width: int = 80, step: str | None = None) -> str:
+    """Run a whole session on ``inputs`` and return the transcript (for tests and lesson authors).
+
+    ``lesson`` is a Lesson, a lesson file, or a list of lessons; the sandbox is
+    started (and closed) here unless one is given. Nothing is saved.
+    """
+    from tutor.lesson import load_lesson
+
+    if isinstance(lesson, (str, Path)):
+        loaded, errors = load_lesson(lesson)
+        if loaded is None:
+            raise ValueError("; ".join(str(e) for e in errors))
+        lesson = loaded
+    lessons = list(lesson) if isinstance(lesson, (list, tuple)) else [lesson]
+    own = sandbox is None
+    if own:
+        from tutor.sandbox import Sandbox
+
+        sandbox = Sandbox(lang=lang)
+        sandbox.start()
+    ui = ScriptUI(inputs, width=width)
+    store = Store(None)
+    try:
+        Session(lessons, sandbox, store, ui, lang, save=False).run(lessons[0].id, step)
+    finally:
+        store.close()
+        if own:
+            sandbox.close()
+    return ui.transcript()
+
+
+__all__ = ["Session", "lesson_number", "relevant_code", "run_session_script"]

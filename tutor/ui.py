@@ -1,0 +1,226 @@
+"""What the session needs from a user interface, and the two that need no terminal.
+
+``Session`` talks to a ``UI``: read one input (a whole block of code, a
+command or an answer), show renderables, stream output, show a spinner while
+waiting, ask yes/no. ``PromptUI`` (tutor.prompt) is the interactive one;
+``PlainUI`` reads lines from a stream (pipes, screen readers); ``ScriptUI``
+feeds a list of inputs (tests and lesson authors).
+"""
+
+from __future__ import annotations
+
+import ast
+import codeop
+import contextlib
+import io
+import sys
+import warnings
+from collections.abc import Iterator
+from typing import Any, Protocol, TextIO
+
+from rich.console import Console
+
+PROMPT = ">>> "
+CONTINUATION = "... "
+
+
+class UI(Protocol):
+    """The session's view of the terminal."""
+
+    console: Console
+
+    def read(self) -> str | None:
+        """One input (a complete block); None when the learner leaves (Ctrl-D, end of input)."""
+
+    def show(self, *renderables: Any) -> None:
+        """Print renderables."""
+
+    def write_output(self, text: str) -> None:
+        """Stream raw output of the learner's code as it arrives."""
+
+    def busy(self, message: str) -> contextlib.AbstractContextManager[Any]:
+        """A spinner while waiting (for PyTorch to start, for a check)."""
+
+    def confirm(self, question: str) -> bool:
+        """Ask a yes/no question; no unless the answer starts with y (or 是/好)."""
+
+
+def make_console(file: TextIO | None = None, *, width: int | None = None, plain: bool = False,
+                 no_color: bool = False, record: bool = False) -> Console:
+    """The one Console the session prints through."""
+    kwargs: dict[str, Any] = {"file": file, "width": width, "no_color": no_color or plain,
+                              "record": record, "highlight": False, "emoji": False}
+    if plain:
+        kwargs.update(color_system=None, force_terminal=False, force_interactive=False)
+    return Console(**kwargs)
+
+
+def starts_command(text: str) -> bool:
+    """Commands (``/hint``) and look-ups (``?name``, ``?? question``) are one line."""
+    return text.lstrip().startswith(("/", "?"))
+
+
+def input_complete(text: str) -> bool:
+    """Whether Enter should submit ``text`` (else it starts a new line).
+
+    A command or an empty input submits; code submits when it compiles
+    (codeop decides, as Python's own prompt does) and does not end in a
+    compound statement, which, as in Python, ends with a blank line; text that
+    can never compile submits too, so the learner sees the SyntaxError (or the
+    question is answered).
+    """
+    if not text.strip() or (starts_command(text) and "\n" not in text.strip()):
+        return True
+    lines = text.split("\n")
+    if len(lines) > 1 and not lines[-1].strip():
+        return True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for "is" with a literal, etc.
+            compiled = codeop.compile_command(text, "<input>", "exec")
+    except (SyntaxError, ValueError, OverflowError):
+        return True
+    if compiled is None:
+        return False
+    return not _ends_in_block(text)
+
+
+def _ends_in_block(text: str) -> bool:
+    """Whether the last statement is compound (for, if, def ...): Python waits for a blank line."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return bool(tree.body) and hasattr(tree.body[-1], "body")
+
+
+def next_indent(text: str) -> str:
+    """The indentation for a new line after ``text``: deeper after a colon."""
+    last = text.split("\n")[-1]
+    indent = last[: len(last) - len(last.lstrip())]
+    if last.rstrip().endswith(":"):
+        indent += "    "
+    return indent
+
+
+_CONTINUES = ("else", "elif", "except", "finally", "case")
+
+
+def _compiles(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return codeop.compile_command(text, "<input>", "exec") is not None
+    except (SyntaxError, ValueError, OverflowError):
+        return False
+
+
+class BlockReader:
+    """Collects lines into inputs by the same rule as the interactive prompt.
+
+    Without a terminal nobody types the blank line that closes a block, so an
+    unindented line after a finished block closes it too, as a file would.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.lines)
+
+    def feed(self, line: str) -> list[str]:
+        """Add a line; return the inputs it finishes (none, one, or two)."""
+        line = line.rstrip("\r\n")
+        done: list[str] = []
+        first = line.split(None, 1)[0].rstrip(":") if line.strip() else ""
+        if (self.lines and line.strip() and not line[:1].isspace() and first not in _CONTINUES
+                and _compiles("\n".join(self.lines))):
+            done.append("\n".join(self.lines).rstrip())
+            self.lines = []
+        self.lines.append(line)
+        text = "\n".join(self.lines)
+        if input_complete(text):
+            self.lines = []
+            done.append(text.rstrip())
+        return done
+
+    def flush(self) -> str | None:
+        """What is left at the end of input."""
+        text = "\n".join(self.lines).rstrip()
+        self.lines = []
+        return text or None
+
+
+class PlainUI:
+    """Plain text: lines from ``stdin``, no prompt_toolkit; each input echoed after its prompt."""
+
+    def __init__(self, console: Console, stdin: TextIO | None = None, echo: bool = True) -> None:
+        self.console = console
+        self.stdin = stdin if stdin is not None else sys.stdin
+        self.echo = echo
+        self._reader = BlockReader()
+        self._ready: list[str] = []
+
+    def _write(self, text: str) -> None:
+        self.console.file.write(text)
+        self.console.file.flush()
+
+    def read(self) -> str | None:
+        prompt = PROMPT
+        while not self._ready:
+            self._write(prompt)
+            line = self.stdin.readline()
+            if not line:
+                self._write("\n")
+                return self._reader.flush()
+            if self.echo:
+                self._write(line if line.endswith("\n") else line + "\n")
+            self._ready += self._reader.feed(line)
+            prompt = CONTINUATION
+        return self._ready.pop(0)
+
+    def show(self, *renderables: Any) -> None:
+        # Rich pads Markdown to the full width; plain text should not carry trailing spaces.
+        for r in renderables:
+            with self.console.capture() as captured:
+                self.console.print(r)
+            text = "\n".join(line.rstrip() for line in captured.get().split("\n"))
+            self._write(text)
+
+    def write_output(self, text: str) -> None:
+        self._write(text)
+
+    @contextlib.contextmanager
+    def busy(self, message: str) -> Iterator[None]:
+        self.console.print(message, style="dim")
+        yield
+
+    def confirm(self, question: str) -> bool:
+        self._write(question)
+        answer = self.stdin.readline()
+        if self.echo:
+            self._write(answer if answer.endswith("\n") else answer + "\n")
+        return is_yes(answer)
+
+
+def is_yes(answer: str) -> bool:
+    """y, yes, 是, 好, 对 (any case) mean yes."""
+    return answer.strip().lower().startswith(("y", "是", "好", "对"))
+
+
+class ScriptUI(PlainUI):
+    """Feeds a fixed list of inputs (each may hold several lines); output goes to a string."""
+
+    def __init__(self, inputs: list[str], width: int = 80) -> None:
+        text = "".join(i if i.endswith("\n") else i + "\n" for i in inputs)
+        console = make_console(io.StringIO(), width=width, plain=True)
+        super().__init__(console, io.StringIO(text))
+
+    def transcript(self) -> str:
+        """Everything shown so far."""
+        return self.console.file.getvalue()  # type: ignore[attr-defined]
+
+
+__all__ = ["BlockReader", "CONTINUATION", "PROMPT", "PlainUI", "ScriptUI", "UI", "input_complete",
+           "is_yes", "make_console", "next_indent", "starts_command"]

@@ -1,0 +1,262 @@
+"""Editor (watch) mode: check a file each time it is saved, in an already warm sandbox.
+
+``torch-tutor watch LESSON STEP FILE`` shows the task, writes a starter file if
+there is none, and then runs the file through the same pipeline as ``check`` on
+every save (watchfiles: inotify events instead of polling, debounced, and it
+sees editors that save by renaming a new file over the old one). A pass keeps a
+copy of the answer beside the file and moves on to the lesson's next code step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tutor.lesson import Lesson, Step
+from tutor.verdict import Verdict
+
+# watchfiles waits for STEP_MS of quiet before it reports a change, and never
+# longer than DEBOUNCE_MS: short enough to feel instant, long enough to see one
+# save (write + rename + chmod) as one change.
+STEP_MS = 30
+DEBOUNCE_MS = 300
+
+_TEXT = {
+    "watching": ("Watching {file}: save it to check your answer. Ctrl-C stops.",
+                 "正在监视 {file}：保存文件即检查答案。按 Ctrl-C 停止。"),
+    "starter": ("Wrote a starter file {file}.", "已写入初始文件 {file}。"),
+    "checking": ("checking {file} …", "正在检查 {file} …"),
+    "passed": ("✓ {step}: passed. Your answer is kept in {copy}.",
+               "✓ {step}：通过。你的答案保存在 {copy}。"),
+    "done": ("Lesson complete: every code step passed.", "本课完成：所有代码步骤都已通过。"),
+    "unknown": ("unknown lesson or step: {what}", "未知的课程或步骤：{what}"),
+    "unreadable": ("cannot read {file}: {why}", "无法读取 {file}：{why}"),
+    "not-code": ("step {step} is not a code step; watch mode checks code steps.",
+                 "步骤 {step} 不是代码步骤；监视模式只检查代码步骤。"),
+}
+
+
+def _t(key: str, lang: str, **fields: Any) -> str:
+    en, zh = _TEXT[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def code_steps_from(lesson: Lesson, step_id: str) -> list[Step]:
+    """The code steps of ``lesson`` from ``step_id`` on (that step first)."""
+    ids = [s.id for s in lesson.steps]
+    start = ids.index(step_id)
+    return [s for s in lesson.steps[start:] if s.kind == "code"]
+
+
+def starter_text(lesson: Lesson, step: Step, lang: str) -> str:
+    """A starter file: the task as comments, then the set-up the step runs first."""
+    lines = [f"# {lesson.title.get(lang)} · {step.title.get(lang)}", "#"]
+    lines += [f"# {line}".rstrip() for line in step.text.get(lang).strip().splitlines()]
+    lines.append("#")
+    if step.setup.strip():
+        lines.append("# Already defined before your code runs:" if lang != "zh"
+                     else "# 你的代码运行前已执行：")
+        lines += [f"#     {line}".rstrip() for line in step.setup.strip().splitlines()]
+    return "\n".join(lines) + "\n\n"
+
+
+def solved_copy(path: Path, step: Step) -> Path:
+    """Where a passing answer to ``step`` is kept: ``answer.py`` -> ``answer.STEP.py``."""
+    return path.with_name(f"{path.stem}.{step.id}{path.suffix or '.py'}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One check of the watched file."""
+
+    step: Step
+    code: str
+    verdict: Verdict
+    seconds: float
+
+
+class Watcher:
+    """Checks one file against a lesson's code steps, moving on after each pass."""
+
+    def __init__(self, sandbox: Any, lesson: Lesson, step_id: str, path: Path, lang: str = "en",
+                 store: Any = None) -> None:
+        self.sandbox = sandbox
+        self.lesson = lesson
+        self.path = path
+        self.lang = lang
+        self.store = store
+        self.steps = code_steps_from(lesson, step_id)
+        self.index = 0
+        # The text last checked or written by the watcher itself: saving the
+        # same text again (or our own starter-file write) is not a new answer.
+        self._seen = ""
+
+    @property
+    def step(self) -> Step | None:
+        return self.steps[self.index] if self.index < len(self.steps) else None
+
+    def write_starter(self) -> bool:
+        """Write the current step's starter file unless the file already holds something."""
+        step = self.step
+        if step is None or (self.path.exists() and self.path.read_text(encoding="utf-8").strip()):
+            return False
+        self._write(starter_text(self.lesson, step, self.lang))
+        return True
+
+    def _write(self, text: str) -> None:
+        self._seen = text
+        self.path.write_text(text, encoding="utf-8")
+
+    def check_now(self) -> Outcome | None:
+        """Check the file's current text against the current step; move on when it passes."""
+        from tutor import pipeline
+
+        step = self.step
+        if step is None:
+            return None
+        code = self.path.read_text(encoding="utf-8")
+        if code == self._seen:
+            return None
+        self._seen = code
+        began = time.perf_counter()
+        verdict = pipeline.check_answer(self.sandbox, self.lesson, step, code, self.lang)
+        outcome = Outcome(step, code, verdict, time.perf_counter() - began)
+        self._record(outcome)
+        if verdict.passed:
+            solved_copy(self.path, step).write_text(code, encoding="utf-8")
+            self.index += 1
+            if self.step is not None:
+                self._write(starter_text(self.lesson, self.step, self.lang))
+        return outcome
+
+    def _record(self, outcome: Outcome) -> None:
+        if self.store is None:
+            return
+        self.store.attempt(self.lesson.id, outcome.step.id, outcome.code, outcome.verdict.passed)
+        if outcome.verdict.passed:
+            self.store.set_status(self.lesson.id, outcome.step.id, "passed")
+
+    def changes(self, stop: threading.Event) -> Any:
+        """Yield once per save of the watched file until ``stop`` is set."""
+        import watchfiles
+
+        name = self.path.name
+        for _ in watchfiles.watch(self.path.parent, watch_filter=lambda _c, p: Path(p).name == name,
+                                  step=STEP_MS, debounce=DEBOUNCE_MS, stop_event=stop,
+                                  rust_timeout=500, yield_on_timeout=False):
+            if self.path.exists():
+                yield
+
+    def loop(self, stop: threading.Event, show: Callable[[Outcome], None]) -> None:
+        """Check on every save and hand each outcome to ``show``; ends after the last step."""
+        for _ in self.changes(stop):
+            outcome = self.check_now()
+            if outcome is not None:
+                show(outcome)
+            if self.step is None:
+                return
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _find(lessons: list[Lesson], lesson_id: str, step_id: str) -> tuple[Lesson, Step] | None:
+    for lesson in lessons:
+        if lesson.id == lesson_id:
+            step = next((s for s in lesson.steps if s.id == step_id), None)
+            if step is None and step_id.isdigit() and 0 < int(step_id) <= len(lesson.steps):
+                step = lesson.steps[int(step_id) - 1]
+            return (lesson, step) if step is not None else None
+    return None
+
+
+def _show_task(console: Any, lesson: Lesson, step: Step, lang: str) -> None:
+    from tutor import render
+
+    console.print(render.step_panel(lesson, step, lang))
+
+
+def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -> None:
+    from tutor import render
+
+    console.print(render.verdict(outcome.verdict, lang))
+    if outcome.verdict.passed:
+        console.print(_t("passed", lang, step=outcome.step.id,
+                         copy=solved_copy(watcher.path, outcome.step)), style="green")
+        nxt = watcher.step
+        if nxt is None:
+            console.print(_t("done", lang), style="bold green")
+        else:
+            _show_task(console, watcher.lesson, nxt, lang)
+
+
+def main(args: argparse.Namespace) -> int:
+    """``torch-tutor watch LESSON STEP FILE``: exit 0 when the lesson's code steps all pass."""
+    from rich.console import Console
+
+    from tutor.course import course_dirs
+    from tutor.lesson import load_course
+    from tutor.sandbox import Sandbox
+
+    lang = args.lang
+    console = Console(width=getattr(args, "width", None))
+    lessons, _errors = load_course(course_dirs(args.lessons))
+    found = _find(lessons, args.lesson_id, args.step_id)
+    if found is None:
+        console.print(_t("unknown", lang, what=f"{args.lesson_id} {args.step_id}"), style="red")
+        return 2
+    lesson, step = found
+    if step.kind != "code":
+        console.print(_t("not-code", lang, step=step.id), style="red")
+        return 2
+    path = Path(args.file).resolve()
+    kwargs: dict[str, Any] = {"device": args.device}
+    if args.timeout is not None:
+        kwargs["timeout"] = args.timeout
+    sandbox = Sandbox(**kwargs)
+    sandbox.start()
+    try:
+        return _watch(console, sandbox, Watcher(sandbox, lesson, step.id, path, lang, _store(args)))
+    except KeyboardInterrupt:
+        return 1
+    finally:
+        sandbox.close()
+
+
+def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
+    lang, path = watcher.lang, watcher.path
+
+    def show(outcome: Outcome) -> None:
+        _show_outcome(console, watcher, outcome, lang)
+
+    _show_task(console, watcher.lesson, watcher.steps[0], lang)
+    try:
+        if watcher.write_starter():
+            console.print(_t("starter", lang, file=path))
+        else:
+            # An answer already in the file is checked at once, as on a save.
+            sandbox.wait_ready()
+            first = watcher.check_now()
+            if first is not None:
+                show(first)
+    except (OSError, UnicodeDecodeError) as exc:
+        console.print(_t("unreadable", lang, file=path, why=exc), style="red")
+        return 2
+    if watcher.step is None:
+        return 0
+    console.print(_t("watching", lang, file=path), style="dim")
+    watcher.loop(threading.Event(), show)
+    return 0
+
+
+def _store(args: argparse.Namespace) -> Any:
+    if getattr(args, "no_save", False):
+        return None
+    from tutor.progress import Store, resolve_path
+
+    return Store(resolve_path(getattr(args, "progress", None)))
