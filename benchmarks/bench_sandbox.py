@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tutor.sandbox import Sandbox  # noqa: E402
-from tutor.sandbox._channel import WorkerHandle  # noqa: E402
-from tutor.sandbox._client import wait_gone  # noqa: E402
+from tutor.sandbox import Sandbox
+from tutor.sandbox._channel import WorkerHandle
+from tutor.sandbox._client import wait_gone
 
 SETUP = "base = torch.arange(12.0)"
 ANSWER = "y = base.reshape(3, 4) * 2"
@@ -69,22 +69,22 @@ def zygote_ready(device: str, repeat: int) -> list[float]:
         sb = Sandbox(device=device)
         began = time.perf_counter()
         sb.start()
-        assert sb._zygote is not None and sb._zygote.wait_ready(120)  # noqa: SLF001
+        assert sb._zygote is not None and sb._zygote.wait_ready(120)
         samples.append(time.perf_counter() - began)
         sb.close()
     return samples
 
 
 def fork_ready(sb: Sandbox, repeat: int) -> list[float]:
-    zygote = sb._zygote  # noqa: SLF001 - measuring the raw fork
+    zygote = sb._zygote
     assert zygote is not None
     samples = []
     for _ in range(repeat):
         began = time.perf_counter()
-        req = sb._fork("worker")  # noqa: SLF001
+        req = sb._fork("worker")
         got = zygote.take(req, 30)
         assert got is not None
-        handle = WorkerHandle(zygote, got[0], got[1], "worker", sb._limits)  # noqa: SLF001
+        handle = WorkerHandle(zygote, got[0], got[1], "worker", sb._limits)
         assert handle.wait_ready(30)
         samples.append(time.perf_counter() - began)
         handle.close()
@@ -127,9 +127,17 @@ def check_overhead(sb: Sandbox, repeat: int, answer: str) -> list[float]:
         began = time.perf_counter()
         run = sb.run(answer, seed=0)
         learner = sb.snapshot(["y"])
-        verdict = sb.judge({"lang": "en", "step": STEP, "learner": learner,
-                            "reference": ref.snapshot_dir, "learner_run": run.to_json(),
-                            "reference_run": ref.to_json(), "code": answer})
+        verdict = sb.judge(
+            {
+                "lang": "en",
+                "step": STEP,
+                "learner": learner,
+                "reference": ref.snapshot_dir,
+                "learner_run": run.to_json(),
+                "reference_run": ref.to_json(),
+                "code": answer,
+            }
+        )
         total = time.perf_counter() - began
         samples.append(total - run.duration)
         sb.discard(learner)
@@ -138,22 +146,35 @@ def check_overhead(sb: Sandbox, repeat: int, answer: str) -> list[float]:
     return samples
 
 
-def big_tensor_check(sb: Sandbox, repeat: int) -> list[float]:
+def big_tensor_check(sb: Sandbox, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """Time a check of a 10M-element tensor: (total, snapshot in the worker, judge)."""
     setup = "base = torch.arange(10_000_000, dtype=torch.float32)"
     ref = sb.reference(setup, "y = base * 2", 0, ["y"])
     sb.new_namespace(setup, 0)
     run = sb.run("y = base * 2")
-    samples = []
+    total, snap, judge = [], [], []
     for _ in range(repeat):
         began = time.perf_counter()
         learner = sb.snapshot(["y"])
-        verdict = sb.judge({"lang": "en", "step": STEP, "learner": learner,
-                            "reference": ref.snapshot_dir, "learner_run": run.to_json(),
-                            "reference_run": ref.to_json(), "code": "y = base * 2"})
-        samples.append(time.perf_counter() - began)
+        saved = time.perf_counter()
+        verdict = sb.judge(
+            {
+                "lang": "en",
+                "step": STEP,
+                "learner": learner,
+                "reference": ref.snapshot_dir,
+                "learner_run": run.to_json(),
+                "reference_run": ref.to_json(),
+                "code": "y = base * 2",
+            }
+        )
+        done = time.perf_counter()
+        total.append(done - began)
+        snap.append(saved - began)
+        judge.append(done - saved)
         sb.discard(learner)
         assert verdict.get("passed") is True, verdict
-    return samples
+    return total, snap, judge
 
 
 def run_all(device: str, quick: bool) -> dict[str, dict[str, float]]:
@@ -171,12 +192,18 @@ def run_all(device: str, quick: bool) -> dict[str, dict[str, float]]:
         rows["reset after a kill (recover + replay setup)"] = reset_after_kill(sb, n)
         rows["submit -> verdict overhead (typical step)"] = check_overhead(sb, n, ANSWER)
         rows["tamper-proof check (patched torch/builtins)"] = check_overhead(sb, n, TAMPER)
-        rows["check of a 10M-element tensor (snapshot + judge)"] = big_tensor_check(sb, n)
+        total, snap, judge = big_tensor_check(sb, n)
+        rows["check of a 10M-element tensor (snapshot + judge)"] = total
+        rows["  of which: snapshot in the worker"] = snap
+        rows["  of which: judge (tutor.judge)"] = judge
         info = sb.device_info()
     finally:
         sb.close()
-    return {"device": info, "median_ms": {k: median_ms(v) for k, v in rows.items()},  # type: ignore[dict-item]
-            "samples": {k: len(v) for k, v in rows.items()}}
+    return {
+        "device": info,
+        "median_ms": {k: median_ms(v) for k, v in rows.items()},  # type: ignore[dict-item]
+        "samples": {k: len(v) for k, v in rows.items()},
+    }
 
 
 def main() -> None:
@@ -190,8 +217,10 @@ def main() -> None:
         print(json.dumps(report, indent=2))
         return
     info = report["device"]
-    print(f"device {info['device']}  torch {info['torch']}  python {info['python']}  "
-          f"gpu {info['gpu_name']}  cores {os.cpu_count()}")
+    print(
+        f"device {info['device']}  torch {info['torch']}  python {info['python']}  "
+        f"gpu {info['gpu_name']}  cores {os.cpu_count()}"
+    )
     width = max(len(k) for k in report["median_ms"])
     print(f"{'measure':<{width}}  median ms")
     for key, value in report["median_ms"].items():

@@ -168,3 +168,12 @@ def test_ui_modules_do_not_import_torch():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
+
+
+def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path):
+    cheat = answer(tmp_path, "import builtins\nz = torch.ones(3, 2)\no = torch.zeros(3)\n"
+                             "builtins.isinstance = lambda *a: False\n")
+    result = tutor("check", "creating-tensors", "zeros-ones", cheat, "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = [c["name"] for c in json.loads(result.stdout)["checks"] if not c["passed"]]
+    assert failed[0] == "z.shape"

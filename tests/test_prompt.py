@@ -26,6 +26,8 @@ from tutor.ui import BlockReader, PlainUI, input_complete, next_indent
     ("for i in range(3):", False),
     ("for i in range(3):\n    print(i)", False),
     ("for i in range(3):\n    print(i)\n", True),
+    ("while True: pass", True),
+    ("x = 1\nif x:\n    y = 2", False),
     ("x = (1,", False),
     ("x = (1,\n 2)", True),
     ("what is a tensor?", True),

@@ -247,3 +247,30 @@ def test_run_session_script_with_the_real_sandbox() -> None:
                              ["", "x = torch.ones(2, 3)", "x = torch.zeros(2, 3)", "/quit"])
     assert "torch.ones fills with ones" in out
     assert "Well done!" in out and "step 3/4" in out
+
+
+def test_code_at_a_quiz_runs_instead_of_answering(lesson: Any) -> None:
+    out = _session(lesson, ["/goto sums.pick", "y = 2 * 3", "print(y)", "2", "/quit"])
+    assert out.count("Not quite yet") == 0 and "printed" in out and "Well done!" in out
+
+
+def test_progress_command_shows_and_exports(tmp_path: Path, capsys: Any) -> None:
+    import argparse
+    import json
+
+    from tutor.app import progress_command
+
+    store = Store(tmp_path / "p.db")
+    store.attempt("sums", "six", "x = 6", passed=True)
+    store.close()
+    args = argparse.Namespace(progress=str(tmp_path / "p.db"), lang="en", json=True, export=None,
+                              width=80, plain=True)
+    assert progress_command(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["steps"][0]["status"] == "passed"
+    args.json, args.export = False, "csv"
+    assert progress_command(args) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "sums,six,passed,1,0,0.0"
+    args.export = None
+    assert progress_command(args) == 0
+    assert "✓ passed" in capsys.readouterr().out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -71,8 +72,10 @@ def run_session(args: Any) -> int:
     no_color = bool(os.environ.get("NO_COLOR"))
     interactive = _interactive(args)
     record = bool(getattr(args, "record", None))
-    console = make_console(width=getattr(args, "width", None), plain=not interactive,
-                           no_color=no_color, record=record)
+    record_file = open(args.record, "w", encoding="utf-8") if record else None  # noqa: SIM115
+    out: Any = _Tee(sys.stdout, record_file) if record_file else None
+    console = make_console(out, width=getattr(args, "width", None), plain=not interactive,
+                           no_color=no_color)
     sandbox = _sandbox(args, lang)
     try:
         lessons, glossary = _course(args)
@@ -95,9 +98,37 @@ def run_session(args: Any) -> int:
     finally:
         store.close()
         sandbox.close()
-        if record:
-            console.save_text(args.record)
+        if record_file is not None:
+            record_file.close()
     return code
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+class _Tee:
+    """Writes to the terminal and, without colours and escapes, to the --record transcript."""
+
+    def __init__(self, out: Any, record: Any) -> None:
+        self.out, self.record = out, record
+
+    def write(self, text: str) -> int:
+        self.record.write(_ANSI.sub("", text))
+        return int(self.out.write(text) or 0)
+
+    def flush(self) -> None:
+        self.out.flush()
+        self.record.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.out.isatty())
+
+    def fileno(self) -> int:
+        return int(self.out.fileno())
+
+    @property
+    def encoding(self) -> str:
+        return str(getattr(self.out, "encoding", "utf-8"))
 
 
 def progress_command(args: Any) -> int:

@@ -188,7 +188,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(_t("unreadable", args.lang, file=args.file, error=exc), file=sys.stderr)
         return 2
-    if step.kind == "quiz":
+    if step.kind == "quiz" or (step.kind == "predict" and step.choices):
         verdict = pipeline.check_quiz(step, answer, args.lang)
     elif step.kind in ("code", "predict"):
         try:

@@ -28,6 +28,8 @@ _MESSAGES = {
     "variant": ("Your answer passes here but not when the starting values change: does it "
                 "hard-code numbers?", "你的答案在这里能通过，但换一组起始数据就不行了：是不是把数字写死了？"),
     "answer": ("That is not the answer.", "答案不对。"),
+    "snapshot": ("Your values could not be read back for checking.",
+                 "无法读取你的变量来进行检查。"),
     "gpu": ("This step needs a GPU, and none is available.", "这一步需要 GPU，但当前没有可用的 GPU。"),
 }
 
@@ -86,7 +88,11 @@ def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, la
         error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
         return Verdict(False, (Check("reference", False, "", error,
                                      _msg("reference", lang, error=error)),))
-    learner_dir = sandbox.snapshot(list(step.capture_names))
+    try:
+        learner_dir = sandbox.snapshot(list(step.capture_names))
+    except Exception as exc:  # noqa: BLE001 - e.g. the learner's code broke what saving needs
+        return Verdict(False, (Check("error", False, "", str(exc).splitlines()[0][:300],
+                                     _msg("snapshot", lang)),))
     request = {
         "lang": lang, "step": step.spec(), "learner": learner_dir,
         "reference": ref.snapshot_dir, "learner_run": _run_json(run),

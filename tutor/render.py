@@ -179,13 +179,14 @@ def outcome(result: Any, lang: str) -> list[RenderableType]:
 # ---------------------------------------------------------------- tables
 
 
-def _table(title: str | None = None) -> Table:
-    return Table(title=title, box=box.ROUNDED, title_justify="left", header_style="bold")
+def _table(title: str | None = None, header: bool = True) -> Table:
+    return Table(title=title, box=box.ROUNDED, title_justify="left", header_style="bold",
+                 show_header=header)
 
 
 def help_table(lang: str) -> Table:
     """The commands and what they do."""
-    table = _table(t("help_title", lang))
+    table = _table(t("help_title", lang), header=False)
     table.add_column("")
     table.add_column("")
     for usage, en, zh in HELP:
@@ -215,7 +216,7 @@ def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Table:
 
 def env_table(info: dict[str, Any], lang: str) -> Table:
     """Python, torch, the device and the GPU's name."""
-    table = _table(t("env_title", lang))
+    table = _table(t("env_title", lang), header=False)
     table.add_column("")
     table.add_column("")
     rows = [("Python", info.get("python")), ("PyTorch", info.get("torch")),

@@ -132,12 +132,21 @@ class Session:
             self.inspect(inspect.group(1) or inspect.group(2))
         elif stripped.startswith("/"):
             commands.dispatch(self, stripped)
-        elif self.step.kind in ("quiz", "predict"):
+        elif self.step.kind in ("quiz", "predict") and not self._exploring(stripped):
             self.answer(stripped)
         elif ask.is_question(stripped):
             self.answer_question(stripped)
         else:
             self.run_code(text)
+
+    def _exploring(self, text: str) -> bool:
+        """At a quiz, code that is plainly not an answer (``y = w * 3``) runs instead."""
+        step = self.step
+        if step.kind == "predict" and not step.choices:
+            return False  # the answer is typed output, which can look like code
+        if step.choices and pipeline.answer_key(step, text).isdigit():
+            return False
+        return looks_like_code(text)
 
     def on_empty(self) -> None:
         if self.step.kind == "read":
@@ -351,6 +360,25 @@ def relevant_code(inputs: list[str], code: str) -> str:
     return "\n".join([*reversed(chosen), code])
 
 
+_STATEMENTS = ("Assign", "AugAssign", "AnnAssign", "Import", "ImportFrom", "For", "While",
+               "FunctionDef", "ClassDef", "With", "If", "Delete")
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether an input is a statement (an assignment, import, loop ...) or a print call."""
+    import ast
+
+    tree = codeinfo.parse(text)
+    if tree is None:
+        return False
+    for node in ast.walk(tree):
+        if type(node).__name__ in _STATEMENTS:
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            return True
+    return False
+
+
 def _error_line(result: Any) -> str:
     if result.error is not None:
         return f"{result.error.type}: {result.error.message}"
@@ -396,4 +424,4 @@ def run_session_script(lesson: Any, inputs: list[str], lang: str = "en", *,
     return ui.transcript()
 
 
-__all__ = ["Session", "lesson_number", "relevant_code", "run_session_script"]
+__all__ = ["Session", "lesson_number", "looks_like_code", "relevant_code", "run_session_script"]

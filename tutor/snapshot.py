@@ -62,6 +62,7 @@ _open = _builtins.open
 _dumps = _json.dumps
 _path_join = _os.path.join
 
+_BUILTINS = dict(_builtins.__dict__)
 _REPR_LIMIT = 2000
 _TENSOR_PROPS = ("shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn", "grad",
                  "nbytes", "retains_grad")
@@ -216,6 +217,19 @@ def take(namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: st
 
     A tensor's ``.grad`` is saved too, as ``"<name>.grad"``.
     """
+    # torch.save and friends look builtins up when called: give them the originals back
+    # for the duration of the snapshot, then leave the learner's namespace as it was.
+    learner_builtins = dict(_builtins.__dict__)
+    _builtins.__dict__.update(_BUILTINS)
+    try:
+        return _take(namespace, names, dest)
+    finally:
+        for key in [k for k in _builtins.__dict__ if k not in learner_builtins]:
+            del _builtins.__dict__[key]
+        _builtins.__dict__.update(learner_builtins)
+
+
+def _take(namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: str) -> dict[str, Any]:
     metas: dict[str, Any] = {}
     tensors: dict[str, Any] = {}
     for name in names:

@@ -86,12 +86,19 @@ def input_complete(text: str) -> bool:
 
 
 def _ends_in_block(text: str) -> bool:
-    """Whether the last statement is compound (for, if, def ...): Python waits for a blank line."""
+    """Whether the last statement is a compound one (for, if, def ...) written over several lines.
+
+    Python waits for a blank line after such a block; a one-line
+    ``while True: pass`` runs at once, as in IPython.
+    """
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return False
-    return bool(tree.body) and hasattr(tree.body[-1], "body")
+    if not tree.body or not hasattr(tree.body[-1], "body"):
+        return False
+    last = tree.body[-1]
+    return (last.end_lineno or last.lineno) > last.lineno
 
 
 def next_indent(text: str) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from tutor import pipeline
-from tutor.lesson import Lesson, LessonError, Step, Trap, LineMap, load_course
+from tutor._loader import LineMap
+from tutor.lesson import Lesson, LessonError, Step, Trap, load_course
 from tutor.verdict import Verdict
 
 

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from sandbox_helpers import make_sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tutor.sandbox import Sandbox  # noqa: E402
-
-STUB = f"{Path(__file__).with_name('judge_stub.py')}:handle"
-
-
-def make_sandbox(**kwargs: object) -> Sandbox:
-    options: dict = {"device": "cpu", "timeout": 2.0, "grace": 1.0, "judge_handler": STUB}
-    options.update(kwargs)
-    sb = Sandbox(**options)  # type: ignore[arg-type]
-    sb.start()
-    if not sb.wait_ready(120):
-        sb.close()
-        raise AssertionError("the sandbox did not start")
-    return sb
+from tutor.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +15,3 @@ def sb() -> Iterator[Sandbox]:
     sandbox = make_sandbox()
     yield sandbox
     sandbox.close()
-
-
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    return env

@@ -24,7 +24,9 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     name = request["name"]
     mine, theirs = learner[name].data, reference[name].data
     passed = (
-        mine is not None and theirs is not None and mine.shape == theirs.shape
+        mine is not None
+        and theirs is not None
+        and mine.shape == theirs.shape
         and bool(torch.allclose(mine.double(), theirs.double()))
     )
     return {"passed": passed, "torch_pid": os.getpid()}

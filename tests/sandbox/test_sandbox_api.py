@@ -107,8 +107,10 @@ def test_complete_inspect_vars_env(sb: Sandbox) -> None:
 
 
 def test_complete_does_not_evaluate_properties(sb: Sandbox) -> None:
-    sb.run("class Trap:\n    @property\n    def boom(self):\n        print('EVALUATED')\n"
-           "        return 1\ntrap = Trap()")
+    sb.run(
+        "class Trap:\n    @property\n    def boom(self):\n        print('EVALUATED')\n"
+        "        return 1\ntrap = Trap()"
+    )
     assert sb.call("complete", text="trap.bo") == ["trap.boom"]
     assert sb.call("complete", text="trap.boom.real") == []
     assert "EVALUATED" not in sb.run("print('done')").output
@@ -117,8 +119,10 @@ def test_complete_does_not_evaluate_properties(sb: Sandbox) -> None:
 def test_complete_while_busy_answers_at_once(sb: Sandbox) -> None:
     started = threading.Event()
     worker = threading.Thread(
-        target=lambda: sb.run("print('go')\nimport time\ntime.sleep(1.5)",
-                              on_output=lambda _t: started.set()))
+        target=lambda: sb.run(
+            "print('go')\nimport time\ntime.sleep(1.5)", on_output=lambda _t: started.set()
+        )
+    )
     worker.start()
     assert started.wait(10)
     assert sb.call("complete", text="torch.ar") == []
@@ -130,8 +134,7 @@ def test_snapshot_and_reference_and_judge(sb: Sandbox) -> None:
     sb.run("y = base.reshape(3, 2)")  # wrong: the task asks for (2, 3)
     learner = sb.snapshot(["y"])
     assert json.loads(Path(learner, "meta.json").read_text())["y"]["shape"] == [3, 2]
-    ref = sb.reference("base = torch.arange(6.0)", "y = base.reshape(2, 3)\nprint('ref')", 0,
-                       ["y"])
+    ref = sb.reference("base = torch.arange(6.0)", "y = base.reshape(2, 3)\nprint('ref')", 0, ["y"])
     assert isinstance(ref, ReferenceRun)
     assert (ref.outcome, ref.output) == ("ok", "ref\n")
     with pytest.raises(FrozenInstanceError):
@@ -157,7 +160,9 @@ def test_tampering_in_the_worker_cannot_turn_a_wrong_answer_into_a_pass(sb: Sand
     learner = sb.snapshot(["y"])
     ref = sb.reference("", "y = torch.ones(2, 3)", 0, ["y"])
     assert sb.judge({"learner": learner, "reference": ref.snapshot_dir, "name": "y"}) == {
-        "passed": False, "torch_pid": pytest.approx(0, abs=10**9)}
+        "passed": False,
+        "torch_pid": pytest.approx(0, abs=10**9),
+    }
     sb.new_namespace("", seed=0)
 
 
@@ -176,7 +181,7 @@ def test_judge_errors_are_reported(sb: Sandbox) -> None:
 
 
 def test_missing_snapshot_taker_is_an_error_not_a_hang() -> None:
-    from conftest import make_sandbox
+    from sandbox_helpers import make_sandbox
 
     sb = make_sandbox(snapshot_taker="no_such_module_here:take")
     try:
@@ -191,11 +196,12 @@ def test_ui_side_does_not_import_torch() -> None:
     import subprocess
     import sys
 
-    from conftest import child_env
+    from sandbox_helpers import child_env
 
     code = "import sys, tutor.sandbox; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=child_env(), check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), check=True
+    ).stdout
     assert out.strip() == "False"
 
 
@@ -212,7 +218,7 @@ def test_start_does_not_wait_for_torch() -> None:
 
 
 def test_a_missing_gpu_falls_back_to_the_cpu_and_says_why() -> None:
-    from conftest import make_sandbox
+    from sandbox_helpers import make_sandbox
 
     sb = make_sandbox(device="cuda")
     try:

@@ -7,6 +7,8 @@ import signal
 import threading
 import time
 
+from sandbox_helpers import make_sandbox
+
 from tutor.sandbox import Sandbox
 from tutor.sandbox._client import wait_gone
 
@@ -158,8 +160,9 @@ def test_worker_killed_while_idle_is_replaced_before_the_next_run(sb: Sandbox) -
 
 
 def test_learner_child_processes_die_with_the_worker(sb: Sandbox) -> None:
-    result = sb.run("import subprocess\np = subprocess.Popen(['sleep', '1000'])\nprint(p.pid)",
-                    record=False)
+    result = sb.run(
+        "import subprocess\np = subprocess.Popen(['sleep', '1000'])\nprint(p.pid)", record=False
+    )
     child = int(result.output)
     assert not wait_gone([child], 0.1)
     result = sb.run("import os\nos._exit(0)")
@@ -202,7 +205,9 @@ def test_deep_recursion_is_reported_as_such(sb: Sandbox) -> None:
 
 
 def test_learner_fork_does_not_confuse_the_worker(sb: Sandbox) -> None:
-    result = sb.run("import os, time\npid = os.fork()\nif pid:\n    os.waitpid(pid, 0)\nprint('fork', pid == 0)")
+    result = sb.run(
+        "import os, time\npid = os.fork()\nif pid:\n    os.waitpid(pid, 0)\nprint('fork', pid == 0)"
+    )
     assert result.outcome == "ok"
     assert sorted(result.output.splitlines()) == ["fork False", "fork True"]
     usable(sb)
@@ -221,3 +226,29 @@ def test_huge_exception_message_is_clipped(sb: Sandbox) -> None:
     assert result.outcome == "error"
     assert "characters cut" in result.error.message
     usable(sb)
+
+
+def test_second_interrupt_kills_without_waiting_for_the_grace() -> None:
+    sandbox = make_sandbox(grace=60.0, timeout=120.0)
+    try:
+        sandbox.run("kept = 3")
+        code = (
+            "while True:\n"
+            "    try:\n"
+            "        print('go', flush=True)\n"
+            "        while True:\n"
+            "            pass\n"
+            "    except KeyboardInterrupt:\n"
+            "        print('swallowed', flush=True)\n"
+        )
+
+        def press(text: str) -> None:
+            if "go" in text or "swallowed" in text:
+                sandbox.interrupt()
+
+        result = sandbox.run(code, on_output=press)
+        assert result.outcome == "interrupted"
+        assert result.restarted
+        assert sandbox.run("print(kept)").output == "3\n"
+    finally:
+        sandbox.close()

@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import STUB, make_sandbox
+from sandbox_helpers import STUB, make_sandbox
 
 from tutor.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")
 def gpu() -> Iterator[Sandbox]:
-    sandbox = Sandbox(device="cuda", timeout=30.0, grace=1.0, memory_mb=2048,
-                      judge_handler=STUB)
+    sandbox = Sandbox(device="cuda", timeout=30.0, grace=1.0, memory_mb=2048, judge_handler=STUB)
     if not sandbox.gpu_available:
         sandbox.close()
         pytest.skip("no CUDA GPU on this machine")
@@ -25,7 +24,7 @@ def gpu() -> Iterator[Sandbox]:
 
 
 def test_zygote_never_initialised_cuda(gpu: Sandbox) -> None:
-    info = gpu._zygote.info  # noqa: SLF001 - the zygote's own report
+    info = gpu._zygote.info
     assert info["problems"] == []
     assert info["gpu_name"]
     assert gpu.device_info()["cuda_available"] is True

@@ -41,8 +41,9 @@ class Exchange:
 class WorkerHandle:
     """A worker or judge process: its pid, control socket and output pipe."""
 
-    def __init__(self, zygote: ZygoteClient, pid: int, fds: list[int], role: str,
-                 limits: Limits) -> None:
+    def __init__(
+        self, zygote: ZygoteClient, pid: int, fds: list[int], role: str, limits: Limits
+    ) -> None:
         self.zygote = zygote
         self.pid = pid
         self.role = role
@@ -113,9 +114,15 @@ class WorkerHandle:
 
     # -- the exchange -------------------------------------------------------
 
-    def exchange(self, msg: dict[str, Any], *, timeout: float | None, lang: str = "en",
-                 on_output: Callable[[str], None] | None = None,
-                 interruptible: bool = False) -> Exchange:
+    def exchange(
+        self,
+        msg: dict[str, Any],
+        *,
+        timeout: float | None,
+        lang: str = "en",
+        on_output: Callable[[str], None] | None = None,
+        interruptible: bool = False,
+    ) -> Exchange:
         """Send ``msg`` and wait for its reply, streaming output; enforce the time limit."""
         result = Exchange()
         started = time.monotonic()
@@ -168,8 +175,14 @@ class WorkerHandle:
 class _Loop:
     """The select loop of one exchange."""
 
-    def __init__(self, handle: WorkerHandle, result: Exchange, rid: int,
-                 timeout: float | None, interruptible: bool) -> None:
+    def __init__(
+        self,
+        handle: WorkerHandle,
+        result: Exchange,
+        rid: int,
+        timeout: float | None,
+        interruptible: bool,
+    ) -> None:
         self.h = handle
         self.result = result
         self.rid = rid
@@ -231,10 +244,9 @@ class _Loop:
 
     def _check_wake(self) -> bool:
         h = self.h
-        if h.zygote.has_exited(h.pid) or h.zygote.dead:
-            if self.result.reply is None:
-                self.result.dead = True
-                return True
+        if self.result.reply is None and (h.zygote.has_exited(h.pid) or h.zygote.dead):
+            self.result.dead = True
+            return True
         with h._lock:
             count = h._interrupts
         if count > self.interrupts_seen and self.result.reply is None:

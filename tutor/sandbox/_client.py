@@ -47,8 +47,12 @@ class ZygoteClient:
         """Spawn the zygote; returns at once (torch imports in the background)."""
         ui_end, zygote_end = socket.socketpair()
         env = dict(os.environ)
-        env.update(PYTORCH_NVML_BASED_CUDA_CHECK="1", OPENBLAS_NUM_THREADS="1",
-                   KMP_INIT_AT_FORK="FALSE", PYTHONUNBUFFERED="1")
+        env.update(
+            PYTORCH_NVML_BASED_CUDA_CHECK="1",
+            OPENBLAS_NUM_THREADS="1",
+            KMP_INIT_AT_FORK="FALSE",
+            PYTHONUNBUFFERED="1",
+        )
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         env.pop("PYTHONWARNINGS", None)
@@ -56,15 +60,24 @@ class ZygoteClient:
             # Spawned from the calling thread: the zygote's parent-death signal
             # fires when the thread that forked it exits.
             self.proc = subprocess.Popen(
-                [self.python, "-m", "tutor.sandbox.zygote", str(zygote_end.fileno()),
-                 str(os.getpid()), *self.preload],
-                pass_fds=[zygote_end.fileno()], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=self.workdir,
+                [
+                    self.python,
+                    "-m",
+                    "tutor.sandbox.zygote",
+                    str(zygote_end.fileno()),
+                    str(os.getpid()),
+                    *self.preload,
+                ],
+                pass_fds=[zygote_end.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                env=env,
+                cwd=self.workdir,
             )
         zygote_end.close()
         self._sock = ui_end
-        self._thread = threading.Thread(target=self._read_loop, name="sandbox-zygote",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._read_loop, name="sandbox-zygote", daemon=True)
         self._thread.start()
 
     def wait_ready(self, timeout: float | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -35,7 +36,6 @@ def load_module(name: str) -> Any:
 
 def preload(spec: str) -> None:
     """Import the module behind ``spec`` now if it exists; failures wait for first use."""
-    try:
+    # A missing plugin is reported when it is used, not here.
+    with contextlib.suppress(Exception):
         load_module(spec.rpartition(":")[0])
-    except Exception:  # noqa: BLE001 - a missing plugin is reported when it is used
-        pass

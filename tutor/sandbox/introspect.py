@@ -67,9 +67,7 @@ def complete(worker: Any, text: str) -> list[str]:
 
 def _matching(pool: set[str], prefix: str, head: str) -> list[str]:
     hidden = not prefix.startswith("_")
-    found = sorted(
-        n for n in pool if n.startswith(prefix) and not (hidden and n.startswith("_"))
-    )
+    found = sorted(n for n in pool if n.startswith(prefix) and not (hidden and n.startswith("_")))
     return [head + n for n in found[:_MAX_COMPLETIONS]]
 
 
@@ -102,8 +100,13 @@ def inspect_name(worker: Any, name: str) -> dict[str, Any]:
     if obj is _MISSING:
         return {"found": False, "name": name, "signature": "", "doc": ""}
     doc = _inspect.getdoc(obj) or ""
-    return {"found": True, "name": name, "signature": _signature(name, obj, doc), "doc": doc,
-            "type": type(obj).__name__}
+    return {
+        "found": True,
+        "name": name,
+        "signature": _signature(name, obj, doc),
+        "doc": doc,
+        "type": type(obj).__name__,
+    }
 
 
 def _signature(name: str, obj: Any, doc: str) -> str:
@@ -125,11 +128,21 @@ def user_vars(worker: Any) -> list[dict[str, Any]]:
     for key, value in worker.namespace.items():
         if key.startswith("_") or key in ("torch", "device") or isinstance(value, types.ModuleType):
             continue
-        row: dict[str, Any] = {"name": key, "type": type(value).__name__, "shape": None,
-                               "dtype": None, "device": None, "requires_grad": None}
+        row: dict[str, Any] = {
+            "name": key,
+            "type": type(value).__name__,
+            "shape": None,
+            "dtype": None,
+            "device": None,
+            "requires_grad": None,
+        }
         if isinstance(value, torch.Tensor):
-            row.update(shape=list(value.shape), dtype=str(value.dtype), device=str(value.device),
-                       requires_grad=bool(value.requires_grad))
+            row.update(
+                shape=list(value.shape),
+                dtype=str(value.dtype),
+                device=str(value.device),
+                requires_grad=bool(value.requires_grad),
+            )
         elif type(value).__module__ == "numpy" and hasattr(type(value), "shape"):
             row.update(shape=list(value.shape), dtype=str(value.dtype), device="cpu")
         rows.append(row)
@@ -145,9 +158,14 @@ def env(worker: Any) -> dict[str, Any]:
     gpu = None
     if worker.device.type == "cuda":
         gpu = torch.cuda.get_device_name(worker.device)
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "device": str(worker.device), "gpu_name": gpu,
-            "threads": torch.get_num_threads()}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "device": str(worker.device),
+        "gpu_name": gpu,
+        "threads": torch.get_num_threads(),
+    }
 
 
 @op("graph")

@@ -42,5 +42,11 @@ def _answer(spec: str, msg: dict[str, Any]) -> dict[str, Any]:
         handler = resolve(spec)
         return {"ok": True, "answer": handler(msg.get("request"))}
     except Exception as exc:  # noqa: BLE001 - a handler bug becomes an answer, not a dead judge
-        return {"ok": False, "error": {"type": type(exc).__name__, "message": str(exc),
-                                       "traceback": traceback.format_exc()}}
+        return {
+            "ok": False,
+            "error": {
+                "type": type(exc).__name__,
+                "message": str(exc),
+                "traceback": traceback.format_exc(),
+            },
+        }

@@ -79,8 +79,13 @@ class OutputCollector:
     added once.
     """
 
-    def __init__(self, nonce: str, limits: Limits, lang: str = "en",
-                 on_output: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        nonce: str,
+        limits: Limits,
+        lang: str = "en",
+        on_output: Callable[[str], None] | None = None,
+    ) -> None:
         self._marker = re.compile(b"\x00\x1d" + re.escape(nonce.encode()) + b":(\\d+)\x1d\x00")
         self._max_len = len(nonce) + 30
         self._limits = limits
@@ -148,8 +153,12 @@ class OutputCollector:
                 self._on_output(keep)
         if len(keep) < len(chunk):
             self._cut = True
-            note = messages.text("output_cut", self._lang, lines=self._limits.max_lines,
-                                 kb=self._limits.max_bytes // 1024)
+            note = messages.text(
+                "output_cut",
+                self._lang,
+                lines=self._limits.max_lines,
+                kb=self._limits.max_bytes // 1024,
+            )
             note = ("" if not keep or keep.endswith("\n") else "\n") + note + "\n"
             self._parts.append(note)
             if self._on_output:

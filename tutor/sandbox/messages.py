@@ -43,9 +43,9 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "replay_failed": {
         "en": "A fresh Python process took over, but replaying your earlier code stopped at a "
-              "piece that now fails ({outcome}); variables defined after it are gone.",
+        "piece that now fails ({outcome}); variables defined after it are gone.",
         "zh": "已换用新的 Python 进程，但重新运行之前的代码时有一段失败了（{outcome}）；"
-              "其后定义的变量已丢失。",
+        "其后定义的变量已丢失。",
     },
     "output_cut": {
         "en": "[output cut: more than {lines} lines or {kb} KB; the rest was not shown]",

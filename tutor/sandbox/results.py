@@ -35,8 +35,9 @@ class ErrorInfo:
     def from_json(cls, data: dict[str, Any] | None) -> ErrorInfo | None:
         if not data:
             return None
-        return cls(str(data.get("type", "")), str(data.get("message", "")),
-                   str(data.get("traceback", "")))
+        return cls(
+            str(data.get("type", "")), str(data.get("message", "")), str(data.get("traceback", ""))
+        )
 
 
 @dataclass(frozen=True)

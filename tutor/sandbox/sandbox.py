@@ -34,14 +34,22 @@ _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 class Sandbox:
     """Learner code runs in a forked worker; checks run in a pristine judge process."""
 
-    def __init__(self, device: str = "auto", timeout: float = _limits.DEFAULT_TIMEOUT,
-                 memory_mb: int | None = None, *, grace: float = _limits.DEFAULT_GRACE,
-                 lang: str = "en", judge_handler: str = "tutor.judge:handle",
-                 snapshot_taker: str = "tutor.snapshot:take",
-                 max_output_lines: int = _limits.DEFAULT_MAX_LINES,
-                 max_output_bytes: int = _limits.DEFAULT_MAX_BYTES,
-                 call_timeout: float = 2.0, judge_timeout: float = 60.0,
-                 python: str = sys.executable) -> None:
+    def __init__(
+        self,
+        device: str = "auto",
+        timeout: float = _limits.DEFAULT_TIMEOUT,
+        memory_mb: int | None = None,
+        *,
+        grace: float = _limits.DEFAULT_GRACE,
+        lang: str = "en",
+        judge_handler: str = "tutor.judge:handle",
+        snapshot_taker: str = "tutor.snapshot:take",
+        max_output_lines: int = _limits.DEFAULT_MAX_LINES,
+        max_output_bytes: int = _limits.DEFAULT_MAX_BYTES,
+        call_timeout: float = 2.0,
+        judge_timeout: float = 60.0,
+        python: str = sys.executable,
+    ) -> None:
         self.requested_device = device
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -51,9 +59,13 @@ class Sandbox:
         self.judge_handler = judge_handler
         self.snapshot_taker = snapshot_taker
         self.python = python
-        self._limits = _limits.Limits(timeout=timeout, grace=grace,
-                                      memory_mb=memory_mb or _limits.DEFAULT_MEMORY_MB,
-                                      max_lines=max_output_lines, max_bytes=max_output_bytes)
+        self._limits = _limits.Limits(
+            timeout=timeout,
+            grace=grace,
+            memory_mb=memory_mb or _limits.DEFAULT_MEMORY_MB,
+            max_lines=max_output_lines,
+            max_bytes=max_output_bytes,
+        )
         self._zygote: ZygoteClient | None = None
         self._workdir: str | None = None
         self._lock = threading.Lock()  # the current worker and the replay history
@@ -82,8 +94,7 @@ class Sandbox:
         if self._workdir is None:
             self._workdir = tempfile.mkdtemp(prefix="torch-tutor-sandbox-", dir=_fast_tmp())
             os.makedirs(os.path.join(self._workdir, "snapshots"), mode=0o700)
-        zygote = ZygoteClient(self._workdir, [self.snapshot_taker, self.judge_handler],
-                              self.python)
+        zygote = ZygoteClient(self._workdir, [self.snapshot_taker, self.judge_handler], self.python)
         zygote.on_ready = self._on_zygote_ready
         zygote.on_exit = self._on_exit
         self._zygote = zygote
@@ -141,9 +152,16 @@ class Sandbox:
             self._history = []
             return self._run(setup, "<setup>", None, seed, True, False)
 
-    def run(self, code: str, *, filename: str = "<input>",
-            on_output: Callable[[str], None] | None = None, seed: int | None = None,
-            record: bool = True, echo: bool = False) -> RunResult:
+    def run(
+        self,
+        code: str,
+        *,
+        filename: str = "<input>",
+        on_output: Callable[[str], None] | None = None,
+        seed: int | None = None,
+        record: bool = True,
+        echo: bool = False,
+    ) -> RunResult:
         """Run ``code`` in the current namespace.
 
         Ctrl-C while this blocks interrupts the learner's code. ``echo`` shows
@@ -160,8 +178,16 @@ class Sandbox:
         if handle is not None:
             handle.interrupt()
 
-    def _run(self, code: str, filename: str, on_output: Callable[[str], None] | None,
-             seed: int | None, record: bool, echo: bool, retry: bool = True) -> RunResult:
+    def _run(
+        self,
+        code: str,
+        filename: str,
+        on_output: Callable[[str], None] | None,
+        seed: int | None,
+        record: bool,
+        echo: bool,
+        retry: bool = True,
+    ) -> RunResult:
         before = ""
         if self._current is not None and self._gone(self._current):
             # Killed while idle: replace it first, so this code still runs.
@@ -171,8 +197,13 @@ class Sandbox:
         self._running = handle
         try:
             with _forward_sigint(handle):
-                ex = handle.exchange(msg, timeout=self.timeout, lang=self.lang,
-                                     on_output=on_output, interruptible=True)
+                ex = handle.exchange(
+                    msg,
+                    timeout=self.timeout,
+                    lang=self.lang,
+                    on_output=on_output,
+                    interruptible=True,
+                )
         finally:
             self._running = None
         outcome, error = self._classify(ex)
@@ -182,13 +213,20 @@ class Sandbox:
                 # The zygote died under an idle worker before we noticed: the code
                 # most likely never ran, so run it once in the new worker.
                 again = self._run(code, filename, on_output, seed, record, echo, retry=False)
-                return RunResult(again.outcome, again.output, again.error, again.duration,
-                                 restarted=True, note=note)
+                return RunResult(
+                    again.outcome,
+                    again.output,
+                    again.error,
+                    again.duration,
+                    restarted=True,
+                    note=note,
+                )
             return RunResult(outcome, ex.output, error, ex.duration, restarted=True, note=note)
         if outcome == "ok" and record:
             self._history.append((code, filename, seed))
-        return RunResult(outcome, ex.output, error, ex.duration, restarted=bool(before),
-                         note=before)
+        return RunResult(
+            outcome, ex.output, error, ex.duration, restarted=bool(before), note=before
+        )
 
     def _gone(self, handle: WorkerHandle) -> bool:
         zygote = self._zygote
@@ -211,20 +249,27 @@ class Sandbox:
                 shutil.rmtree(self._recent.pop(0), ignore_errors=True)
             return dest
 
-    def reference(self, setup: str, solution: str, seed: int | None,
-                  names: list[str]) -> ReferenceRun:
+    def reference(
+        self, setup: str, solution: str, seed: int | None, names: list[str]
+    ) -> ReferenceRun:
         """Run setup (seeded) then solution in a pristine worker; snapshot ``names``."""
         self.start()
         with self._lock:
             handle = self._take_spare()
         try:
-            ex = handle.exchange({"op": "run", "code": setup, "filename": "<setup>",
-                                  "seed": seed}, timeout=self.timeout, lang=self.lang)
+            ex = handle.exchange(
+                {"op": "run", "code": setup, "filename": "<setup>", "seed": seed},
+                timeout=self.timeout,
+                lang=self.lang,
+            )
             outcome, error = self._classify(ex)
             if outcome != "ok":
                 return ReferenceRun(outcome, ex.output, error, None)
-            ex = handle.exchange({"op": "run", "code": solution, "filename": "<solution>",
-                                  "seed": None}, timeout=self.timeout, lang=self.lang)
+            ex = handle.exchange(
+                {"op": "run", "code": solution, "filename": "<solution>", "seed": None},
+                timeout=self.timeout,
+                lang=self.lang,
+            )
             outcome, error = self._classify(ex)
             output = ex.output
             snap = None if ex.dead else self._snapshot_in(handle, names)
@@ -237,16 +282,19 @@ class Sandbox:
         self.start()
         with self._judge_lock:
             handle = self._judge_handle()
-            ex = handle.exchange({"op": "judge", "request": request},
-                                 timeout=self.judge_timeout, lang=self.lang)
+            ex = handle.exchange(
+                {"op": "judge", "request": request}, timeout=self.judge_timeout, lang=self.lang
+            )
             if ex.dead or ex.reply is None:
                 self._retire(handle)
                 self._judge = None
                 raise SandboxError(f"the judge process stopped ({_status_words(ex.status)})")
             if not ex.reply.get("ok"):
                 err = ex.reply.get("error") or {}
-                raise SandboxError(f"judge handler failed: {err.get('type')}: "
-                                   f"{err.get('message')}\n{err.get('traceback', '')}")
+                raise SandboxError(
+                    f"judge handler failed: {err.get('type')}: "
+                    f"{err.get('message')}\n{err.get('traceback', '')}"
+                )
             return ex.reply.get("answer")  # type: ignore[no-any-return]
 
     def discard(self, snapshot_dir: str) -> None:
@@ -268,8 +316,11 @@ class Sandbox:
             raise SandboxBusy("the worker is busy running code")
         try:
             handle = self._worker()
-            ex = handle.exchange({"op": "call", "name": op, "kwargs": kwargs},
-                                 timeout=self.call_timeout, lang=self.lang)
+            ex = handle.exchange(
+                {"op": "call", "name": op, "kwargs": kwargs},
+                timeout=self.call_timeout,
+                lang=self.lang,
+            )
             if ex.dead or ex.reply is None:
                 self._recover()
                 if op == "complete":
@@ -290,13 +341,18 @@ class Sandbox:
         info = self._zygote.info
         ready = self._current.ready if self._current is not None else None
         ready = ready or {}
-        return {"device": ready.get("device") or self._device,
-                "device_error": ready.get("device_error") or None, "cuda_available": bool(info.get("cuda_available")),
-                "cuda": bool(info.get("cuda_available")), "gpu_name": info.get("gpu_name"),
-                "gpu_count": info.get("gpu_count", 0),
-                "mps_available": bool(info.get("mps_available")),
-                "mps": bool(info.get("mps_available")),
-                "torch": info.get("torch"), "python": info.get("python")}
+        return {
+            "device": ready.get("device") or self._device,
+            "device_error": ready.get("device_error") or None,
+            "cuda_available": bool(info.get("cuda_available")),
+            "cuda": bool(info.get("cuda_available")),
+            "gpu_name": info.get("gpu_name"),
+            "gpu_count": info.get("gpu_count", 0),
+            "mps_available": bool(info.get("mps_available")),
+            "mps": bool(info.get("mps_available")),
+            "torch": info.get("torch"),
+            "python": info.get("python"),
+        }
 
     @property
     def gpu_available(self) -> bool:
@@ -318,7 +374,7 @@ class Sandbox:
         zygote = self._zygote
         if zygote is None or zygote.proc is None:
             return []
-        with zygote._cond:  # noqa: SLF001 - the set changes on the reader thread
+        with zygote._cond:
             return [zygote.proc.pid, *sorted(zygote.children)]
 
     # -- shutting down ---------------------------------------------------------
@@ -339,7 +395,7 @@ class Sandbox:
             shutil.rmtree(self._workdir, ignore_errors=True)
         _LIVE.discard(self)
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Sandbox:  # noqa: PYI034 - Python 3.10 has no typing.Self
         self.start()
         return self
 
@@ -350,8 +406,12 @@ class Sandbox:
 
     def _fork(self, role: str) -> int:
         assert self._zygote is not None
-        config = {"device": self._device or "cpu", "memory_mb": self.memory_mb,
-                  "snapshot": self.snapshot_taker, "handler": self.judge_handler}
+        config = {
+            "device": self._device or "cpu",
+            "memory_mb": self.memory_mb,
+            "snapshot": self.snapshot_taker,
+            "handler": self.judge_handler,
+        }
         return self._zygote.fork(role, config)
 
     def _claim(self, req: int, role: str) -> WorkerHandle:
@@ -441,8 +501,11 @@ class Sandbox:
             self._retire(self._current)
         self._current = self._take_spare()
         for index, (code, filename, seed) in enumerate(self._history):
-            ex = self._current.exchange({"op": "run", "code": code, "filename": filename,
-                                         "seed": seed}, timeout=self.timeout, lang=self.lang)
+            ex = self._current.exchange(
+                {"op": "run", "code": code, "filename": filename, "seed": seed},
+                timeout=self.timeout,
+                lang=self.lang,
+            )
             outcome, _ = self._classify(ex)
             if outcome != "ok":
                 del self._history[index:]
@@ -457,14 +520,18 @@ class Sandbox:
     def _snapshot_in(self, handle: WorkerHandle, names: list[str]) -> str | None:
         assert self._workdir is not None
         dest = tempfile.mkdtemp(dir=os.path.join(self._workdir, "snapshots"))
-        ex = handle.exchange({"op": "snapshot", "names": list(names), "dest": dest},
-                             timeout=self.timeout, lang=self.lang)
+        ex = handle.exchange(
+            {"op": "snapshot", "names": list(names), "dest": dest},
+            timeout=self.timeout,
+            lang=self.lang,
+        )
         if ex.reply is not None and ex.reply.get("ok"):
             return dest
         shutil.rmtree(dest, ignore_errors=True)
         err = (ex.reply or {}).get("error") or {}
         self._last_snapshot_error = (
-            f"snapshot failed: {err.get('type')}: {err.get('message')}" if err
+            f"snapshot failed: {err.get('type')}: {err.get('message')}"
+            if err
             else f"snapshot failed: the worker stopped ({_status_words(ex.status)})"
         )
         return None
@@ -479,13 +546,17 @@ class Sandbox:
         error = ErrorInfo.from_json(reply.get("error"))
         trace = error.traceback if error else ""
         if outcome == "interrupted" and ex.stopped == "timeout":
-            return "timeout", ErrorInfo("TimeoutError", messages.text(
-                "timeout", lang, seconds=self.timeout), trace)
+            return "timeout", ErrorInfo(
+                "TimeoutError", messages.text("timeout", lang, seconds=self.timeout), trace
+            )
         if outcome == "interrupted":
-            return outcome, ErrorInfo("KeyboardInterrupt", messages.text("interrupted", lang), trace)
+            return outcome, ErrorInfo(
+                "KeyboardInterrupt", messages.text("interrupted", lang), trace
+            )
         if outcome == "memory":
-            return outcome, ErrorInfo(error.type if error else "MemoryError",
-                                      self._memory_message(reply), trace)
+            return outcome, ErrorInfo(
+                error.type if error else "MemoryError", self._memory_message(reply), trace
+            )
         if outcome == "exited":
             code = reply.get("exit_code", 0)
             return outcome, ErrorInfo("SystemExit", messages.text("exited", lang, code=code), "")
@@ -494,8 +565,9 @@ class Sandbox:
     def _death(self, ex: Exchange) -> tuple[str, ErrorInfo]:
         lang = self.lang
         if ex.killed and ex.stopped == "timeout":
-            return "timeout", ErrorInfo("TimeoutError",
-                                        messages.text("timeout", lang, seconds=self.timeout))
+            return "timeout", ErrorInfo(
+                "TimeoutError", messages.text("timeout", lang, seconds=self.timeout)
+            )
         if ex.killed:
             return "interrupted", ErrorInfo("KeyboardInterrupt", messages.text("interrupted", lang))
         status = ex.status or {}
@@ -503,18 +575,23 @@ class Sandbox:
             sig = int(status["signal"])
             cause = messages.signal_name(sig, lang)
             if sig in messages.CRASH_SIGNALS:
-                return "crashed", ErrorInfo("WorkerCrashed",
-                                            messages.text("crashed", lang, cause=cause))
+                return "crashed", ErrorInfo(
+                    "WorkerCrashed", messages.text("crashed", lang, cause=cause)
+                )
             return "killed", ErrorInfo("WorkerKilled", messages.text("killed", lang, cause=cause))
         if "code" in status:
-            return "exited", ErrorInfo("SystemExit",
-                                       messages.text("exited", lang, code=status["code"]))
+            return "exited", ErrorInfo(
+                "SystemExit", messages.text("exited", lang, code=status["code"])
+            )
         return "killed", ErrorInfo("WorkerLost", messages.text("lost", lang))
 
     def _memory_message(self, reply: dict[str, Any]) -> str:
         requested = reply.get("requested")
-        detail = (messages.text("memory_detail", self.lang, size=messages.size_words(requested))
-                  if requested else "")
+        detail = (
+            messages.text("memory_detail", self.lang, size=messages.size_words(requested))
+            if requested
+            else ""
+        )
         if str(reply.get("device", "cpu")).startswith("cuda") and reply.get("memory_cap"):
             limit = messages.size_words(int(reply["memory_cap"]))
         else:

@@ -50,8 +50,11 @@ def format_error(exc: BaseException, names: SourceNames) -> dict[str, str]:
         parts.append("Traceback (most recent call last):\n")
         parts.extend(traceback.StackSummary.from_list(frames).format())
     parts.extend(traceback.format_exception_only(type(exc), exc))
-    return {"type": type(exc).__name__, "message": _clip(_message(exc)),
-            "traceback": _clip("".join(parts))}
+    return {
+        "type": type(exc).__name__,
+        "message": _clip(_message(exc)),
+        "traceback": _clip("".join(parts)),
+    }
 
 
 _CLIP = 20_000
@@ -78,7 +81,7 @@ def make_showwarning(names: SourceNames, stream_getter: Any) -> Any:
     """Return a ``warnings.showwarning`` that prints learner file names."""
     original_format = warnings.formatwarning
 
-    def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    def showwarning(message, category, filename, lineno, file=None, line=None):
         import linecache
 
         shown = names.shown(filename)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import gc
 import io
 import linecache
@@ -93,8 +94,9 @@ class Worker:
             index = self.device.index if self.device.index is not None else 0
             torch.cuda.set_device(index)
             total = torch.cuda.get_device_properties(index).total_memory
-            fraction = min(0.95, memory_mb * 1024 * 1024 / total) if self.config.get(
-                "memory_mb") else 0.8
+            fraction = (
+                min(0.95, memory_mb * 1024 * 1024 / total) if self.config.get("memory_mb") else 0.8
+            )
             torch.cuda.set_per_process_memory_fraction(fraction, index)
             self.memory_cap = int(fraction * total)
         elif self.device.type == "cpu":
@@ -116,11 +118,18 @@ class Worker:
 
     def serve(self) -> None:
         """Answer requests until the UI closes the channel."""
-        protocol.send_msg(self.sock, {
-            "ev": "ready", "pid": os.getpid(), "nonce": self.nonce,
-            "memory_cap": self.memory_cap, "vm_idle": limits.vm_size_bytes(),
-            "device": str(self.device), "device_error": self.device_error,
-        })
+        protocol.send_msg(
+            self.sock,
+            {
+                "ev": "ready",
+                "pid": os.getpid(),
+                "nonce": self.nonce,
+                "memory_cap": self.memory_cap,
+                "vm_idle": limits.vm_size_bytes(),
+                "device": str(self.device),
+                "device_error": self.device_error,
+            },
+        )
         while True:
             try:
                 msg = protocol.recv_msg(self.sock)
@@ -130,9 +139,11 @@ class Worker:
                 reply = self.handle(msg)
             except BaseException as exc:  # noqa: BLE001 - the worker must always answer
                 self.in_learner = False
-                reply = {"ok": False, "outcome": "error",
-                         "error": {"type": type(exc).__name__, "message": str(exc),
-                                   "traceback": ""}}
+                reply = {
+                    "ok": False,
+                    "outcome": "error",
+                    "error": {"type": type(exc).__name__, "message": str(exc), "traceback": ""},
+                }
             reply["id"] = msg.get("id")
             self._end_output(msg.get("id"))
             try:
@@ -144,8 +155,12 @@ class Worker:
         """Dispatch one request."""
         op = msg.get("op")
         if op == "run":
-            return self.run(msg.get("code", ""), msg.get("filename") or "<input>",
-                            msg.get("seed"), bool(msg.get("echo")))
+            return self.run(
+                msg.get("code", ""),
+                msg.get("filename") or "<input>",
+                msg.get("seed"),
+                bool(msg.get("echo")),
+            )
         if op == "snapshot":
             return self.snapshot(list(msg.get("names", [])), str(msg["dest"]))
         if op == "call":
@@ -176,9 +191,9 @@ class Worker:
             reseed(int(seed))
         try:
             self._enter_learner()
-            exec(body, self.namespace)
+            exec(body, self.namespace)  # noqa: S102 - running learner code is the point
             if last is not None:
-                exec(last, self.namespace)
+                exec(last, self.namespace)  # noqa: S102
         except BaseException as exc:  # noqa: BLE001 - every learner failure is an outcome
             self._exit_if_forked()
             self._leave_learner()
@@ -245,17 +260,24 @@ class Worker:
         else:
             print(code, file=sys.stderr)
             status = 1
-        return {"outcome": "exited", "exit_code": status,
-                "error": {"type": "SystemExit", "message": str(status), "traceback": ""}}
+        return {
+            "outcome": "exited",
+            "exit_code": status,
+            "error": {"type": "SystemExit", "message": str(status), "traceback": ""},
+        }
 
     def _memory_reply(self, exc: BaseException, error: dict[str, str]) -> dict[str, Any]:
         match = _ALLOC_BYTES.search(error["message"])
         gc.collect()
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
-        return {"outcome": "memory", "error": error, "memory_cap": self.memory_cap,
-                "device": str(self.device),
-                "requested": int(match.group(1)) if match else None}
+        return {
+            "outcome": "memory",
+            "error": error,
+            "memory_cap": self.memory_cap,
+            "device": str(self.device),
+            "requested": int(match.group(1)) if match else None,
+        }
 
     # -- snapshots and helpers ---------------------------------------------
 
@@ -283,10 +305,9 @@ class Worker:
 
 def _flush_quietly(*streams: Any) -> None:
     for stream in streams:
-        try:
+        # A learner-replaced stream may be broken; the reply must still go out.
+        with contextlib.suppress(Exception):
             stream.flush()
-        except Exception:  # noqa: BLE001 - a learner-replaced stream may be broken
-            pass
 
 
 def reseed(seed: int) -> None:
@@ -299,8 +320,9 @@ def reseed(seed: int) -> None:
 def _stream(fd: int) -> io.TextIOWrapper:
     # Unbuffered text streams: a loop that prints shows as it goes.
     raw = io.FileIO(fd, "w", closefd=False)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
-                            line_buffering=True, write_through=True)
+    return io.TextIOWrapper(
+        raw, encoding="utf-8", errors="backslashreplace", line_buffering=True, write_through=True
+    )
 
 
 def _swap_dict(target: dict[str, Any], source: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ worker died. When the UI goes away, it kills everything and exits.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
@@ -101,16 +102,24 @@ class Zygote:
         fds = [ui_end.fileno()] + ([out_r] if out_r >= 0 else [])
         self.children[pid] = role
         try:
-            protocol.send_msg(self.sock, {"ev": "forked", "req": msg.get("req"), "pid": pid,
-                                          "role": role}, fds)
+            protocol.send_msg(
+                self.sock, {"ev": "forked", "req": msg.get("req"), "pid": pid, "role": role}, fds
+            )
         finally:
             ui_end.close()
             if out_w >= 0:
                 os.close(out_w)
                 os.close(out_r)
 
-    def _become_child(self, parent: int, role: str, config: dict[str, Any], sock: socket.socket,
-                      out_r: int, out_w: int) -> None:
+    def _become_child(
+        self,
+        parent: int,
+        role: str,
+        config: dict[str, Any],
+        sock: socket.socket,
+        out_r: int,
+        out_w: int,
+    ) -> None:
         code = 0
         try:
             os.setsid()  # its own process group: killing it kills the learner's children too
@@ -137,10 +146,8 @@ class Zygote:
                 worker.serve(sock, config)
         except BaseException:  # noqa: BLE001 - a child must never return into the zygote loop
             code = 70
-            try:
+            with contextlib.suppress(BaseException):
                 traceback.print_exc()
-            except BaseException:  # noqa: BLE001
-                pass
         finally:
             os._exit(code)
 
@@ -217,17 +224,59 @@ def _drain(fd: int) -> None:
 
 
 def probe_devices(torch: Any) -> dict[str, Any]:
-    """Find what devices exist without initialising CUDA (NVML only)."""
-    cuda = bool(torch.cuda.is_available())
-    count = int(torch.cuda.device_count()) if cuda else 0
-    names = _nvml_names() if cuda else []
+    """Find what devices exist without initialising CUDA here.
+
+    NVML answers without touching CUDA. Where NVML fails, torch would fall back
+    to ``cudaGetDeviceCount``, which poisons every later fork; so that question is
+    asked in a throwaway child process instead.
+    """
+    names: list[str] = []
+    if torch.cuda._is_compiled():
+        nvml_count = getattr(torch.cuda, "_device_count_nvml", lambda: -1)()
+        if nvml_count >= 0:
+            names = _nvml_names()[:nvml_count] or [""] * nvml_count
+        else:
+            names = _probe_in_child(torch)
     mps = False
-    try:
+    with contextlib.suppress(Exception):  # absent on some builds
         mps = bool(torch.backends.mps.is_available())
-    except Exception:  # noqa: BLE001 - absent on some builds
-        pass
-    return {"cuda_available": cuda, "gpu_count": count, "gpu_name": names[0] if names else None,
-            "gpu_names": names, "mps_available": mps}
+    return {
+        "cuda_available": bool(names),
+        "gpu_count": len(names),
+        "gpu_name": (names[0] or None) if names else None,
+        "gpu_names": names,
+        "mps_available": mps,
+    }
+
+
+def _probe_in_child(torch: Any) -> list[str]:
+    """Ask CUDA for its GPUs in a forked child, which may initialise CUDA and exit."""
+    import json
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(read_end)
+            count = int(torch._C._cuda_getDeviceCount())
+            found = [torch.cuda.get_device_name(i) for i in range(count)]
+            os.write(write_end, json.dumps(found).encode())
+        except BaseException:  # noqa: BLE001 - no GPU: an empty answer
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    data = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(read_end, 65536):
+            data += chunk
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    try:
+        return [str(n) for n in json.loads(data.decode() or "[]")]
+    except ValueError:
+        return []
 
 
 def _nvml_names() -> list[str]:
@@ -255,18 +304,20 @@ def _nvml_names() -> list[str]:
     return names
 
 
-def check_pristine(torch: Any) -> list[str]:
-    """Return what would make forking unsafe: CUDA initialised, extra threads."""
-    problems = []
-    if torch.cuda.is_initialized():
-        problems.append("CUDA was initialised in the zygote")
+def check_pristine(torch: Any) -> tuple[list[str], list[str]]:
+    """Return (problems, warnings) about forking from here.
+
+    CUDA initialised is a problem: no fork could use the GPU. Extra threads are
+    a warning: they are what a computed tensor op would leave behind (an OpenMP
+    pool), but a driver library may start one too.
+    """
+    problems = ["CUDA was initialised in the zygote"] if torch.cuda.is_initialized() else []
     try:
         threads = len(os.listdir("/proc/self/task"))
     except OSError:
         threads = 1
-    if threads != 1:
-        problems.append(f"the zygote has {threads} threads (a tensor op ran?)")
-    return problems
+    warnings = [f"the zygote has {threads} threads"] if threads != 1 else []
+    return problems, warnings
 
 
 def main(argv: list[str]) -> int:
@@ -289,10 +340,16 @@ def main(argv: list[str]) -> int:
     for spec in preload:
         _resolve.preload(spec)
     info = probe_devices(torch)
-    problems = check_pristine(torch)
-    info.update(ev="ready", pid=os.getpid(), torch=torch.__version__,
-                python=sys.version.split()[0], import_s=time.monotonic() - started,
-                problems=problems)
+    problems, warnings = check_pristine(torch)
+    info.update(
+        warnings=warnings,
+        ev="ready",
+        pid=os.getpid(),
+        torch=torch.__version__,
+        python=sys.version.split()[0],
+        import_s=time.monotonic() - started,
+        problems=problems,
+    )
     protocol.send_msg(sock, info)
     if problems:
         return 1
