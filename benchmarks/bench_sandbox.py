@@ -69,22 +69,22 @@ def zygote_ready(device: str, repeat: int) -> list[float]:
         sb = Sandbox(device=device)
         began = time.perf_counter()
         sb.start()
-        assert sb._zygote is not None and sb._zygote.wait_ready(120)
+        assert sb.zygote_info()
         samples.append(time.perf_counter() - began)
         sb.close()
     return samples
 
 
 def fork_ready(sb: Sandbox, repeat: int) -> list[float]:
-    zygote = sb._zygote
+    zygote = sb._pool.zygote
     assert zygote is not None
     samples = []
     for _ in range(repeat):
         began = time.perf_counter()
-        req = sb._fork("worker")
+        req = sb._pool._fork("worker")
         got = zygote.take(req, 30)
         assert got is not None
-        handle = WorkerHandle(zygote, got[0], got[1], "worker", sb._limits)
+        handle = WorkerHandle(zygote, got[0], got[1], "worker", sb._pool.limits)
         assert handle.wait_ready(30)
         samples.append(time.perf_counter() - began)
         handle.close()

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tutor.lesson import load_course  # noqa: E402
-from tutor.sandbox import Sandbox  # noqa: E402
-from tutor.watch import Watcher  # noqa: E402
+from tutor.lesson import load_course
+from tutor.sandbox import Sandbox
+from tutor.watch import Watcher
 
 LESSONS = ROOT / "tests" / "watch_lessons"
 WRONG, RIGHT = "x = torch.ones(2, 3)\n", "x = torch.zeros(2, 3)\n"

@@ -58,8 +58,8 @@ def test_every_subpackage_is_listed_in_pyproject():
         import tomli as tomllib
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "tutor").rglob("__init__.py")
-             if "__pycache__" not in p.parts}
+    inits = [p for p in (ROOT / "tutor").rglob("__init__.py") if "__pycache__" not in p.parts]
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in inits}
     assert found | {"tutor.lessons"} == listed
     assert config["tool"]["setuptools"]["package-dir"]["tutor.lessons"] == "lessons"
     assert "*.toml" in config["tool"]["setuptools"]["package-data"]["tutor.lessons"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tutor import pipeline
-from tutor.lesson import FeedbackRule, Lesson, Step, Text, Variant, load_course
+from tutor.lesson import Expect, FeedbackRule, Lesson, Step, Text, Variant, load_course
 from tutor.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,8 @@ def test_setup_failure_is_reported(sb):
     broken = Step(id="b", kind="code", title=Text("B"), setup="1 / 0", solution="x = 1",
                   check=("x",))
     verdict = pipeline.check_answer(sb, LESSON, broken, "x = 1")
-    assert verdict.first_failure.name == "setup" and "ZeroDivisionError" in verdict.first_failure.got
+    assert verdict.first_failure.name == "setup"
+    assert "ZeroDivisionError" in verdict.first_failure.got
 
 
 def test_reference_is_cached_per_sandbox_step_and_seed(sb):
@@ -133,3 +134,21 @@ def test_predict_runs_the_code(sb):
     typed = Step(id="p", kind="predict", title=Text("P"), code="print(torch.arange(3))")
     assert pipeline.check_text_answer(sb, typed, "tensor([0, 1, 2])").passed
     assert not pipeline.check_text_answer(sb, typed, "tensor([1, 2, 3])").passed
+
+
+def test_step_whose_solution_raises_on_purpose(sb):
+    step = Step(id="boom", kind="code", title=Text("B"),
+                setup="x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x ** 2",
+                solution="y.backward()",
+                expects=(Expect(raises="RuntimeError", match="only for scalar outputs"),))
+    assert pipeline.check_answer(sb, LESSON, step, "y.backward()").passed
+    assert not pipeline.check_answer(sb, LESSON, step, "y.sum().backward()").passed
+
+
+def test_cpu_step_pins_the_cpu(sb):
+    step = Step(id="np", kind="code", title=Text("N"), device="cpu", setup="a = 1",
+                solution="t = torch.ones(2)\nn = t.numpy()", check=("n",))
+    assert pipeline.effective_setup(step).endswith("a = 1")
+    assert "set_default_device('cpu')" in pipeline.effective_setup(step)
+    assert pipeline.effective_setup(COUNT) == "n = 5"
+    assert pipeline.check_answer(sb, LESSON, step, "t = torch.ones(2)\nn = t.numpy()").passed

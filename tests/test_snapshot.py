@@ -1,4 +1,4 @@
-"""Snapshots: what the worker records about each value, and that learner patches cannot change it."""
+"""Snapshots: what the worker records about each value; learner patches cannot change it."""
 
 from __future__ import annotations
 

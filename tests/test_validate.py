@@ -92,8 +92,8 @@ def test_setup_alone_passing_is_reported(tmp_path, sb):
     path, _ = broken_copy(tmp_path, 'setup = "w = torch.empty(3, 5)"',
                           'setup = "w = torch.empty(3, 5)\\ntorch.nn.init.xavier_uniform_(w)"')
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('[[steps.expect]]\nmust_call = ["torch.nn.init.xavier_uniform_"]\n',
-                                 ""), encoding="utf-8")
+    rule = '[[steps.expect]]\nmust_call = ["torch.nn.init.xavier_uniform_"]\n'
+    path.write_text(text.replace(rule, ""), encoding="utf-8")
     errs = messages(tmp_path, sb, path)
     assert any("step `xavier`: the set-up alone (an empty answer) passes" in e for e in errs), errs
 
@@ -116,3 +116,17 @@ def test_validate_command_exit_code_on_a_broken_lesson(tmp_path):
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 1
     assert f"{path}:{line}: step `grid`: the reference solution does not pass" in result.stdout
+
+
+def test_trap_may_promise_an_error_explanation(tmp_path, sb):
+    text = (ROOT / "lessons" / "08-autograd.toml").read_text(encoding="utf-8")
+    old = 'code = "y.backward()"\nfeedback = "not-scalar"'
+    assert old in text
+    path = tmp_path / "08.toml"
+    path.write_text(text.replace(old, 'code = "y.backward()"\nfeedback = "backward-non-scalar"'),
+                    encoding="utf-8")
+    assert messages(tmp_path, sb, path) == []
+    path.write_text(text.replace(old, 'code = "y.backward()"\nfeedback = "matmul-inner-size"'),
+                    encoding="utf-8")
+    assert any("does not get the feedback `matmul-inner-size`" in e
+               for e in messages(tmp_path, sb, path))

@@ -15,6 +15,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                      "the other does not.", "无法比较这些值：一方是布尔值或复数，另一方不是。"),
     "values_differ": ("{n} of {total} values differ (first at {where}, largest difference "
                       "{diff}).", "{total} 个值中有 {n} 个不同（第一个在 {where}，最大差值 {diff}）。"),
+    "value_differs": ("The value differs by {diff}.", "数值相差 {diff}。"),
     "requires_grad": ("`{name}.requires_grad` should be {want}.",
                       "`{name}.requires_grad` 应该是 {want}。"),
     "is_leaf": ("`{name}.is_leaf` should be {want}.", "`{name}.is_leaf` 应该是 {want}。"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,13 +51,7 @@ def _sandbox(args: Any, lang: str) -> Any:
     if getattr(args, "timeout", None) is not None:
         kwargs["timeout"] = args.timeout
     sandbox = Sandbox(**kwargs)
-    # The zygote shares our terminal's process group, so a Ctrl-C typed at the terminal
-    # would reach it too and kill it; started with SIGINT ignored, it inherits that.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        sandbox.start()  # returns at once: torch loads while the learner reads
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    sandbox.start()  # returns at once: torch loads while the learner reads
     return sandbox
 
 

@@ -24,7 +24,6 @@ _TOL = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
 _MISSING = Value(name="", kind="missing", type_name="")
 
 
-
 def _kind(v: Value) -> str:
     """The kind used to compare types: ints and floats are both numbers."""
     return "number" if v.kind in ("int", "float") else v.kind
@@ -59,10 +58,9 @@ def _short(t: torch.Tensor | None, fallback: str = "") -> str:
     return text if len(text) < 400 else text[:400] + " ..."
 
 
-def compare_values(name: str, got: torch.Tensor, want: torch.Tensor, rtol: float | None,
+def compare_values(check_name: str, got: torch.Tensor, want: torch.Tensor, rtol: float | None,
                    atol: float | None, lang: str) -> Check:
     """Compare two tensors of the same shape with tolerances; say where they differ."""
-    check_name = f"{name}.values" if not name.endswith(".grad") else name
     if _family(got) != _family(want):
         return Check(check_name, False, _short(want), _short(got), msg("values_kinds", lang))
     common = torch.complex128 if "complex" in (_family(got), _family(want)) else torch.float64
@@ -74,8 +72,11 @@ def compare_values(name: str, got: torch.Tensor, want: torch.Tensor, rtol: float
     bad = (~close).nonzero()
     first = tuple(int(i) for i in bad[0]) if bad.numel() else ()
     diff = float((g - w).abs()[~close].max()) if got.dtype != torch.bool else 1.0
-    text = msg("values_differ", lang, n=int((~close).sum()), total=close.numel(),
-               where=str(first) if first else "", diff=f"{diff:.4g}")
+    if not first:
+        text = msg("value_differs", lang, diff=f"{diff:.4g}")
+    else:
+        text = msg("values_differ", lang, n=int((~close).sum()), total=close.numel(),
+                   where=str(first), diff=f"{diff:.4g}")
     return Check(check_name, False, _short(want), _short(got), text)
 
 
@@ -101,7 +102,7 @@ class _Checker:
     # -- one name, property by property
 
     def var(self, name: str, expect: dict[str, Any]) -> None:
-        """Check the properties of ``name``: explicit expectations or a comparison with the reference."""
+        """Check ``name`` property by property: explicit expectations, else the reference's."""
         explicit = {p for p in ("type", "shape", "dtype", "device", "values", "requires_grad",
                                 "is_leaf", "grad_fn", "grad") if expect.get(p) is not None}
         props = expect.get("props")
@@ -158,12 +159,14 @@ class _Checker:
                explicit: bool) -> bool:
         if explicit:
             target = str(expect["dtype"])
-            target = target if target.startswith("torch.") or got.kind == "ndarray" else "torch." + target
+            if not target.startswith("torch.") and got.kind != "ndarray":
+                target = "torch." + target
         elif want.dtype is None or got.kind not in ("tensor", "ndarray"):
             return True
         else:
             target = want.dtype
-        ok = got.dtype == target or (got.dtype or "").replace("torch.", "") == target.replace("torch.", "")
+        bare = (got.dtype or "").replace("torch.", "")
+        ok = got.dtype == target or bare == target.replace("torch.", "")
         return self.add(Check(f"{name}.dtype", ok, target, str(got.dtype),
                               "" if ok else msg("dtype", self.lang, name=name)))
 
@@ -193,7 +196,7 @@ class _Checker:
         if tuple(have.shape) != tuple(target.shape):
             return self.add(Check(f"{name}.values", False, _short(target), _short(have),
                                   msg("shape", self.lang, name=name)))
-        return self.add(compare_values(name, have, target, rtol, atol, self.lang))
+        return self.add(compare_values(f"{name}.values", have, target, rtol, atol, self.lang))
 
     def _plain_values(self, name: str, got: Value, want: Value, expect: dict[str, Any],
                       explicit: bool) -> bool:
@@ -274,7 +277,8 @@ class _Checker:
         a, b = self.get(name), self.get(other)
         prop = "shares_memory" if shared else "independent"
         if a.storage is None or b.storage is None:
-            self.add(Check(f"{name}.{prop}", False, other, _shown_kind(a if a.storage is None else b),
+            odd = a if a.storage is None else b
+            self.add(Check(f"{name}.{prop}", False, other, _shown_kind(odd),
                            msg("no_memory", self.lang, name=name, other=other)))
             return
         overlap = (a.storage[1] > 0 and b.storage[1] > 0
@@ -285,8 +289,9 @@ class _Checker:
                        msg("shared" if overlap else "separate", self.lang),
                        "" if ok else msg(prop, self.lang, name=name, other=other)))
         if not ok:
-            self.failed_vars[name] = {"var": name, "failed": [f"{name}.{prop}"],
-                                      ("shares_memory_with" if shared else "independent_of"): other}
+            entry = self.failed_vars.setdefault(name, {"var": name, "failed": []})
+            entry["failed"] = [*entry["failed"], f"{name}.{prop}"]
+            entry["shares_memory_with" if shared else "independent_of"] = other
 
 
 def _error_of(run: dict[str, Any] | None) -> tuple[str, str]:

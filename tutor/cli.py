@@ -137,8 +137,13 @@ def _sandbox(args: argparse.Namespace) -> Any:
     return sandbox
 
 
+def _leading_first(checks: Any) -> list[Any]:
+    """Failing checks first (the first one leads), then the passing ones, each in check order."""
+    return [c for c in checks if not c.passed] + [c for c in checks if c.passed]
+
+
 def _print_verdict(verdict: Any, lang: str) -> None:
-    for c in verdict.checks:
+    for c in _leading_first(verdict.checks):
         line = f"{'✓' if c.passed else '✗'} {c.name}"
         if not c.passed:
             if c.expected or c.got:
@@ -201,6 +206,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 verdict = pipeline.check_answer(sandbox, lesson, step, answer, args.lang)
             else:
                 verdict = pipeline.check_text_answer(sandbox, step, answer, args.lang)
+        except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the answer
+            print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
+            return 3
         finally:
             sandbox.close()
     else:
@@ -210,7 +218,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(json.dumps({
             "passed": verdict.passed,
             "checks": [{"name": c.name, "passed": c.passed, "expected": c.expected,
-                        "got": c.got, "message": c.message} for c in verdict.checks],
+                        "got": c.got, "message": c.message}
+                       for c in _leading_first(verdict.checks)],
             "feedback": [{"id": f.id, "message": f.message} for f in verdict.feedback],
         }, ensure_ascii=False, indent=2))
     else:
@@ -264,13 +273,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = sandbox.run(code, filename=args.file, on_output=show, record=False)
     finally:
         sandbox.close()
+    sys.stdout.flush()
+    if result.outcome == "exited" and _exit_code(result) == 0:
+        return 0  # sys.exit(0) ends a script successfully, as it does outside the sandbox
     if result.error is not None:
-        sys.stdout.flush()
-        text = result.error.traceback or f"{result.error.type}: {result.error.message}"
-        print(text.rstrip(), file=sys.stderr)
-    elif result.outcome != "ok" and result.note:
-        print(result.note, file=sys.stderr)
+        if result.error.traceback:
+            print(result.error.traceback.rstrip(), file=sys.stderr)
+        if result.outcome != "error" or not result.error.traceback:
+            # Why the run was stopped (time limit, memory, crash), in the learner's language.
+            print(f"{result.error.type}: {result.error.message}", file=sys.stderr)
     return 0 if result.outcome == "ok" else 1
+
+
+def _exit_code(result: Any) -> int | None:
+    """The status passed to sys.exit, read from the sandbox's message (its only number)."""
+    found = re.search(r"-?\d+", result.error.message if result.error else "")
+    return int(found.group()) if found else None
 
 
 def _delegate(module: str, function: str, args: argparse.Namespace) -> int:

@@ -28,7 +28,8 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
-                alias[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+                root = a.name.split(".")[0]
+                alias[a.asname or root] = a.name if a.asname else root
         elif isinstance(node, ast.ImportFrom) and node.module:
             for a in node.names:
                 alias[a.asname or a.name] = f"{node.module}.{a.name}"

@@ -28,7 +28,8 @@ DETECTOR_IDS = frozenset(
     "grad-missing-requires-grad copy-not-shared shared-not-copy wrong-device list-not-tensor "
     "ndarray-not-tensor matmul-inner-size broadcast-mismatch view-non-contiguous view-numel "
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
-    "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int".split()
+    "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
+    "backward-no-grad inplace-dtype arg-not-tensor backward-missing".split()
 )
 
 
@@ -49,7 +50,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Expect:
-    """One ``[[steps.expect]]`` table: a property of a name, an exception, output, code or predicate."""
+    """One ``[[steps.expect]]`` table: a name's property, an exception, output, code or predicate."""
 
     var: str | None = None
     props: tuple[str, ...] | None = None
@@ -98,7 +99,7 @@ class FeedbackRule:
 
 @dataclass(frozen=True)
 class Trap:
-    """A known wrong answer (code, or a quiz answer) and the feedback or failed check it must produce."""
+    """A known wrong answer (code or a quiz answer) and the feedback or failed check it must get."""
 
     code: str | None = None
     answer: str | None = None
@@ -197,7 +198,7 @@ class Lesson:
 
 @dataclass(frozen=True)
 class LessonError:
-    """A problem in a lesson file. ``lint`` problems fail ``validate`` but the lesson still loads."""
+    """A problem in a lesson file; ``lint`` ones fail ``validate`` but the lesson still loads."""
 
     path: str
     line: int

@@ -1,4 +1,4 @@
-"""The one path from a learner's answer to a Verdict, shared by the REPL, ``check`` and ``validate``.
+"""The one path from an answer to a Verdict, shared by the REPL, ``check`` and ``validate``.
 
 Code answers: fresh namespace (set-up, seed) -> run -> snapshot -> reference
 (cached per sandbox, step, set-up and seed) -> judge -> Verdict, and again on
@@ -48,6 +48,19 @@ def _error_text(run: Any) -> str:
 # ---------------------------------------------------------------- code steps
 
 
+_CPU_PRELUDE = "torch.set_default_device('cpu')\ndevice = torch.device('cpu')\n"
+
+
+def effective_setup(step: Step, setup: str | None = None) -> str:
+    """The set-up to run for ``step``: a ``device = "cpu"`` step first pins the CPU.
+
+    Front ends pass this to ``sandbox.new_namespace`` so the learner's namespace
+    and the reference's agree even in a GPU session (NumPy steps need the CPU).
+    """
+    setup = step.setup if setup is None else setup
+    return _CPU_PRELUDE + setup if step.device == "cpu" else setup
+
+
 def needs_gpu(sandbox: Any, step: Step) -> bool:
     """True when the step needs a GPU and the sandbox has none."""
     if step.device != "gpu":
@@ -60,13 +73,14 @@ def needs_gpu(sandbox: Any, step: Step) -> bool:
 
 
 def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
-    """The reference solution's run for this step, set-up and seed (cached for the sandbox's life)."""
+    """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
     cache = _REFERENCES.setdefault(sandbox, {})
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
     if key not in cache:
         # The learner's code runs re-seeded after the set-up; so must the solution, or a
         # set-up that draws random numbers would leave the two on different streams.
-        cache[key] = sandbox.reference(setup, _seeded(step.solution, seed), seed,
+        cache[key] = sandbox.reference(effective_setup(step, setup),
+                                       _seeded(step.solution, seed), seed,
                                        list(step.capture_names))
     return cache[key]
 
@@ -84,10 +98,9 @@ def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, la
     setup = step.setup if setup is None else setup
     seed = step.seed if seed is None else seed
     ref = reference(sandbox, lesson, step, setup, seed)
-    if ref.outcome != "ok" or ref.snapshot_dir is None:
-        error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
-        return Verdict(False, (Check("reference", False, "", error,
-                                     _msg("reference", lang, error=error)),))
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken
     try:
         learner_dir = sandbox.snapshot(list(step.capture_names))
     except Exception as exc:  # noqa: BLE001 - e.g. the learner's code broke what saving needs
@@ -98,7 +111,27 @@ def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, la
         "reference": ref.snapshot_dir, "learner_run": _run_json(run),
         "reference_run": ref.to_json(), "code": code,
     }
-    return Verdict.from_json(sandbox.judge(request))
+    try:
+        return Verdict.from_json(sandbox.judge(request))
+    finally:
+        _discard(sandbox, learner_dir)
+
+
+def _discard(sandbox: Any, directory: str | None) -> None:
+    """Delete a learner snapshot once judged (references stay cached)."""
+    discard = getattr(sandbox, "discard", None)
+    if directory and discard is not None:
+        discard(directory)
+
+
+def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
+    """A failed verdict when the reference solution did not run as the step expects."""
+    raised_on_purpose = ref.outcome == "error" and any(e.raises for e in step.expects)
+    if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
+        return None
+    error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
+    return Verdict(False, (Check("reference", False, "", error,
+                                 _msg("reference", lang, error=error)),))
 
 
 def _run_json(run: Any) -> dict[str, Any]:
@@ -108,7 +141,7 @@ def _run_json(run: Any) -> dict[str, Any]:
 
 def _check_once(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str,
                 seed: int | None) -> Verdict:
-    start = sandbox.new_namespace(setup, seed)
+    start = sandbox.new_namespace(effective_setup(step, setup), seed)
     if start.outcome != "ok":
         error = _error_text(start)
         return Verdict(False, (Check("setup", False, "", error,
@@ -143,18 +176,20 @@ def check_variants(sandbox: Any, lesson: Lesson, step: Step, code: str,
     for variant in step.variants:
         seed = step.seed if variant.seed is None else variant.seed
         ref = reference(sandbox, lesson, step, variant.setup, seed)
-        mine = sandbox.reference(variant.setup, _seeded(code, seed), seed,
+        mine = sandbox.reference(effective_setup(step, variant.setup), _seeded(code, seed), seed,
                                  list(step.capture_names))
-        if ref.outcome != "ok" or ref.snapshot_dir is None:
-            error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
-            return Verdict(False, (Check("reference", False, "", error,
-                                         _msg("reference", lang, error=error)),))
+        broken = _reference_problem(step, ref, lang)
+        if broken is not None:
+            return broken
         request = {
             "lang": lang, "step": step.spec(), "learner": mine.snapshot_dir,
             "reference": ref.snapshot_dir, "learner_run": mine.to_json(),
             "reference_run": ref.to_json(), "code": code,
         }
-        again = Verdict.from_json(sandbox.judge(request))
+        try:
+            again = Verdict.from_json(sandbox.judge(request))
+        finally:
+            _discard(sandbox, mine.snapshot_dir)
         if not again.passed:
             lead = Check("variant", False, "", "", _msg("variant", lang))
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
@@ -184,7 +219,7 @@ def _choice_number(step: Step, answer: str) -> int | None:
 
 
 def answer_key(step: Step, answer: str) -> str:
-    """The learner's answer as feedback rules name it: a choice number, item numbers, or the text."""
+    """The answer as feedback rules name it: a choice number, item numbers, or the text."""
     if step.choices:
         number = _choice_number(step, answer)
         return str(number) if number is not None else normalize(answer)
@@ -247,7 +282,7 @@ def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Ver
 
 def run_predict(sandbox: Any, step: Step) -> Any:
     """Run a predict step's code in a fresh namespace: its RunResult holds the real output."""
-    sandbox.new_namespace(step.setup, step.seed)
+    sandbox.new_namespace(effective_setup(step), step.seed)
     return sandbox.run(step.code, filename="<predict>", seed=step.seed, record=False)
 
 
@@ -268,5 +303,18 @@ def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
     return bool(codeinfo.names(code) & set(step.watch_names))
 
 
-__all__ = ["answer_key", "check_answer", "check_variants", "check_predict", "check_quiz", "check_text_answer",
-           "is_attempt", "judge_live", "needs_gpu", "normalize", "reference", "run_predict"]
+__all__ = [
+    "answer_key",
+    "check_answer",
+    "check_predict",
+    "check_quiz",
+    "check_text_answer",
+    "check_variants",
+    "effective_setup",
+    "is_attempt",
+    "judge_live",
+    "needs_gpu",
+    "normalize",
+    "reference",
+    "run_predict",
+]

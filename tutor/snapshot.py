@@ -10,6 +10,9 @@ A *name* is a variable or an attribute path on one (``x``, ``x.grad``).
 
 from __future__ import annotations
 
+import builtins as _builtins
+import json as _json
+import os as _os
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +50,6 @@ class Value:
 # The originals are captured at import time (the worker imports this module
 # before any learner code runs), so a learner who replaces builtins or torch
 # functions cannot change what the snapshot records.
-
-import builtins as _builtins  # noqa: E402
-import json as _json  # noqa: E402
-import os as _os  # noqa: E402
 
 _isinstance = _builtins.isinstance
 _type = _builtins.type
@@ -102,7 +101,8 @@ def _prop(t: Any, name: str) -> Any:
 
 def _safe_repr(obj: Any) -> str:
     try:
-        text = _T["tensor_repr"](obj) if _isinstance(obj, _T["Tensor"]) else _repr(obj)  # type: ignore[index]
+        T = _T  # type: ignore[assignment]
+        text = T["tensor_repr"](obj) if _isinstance(obj, T["Tensor"]) else _repr(obj)
     except Exception as exc:  # noqa: BLE001 - a learner object's repr may raise anything
         text = f"<repr failed: {_type(exc).__name__}>"
     return text if _len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT] + " ..."
@@ -159,7 +159,8 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
         meta.update(kind="int", scalar=obj if -2**63 <= obj < 2**63 else _str(obj))
         return meta, _numeric(lambda: T["tensor"](obj)), None
     elif _isinstance(obj, float):
-        meta.update(kind="float", scalar=obj if obj == obj and obj not in (float("inf"), float("-inf")) else _str(obj))
+        finite = obj == obj and obj not in (float("inf"), float("-inf"))
+        meta.update(kind="float", scalar=obj if finite else _str(obj))  # JSON has no inf/nan
         return meta, _numeric(lambda: T["tensor"](obj, dtype=T["torch"].float64)), None
     elif _isinstance(obj, complex):
         meta.update(kind="complex", scalar=_str(obj))
@@ -212,7 +213,8 @@ def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
     return True, obj
 
 
-def take(namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: str) -> dict[str, Any]:
+def take(namespace: dict[str, Any], names: list[str] | tuple[str, ...],
+         dest: str) -> dict[str, Any]:
     """Write the values of ``names`` to ``dest`` (meta.json + values.pt); return the meta.
 
     A tensor's ``.grad`` is saved too, as ``"<name>.grad"``.
@@ -229,7 +231,8 @@ def take(namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: st
         _builtins.__dict__.update(learner_builtins)
 
 
-def _take(namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: str) -> dict[str, Any]:
+def _take(namespace: dict[str, Any], names: list[str] | tuple[str, ...],
+          dest: str) -> dict[str, Any]:
     metas: dict[str, Any] = {}
     tensors: dict[str, Any] = {}
     for name in names:

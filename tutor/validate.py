@@ -57,7 +57,9 @@ class _Validator:
     def code_step(self, step: Step) -> None:
         if pipeline.needs_gpu(self.sandbox, step):
             return
-        check = lambda code: pipeline.check_answer(self.sandbox, self.lesson, step, code)  # noqa: E731
+        def check(code: str) -> Verdict:
+            return pipeline.check_answer(self.sandbox, self.lesson, step, code)
+
         solution = check(step.solution)
         if not solution.passed:
             self.error(self.key_line(step, "solution"),
@@ -75,7 +77,7 @@ class _Validator:
         if verdict.passed:
             self.error(trap.line, f"{what} passes; a trap must fail")
             return
-        ids = [f.id for f in verdict.feedback]
+        ids = [f.id for f in verdict.feedback] + _error_ids(verdict, trap.code or "")
         if trap.feedback and trap.feedback not in ids:
             got = ", ".join(ids) or "none"
             self.error(trap.line, f"{what} does not get the feedback `{trap.feedback}` "
@@ -106,6 +108,21 @@ class _Validator:
             verdict = (pipeline.check_predict(step, answer, output) if step.kind == "predict"
                        else pipeline.check_quiz(step, answer))
             self.trap(step, trap, verdict)
+
+
+def _error_ids(verdict: Verdict, code: str) -> list[str]:
+    """The id tutor.errors gives the exception an answer raised (the REPL shows it too)."""
+    failed = next((c for c in verdict.checks if c.name == "error" and not c.passed), None)
+    if failed is None or ": " not in failed.got:
+        return []
+    error_type, message = failed.got.split(": ", 1)
+    try:
+        from tutor import errors
+
+        found = errors.explain(error_type, message, code=code)
+    except Exception:  # noqa: BLE001 - explanations are optional here
+        return []
+    return [found.feedback.id] if found is not None else []
 
 
 def _right_answer(step: Step, output: str) -> str | None:

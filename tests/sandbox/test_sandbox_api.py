@@ -230,3 +230,38 @@ def test_a_missing_gpu_falls_back_to_the_cpu_and_says_why() -> None:
         assert info["device_error"]
     finally:
         sb.close()
+
+
+def test_memory_budget_is_configurable() -> None:
+    from sandbox_helpers import make_sandbox
+
+    sb = make_sandbox(memory_mb=256)
+    try:
+        # 2 GB: over the 256 MB budget plus the headroom kept for torch itself
+        result = sb.run("big = torch.ones(500_000_000)")
+        assert result.outcome == "memory"
+        assert "256 MB" in result.error.message
+        assert sb.run("small = torch.ones(1_000_000)\nprint(small.sum().item())").output == (
+            "1000000.0\n"
+        )
+    finally:
+        sb.close()
+
+
+def test_messages_follow_the_language(sb: Sandbox) -> None:
+    sb.lang = "zh"
+    try:
+        result = sb.run("import os\nos._exit(4)")
+        assert result.outcome == "exited"
+        assert "退出码 4" in result.error.message
+        assert "没有丢失" in result.note
+    finally:
+        sb.lang = "en"
+
+
+def test_graph_helper_describes_a_tensor(sb: Sandbox) -> None:
+    sb.run("a = torch.ones(2, requires_grad=True)\nb = (a * 3).sum()")
+    answer = sb.call("graph", name="b")
+    assert answer is not None
+    with pytest.raises(SandboxError):
+        sb.call("no-such-helper")

@@ -252,3 +252,8 @@ def test_second_interrupt_kills_without_waiting_for_the_grace() -> None:
         assert sandbox.run("print(kept)").output == "3\n"
     finally:
         sandbox.close()
+
+
+def test_replaced_stdout_is_given_back_for_the_next_input(sb: Sandbox) -> None:
+    assert sb.run("import sys\nsys.stdout = None\nprint('lost')").outcome == "ok"
+    usable(sb)

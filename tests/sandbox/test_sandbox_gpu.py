@@ -24,7 +24,7 @@ def gpu() -> Iterator[Sandbox]:
 
 
 def test_zygote_never_initialised_cuda(gpu: Sandbox) -> None:
-    info = gpu._zygote.info
+    info = gpu.zygote_info()
     assert info["problems"] == []
     assert info["gpu_name"]
     assert gpu.device_info()["cuda_available"] is True

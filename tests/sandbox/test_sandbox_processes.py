@@ -69,7 +69,7 @@ def test_ui_killed_with_sigkill_takes_the_sandbox_down() -> None:
 def test_zygote_is_pristine_and_cuda_untouched() -> None:
     sb = make_sandbox()
     try:
-        info = sb._zygote.info
+        info = sb.zygote_info()
         assert info["problems"] == []
         assert info["warnings"] == []  # one thread: no tensor op ran before fork
         assert sb.device_info()["device"] == "cpu"
@@ -82,12 +82,28 @@ def test_a_dead_zygote_is_restarted_and_the_work_replayed() -> None:
     sb = make_sandbox()
     try:
         sb.run("kept = 'yes'")
-        zygote_pid = sb._zygote.proc.pid
+        zygote_pid = sb.pids()[0]
         os.kill(zygote_pid, signal.SIGKILL)
         assert wait_gone([zygote_pid], 5)
         result = sb.run("print(kept)")
         assert result.outcome == "ok", result
         assert result.output == "yes\n"
         assert result.restarted
+    finally:
+        sb.close()
+
+
+def test_a_terminal_ctrl_c_does_not_reach_the_zygote() -> None:
+    # A Ctrl-C typed at the terminal goes to the whole foreground process
+    # group, the zygote included; it must survive and keep forking.
+    sb = make_sandbox()
+    try:
+        sb.run("x = 1")
+        zygote_pid = sb.pids()[0]
+        os.kill(zygote_pid, signal.SIGINT)
+        assert not wait_gone([zygote_pid], 1)
+        assert sb.new_namespace("y = 2").outcome == "ok"
+        assert sb.run("print(y)").output == "2\n"
+        assert sb.pids()[0] == zygote_pid
     finally:
         sb.close()

@@ -13,7 +13,8 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,6 +279,23 @@ class _Loop:
         self.result.killed = True
         self.result.dead = True
         return True
+
+
+@contextmanager
+def forward_sigint(handle: WorkerHandle) -> Iterator[None]:
+    """While a run blocks the main thread, Ctrl-C interrupts the worker, not the UI."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.signal(signal.SIGINT, lambda _s, _f: handle.interrupt())
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _read(fd: int) -> bytes:

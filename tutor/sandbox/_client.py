@@ -106,6 +106,11 @@ class ZygoteClient:
             self._cond.wait_for(lambda: pid in self._exits or self.dead, timeout)
             return self._exits.get(pid)
 
+    def child_pids(self) -> list[int]:
+        """Pids of children forked and not yet reported dead."""
+        with self._cond:
+            return sorted(self.children)
+
     def has_exited(self, pid: int) -> bool:
         with self._cond:
             return pid in self._exits

@@ -9,25 +9,21 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from tutor.sandbox import limits as _limits
-from tutor.sandbox import messages
-from tutor.sandbox._channel import Exchange, WorkerHandle
-from tutor.sandbox._client import ZygoteClient
+from tutor.sandbox import messages, outcomes
+from tutor.sandbox._channel import Exchange, WorkerHandle, forward_sigint
+from tutor.sandbox._pool import FORK_WAIT, Pool
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult, SandboxBusy, SandboxError
 
-_FORK_WAIT = 60.0
 _KEEP_SNAPSHOTS = 8  # learner snapshots kept; older ones are deleted (references are kept)
-_SHM_MIN_FREE = 2 * 1024**3
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 
 
@@ -50,15 +46,10 @@ class Sandbox:
         judge_timeout: float = 60.0,
         python: str = sys.executable,
     ) -> None:
-        self.requested_device = device
         self.timeout = timeout
-        self.memory_mb = memory_mb
         self.lang = lang
         self.call_timeout = call_timeout
         self.judge_timeout = judge_timeout
-        self.judge_handler = judge_handler
-        self.snapshot_taker = snapshot_taker
-        self.python = python
         self._limits = _limits.Limits(
             timeout=timeout,
             grace=grace,
@@ -66,53 +57,36 @@ class Sandbox:
             max_lines=max_output_lines,
             max_bytes=max_output_bytes,
         )
-        self._zygote: ZygoteClient | None = None
-        self._workdir: str | None = None
+        config = {"memory_mb": memory_mb, "snapshot": snapshot_taker, "handler": judge_handler}
+        self._pool = Pool(device, self._limits, config, [snapshot_taker, judge_handler], python)
         self._lock = threading.Lock()  # the current worker and the replay history
-        self._pool_lock = threading.Lock()  # fork request ids, held briefly
         self._judge_lock = threading.Lock()
         self._current: WorkerHandle | None = None
-        self._current_req: int | None = None
-        self._spare_req: int | None = None
-        self._judge_req: int | None = None
         self._judge: WorkerHandle | None = None
-        self._handles: dict[int, WorkerHandle] = {}
         self._history: list[tuple[str, str, int | None]] = []
         self._running: WorkerHandle | None = None
-        self._device: str | None = None
-        self._closed = False
         self._recent: list[str] = []  # learner snapshot dirs, oldest first
+        self._last_snapshot_error = ""
 
     # -- start-up -----------------------------------------------------------
 
     def start(self) -> None:
         """Spawn the zygote in the background; returns at once."""
-        if self._zygote is not None:
-            return  # running, or dead and restarted on next use (_ensure_zygote)
-        if self._closed:
-            raise SandboxError("the sandbox is closed")
-        if self._workdir is None:
-            self._workdir = tempfile.mkdtemp(prefix="torch-tutor-sandbox-", dir=_fast_tmp())
-            os.makedirs(os.path.join(self._workdir, "snapshots"), mode=0o700)
-        zygote = ZygoteClient(self._workdir, [self.snapshot_taker, self.judge_handler], self.python)
-        zygote.on_ready = self._on_zygote_ready
-        zygote.on_exit = self._on_exit
-        self._zygote = zygote
-        zygote.start()
+        self._pool.start()
         _LIVE.add(self)
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait until a worker can run code; False if that did not happen in time."""
         deadline = None if timeout is None else time.monotonic() + timeout
         self.start()
-        assert self._zygote is not None
-        if not self._zygote.wait_ready(timeout):
+        assert self._pool.zygote is not None
+        if not self._pool.zygote.wait_ready(timeout):
             return False
         if not self._lock.acquire(timeout=-1 if deadline is None else _left(deadline)):
             return False
         try:
             handle = self._worker()
-            return handle.wait_ready(_FORK_WAIT if deadline is None else _left(deadline))
+            return handle.wait_ready(FORK_WAIT if deadline is None else _left(deadline))
         except SandboxError:
             return False
         finally:
@@ -120,35 +94,17 @@ class Sandbox:
 
     def is_ready(self) -> bool:
         """Return True once torch is imported in the zygote (does not wait)."""
-        zygote = self._zygote
-        return zygote is not None and zygote.info is not None and not zygote.dead
-
-    def _on_zygote_ready(self) -> None:
-        # Called on the zygote reader thread: only send requests, never wait here.
-        assert self._zygote is not None
-        self._device = _resolve_device(self.requested_device, self._zygote.info or {})
-        with self._pool_lock:
-            if self._current is None and self._current_req is None:
-                self._current_req = self._fork("worker")
-            if self._spare_req is None:
-                self._spare_req = self._fork("worker")
-            if self._judge is None and self._judge_req is None:
-                self._judge_req = self._fork("judge")
-
-    def _on_exit(self, pid: int) -> None:
-        handles = list(self._handles.values()) if pid < 0 else [self._handles.get(pid)]
-        for handle in handles:
-            if handle is not None:
-                handle.notify_exit()
+        return self._pool.is_ready()
 
     # -- the learner's namespace ---------------------------------------------
 
     def new_namespace(self, setup: str, seed: int | None = None) -> RunResult:
         """Swap in the spare worker and run ``setup`` in it; the replay history restarts."""
+        self.start()
         with self._lock:
-            old, self._current = self._current, self._take_spare()
+            old, self._current = self._current, self._pool.take_spare()
             if old is not None:
-                self._retire(old)
+                self._pool.retire(old)
             self._history = []
             return self._run(setup, "<setup>", None, seed, True, False)
 
@@ -189,14 +145,14 @@ class Sandbox:
         retry: bool = True,
     ) -> RunResult:
         before = ""
-        if self._current is not None and self._gone(self._current):
+        if self._current is not None and self._pool.gone(self._current):
             # Killed while idle: replace it first, so this code still runs.
             before = self._recover()
         handle = self._worker()
         msg = {"op": "run", "code": code, "filename": filename, "seed": seed, "echo": echo}
         self._running = handle
         try:
-            with _forward_sigint(handle):
+            with forward_sigint(handle):
                 ex = handle.exchange(
                     msg,
                     timeout=self.timeout,
@@ -228,9 +184,37 @@ class Sandbox:
             outcome, ex.output, error, ex.duration, restarted=bool(before), note=before
         )
 
-    def _gone(self, handle: WorkerHandle) -> bool:
-        zygote = self._zygote
-        return handle.dead or zygote is None or zygote.dead or zygote.has_exited(handle.pid)
+    def _worker(self) -> WorkerHandle:
+        """Return the current worker, replacing a dead one (call with self._lock held)."""
+        if self._current is None:
+            self._current = self._pool.first_worker()
+        elif self._pool.gone(self._current):
+            self._recover()
+        assert self._current is not None
+        return self._current
+
+    def _recover(self) -> str:
+        """Replace the dead current worker with the spare and replay the history."""
+        if self._current is not None:
+            self._pool.retire(self._current)
+        self._current = self._pool.take_spare()
+        for index, (code, filename, seed) in enumerate(self._history):
+            ex = self._current.exchange(
+                {"op": "run", "code": code, "filename": filename, "seed": seed},
+                timeout=self.timeout,
+                lang=self.lang,
+            )
+            outcome, _ = self._classify(ex)
+            if outcome != "ok":
+                del self._history[index:]
+                if ex.dead:
+                    self._pool.retire(self._current)
+                    self._current = self._pool.take_spare()
+                return messages.text("replay_failed", self.lang, outcome=outcome)
+        return messages.text("restarted", self.lang)
+
+    def _classify(self, ex: Exchange) -> tuple[str, ErrorInfo | None]:
+        return outcomes.classify(ex, self.lang, self.timeout, self._limits.memory_mb)
 
     # -- values and checks ----------------------------------------------------
 
@@ -255,7 +239,7 @@ class Sandbox:
         """Run setup (seeded) then solution in a pristine worker; snapshot ``names``."""
         self.start()
         with self._lock:
-            handle = self._take_spare()
+            handle = self._pool.take_spare()
         try:
             ex = handle.exchange(
                 {"op": "run", "code": setup, "filename": "<setup>", "seed": seed},
@@ -271,24 +255,27 @@ class Sandbox:
                 lang=self.lang,
             )
             outcome, error = self._classify(ex)
-            output = ex.output
             snap = None if ex.dead else self._snapshot_in(handle, names)
-            return ReferenceRun(outcome, output, error, snap)
+            return ReferenceRun(outcome, ex.output, error, snap)
         finally:
-            self._retire(handle)
+            self._pool.retire(handle)
 
     def judge(self, request: dict[str, Any]) -> dict[str, Any]:
         """Answer ``request`` with the judge handler, in the pristine judge process."""
         self.start()
         with self._judge_lock:
-            handle = self._judge_handle()
+            if self._judge is None or self._pool.gone(self._judge):
+                self._judge = self._pool.judge()
+            handle = self._judge
             ex = handle.exchange(
                 {"op": "judge", "request": request}, timeout=self.judge_timeout, lang=self.lang
             )
             if ex.dead or ex.reply is None:
-                self._retire(handle)
+                self._pool.retire(handle)
                 self._judge = None
-                raise SandboxError(f"the judge process stopped ({_status_words(ex.status)})")
+                raise SandboxError(
+                    f"the judge process stopped ({outcomes.status_words(ex.status)})"
+                )
             if not ex.reply.get("ok"):
                 err = ex.reply.get("error") or {}
                 raise SandboxError(
@@ -299,8 +286,28 @@ class Sandbox:
 
     def discard(self, snapshot_dir: str) -> None:
         """Delete a snapshot directory made by this sandbox."""
-        if self._workdir and os.path.abspath(snapshot_dir).startswith(self._workdir + os.sep):
+        workdir = self._pool.workdir
+        if workdir and os.path.abspath(snapshot_dir).startswith(workdir + os.sep):
             shutil.rmtree(snapshot_dir, ignore_errors=True)
+
+    def _snapshot_in(self, handle: WorkerHandle, names: list[str]) -> str | None:
+        assert self._pool.workdir is not None
+        dest = tempfile.mkdtemp(dir=os.path.join(self._pool.workdir, "snapshots"))
+        ex = handle.exchange(
+            {"op": "snapshot", "names": list(names), "dest": dest},
+            timeout=self.timeout,
+            lang=self.lang,
+        )
+        if ex.reply is not None and ex.reply.get("ok"):
+            return dest
+        shutil.rmtree(dest, ignore_errors=True)
+        err = (ex.reply or {}).get("error") or {}
+        self._last_snapshot_error = (
+            f"snapshot failed: {err.get('type')}: {err.get('message')}"
+            if err
+            else f"snapshot failed: the worker stopped ({outcomes.status_words(ex.status)})"
+        )
+        return None
 
     # -- helpers in the worker -------------------------------------------------
 
@@ -336,13 +343,12 @@ class Sandbox:
 
     def device_info(self) -> dict[str, Any]:
         """Describe the device and versions; waits for the zygote."""
-        if not self.wait_ready() or self._zygote is None or self._zygote.info is None:
-            raise SandboxError(self._start_failure())
-        info = self._zygote.info
-        ready = self._current.ready if self._current is not None else None
-        ready = ready or {}
+        if not self.wait_ready():
+            raise SandboxError(self._pool.start_failure())
+        info = self.zygote_info()
+        ready = (self._current.ready if self._current is not None else None) or {}
         return {
-            "device": ready.get("device") or self._device,
+            "device": ready.get("device") or self._pool.device,
             "device_error": ready.get("device_error") or None,
             "cuda_available": bool(info.get("cuda_available")),
             "cuda": bool(info.get("cuda_available")),
@@ -354,6 +360,14 @@ class Sandbox:
             "python": info.get("python"),
         }
 
+    def zygote_info(self) -> dict[str, Any]:
+        """The zygote's start-up report: versions, GPUs, import time, problems, warnings."""
+        self.start()
+        zygote = self._pool.zygote
+        if zygote is None or not zygote.wait_ready(FORK_WAIT) or zygote.info is None:
+            raise SandboxError(self._pool.start_failure())
+        return dict(zygote.info)
+
     @property
     def gpu_available(self) -> bool:
         """True when a CUDA GPU is present (found through NVML, CUDA untouched)."""
@@ -362,7 +376,7 @@ class Sandbox:
     @property
     def device(self) -> str | None:
         """The device the workers use ("cpu", "cuda", ...), once the zygote is ready."""
-        return self._device
+        return self._pool.device
 
     @property
     def worker_pid(self) -> int | None:
@@ -370,29 +384,17 @@ class Sandbox:
         return self._current.pid if self._current is not None else None
 
     def pids(self) -> list[int]:
-        """Return the pids of every process of this sandbox that the UI knows about."""
-        zygote = self._zygote
-        if zygote is None or zygote.proc is None:
-            return []
-        with zygote._cond:
-            return [zygote.proc.pid, *sorted(zygote.children)]
+        """Return the pids of every process of this sandbox (zygote first)."""
+        return self._pool.pids()
 
     # -- shutting down ---------------------------------------------------------
 
     def close(self) -> None:
         """Kill every process of the sandbox and remove its files."""
-        if self._closed:
+        if self._pool.closed:
             return
-        self._closed = True
-        zygote = self._zygote
-        if zygote is not None:
-            zygote.close()
-        for handle in list(self._handles.values()):
-            handle.close()
-        self._handles.clear()
+        self._pool.close()
         self._current = self._judge = None
-        if self._workdir:
-            shutil.rmtree(self._workdir, ignore_errors=True)
         _LIVE.discard(self)
 
     def __enter__(self) -> Sandbox:  # noqa: PYI034 - Python 3.10 has no typing.Self
@@ -402,232 +404,6 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- internals -------------------------------------------------------------
-
-    def _fork(self, role: str) -> int:
-        assert self._zygote is not None
-        config = {
-            "device": self._device or "cpu",
-            "memory_mb": self.memory_mb,
-            "snapshot": self.snapshot_taker,
-            "handler": self.judge_handler,
-        }
-        return self._zygote.fork(role, config)
-
-    def _claim(self, req: int, role: str) -> WorkerHandle:
-        assert self._zygote is not None
-        got = self._zygote.take(req, _FORK_WAIT)
-        if got is None:
-            raise SandboxError(self._start_failure())
-        pid, fds = got
-        handle = WorkerHandle(self._zygote, pid, fds, role, self._limits)
-        self._handles[pid] = handle
-        return handle
-
-    def _ensure_zygote(self) -> None:
-        """Start the zygote, or start a new one if it died; wait until it is ready."""
-        self.start()
-        assert self._zygote is not None
-        if self._zygote.dead and self._zygote.info is not None:
-            self._restart_zygote()
-        if not self._zygote.wait_ready(_FORK_WAIT):
-            raise SandboxError(self._start_failure())
-
-    def _restart_zygote(self) -> None:
-        old = self._zygote
-        if old is not None:
-            old.close()
-        for handle in list(self._handles.values()):
-            handle.close()
-        self._handles.clear()
-        with self._pool_lock:
-            self._current = self._judge = None
-            self._current_req = self._spare_req = self._judge_req = None
-        self._zygote = None
-        self.start()
-
-    def _worker(self) -> WorkerHandle:
-        """Return the current worker (call with self._lock held)."""
-        if self._current is not None and not self._gone(self._current):
-            return self._current
-        if self._current is not None:
-            self._recover()
-            assert self._current is not None
-            return self._current
-        self._ensure_zygote()
-        with self._pool_lock:
-            req, self._current_req = self._current_req, None
-        if self._current is not None:
-            self._retire(self._current)
-            self._current = None
-        self._current = self._claim(req, "worker") if req is not None else self._take_spare()
-        return self._current
-
-    def _take_spare(self) -> WorkerHandle:
-        """Take the worker forked ahead and fork the next spare."""
-        self._ensure_zygote()
-        with self._pool_lock:
-            req, self._spare_req = self._spare_req, None
-        if req is None:
-            req = self._fork("worker")
-        try:
-            handle = self._claim(req, "worker")
-        except SandboxError:
-            self._restart_zygote()
-            self._ensure_zygote()
-            handle = self._claim(self._fork("worker"), "worker")
-        with self._pool_lock:
-            if self._spare_req is None:
-                self._spare_req = self._fork("worker")
-        return handle
-
-    def _judge_handle(self) -> WorkerHandle:
-        if self._judge is not None and not self._judge.dead:
-            return self._judge
-        with self._lock:
-            self._ensure_zygote()
-        with self._pool_lock:
-            req, self._judge_req = self._judge_req, None
-        self._judge = self._claim(req if req is not None else self._fork("judge"), "judge")
-        return self._judge
-
-    def _retire(self, handle: WorkerHandle) -> None:
-        handle.close()
-        self._handles.pop(handle.pid, None)
-
-    def _recover(self) -> str:
-        """Replace the dead current worker with the spare and replay the history."""
-        if self._current is not None:
-            self._retire(self._current)
-        self._current = self._take_spare()
-        for index, (code, filename, seed) in enumerate(self._history):
-            ex = self._current.exchange(
-                {"op": "run", "code": code, "filename": filename, "seed": seed},
-                timeout=self.timeout,
-                lang=self.lang,
-            )
-            outcome, _ = self._classify(ex)
-            if outcome != "ok":
-                del self._history[index:]
-                if ex.dead:
-                    self._retire(self._current)
-                    self._current = self._take_spare()
-                return messages.text("replay_failed", self.lang, outcome=outcome)
-        return messages.text("restarted", self.lang)
-
-    _last_snapshot_error = ""
-
-    def _snapshot_in(self, handle: WorkerHandle, names: list[str]) -> str | None:
-        assert self._workdir is not None
-        dest = tempfile.mkdtemp(dir=os.path.join(self._workdir, "snapshots"))
-        ex = handle.exchange(
-            {"op": "snapshot", "names": list(names), "dest": dest},
-            timeout=self.timeout,
-            lang=self.lang,
-        )
-        if ex.reply is not None and ex.reply.get("ok"):
-            return dest
-        shutil.rmtree(dest, ignore_errors=True)
-        err = (ex.reply or {}).get("error") or {}
-        self._last_snapshot_error = (
-            f"snapshot failed: {err.get('type')}: {err.get('message')}"
-            if err
-            else f"snapshot failed: the worker stopped ({_status_words(ex.status)})"
-        )
-        return None
-
-    def _classify(self, ex: Exchange) -> tuple[str, ErrorInfo | None]:
-        """Turn an exchange into an outcome and a learner-facing ErrorInfo."""
-        lang = self.lang
-        if ex.dead:
-            return self._death(ex)
-        reply = ex.reply or {}
-        outcome = str(reply.get("outcome", "error"))
-        error = ErrorInfo.from_json(reply.get("error"))
-        trace = error.traceback if error else ""
-        if outcome == "interrupted" and ex.stopped == "timeout":
-            return "timeout", ErrorInfo(
-                "TimeoutError", messages.text("timeout", lang, seconds=self.timeout), trace
-            )
-        if outcome == "interrupted":
-            return outcome, ErrorInfo(
-                "KeyboardInterrupt", messages.text("interrupted", lang), trace
-            )
-        if outcome == "memory":
-            return outcome, ErrorInfo(
-                error.type if error else "MemoryError", self._memory_message(reply), trace
-            )
-        if outcome == "exited":
-            code = reply.get("exit_code", 0)
-            return outcome, ErrorInfo("SystemExit", messages.text("exited", lang, code=code), "")
-        return outcome, error
-
-    def _death(self, ex: Exchange) -> tuple[str, ErrorInfo]:
-        lang = self.lang
-        if ex.killed and ex.stopped == "timeout":
-            return "timeout", ErrorInfo(
-                "TimeoutError", messages.text("timeout", lang, seconds=self.timeout)
-            )
-        if ex.killed:
-            return "interrupted", ErrorInfo("KeyboardInterrupt", messages.text("interrupted", lang))
-        status = ex.status or {}
-        if "signal" in status:
-            sig = int(status["signal"])
-            cause = messages.signal_name(sig, lang)
-            if sig in messages.CRASH_SIGNALS:
-                return "crashed", ErrorInfo(
-                    "WorkerCrashed", messages.text("crashed", lang, cause=cause)
-                )
-            return "killed", ErrorInfo("WorkerKilled", messages.text("killed", lang, cause=cause))
-        if "code" in status:
-            return "exited", ErrorInfo(
-                "SystemExit", messages.text("exited", lang, code=status["code"])
-            )
-        return "killed", ErrorInfo("WorkerLost", messages.text("lost", lang))
-
-    def _memory_message(self, reply: dict[str, Any]) -> str:
-        requested = reply.get("requested")
-        detail = (
-            messages.text("memory_detail", self.lang, size=messages.size_words(requested))
-            if requested
-            else ""
-        )
-        if str(reply.get("device", "cpu")).startswith("cuda") and reply.get("memory_cap"):
-            limit = messages.size_words(int(reply["memory_cap"]))
-        else:
-            limit = f"{self._limits.memory_mb} MB"
-        return messages.text("memory", self.lang, limit=limit, detail=detail)
-
-    def _start_failure(self) -> str:
-        zygote = self._zygote
-        if zygote is None:
-            return "the sandbox was not started"
-        problems = (zygote.info or {}).get("problems")
-        if problems:
-            return "the sandbox refused to start: " + "; ".join(problems)
-        return "the sandbox process could not start:\n" + zygote.log_tail()
-
-
-def _resolve_device(requested: str, info: dict[str, Any]) -> str:
-    if requested != "auto":
-        return requested
-    if info.get("cuda_available"):
-        return "cuda"
-    if info.get("mps_available"):
-        return "mps"
-    return "cpu"
-
-
-def _fast_tmp() -> str | None:
-    """Use /dev/shm for snapshots when it has room: tensors cross as files."""
-    try:
-        stat = os.statvfs("/dev/shm")
-    except OSError:
-        return None
-    if stat.f_bavail * stat.f_frsize >= _SHM_MIN_FREE and os.access("/dev/shm", os.W_OK):
-        return "/dev/shm"
-    return None
-
 
 def _lost_with_zygote(ex: Exchange) -> bool:
     return ex.dead and not ex.killed and ex.status is None and not ex.output
@@ -635,31 +411,6 @@ def _lost_with_zygote(ex: Exchange) -> bool:
 
 def _left(deadline: float) -> float:
     return max(0.0, deadline - time.monotonic())
-
-
-def _status_words(status: dict[str, Any] | None) -> str:
-    if not status:
-        return "no exit status"
-    if "signal" in status:
-        return messages.signal_name(int(status["signal"]))
-    return f"exit code {status.get('code')}"
-
-
-@contextmanager
-def _forward_sigint(handle: WorkerHandle) -> Iterator[None]:
-    """While a run blocks the main thread, Ctrl-C interrupts the worker, not the UI."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    try:
-        previous = signal.signal(signal.SIGINT, lambda _s, _f: handle.interrupt())
-    except ValueError:
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 @atexit.register

@@ -235,6 +235,9 @@ class Worker:
             learner.get(k, _MISSING) is not v for k, v in pristine.items()
         )
         self._learner_builtins = learner if changed else None
+        # Output always reaches the tutor: a learner who replaced sys.stdout
+        # (e.g. with None) gets the pipe back for the next input.
+        sys.stdout, sys.stderr = self._streams
         if signal.getsignal(signal.SIGINT) is not self._on_sigint:
             signal.signal(signal.SIGINT, self._on_sigint)
 

@@ -323,6 +323,9 @@ def check_pristine(torch: Any) -> tuple[list[str], list[str]]:
 def main(argv: list[str]) -> int:
     """Start the zygote: import torch, report readiness, serve forks."""
     fd, ui_pid, preload = int(argv[0]), int(argv[1]), argv[2:]
+    # The zygote shares the terminal's process group with the UI, so a Ctrl-C
+    # typed there reaches it too; only the UI decides whom to interrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # SIGTERM, not SIGKILL: the zygote must live long enough to kill the
     # workers' process groups (learner child processes) on its way out.
     _linux.die_with_parent(ui_pid, signal.SIGTERM)
