@@ -1,0 +1,62 @@
+"""`python -m tutor run --timeout 2 FILE` on each kind of hostile or runaway code.
+
+Every fault ends within a few seconds, with exit 1 and a message that names
+its cause, and leaves no process of the learner's behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FAULTS = {
+    "runaway-loop": ("while True:\n    pass\n", "time limit"),
+    "swallows-ctrl-c": ("while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n"
+                        "        pass\n", "time limit"),
+    "sleep": ("import time\ntime.sleep(100)\n", "time limit"),
+    "tensor-bomb": ("x = torch.zeros(10**11)\n", "memory"),
+    "list-bomb": ("x = [0] * 10**10\n", "memory"),
+    "segfault": ("import ctypes\nctypes.string_at(0)\n", "segmentation fault"),
+    "abort": ("import os\nos.abort()\n", "aborted"),
+    "os-exit": ("import os\nos._exit(3)\n", "exited with code 3"),
+    "sys-exit": ("import sys\nsys.exit(2)\n", "exited with code 2"),
+    "raise-keyboard-interrupt": ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+    "child-processes": ("import subprocess, time\nfor _ in range(3):\n"
+                        "    subprocess.Popen(['sleep', '1000'])\ntime.sleep(100)\n", "time limit"),
+    "print-flood": ("while True:\n    print('spam ' * 200)\n", "output cut"),
+    "deep-recursion": ("def f(n):\n    return f(n + 1)\nf(0)\n", "recursion"),
+}
+
+
+def _sleepers() -> set[int]:
+    out = subprocess.run(["pgrep", "-f", "^sleep 1000$"], capture_output=True, text=True).stdout
+    return {int(pid) for pid in out.split()}
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_ends_quickly_with_exit_1(tmp_path: Path, name: str) -> None:
+    code, words = FAULTS[name]
+    path = tmp_path / f"{name}.py"
+    path.write_text(code, encoding="utf-8")
+    before = _sleepers()
+    began = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tutor", "--lang", "en", "run", "--timeout", "2", str(path)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    elapsed = time.monotonic() - began
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 1, said[-2000:]
+    assert words.lower() in said.lower(), said[-2000:]
+    # Start-up (torch import) plus the 2 s limit and the kill grace.
+    assert elapsed < 20, elapsed
+    assert "tutor/" not in said.split("Traceback")[-1] if "Traceback" in said else True
+    assert not (_sleepers() - before)
