@@ -77,15 +77,9 @@ def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | 
     cache = _REFERENCES.setdefault(sandbox, {})
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
     if key not in cache:
-        # The learner's code runs re-seeded after the set-up; so must the solution, or a
-        # set-up that draws random numbers would leave the two on different streams.
-        cache[key] = sandbox.reference(effective_setup(step, setup),
-                                       _seeded(step.solution, seed), seed,
+        cache[key] = sandbox.reference(effective_setup(step, setup), step.solution, seed,
                                        list(step.capture_names))
     return cache[key]
-
-
-_RESEED = "__import__('tutor.sandbox.worker', fromlist=['reseed']).reseed"
 
 
 def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, lang: str = "en",
@@ -161,11 +155,6 @@ def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str,
     return check_variants(sandbox, lesson, step, code, lang) or verdict
 
 
-def _seeded(code: str, seed: int | None) -> str:
-    # Code run after a seeded set-up is re-seeded first, as the learner's own runs are.
-    return code if seed is None else f"{_RESEED}({int(seed)})\n{code}"
-
-
 def check_variants(sandbox: Any, lesson: Lesson, step: Step, code: str,
                    lang: str = "en") -> Verdict | None:
     """Run an answer that passed once more on each variant; the first failing verdict, or None.
@@ -176,7 +165,7 @@ def check_variants(sandbox: Any, lesson: Lesson, step: Step, code: str,
     for variant in step.variants:
         seed = step.seed if variant.seed is None else variant.seed
         ref = reference(sandbox, lesson, step, variant.setup, seed)
-        mine = sandbox.reference(effective_setup(step, variant.setup), _seeded(code, seed), seed,
+        mine = sandbox.reference(effective_setup(step, variant.setup), code, seed,
                                  list(step.capture_names))
         broken = _reference_problem(step, ref, lang)
         if broken is not None:

@@ -236,7 +236,7 @@ class Sandbox:
     def reference(
         self, setup: str, solution: str, seed: int | None, names: list[str]
     ) -> ReferenceRun:
-        """Run setup (seeded) then solution in a pristine worker; snapshot ``names``."""
+        """Run setup then solution, each seeded, in a pristine worker; snapshot ``names``."""
         self.start()
         with self._lock:
             handle = self._pool.take_spare()
@@ -250,7 +250,9 @@ class Sandbox:
             if outcome != "ok":
                 return ReferenceRun(outcome, ex.output, error, None)
             ex = handle.exchange(
-                {"op": "run", "code": solution, "filename": "<solution>", "seed": None},
+                # Re-seeded like each of the learner's runs, so a set-up that draws
+                # random numbers leaves both on the same stream.
+                {"op": "run", "code": solution, "filename": "<solution>", "seed": seed},
                 timeout=self.timeout,
                 lang=self.lang,
             )
