@@ -63,6 +63,9 @@ def compare_values(check_name: str, got: torch.Tensor, want: torch.Tensor, rtol:
     """Compare two tensors of the same shape with tolerances; say where they differ."""
     if _family(got) != _family(want):
         return Check(check_name, False, _short(want), _short(got), msg("values_kinds", lang))
+    if got.dtype == want.dtype and torch.equal(got, want):
+        # The usual passing case; widening 10M elements to float64 first costs ~0.5 s.
+        return Check(check_name, True, _short(want), _short(got))
     common = torch.complex128 if "complex" in (_family(got), _family(want)) else torch.float64
     r, a = _tolerance(got, want, rtol, atol)
     g, w = got.to(common), want.to(common)
