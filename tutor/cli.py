@@ -302,6 +302,15 @@ def _delegate(module: str, function: str, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:
+        # `torch-tutor lessons | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     commands = {"lessons": cmd_lessons, "check": cmd_check, "validate": cmd_validate,
                 "run": cmd_run}
     if args.command in commands:
