@@ -7,9 +7,9 @@ first step and the prompt appear before it has loaded. Never imports torch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,10 +64,8 @@ def run_session(args: Any) -> int:
     lang = _lang(args)
     no_color = bool(os.environ.get("NO_COLOR"))
     interactive = _interactive(args)
-    record = bool(getattr(args, "record", None))
-    record_file = open(args.record, "w", encoding="utf-8") if record else None  # noqa: SIM115
-    out: Any = _Tee(sys.stdout, record_file) if record_file else None
-    console = make_console(out, width=getattr(args, "width", None), plain=not interactive,
+    record = getattr(args, "record", None)
+    console = make_console(width=getattr(args, "width", None), plain=not interactive,
                            no_color=no_color)
     sandbox = _sandbox(args, lang)
     try:
@@ -85,43 +83,18 @@ def run_session(args: Any) -> int:
     else:
         ui = PlainUI(console)
     session = Session(lessons, sandbox, store, ui, lang, glossary=glossary,
-                      save=not getattr(args, "no_save", False))
+                      save=not getattr(args, "no_save", False), record=record)
     try:
         code = session.run(getattr(args, "lesson", None), getattr(args, "step", None))
     finally:
         store.close()
         sandbox.close()
-        if record_file is not None:
-            record_file.close()
+        if session.record is not None:
+            # --record FILE: the whole session as a handout (HTML for .html/.htm, else text),
+            # also when the session ended with an exception.
+            with contextlib.suppress(OSError):
+                session.ui.save(session.record)
     return code
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-
-
-class _Tee:
-    """Writes to the terminal and, without colours and escapes, to the --record transcript."""
-
-    def __init__(self, out: Any, record: Any) -> None:
-        self.out, self.record = out, record
-
-    def write(self, text: str) -> int:
-        self.record.write(_ANSI.sub("", text))
-        return int(self.out.write(text) or 0)
-
-    def flush(self) -> None:
-        self.out.flush()
-        self.record.flush()
-
-    def isatty(self) -> bool:
-        return bool(self.out.isatty())
-
-    def fileno(self) -> int:
-        return int(self.out.fileno())
-
-    @property
-    def encoding(self) -> str:
-        return str(getattr(self.out, "encoding", "utf-8"))
 
 
 def progress_command(args: Any) -> int:

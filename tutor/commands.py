@@ -194,9 +194,12 @@ def cmd_solution(session: Session, arg: str) -> None:
         return
     if not session.ui.confirm(t("solution_confirm", session.lang)):
         return
-    session.show(render.solution(step.solution, session.lang))
-    if session.ui.confirm(t("solution_run", session.lang)):
-        session.run_code(step.solution)
+    if getattr(session.ui, "animates", False):
+        session.say("solution_typed", "dim")
+    # Typed at the prompt where the room is looking; Enter runs it as an answer.
+    code = session.ui.type_in(step.solution)
+    if code is not None and code.strip():
+        session.run_code(code, attempt=step.kind == "code")
 
 
 def _answer_text(step: Any, lang: str) -> str:
@@ -205,6 +208,44 @@ def _answer_text(step: Any, lang: str) -> str:
     if step.items and step.answer:
         return " ".join(str(n) for n in step.answer)
     return step.accept[0] if step.accept else str(step.answer)
+
+
+@command("edit")
+def cmd_edit(session: Session, arg: str) -> None:
+    """The step's starter (or the learner's last code) in $EDITOR; the saved file is an answer."""
+    from tutor import editor
+    from tutor.ui import prompted
+
+    if session.step.kind not in ("code", "explore"):
+        session.say("edit_not_code", "dim")
+        return
+    last = session.store.get(*session.key).last_code
+    start = (last + "\n" if last.strip()
+             else editor.starter(session.lesson, session.step, session.lang))
+    try:
+        text = editor.edit(start, f"{session.lesson.id}-{session.step.id}.py")
+    except editor.EditorError as exc:
+        session.say("no_editor", "red", error=str(exc))
+        return
+    code = editor.body(text)
+    if not editor.has_code(code):
+        session.say("edit_empty", "dim")
+        return
+    session.show(render.code(prompted(code)))  # the room sees what runs, as if typed
+    session.run_code(code, attempt=session.step.kind == "code")
+
+
+@command("save")
+def cmd_save(session: Session, arg: str) -> None:
+    if not arg:
+        session.say("usage", "yellow", usage="/save FILE.html|FILE.txt")
+        return
+    try:
+        path = session.ui.save(arg)
+    except OSError as exc:
+        session.say("save_failed", "red", error=str(exc))
+        return
+    session.say("saved", "green", path=str(path))
 
 
 @command("reset")

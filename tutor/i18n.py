@@ -18,6 +18,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                 "commands, `/hint` gives a nudge, Ctrl-D leaves (your progress is saved).",
                 "**欢迎使用 torch-tutor。** 在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
                 "`/hint` 给出提示，Ctrl-D 退出（进度会自动保存）。"),
+    "welcome_demo": ("**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists "
+                     "the commands, `/hint` gives a nudge, Ctrl-D leaves.",
+                     "**欢迎使用 torch-tutor。** 在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
+                     "`/hint` 给出提示，Ctrl-D 退出。"),
     "welcome_back": ("Welcome back: continuing where you stopped.", "欢迎回来：从上次停下的地方继续。"),
     "no_save": ("Progress is not saved in this session (--no-save).",
                 "本次会话不保存进度（--no-save）。"),
@@ -78,6 +82,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "skipped": ("Skipped.", "已跳过。"),
     "reset_done": ("Fresh start for this step: the namespace was reset.",
                    "本步骤已重新开始：命名空间已重置。"),
+    "given": ("Given:", "已给出："),
+    "solution_typed": ("Press Enter to run it (you may edit it first; Ctrl-C cancels).",
+                       "按回车运行（可以先修改；Ctrl-C 取消）。"),
+    # -- editor and transcript
+    "edit_not_code": ("`/edit` opens an editor on code steps only.", "`/edit` 只在代码步骤中打开编辑器。"),
+    "no_editor": ("The editor could not run: {error}", "无法运行编辑器：{error}"),
+    "edit_empty": ("The file holds no code; nothing was run.", "文件里没有代码；没有运行任何内容。"),
+    "saved": ("Transcript saved to {path}.", "记录已保存到 {path}。"),
+    "save_failed": ("Could not save the transcript: {error}", "无法保存记录：{error}"),
     # -- commands
     "help_title": ("Commands", "命令"),
     "unknown_command": ("Unknown command `{name}`.", "没有 `{name}` 这个命令。"),
@@ -133,13 +146,18 @@ STRINGS: dict[str, tuple[str, str]] = {
 HELP: tuple[tuple[str, str, str], ...] = (
     ("/help", "this list", "显示本列表"),
     ("/hint", "a hint (each one says a bit more)", "给一个提示（每次多说一点）"),
-    ("/solution", "show the solution (asks first) and run it", "查看答案（会先确认），可运行"),
+    ("/solution", "type the solution at the prompt (asks first); Enter runs it",
+     "在提示符处输入答案（会先确认）；按回车运行"),
     ("/skip", "skip this step", "跳过这一步"),
     ("/back", "the previous step", "回到上一步"),
     ("/next", "the next step", "下一步"),
     ("/reset", "a fresh namespace for this step", "为这一步重置命名空间"),
     ("/check", "check your answer now, in full", "立即完整检查你的答案"),
     ("/explain", "show the step's text again", "再显示一次本步骤的说明"),
+    ("/edit", "write your answer in your editor ($EDITOR), then run it",
+     "在编辑器（$EDITOR）中写答案，然后运行"),
+    ("/save FILE", "save this session as a handout (.html or text)",
+     "把本次会话保存为讲义（.html 或文本）"),
     ("/lessons", "the lessons and your progress", "课程列表与进度"),
     ("/goto LESSON[.STEP]", "jump to a lesson (and step)", "跳到某节课（及某一步）"),
     ("/vars", "your variables", "查看你的变量"),

@@ -9,13 +9,17 @@ interface the session uses.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application.current import get_app
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import Completer, Completion, ThreadedCompleter
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import has_completions, is_done
@@ -122,8 +126,26 @@ def history_for(path: Path | None) -> History:
     return FileHistory(str(path))
 
 
+def type_delay(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds between typed characters of ``/solution`` ($TORCH_TUTOR_TYPE_DELAY, else 0.03)."""
+    env = os.environ if environ is None else environ
+    try:
+        return max(0.0, float(env.get("TORCH_TUTOR_TYPE_DELAY", "")))
+    except ValueError:
+        return 0.03
+
+
+async def _type(buffer: Buffer, text: str, delay: float) -> None:
+    """Insert ``text`` into ``buffer`` one character at a time (each insert redraws the prompt)."""
+    for char in text:
+        buffer.insert_text(char)
+        await asyncio.sleep(delay)
+
+
 class PromptUI:
     """The terminal UI: a prompt_toolkit session for input, a rich Console for output."""
+
+    animates = True  # type_in() shows the code being typed
 
     def __init__(self, console: Console, sandbox: Any, history: Path | None,
                  **session_kwargs: Any) -> None:
@@ -141,6 +163,7 @@ class PromptUI:
             include_default_pygments_style=False, color_depth=None,
         )
         kwargs.update(session_kwargs)
+        self.type_delay = type_delay()
         self.session: PromptSession[str] = PromptSession(**kwargs)
 
     def read(self) -> str | None:
@@ -151,6 +174,26 @@ class PromptUI:
                 continue  # Ctrl-C clears the line, as in Python
             except EOFError:
                 return None
+
+    def type_in(self, code: str) -> str | None:
+        """Type ``code`` into the prompt a character at a time, then wait for Enter.
+
+        The characters go into the live buffer from a task started in
+        ``pre_run``, so the room sees them appear (highlighted) where a learner
+        types; the learner may edit before Enter runs it. Ctrl-C cancels.
+        """
+        text = code.rstrip("\n")
+        if not input_complete(text):
+            text += "\n"  # a block needs its closing blank line before Enter runs it
+
+        def start() -> None:
+            app = get_app()
+            app.create_background_task(_type(app.current_buffer, text, self.type_delay))
+
+        try:
+            return self.session.prompt(ANSI(PROMPT), pre_run=start)
+        except (KeyboardInterrupt, EOFError):
+            return None
 
     def show(self, *renderables: Any) -> None:
         for r in renderables:
@@ -172,4 +215,4 @@ class PromptUI:
         return is_yes(answer)
 
 
-__all__ = ["PromptUI", "SandboxCompleter", "history_for", "key_bindings"]
+__all__ = ["PromptUI", "SandboxCompleter", "history_for", "key_bindings", "type_delay"]

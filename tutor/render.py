@@ -8,12 +8,14 @@ as well as colours (✓ ✗ →) so plain text and NO_COLOR keep them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
@@ -53,12 +55,15 @@ def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
     parts: list[RenderableType] = []
     if step.text:
         parts.append(markdown(step.text.get(lang)))
+    if step.setup.strip() and step.kind in ("code", "explore"):
+        # The learner should see which variables exist before their code runs.
+        parts += [Text(t("given", lang), style="bold"), code(step.setup.strip())]
     if step.kind == "predict" and step.code:
         parts.append(code(step.code))
     if step.choices:
-        parts.append(Text("\n".join(f"  {i}. {c.get(lang)}" for i, c in enumerate(step.choices, 1))))
+        parts.append(numbered(c.get(lang) for c in step.choices))
     if step.items:
-        parts.append(Text("\n".join(f"  {i}. {c.get(lang)}" for i, c in enumerate(step.items, 1))))
+        parts.append(numbered(c.get(lang) for c in step.items))
     footer = {"read": "press_enter", "explore": "explore_next", "quiz": "quiz_prompt",
               "predict": "quiz_prompt"}.get(step.kind)
     if footer:
@@ -66,6 +71,13 @@ def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
     title = t("step_head", lang, lesson=lesson.title.get(lang), title=step.title.get(lang))
     return Panel(Group(*parts), title=Text(title, style="bold"), title_align="left",
                  border_style="cyan", box=box.ROUNDED, padding=(0, 1))
+
+
+def numbered(items: Iterable[str]) -> Padding:
+    """Choices as a numbered list, each rendered as Markdown (so `code` shows as code)."""
+    # "1\." keeps Markdown from turning the choice into a list item with its own numbering.
+    rows = [markdown(f"{i}\\. {text}") for i, text in enumerate(items, 1)]
+    return Padding(Group(*rows), (0, 0, 0, 2))
 
 
 def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lang: str) -> Text:
@@ -91,8 +103,12 @@ def verdict_table(verdict: Any, lang: str) -> Table:
     return table
 
 
-def verdict(verdict: Any, lang: str) -> Group:
-    """The whole verdict: a headline, the table, the first failure's message, feedback, pictures."""
+def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
+    """The whole verdict: a headline, the table, the first failure's message, feedback, pictures.
+
+    ``error_shown``: the code's error was just explained above, so the verdict
+    does not explain it again.
+    """
     from tutor import pictures
 
     parts: list[RenderableType] = [markdown(t("passed" if verdict.passed else "not_yet", lang))]
@@ -101,7 +117,7 @@ def verdict(verdict: Any, lang: str) -> Group:
     failure = verdict.first_failure
     if failure is not None and failure.message:
         parts.append(Text("✗ " + failure.message, style="red"))
-    parts += feedback(verdict.feedback)
+    parts += feedback(chosen_feedback(verdict.feedback, error_shown))
     for payload in verdict.pictures:
         picture = pictures.picture_for(payload, lang)
         if picture is not None:
@@ -113,6 +129,40 @@ def verdict_brief(verdict: Any, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
     failed = [c.name for c in verdict.checks if not c.passed]
     return Text(f"{t('not_yet', lang)} ✗ " + ", ".join(failed), style="yellow")
+
+
+def chosen_feedback(items: Iterable[Any], error_shown: bool = False) -> list[Any]:
+    """The feedback worth reading: the lesson's own first, then at most one new diagnosis.
+
+    A detector's message is dropped when the lesson already says the same
+    (the lesson's id names the detector, they share a piece of code or a
+    shape, or most of their words), and an error explanation is dropped when
+    ``error_shown``.
+    """
+    items = [f for f in items if f.message and not (error_shown and f.kind == "error")]
+    lesson = [f for f in items if f.kind not in ("diagnosis", "error")]
+    others = [f for f in items if f.kind in ("diagnosis", "error")]
+    if lesson:
+        others = [f for f in others if not any(_same_point(f, g) for g in lesson)]
+    return lesson + others[:1] if lesson else others
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`|\(\d+(?:, \d+)*,?\)")
+_WORDS = re.compile(r"\w+")
+
+
+def _same_point(found: Any, said: Any) -> bool:
+    """Whether a detector's feedback repeats the lesson's (``said``)."""
+    if found.id and found.id in said.id:
+        return True  # e.g. the lesson's "transposed-result" and the detector "transposed"
+    a, b = found.message, said.message
+    spans_a = {m.group(0).strip("` ") for m in _CODE_SPAN.finditer(a)}
+    if spans_a & {m.group(0).strip("` ") for m in _CODE_SPAN.finditer(b)}:
+        return True
+    words_a, words_b = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / min(len(words_a), len(words_b)) > 0.6
 
 
 def feedback(items: Iterable[Any]) -> list[RenderableType]:
@@ -140,13 +190,18 @@ def solution(source: str, lang: str) -> Panel:
 # ---------------------------------------------------------------- errors and outcomes
 
 
-def error_block(error: Any, lang: str) -> Group:
-    """The learner's traceback (kept as Python wrote it) and, when known, what it means."""
+def error_block(error: Any, lang: str, *, code: str = "",
+                shapes: dict[str, Any] | None = None) -> Group:
+    """The learner's traceback (kept as Python wrote it) and, when known, what it means.
+
+    ``code`` (the failing input) and ``shapes`` (name -> shape of the learner's
+    tensors) let the explanation name the tensors involved.
+    """
     from tutor import errors, pictures
 
     text = (error.traceback or f"{error.type}: {error.message}").rstrip()
     parts: list[RenderableType] = [Text(text, style="red")]
-    explained = errors.explain(error.type, error.message, lang)
+    explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes)
     if explained is not None:
         body: list[RenderableType] = [markdown(explained.feedback.message)]
         if explained.picture:
@@ -162,11 +217,12 @@ OUTCOME_KEYS = {"timeout": "timeout", "memory": "memory", "crashed": "crashed",
                 "exited": "exited", "killed": "killed", "interrupted": "interrupted"}
 
 
-def outcome(result: Any, lang: str) -> list[RenderableType]:
+def outcome(result: Any, lang: str, *, code: str = "",
+            shapes: dict[str, Any] | None = None) -> list[RenderableType]:
     """Plain words for how a run ended (error traceback, time limit, crash, restart)."""
     parts: list[RenderableType] = []
     if result.outcome == "error" and result.error is not None:
-        parts.append(error_block(result.error, lang))
+        parts.append(error_block(result.error, lang, code=code, shapes=shapes))
     elif result.outcome in OUTCOME_KEYS:
         if result.outcome != "interrupted" and result.error is not None and result.error.message:
             parts.append(note(result.error.message, "red"))
@@ -296,7 +352,30 @@ def answers(found: Sequence[Any], lang: str) -> RenderableType:
     return Panel(Group(*parts), border_style="green", box=box.ROUNDED, padding=(0, 1))
 
 
-__all__ = ["answers", "code", "env_table", "error_block", "explanation", "feedback", "help_table",
-           "hint", "inspect_panel", "lessons_table", "markdown", "note", "outcome",
-           "progress_line", "progress_table", "solution", "status_word", "step_panel",
-           "tutor_says", "verdict", "verdict_brief", "verdict_table", "vars_table"]
+__all__ = [
+    "answers",
+    "chosen_feedback",
+    "code",
+    "env_table",
+    "error_block",
+    "explanation",
+    "feedback",
+    "help_table",
+    "hint",
+    "inspect_panel",
+    "lessons_table",
+    "markdown",
+    "note",
+    "numbered",
+    "outcome",
+    "progress_line",
+    "progress_table",
+    "solution",
+    "status_word",
+    "step_panel",
+    "tutor_says",
+    "vars_table",
+    "verdict",
+    "verdict_brief",
+    "verdict_table",
+]

@@ -15,6 +15,7 @@ from typing import Any
 from tutor import ask, codeinfo, commands, pipeline, render
 from tutor.i18n import t
 from tutor.progress import Store
+from tutor.transcript import Recorder
 from tutor.ui import UI, ScriptUI
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
@@ -32,14 +33,17 @@ class Session:
     """One learner's conversation with the tutor."""
 
     def __init__(self, lessons: list[Any], sandbox: Any, store: Store, ui: UI, lang: str = "en",
-                 *, glossary: str | Path | None = None, save: bool = True) -> None:
+                 *, glossary: str | Path | None = None, save: bool = True,
+                 record: str | Path | None = None) -> None:
         self.lessons = lessons
         self.sandbox = sandbox
         self.store = store
-        self.ui = ui
+        # Every session keeps its transcript, so /save works at any moment.
+        self.ui: Any = ui if isinstance(ui, Recorder) else Recorder(ui)
         self.lang = lang
         self.glossary = glossary
         self.save = save
+        self.record = record  # --record FILE: the transcript, rewritten after every input
         self.li = 0
         self.si = 0
         self.running = True
@@ -92,7 +96,7 @@ class Session:
             self.say("no_lessons")
             return 1
         resumed = lesson_id is None and self.store.position() is not None
-        self.say("welcome")
+        self.say("welcome" if self.save else "welcome_demo")
         if self.store.notice:
             key, fields = self.store.notice
             self.say(key, "yellow", **fields)
@@ -109,9 +113,21 @@ class Session:
             self._tick()
             # Eval, Print (each handler renders what it did).
             self.handle(text)
+            self.save_record()
         self._tick()
         self.say("bye" if self.save else "bye_nosave", "dim")
+        self.save_record()
         return 0
+
+    def save_record(self) -> None:
+        """Rewrite the --record transcript (after each input, so a killed tutor keeps it)."""
+        if self.record is None:
+            return
+        try:
+            self.ui.save(self.record)
+        except OSError as exc:
+            self.record = None
+            self.say("save_failed", "red", error=str(exc))
 
     def _tick(self) -> None:
         """Add the time since the last input to the current step (idle time capped)."""
@@ -231,8 +247,12 @@ class Session:
             self.ui.write_output(text)
             self._output_ends_line = text.endswith("\n")
 
-    def run_code(self, code: str) -> None:
-        """Run the learner's code (output streamed), explain errors, then check quietly."""
+    def run_code(self, code: str, attempt: bool = False) -> None:
+        """Run the learner's code (output streamed), explain errors, then check.
+
+        The check is quiet (only an attempt's failure is told) unless ``attempt``:
+        code from ``/edit`` or ``/solution`` is always an answer.
+        """
         from tutor.sandbox import SandboxError
 
         try:
@@ -247,12 +267,22 @@ class Session:
             return
         if not self._output_ends_line:
             self.ui.write_output("\n")
-        self.show(*render.outcome(result, self.lang))
+        shapes = self._shapes(sb) if result.outcome == "error" else None
+        self.show(*render.outcome(result, self.lang, code=code, shapes=shapes))
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
         if self.step.kind == "code" and result.outcome in ("ok", "error"):
-            self.judge(code, result, quiet=True)
+            self.judge(code, result, quiet=not attempt)
+
+    def _shapes(self, sb: Any) -> dict[str, list[int]] | None:
+        """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
+        try:
+            rows = sb.call("vars")
+        except Exception:  # noqa: BLE001 - the explanation works without them
+            return None
+        return {r["name"]: list(r["shape"]) for r in rows or ()
+                if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)}
 
     def answer_code(self, code: str) -> str:
         """The learner's answer as the checker reads it: this input and the inputs it builds on."""
@@ -272,13 +302,14 @@ class Session:
         attempt = pipeline.is_attempt(self.step, code, error)
         if verdict.passed or attempt:
             self.store.attempt(*self.key, self.answer_code(code), verdict.passed)
+        shown = result.outcome == "error"  # its explanation is already on screen
         if verdict.passed:
-            self.show(render.verdict(verdict, self.lang))
+            self.show(render.verdict(verdict, self.lang, error_shown=shown))
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()
         elif not quiet or (attempt and verdict != self._last_verdict):
-            self.show(render.verdict(verdict, self.lang))
+            self.show(render.verdict(verdict, self.lang, error_shown=shown))
         elif attempt:
             # The same failure again (say after print(x)): one line, not the whole table.
             self.show(render.verdict_brief(verdict, self.lang))

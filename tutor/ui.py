@@ -44,6 +44,15 @@ class UI(Protocol):
     def confirm(self, question: str) -> bool:
         """Ask a yes/no question; no unless the answer starts with y (or 是/好)."""
 
+    def type_in(self, code: str) -> str | None:
+        """Put ``code`` at the prompt as if typed (for the room to read); the input, or None."""
+
+
+def prompted(code: str) -> str:
+    """``code`` as it stood at the prompt: ``>>> `` before the first line, ``... `` after."""
+    lines = code.rstrip("\n").split("\n")
+    return "\n".join((PROMPT if i == 0 else CONTINUATION) + line for i, line in enumerate(lines))
+
 
 def make_console(file: TextIO | None = None, *, width: int | None = None, plain: bool = False,
                  no_color: bool = False, record: bool = False) -> Console:
@@ -203,6 +212,11 @@ class PlainUI:
         self.console.print(message, style="dim")
         yield
 
+    def type_in(self, code: str) -> str | None:
+        # Without a terminal there is nothing to animate: the code is shown at the prompt.
+        self._write(prompted(code) + "\n")
+        return code
+
     def confirm(self, question: str) -> bool:
         self._write(question)
         answer = self.stdin.readline()
@@ -229,5 +243,17 @@ class ScriptUI(PlainUI):
         return self.console.file.getvalue()  # type: ignore[attr-defined]
 
 
-__all__ = ["BlockReader", "CONTINUATION", "PROMPT", "PlainUI", "ScriptUI", "UI", "input_complete",
-           "is_yes", "make_console", "next_indent", "starts_command"]
+__all__ = [
+    "CONTINUATION",
+    "PROMPT",
+    "UI",
+    "BlockReader",
+    "PlainUI",
+    "ScriptUI",
+    "input_complete",
+    "is_yes",
+    "make_console",
+    "next_indent",
+    "prompted",
+    "starts_command",
+]

@@ -1,0 +1,289 @@
+"""A workshop in a real pseudo-terminal (pexpect): start anywhere, present, hand out, collect."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+LESSONS = str(ROOT / "tests" / "e2e" / "lessons")
+PROMPT = ">>>"
+TIMEOUT = 60
+SOLUTION = "x = torch.zeros(2, 3)"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
+
+CUSTOM = '''
+id = "my-course"
+section = 98
+title.en = "Instructor's own"
+title.zh = "讲师自编"
+
+[[steps]]
+id = "double"
+kind = "code"
+title.en = "Double it"
+title.zh = "翻倍"
+text.en = "Make `y`, twice `a`."
+text.zh = "创建 `y`，等于 `a` 的两倍。"
+setup = "a = torch.arange(6)"
+solution = "y = a * 2"
+check = ["y"]
+hints.en = ["Multiply.", "`y = a * 2`"]
+hints.zh = ["乘法。", "`y = a * 2`"]
+'''
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, TERM="xterm-256color", NO_COLOR="1", PYTHONPATH=str(ROOT),
+               PROMPT_TOOLKIT_NO_CPR="1", **extra)
+    env.pop("TUTOR_HOME", None)
+    return env
+
+
+def _spawn(progress: Path, *extra: str, env: dict[str, str] | None = None) -> pexpect.spawn:
+    args = ["-m", "tutor", "--progress", str(progress), "--lang", "en", "--lessons", LESSONS,
+            *extra]
+    return pexpect.spawn(PYTHON, args, cwd=str(ROOT), env=env or _env(), dimensions=(40, 120),
+                         encoding="utf-8", timeout=TIMEOUT)
+
+
+def _send(child: pexpect.spawn, line: str) -> None:
+    child.send(line + "\r")
+
+
+def _quit(child: pexpect.spawn) -> None:
+    if child.isalive():
+        _send(child, "/quit")
+        try:
+            child.expect(pexpect.EOF, timeout=30)
+        except pexpect.TIMEOUT:
+            child.kill(signal.SIGKILL)
+    child.close()
+
+
+@pytest.fixture()
+def progress(tmp_path: Path) -> Path:
+    return tmp_path / "progress.sqlite3"
+
+
+def test_start_anywhere_by_step_id_and_goto(progress: Path) -> None:
+    child = _spawn(progress, "--lesson", "e2e-basics", "--step", "pick")
+    try:
+        child.expect("step 3/4")
+        child.expect("Which function makes a tensor of ones")
+        child.expect_exact(PROMPT)
+        _send(child, "/goto e2e-basics.zeros")
+        child.expect("step 2/4")
+        child.expect("A tensor of zeros")
+        child.expect_exact(PROMPT)
+        _send(child, "/goto e2e-basics 4")
+        child.expect("That is all")
+        child.expect_exact(PROMPT)
+        _send(child, "/explain")  # the step's text again, for whoever came in late
+        child.expect("That is all")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+def test_no_save_keeps_nothing(progress: Path) -> None:
+    child = _spawn(progress, "--no-save", "--lesson", "e2e-basics", "--step", "2")
+    try:
+        child.expect("not saved")
+        child.expect_exact(PROMPT)
+        _send(child, SOLUTION)
+        child.expect("Well done")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+    assert not progress.exists()
+    assert list(progress.parent.iterdir()) == []  # no history file either
+
+
+def _read_until(child: pexpect.spawn, text: str, timeout: float = 30) -> list[tuple[float, str]]:
+    """Poll the terminal until ``text`` shows (escapes and spaces removed); the text over time."""
+    text = text.replace(" ", "")
+    # What pexpect already read past its last match is the start of the screen's story.
+    seen, states, end = child.buffer, [], time.monotonic() + timeout
+    child.buffer = ""
+    while time.monotonic() < end:
+        try:
+            seen += child.read_nonblocking(4096, timeout=0.01)
+        except pexpect.TIMEOUT:
+            pass
+        plain = ANSI.sub("", seen).replace(" ", "")  # prompt_toolkit draws spaces as cursor moves
+        states.append((time.monotonic(), plain))
+        if text in plain:
+            return states
+    raise AssertionError(f"{text!r} never showed; the screen had {ANSI.sub('', seen)[-400:]!r}")
+
+
+def test_solution_is_typed_into_the_prompt_then_runs(progress: Path) -> None:
+    child = _spawn(progress, "--lesson", "e2e-basics", "--step", "2",
+                   env=_env(TORCH_TUTOR_TYPE_DELAY="0.05"))
+    try:
+        child.expect("A tensor of zeros")
+        child.expect_exact(PROMPT)
+        _send(child, "/solution")
+        child.expect_exact("Show the solution? [y/N]")
+        _send(child, "y")
+        child.expect("Press Enter to run it")
+        start = time.monotonic()
+        states = _read_until(child, SOLUTION)
+        took = states[-1][0] - start
+        # Typed, not pasted: the screen held the first part before the rest appeared.
+        assert any("x=torch.z" in s and "x=torch.zeros(2" not in s for _, s in states)
+        assert took >= len(SOLUTION) * 0.05 * 0.5, took
+        child.send("\r")
+        child.expect("Well done")
+        child.expect("step 3/4")
+        child.expect("Which function makes a tensor of ones")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+def test_transcript_export_html_and_text(progress: Path, tmp_path: Path) -> None:
+    page, text = tmp_path / "class.html", tmp_path / "notes.txt"
+    child = _spawn(progress, "--record", str(page), "--lesson", "e2e-basics", "--step", "2")
+    try:
+        child.expect_exact(PROMPT)
+        _send(child, "x = torch.ones(2, 3)")
+        child.expect("fills with ones")
+        child.expect_exact(PROMPT)
+        _send(child, "print('hello from the worker')")
+        child.expect("hello from the worker")
+        child.expect_exact(PROMPT)
+        # --record rewrites the handout after every input: a killed tutor keeps it.
+        assert "hello from the worker" in page.read_text(encoding="utf-8")
+        _send(child, SOLUTION)
+        child.expect("Well done")
+        child.expect_exact(PROMPT)
+        _send(child, f"/save {text}")
+        child.expect("Transcript saved to")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+    saved = text.read_text(encoding="utf-8")
+    body = page.read_text(encoding="utf-8")
+    assert body.lstrip().lower().startswith("<!doctype html")
+    shown = html.unescape(re.sub(r"<[^>]+>", "", body))
+    for transcript in (saved, shown):
+        assert ">>> x = torch.ones(2, 3)" in transcript  # what the learner typed
+        assert "A tensor of zeros" in transcript  # the tutor's messages
+        assert "hello from the worker" in transcript  # output
+        assert "Not quite yet" in transcript and "fills with ones" in transcript  # verdicts
+        assert ">>> x = torch.zeros(2, 3)" in transcript and "Well done" in transcript
+    assert "/quit" in shown and "/quit" not in saved  # the handout was written at the end
+    assert "\x1b[" not in saved
+
+
+def test_progress_export_after_a_short_session(progress: Path) -> None:
+    child = _spawn(progress, "--lesson", "e2e-basics", "--step", "2")
+    try:
+        child.expect_exact(PROMPT)
+        _send(child, "x = torch.ones(2, 3)")
+        child.expect("fills with ones")
+        child.expect_exact(PROMPT)
+        _send(child, "/hint")
+        child.expect("hint 1 of 2")
+        child.expect_exact(PROMPT)
+        _send(child, SOLUTION)
+        child.expect("Which function")
+        child.expect_exact(PROMPT)
+        _send(child, "/skip")
+        child.expect("Skipped")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+    def export(fmt: str) -> str:
+        done = subprocess.run([PYTHON, "-m", "tutor", "--progress", str(progress), "progress",
+                               "--export", fmt], cwd=str(ROOT), env=_env(), capture_output=True,
+                              text=True, timeout=60, check=True)
+        return done.stdout
+
+    rows = {r["step"]: r for r in csv.DictReader(io.StringIO(export("csv")))}
+    assert rows["zeros"]["status"] == "passed"
+    assert int(rows["zeros"]["attempts"]) == 2 and int(rows["zeros"]["hints"]) == 1
+    assert float(rows["zeros"]["seconds"]) >= 0
+    assert rows["pick"]["status"] == "skipped"
+    data = {r["step"]: r for r in json.loads(export("json"))}
+    assert data["zeros"] == {"lesson": "e2e-basics", "step": "zeros", "status": "passed",
+                             "attempts": 2, "hints": 1, "seconds": data["zeros"]["seconds"]}
+    assert data["pick"]["status"] == "skipped"
+
+
+def test_custom_lessons_join_the_catalog_and_show_their_setup(progress: Path,
+                                                             tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "my-course.toml").write_text(CUSTOM, encoding="utf-8")
+    child = _spawn(progress, "--lessons", str(course), "--lesson", "e2e-basics")
+    try:
+        child.expect_exact(PROMPT)
+        _send(child, "/lessons")
+        child.expect("my-course")
+        child.expect_exact(PROMPT)
+        _send(child, "/goto my-course")
+        child.expect("Make y, twice a")
+        child.expect("Given:")
+        child.expect_exact("a = torch.arange(6)")
+        child.expect_exact(PROMPT)
+        _send(child, "y = a * 2")
+        child.expect("Well done")
+    finally:
+        _quit(child)
+
+
+def test_edit_runs_the_saved_file_as_an_attempt(progress: Path, tmp_path: Path) -> None:
+    editor = tmp_path / "fake-editor"
+    seen = tmp_path / "seen.txt"
+    # An "editor" that keeps what it was given and appends the answer, as a learner would.
+    editor.write_text(f'#!/bin/sh\ncp "$1" {seen}\necho "{SOLUTION}" >> "$1"\n')
+    editor.chmod(0o755)
+    child = _spawn(progress, "--lesson", "e2e-basics", "--step", "2",
+                   env=_env(EDITOR=str(editor), VISUAL=""))
+    try:
+        child.expect_exact(PROMPT)
+        _send(child, "/edit")
+        child.expect("Well done")
+        child.expect("Which function makes a tensor of ones")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+    starter = seen.read_text(encoding="utf-8")
+    assert starter.startswith("# Test lesson · A tensor of zeros")
+    assert "# Make `x`, a 2 x 3 tensor filled with zeros." in starter
+
+
+def test_width_option_caps_every_line(progress: Path) -> None:
+    child = _spawn(progress, "--width", "50", "--lesson", "e2e-basics", "--step", "2")
+    child.logfile_read = io.StringIO()
+    try:
+        child.expect_exact(PROMPT)
+        for line, shows in (("/help", "Commands"), ("/lessons", "Lessons"),
+                            ("x = torch.ones(2, 3)", "fills with ones"), ("/hint", "hint 1")):
+            _send(child, line)
+            child.expect(shows)
+            child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+    screen = ANSI.sub("", child.logfile_read.getvalue() if child.logfile_read else "")
+    assert screen
+    lines = re.split(r"[\r\n]+", screen)
+    assert max(len(line.rstrip()) for line in lines) <= 50, max(lines, key=len)

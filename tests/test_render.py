@@ -1,0 +1,90 @@
+"""Renderables of the session (tutor.render), rendered into a narrow console and read as text."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.console import Console
+
+from tutor import render
+from tutor.lesson import Lesson, Step
+from tutor.lesson import Text as LText
+from tutor.verdict import Check, Feedback, Verdict
+
+
+def _text(renderable: Any, width: int = 60) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def _lesson(step: Step) -> Lesson:
+    return Lesson(id="l", section=4, title=LText("Lesson", "课"), steps=(step,))
+
+
+def test_setup_is_shown_as_given_in_both_languages() -> None:
+    step = Step(id="s", kind="code", title=LText("Double", "翻倍"),
+                text=LText("Make `y`.", "创建 `y`。"), setup="a = torch.arange(6)")
+    en = _text(render.step_panel(_lesson(step), step, "en"))
+    zh = _text(render.step_panel(_lesson(step), step, "zh"))
+    assert "Given:" in en and "a = torch.arange(6)" in en
+    assert "已给出：" in zh and "a = torch.arange(6)" in zh
+    bare = Step(id="s", kind="code", title=LText("Double", "翻倍"), text=LText("Make `y`.", ""))
+    assert "Given" not in _text(render.step_panel(_lesson(bare), bare, "en"))
+
+
+def test_choices_are_markdown() -> None:
+    step = Step(id="q", kind="quiz", title=LText("Pick", "选"), text=LText("Which?", "哪个？"),
+                choices=(LText("`torch.ones`", "`torch.ones`"), LText("**none**", "**无**")))
+    out = _text(render.step_panel(_lesson(step), step, "en"))
+    assert "1. torch.ones" in out and "2. none" in out and "`" not in out and "**" not in out
+
+
+def _verdict(*feedback: Feedback) -> Verdict:
+    return Verdict(False, [Check("x.values", False, "1", "2")], list(feedback))
+
+
+def test_lesson_feedback_first_and_one_new_diagnosis_at_most() -> None:
+    lesson = Feedback("end-included", "`torch.arange(1, 5)` stops before 5.", "feedback")
+    same = Feedback("arange-end", "`torch.arange(1, 5)` leaves out its end.", "diagnosis")
+    other = Feedback("int-not-float", "Your tensor holds integers; floats were wanted.",
+                     "diagnosis")
+    third = Feedback("transposed", "Rows and columns are swapped.", "diagnosis")
+    chosen = render.chosen_feedback([same, other, third, lesson])
+    assert [f.id for f in chosen] == ["end-included", "int-not-float"]
+    # Without lesson feedback every detector speaks.
+    assert [f.id for f in render.chosen_feedback([same, other])] == ["arange-end", "int-not-float"]
+    out = _text(render.verdict(_verdict(same, lesson), "en"))
+    assert out.count("→") == 1 and "stops before 5" in out
+
+
+def test_a_lesson_rule_named_after_the_detector_silences_it() -> None:
+    lesson = Feedback("transposed-result", "You got the transpose of the answer.", "feedback")
+    detector = Feedback("transposed", "Your result looks transposed.", "diagnosis")
+    assert render.chosen_feedback([detector, lesson]) == [lesson]
+
+
+def test_an_error_already_explained_is_not_explained_again() -> None:
+    error = Feedback("matmul-inner-size", "The inner sizes differ.", "error")
+    assert render.chosen_feedback([error], error_shown=True) == []
+    assert render.chosen_feedback([error]) == [error]
+
+
+def test_error_block_names_the_tensors_from_shapes() -> None:
+    from tutor.sandbox.results import ErrorInfo
+
+    message = ("The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
+               "dimension 1")
+    error = ErrorInfo("RuntimeError", message, f"RuntimeError: {message}")
+    out = _text(render.error_block(error, "en", code="c = p + q",
+                                   shapes={"p": [2, 3], "q": [4]}), width=80)
+    assert "Here p is (2, 3) and q is (4,)." in out
+    assert "p 2 3" in out and "q   4" in out  # both shapes drawn whole, right-aligned
+
+
+def test_width_is_honoured() -> None:
+    step = Step(id="s", kind="code", title=LText("A long title " * 3, ""),
+                text=LText("word " * 60, ""), setup="value = " + " + ".join(["1"] * 40))
+    out = _text(render.step_panel(_lesson(step), step, "en"), width=40)
+    assert max(len(line) for line in out.splitlines()) <= 40
