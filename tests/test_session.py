@@ -275,3 +275,95 @@ def test_progress_command_shows_and_exports(tmp_path: Path, capsys: Any) -> None
     args.export = None
     assert progress_command(args) == 0
     assert "✓ passed" in capsys.readouterr().out
+
+
+VARIED = '''
+id = "double"
+section = 7
+title.en = "Double"
+title.zh = "加倍"
+
+[[steps]]
+id = "twice"
+kind = "code"
+title.en = "Twice"
+title.zh = "两倍"
+text.en = "Set `y` to two times `n`."
+text.zh = "让 `y` 等于 `n` 的两倍。"
+setup = "n = 3"
+solution = "y = 2 * n"
+check = ["y"]
+hints.en = ["Use `*`.", "`y = 2 * n`"]
+hints.zh = ["用 `*`。", "`y = 2 * n`"]
+
+[[steps.variants]]
+setup = "n = 8"
+
+[[steps]]
+id = "on-gpu"
+kind = "code"
+device = "gpu"
+title.en = "On the GPU"
+title.zh = "在 GPU 上"
+text.en = "Set `z` to `n`."
+text.zh = "让 `z` 等于 `n`。"
+setup = "n = 3"
+solution = "z = n"
+check = ["z"]
+hints.en = ["Assign.", "`z = n`"]
+hints.zh = ["赋值。", "`z = n`"]
+
+[[steps]]
+id = "end"
+kind = "read"
+title.en = "The end"
+title.zh = "结束"
+text.en = "Done."
+text.zh = "完成。"
+'''
+
+
+@pytest.fixture()
+def varied(tmp_path: Path) -> Any:
+    path = tmp_path / "07b-double.toml"
+    path.write_text(VARIED, encoding="utf-8")
+    loaded, errors = load_lesson(path)
+    assert loaded is not None, errors
+    return loaded
+
+
+def test_a_hard_coded_answer_fails_on_a_variant(varied: Any) -> None:
+    out = _session(varied, ["y = 6", "y = 2 * n", "/quit"], start=("double", None))
+    first, second = out.split(">>> y = 2 * n")
+    assert "Not quite yet." in first and "✗   variant" in first
+    assert "hard-code numbers" in first
+    assert "Well done!" in second
+
+
+def test_lesson_numbers_keep_their_letter(varied: Any) -> None:
+    out = _session(varied, ["/quit"], start=("double", None))
+    assert "lesson 7b · step 1/3" in out
+
+
+def test_a_gpu_step_without_a_gpu_is_skipped_with_a_word(varied: Any) -> None:
+    store = Store(None)
+    out = _session(varied, ["z = n", "", "/quit"], store=store, start=("double", "on-gpu"))
+    assert "needs a GPU and this machine has none" in out
+    assert "Well done!" not in out  # not checked on a machine without a GPU
+    assert "step 3/3" in out  # Enter went on
+    assert store.get("double", "on-gpu").status == "skipped"
+
+
+def test_an_error_is_not_followed_by_a_table_of_undefined_names(lesson: Any) -> None:
+    out = _session(lesson, ["", "x = 2 * q", "/quit"])
+    assert "NameError" in out
+    assert "your code stopped at the error above" in out
+    assert "✗   x.values" not in out
+
+
+def test_rebinding_a_given_name_points_at_reset(varied: Any) -> None:
+    out = _session(varied, ["n = 4", "y = 2 * n", "/reset", "y = 2 * n", "/quit"],
+                   start=("double", None))
+    assert "You gave the set-up's n a new value: /reset" in out
+    assert out.count("/reset brings") == 1
+    assert "Well done!" in out

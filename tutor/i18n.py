@@ -80,6 +80,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "answer_is": ("The answer: {answer}", "答案是：{answer}"),
     "no_solution": ("This step has no solution to show.", "这一步没有可显示的答案。"),
     "skipped": ("Skipped.", "已跳过。"),
+    "gpu_skip": ("This step needs a GPU and this machine has none, so it is skipped: "
+                 "read it, then press Enter to go on.",
+                 "这一步需要 GPU，而这台机器没有，所以跳过：读完后按回车继续。"),
+    "error_not_yet": ("Not yet: your code stopped at the error above. Fix it and run it again.",
+                      "还没完成：代码在上面的错误处停下了。改正后再运行一次。"),
+    "rebound": ("You gave the set-up's {names} a new value: `/reset` brings the starting "
+                "values back.",
+                "你给预设代码中的 {names} 赋了新值：`/reset` 可以恢复初始值。"),
     "reset_done": ("Fresh start for this step: the namespace was reset.",
                    "本步骤已重新开始：命名空间已重置。"),
     "given": ("Given:", "已给出："),
@@ -164,7 +172,7 @@ HELP: tuple[tuple[str, str, str], ...] = (
     ("/env", "Python, PyTorch and the device", "Python、PyTorch 与设备信息"),
     ("/graph NAME", "the autograd graph behind a tensor", "查看张量背后的计算图"),
     ("/lang en|zh", "switch the language", "切换语言"),
-    ("/quit", "leave (progress is saved)", "退出（进度已保存）"),
+    ("/quit", "leave (progress is saved, except with --no-save)", "退出（进度会保存，--no-save 时除外）"),
     ("?name", "signature and docs of a torch object", "查看 torch 对象的签名与文档"),
     ("?? question", "ask in plain words", "用自然语言提问"),
 )

@@ -24,9 +24,9 @@ _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
 def lesson_number(lesson: Any, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` prefix, else its place."""
-    match = re.match(r"^(\d+)", Path(lesson.path or "").stem)
-    return str(int(match.group(1))) if match else str(index + 1)
+    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its place."""
+    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
+    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 class Session:
@@ -55,6 +55,8 @@ class Session:
         self._sandbox_failed = False
         self._clock = time.monotonic()
         self._output_ends_line = True
+        self._no_gpu = False  # the current step needs a GPU this machine lacks
+        self._told_rebound = False
 
     # -- where we are ---------------------------------------------------------
 
@@ -165,7 +167,7 @@ class Session:
         return looks_like_code(text)
 
     def on_empty(self) -> None:
-        if self.step.kind == "read":
+        if self.step.kind == "read" or self._no_gpu:
             self.advance()
         elif self.step.kind in ("quiz", "predict"):
             self.say("quiz_prompt", "dim")
@@ -178,6 +180,7 @@ class Session:
         self.inputs = []
         self.last_run = None
         self._last_verdict = None
+        self._told_rebound = False
         if self._ns_key is not None and self.step.kind in ("code", "explore", "predict"):
             self._ns_key = None  # a fresh namespace with this step's set-up on first use
         self.store.seen(*self.key)
@@ -186,6 +189,19 @@ class Session:
         self.show(render.progress_line(lesson_number(self.lesson, li), si + 1,
                                        len(self.lesson.steps), done, self.lang))
         self.show(render.step_panel(self.lesson, self.step, self.lang))
+        self._no_gpu = False
+        if self.step.device == "gpu":
+            self._skip_without_gpu()
+
+    def _skip_without_gpu(self) -> None:
+        """A GPU step on a machine without one: say so; Enter goes on."""
+        sb = self.ready_sandbox()
+        if sb is None or not pipeline.needs_gpu(sb, self.step):
+            return
+        self._no_gpu = True
+        if self.store.get(*self.key).status != "passed":
+            self.store.set_status(*self.key, "skipped")
+        self.say("gpu_skip", "yellow")
 
     def advance(self) -> None:
         """The next step, or the next lesson's first, or the end of the course."""
@@ -235,7 +251,7 @@ class Session:
                 self._ns_key != self.key and self.step.kind in ("code", "explore")):
             step = self.step
             setup = step.setup if step.kind in ("code", "explore", "predict") else ""
-            result = sb.new_namespace(setup, step.seed)
+            result = sb.new_namespace(pipeline.effective_setup(step, setup), step.seed)
             if result.outcome != "ok":
                 self.show(*render.outcome(result, self.lang))
             self._ns_key = self.key
@@ -272,7 +288,7 @@ class Session:
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
-        if self.step.kind == "code" and result.outcome in ("ok", "error"):
+        if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
 
     def _shapes(self, sb: Any) -> dict[str, list[int]] | None:
@@ -292,28 +308,50 @@ class Session:
         """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
         from tutor.sandbox import SandboxError
 
+        answer = self.answer_code(code)
         try:
-            verdict = pipeline.judge_live(self.sandbox, self.lesson, self.step,
-                                          self.answer_code(code), result, self.lang)
+            verdict = pipeline.judge_live(self.sandbox, self.lesson, self.step, answer, result,
+                                          self.lang)
+            if verdict.passed and self.step.variants:
+                # Right here, but would other starting values still pass (no hard-coded numbers)?
+                verdict = pipeline.check_variants(self.sandbox, self.lesson, self.step, answer,
+                                                  self.lang) or verdict
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
         error = result.error.type if result.outcome == "error" and result.error else None
         attempt = pipeline.is_attempt(self.step, code, error)
         if verdict.passed or attempt:
-            self.store.attempt(*self.key, self.answer_code(code), verdict.passed)
+            self.store.attempt(*self.key, answer, verdict.passed)
         shown = result.outcome == "error"  # its explanation is already on screen
         if verdict.passed:
             self.show(render.verdict(verdict, self.lang, error_shown=shown))
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()
+            return
+        if shown and attempt:
+            # The error and its explanation say what went wrong; a table of
+            # "not defined" rows would only repeat it. The lesson's own words still count.
+            said = render.chosen_feedback(verdict.feedback, error_shown=True)
+            self.show(render.note(t("error_not_yet", self.lang), "yellow"), *render.feedback(said))
         elif not quiet or (attempt and verdict != self._last_verdict):
             self.show(render.verdict(verdict, self.lang, error_shown=shown))
         elif attempt:
             # The same failure again (say after print(x)): one line, not the whole table.
             self.show(render.verdict_brief(verdict, self.lang))
         self._last_verdict = verdict
+        if attempt:
+            self._tell_rebound()
+
+    def _tell_rebound(self) -> None:
+        """After a failed attempt: point at /reset if the learner rebound a set-up name."""
+        given = codeinfo.assigned(self.step.setup)
+        rebound = sorted(given & set().union(*(codeinfo.assigned(c) for c in self.inputs)))
+        if rebound and not self._told_rebound:
+            self._told_rebound = True
+            names = ", ".join(f"`{n}`" for n in rebound)
+            self.show(render.tutor_says(t("rebound", self.lang, names=names)))
 
     # -- quiz and predict --------------------------------------------------------------
 
