@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from tutor.codeinfo import relevant_code
 from tutor.lesson import load_lesson
 from tutor.progress import Store
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult
-from tutor.session import Session, relevant_code, run_session_script
+from tutor.session import Session
+from tutor.testing import run_session_script
 from tutor.ui import ScriptUI
 
 ROOT = Path(__file__).resolve().parents[1]

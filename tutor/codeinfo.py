@@ -113,4 +113,40 @@ def assigned(code: str) -> set[str]:
     return out
 
 
-__all__ = ["assigned", "calls", "calls_any", "matches", "names", "parse"]
+def relevant_code(inputs: list[str], code: str) -> str:
+    """``code`` plus the earlier inputs that define names it reads, transitively.
+
+    So ``a = torch.arange(6)`` then ``x = a.reshape(2, 3)`` is judged as both
+    lines, but an earlier wrong try that the learner replaced is not.
+    """
+    needed = set(names(code)) - assigned(code)
+    chosen: list[str] = []
+    for earlier in reversed(inputs):
+        if earlier == code and not chosen:
+            continue
+        defines = assigned(earlier)
+        if defines & needed:
+            chosen.append(earlier)
+            needed = (needed - defines) | (set(names(earlier)) - defines)
+    return "\n".join([*reversed(chosen), code])
+
+
+_STATEMENTS = ("Assign", "AugAssign", "AnnAssign", "Import", "ImportFrom", "For", "While",
+               "FunctionDef", "ClassDef", "With", "If", "Delete")
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether an input is a statement (an assignment, import, loop ...) or a print call."""
+    tree = parse(text)
+    if tree is None:
+        return False
+    for node in ast.walk(tree):
+        if type(node).__name__ in _STATEMENTS:
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            return True
+    return False
+
+
+__all__ = ["assigned", "calls", "calls_any", "looks_like_code", "matches", "names", "parse",
+           "relevant_code"]

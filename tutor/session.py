@@ -16,7 +16,7 @@ from tutor import ask, codeinfo, commands, pipeline, render
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.transcript import Recorder
-from tutor.ui import UI, ScriptUI
+from tutor.ui import UI
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
@@ -164,7 +164,7 @@ class Session:
             return False  # the answer is typed output, which can look like code
         if step.choices and pipeline.answer_key(step, text).isdigit():
             return False
-        return looks_like_code(text)
+        return codeinfo.looks_like_code(text)
 
     def on_empty(self) -> None:
         if self.step.kind == "read" or self._no_gpu:
@@ -302,7 +302,7 @@ class Session:
 
     def answer_code(self, code: str) -> str:
         """The learner's answer as the checker reads it: this input and the inputs it builds on."""
-        return relevant_code(self.inputs, code)
+        return codeinfo.relevant_code(self.inputs, code)
 
     def judge(self, code: str, result: Any, quiet: bool) -> None:
         """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
@@ -411,43 +411,6 @@ class Session:
             self.sandbox.lang = lang
 
 
-def relevant_code(inputs: list[str], code: str) -> str:
-    """``code`` plus the earlier inputs that define names it reads, transitively.
-
-    So ``a = torch.arange(6)`` then ``x = a.reshape(2, 3)`` is judged as both
-    lines, but an earlier wrong try that the learner replaced is not.
-    """
-    needed = set(codeinfo.names(code)) - codeinfo.assigned(code)
-    chosen: list[str] = []
-    for earlier in reversed(inputs):
-        if earlier == code and not chosen:
-            continue
-        defines = codeinfo.assigned(earlier)
-        if defines & needed:
-            chosen.append(earlier)
-            needed = (needed - defines) | (set(codeinfo.names(earlier)) - defines)
-    return "\n".join([*reversed(chosen), code])
-
-
-_STATEMENTS = ("Assign", "AugAssign", "AnnAssign", "Import", "ImportFrom", "For", "While",
-               "FunctionDef", "ClassDef", "With", "If", "Delete")
-
-
-def looks_like_code(text: str) -> bool:
-    """Whether an input is a statement (an assignment, import, loop ...) or a print call."""
-    import ast
-
-    tree = codeinfo.parse(text)
-    if tree is None:
-        return False
-    for node in ast.walk(tree):
-        if type(node).__name__ in _STATEMENTS:
-            return True
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
-            return True
-    return False
-
-
 def _error_line(result: Any) -> str:
     if result.error is not None:
         return f"{result.error.type}: {result.error.message}"
@@ -461,36 +424,4 @@ def _start_error(sandbox: Any) -> str:
         return "PyTorch did not start in time"
 
 
-def run_session_script(lesson: Any, inputs: list[str], lang: str = "en", *,
-                       sandbox: Any = None, width: int = 80, step: str | None = None) -> str:
-    """Run a whole session on ``inputs`` and return the transcript (for tests and lesson authors).
-
-    ``lesson`` is a Lesson, a lesson file, or a list of lessons; the sandbox is
-    started (and closed) here unless one is given. Nothing is saved.
-    """
-    from tutor.lesson import load_lesson
-
-    if isinstance(lesson, (str, Path)):
-        loaded, errors = load_lesson(lesson)
-        if loaded is None:
-            raise ValueError("; ".join(str(e) for e in errors))
-        lesson = loaded
-    lessons = list(lesson) if isinstance(lesson, (list, tuple)) else [lesson]
-    own = sandbox is None
-    if own:
-        from tutor.sandbox import Sandbox
-
-        sandbox = Sandbox(lang=lang)
-        sandbox.start()
-    ui = ScriptUI(inputs, width=width)
-    store = Store(None)
-    try:
-        Session(lessons, sandbox, store, ui, lang, save=False).run(lessons[0].id, step)
-    finally:
-        store.close()
-        if own:
-            sandbox.close()
-    return ui.transcript()
-
-
-__all__ = ["Session", "lesson_number", "looks_like_code", "relevant_code", "run_session_script"]
+__all__ = ["Session", "lesson_number"]
