@@ -232,3 +232,35 @@ def test_constructed_values_without_snapshot():
 def test_messages_in_both_languages(tmp_path, lang):
     v = check(tmp_path, {"x": torch.zeros(3)}, {"x": torch.zeros(2)}, lang=lang)
     assert v.first_failure.message
+
+
+def test_a_name_in_check_and_in_expect_gets_one_row_each(tmp_path):
+    spec = {"check": ["x"], "expect": [{"var": "x", "type": "tensor", "shape": [2]}]}
+    v = check(tmp_path, {"x": torch.zeros(2)}, {"x": torch.zeros(2)}, spec=spec, names=["x"])
+    names = [c.name for c in v.checks]
+    assert v.passed and len(names) == len(set(names)) and names[0] == "x.type"
+
+
+def test_when_duplicate_rows_disagree_the_failing_one_stays(tmp_path):
+    spec = {"check": ["x"], "expect": [{"var": "x", "shape": [3]}]}
+    v = check(tmp_path, {"x": torch.zeros(2)}, {"x": torch.zeros(2)}, spec=spec, names=["x"])
+    shape = [c for c in v.checks if c.name == "x.shape"]
+    assert not v.passed and len(shape) == 1 and not shape[0].passed
+    assert [c.name for c in v.checks].index("x.shape") == 1  # where the first row was
+
+
+def test_word_rows_expecting_different_things_stay_apart():
+    spec = {"expect": [{"output_contains": ["a"]}, {"output_contains": ["b"]}]}
+    v = run_checks(spec, {}, None, learner_run={"outcome": "ok", "output": "a"})
+    assert [c.passed for c in v.checks] == [True, False]
+
+
+def test_chinese_verdicts_say_not_defined_in_chinese(tmp_path):
+    v = check(tmp_path, {}, {"x": torch.zeros(2)}, names=["x"], lang="zh")
+    assert v.first_failure.got == "未定义" and "not defined" not in v.first_failure.message
+    spec = {"expect": [{"predicate": "y > 0", "uses": ["y"]},
+                       {"must_not_call": ["torch.ones"]}]}
+    v = run_checks(spec, {}, None, code="y = torch.ones(1)", lang="zh")
+    assert v.checks[0].got == "y 未定义"
+    assert v.checks[1].expected == "不用 torch.ones"
+    assert evaluate("x + 1", ["x"], {}, "zh") == (False, "x 未定义")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import string
 
 import pytest
@@ -70,3 +71,15 @@ def _cells(line: str) -> list[str]:
     for ch in line:
         out += [ch] + [""] * (cell_len(ch) - 1)
     return out
+
+
+def test_no_space_after_full_width_punctuation() -> None:
+    for key, (_, zh) in i18n.STRINGS.items():
+        assert not re.search(r"[，。；：！？、）](\*\*)? ", zh), key
+
+
+@pytest.mark.parametrize("key", ["welcome", "welcome_demo", "course_done", "passed"])
+def test_chinese_bold_still_renders_bold(key: str) -> None:
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(render.markdown(i18n.t(key, "zh")))
+    assert "**" not in console.file.getvalue()

@@ -32,8 +32,79 @@ def test_wrong_choice_gets_its_feedback_in_the_language():
     verdict = pipeline.check_quiz(CHOICE, "数据", "zh")
     assert not verdict.passed
     assert [(f.id, f.message) for f in verdict.feedback] == [("data", "数据！")]
-    assert verdict.first_failure.expected == "3. 界面"
     assert pipeline.check_quiz(CHOICE, "2").feedback == ()
+
+
+def test_a_wrong_answer_does_not_show_the_right_one():
+    for step, wrong, right in ((CHOICE, "1", "3"), (quiz(accept=("compute", "算力")), "data", "算力"),
+                               (quiz(items=(Text("a"), Text("b")), answer=(2, 1)), "1 2", "2 1")):
+        for lang in ("en", "zh"):
+            shown = pipeline.check_quiz(step, wrong, lang).checks[0].expected
+            assert "界面" not in shown and "GUI" not in shown and right not in shown
+    assert pipeline.check_quiz(CHOICE, "数据", "zh").checks[0].expected == "（答对后显示）"
+    assert pipeline.check_quiz(CHOICE, "3", "zh").checks[0].expected == "3. 界面"
+
+
+def test_the_accepted_answer_shown_is_in_the_language():
+    fill = quiz(accept=("compute", "computing power", "算力"))
+    assert pipeline.check_quiz(fill, "算力", "zh").checks[0].expected == "算力"
+    assert pipeline.check_quiz(fill, "算力", "en").checks[0].expected == "compute"
+    assert pipeline.accepted_answer(quiz(accept=("18", "18.0")), "zh") == "18"
+
+
+CODE_CHOICES = quiz(choices=(Text("`torch.int64`"), Text("`torch.float32`"), Text("torch.float64"),
+                             Text("`torch.zeros[2]`"), Text("`torch.Zeros(2)`"),
+                             Text("`torch.zeros(2)`")), answer=2)
+
+
+@pytest.mark.parametrize("text, number", [
+    ("torch.float32", 2), ("`torch.float32`", 2), ("`torch.float64`", 3), ("``torch.int64``", 1),
+    ("torch.zeros(2)", 6), ("torch.Zeros(2)", 5), ("tensor(2)", None), ("", None),
+])
+def test_choices_typed_with_or_without_backticks(text, number):
+    assert pipeline._choice_number(CODE_CHOICES, text) == number
+
+
+TITLED = quiz(choices=(Text("It raises: move it to the CPU first", "报错：必须先移到 CPU"),
+                       Text("Application areas: problems AI is used on", "应用领域：AI 用来解决的问题"),
+                       Text("None (and PyTorch warns)", "None（并且 PyTorch 会警告）"),
+                       Text("Application areas: a second one", "应用领域（另一个）"),
+                       Text("Slicing `x[:2]`", "切片 `x[:2]`")), answer=1)
+
+
+@pytest.mark.parametrize("text, number", [
+    ("报错", 1), ("it raises", 1), ("None", 3), ("none", 3),
+    ("应用领域", None), ("application areas", None),  # two choices share the title
+    ("slicing `x[", None), ("切片 `x[", None),  # a colon inside code ends no title
+])
+def test_a_choice_by_its_title_when_no_other_shares_it(text, number):
+    assert pipeline._choice_number(TITLED, text) == number
+
+
+PREDICT = Step(id="p", kind="predict", title=Text("P"), code="print(torch.arange(0, 10, 2))",
+               choices=(Text("tensor([0, 2, 4, 6, 8])"), Text("tensor([ 0,  2,  4,  6,  8, 10])"),
+                        Text("`torch.int64`, then `torch.float32`", "先 `torch.int64`，再 `torch.float32`"),
+                        Text("an error: a graph cannot contain an `if`")),
+               answer=1, feedback=(FeedbackRule("end", Text("end!"), answer=("2",)),))
+
+
+def test_predict_choices_by_the_output_they_show():
+    output = "tensor([0, 2, 4, 6, 8])\n"
+    assert pipeline.check_predict(PREDICT, "tensor([0,2,4,6,8])", output).passed
+    assert pipeline.check_predict(PREDICT, "`tensor([0, 2, 4, 6, 8])`", output).passed
+    wrong = pipeline.check_predict(PREDICT, "tensor([0, 2, 4, 6, 8, 10])", output)
+    assert not wrong.passed and [f.id for f in wrong.feedback] == ["end"]
+    assert pipeline._choice_number(PREDICT, "torch.int64 torch.float32") == 3
+    assert pipeline._choice_number(PREDICT, "if") is None  # prose with code in it shows no output
+    # Checked without running the code (``tutor check``), the choice's output still counts.
+    assert pipeline.check_quiz(PREDICT, "tensor([0,  2, 4, 6, 8])").passed
+
+
+def test_the_real_output_counts_as_the_right_choice():
+    step = Step(id="p", kind="predict", title=Text("P"), code="print(1)\nprint(2)",
+                choices=(Text("one, then two"), Text("two, then one")), answer=1)
+    assert pipeline.check_predict(step, "1\n2", "1\n2\n").passed
+    assert not pipeline.check_predict(step, "2 1", "1\n2\n").passed
 
 
 def test_fill_in_and_ordering_quiz():

@@ -88,3 +88,34 @@ def test_width_is_honoured() -> None:
                 text=LText("word " * 60, ""), setup="value = " + " + ".join(["1"] * 40))
     out = _text(render.step_panel(_lesson(step), step, "en"), width=40)
     assert max(len(line) for line in out.splitlines()) <= 40
+
+
+def test_chinese_lines_join_without_a_space() -> None:
+    text = "张量是多维数组，\n它可以放在 GPU 上。\nIt has a `shape`\nand a dtype.\n\n```python\n# 注释\n# 继续\n```"
+    out = _text(render.markdown(text), width=80)
+    assert "张量是多维数组，它可以放在 GPU 上。" in out
+    assert "It has a shape and a dtype." in out
+    assert "# 注释" in out and "# 继续" in out and "注释# 继续" not in out
+    assert render.join_cjk_lines("# 标题\n正文") == "# 标题\n正文"
+    assert render.join_cjk_lines("第一行  \n第二行") == "第一行  \n第二行"  # a hard break
+    assert render.join_cjk_lines("- 第一项\n  接着写") == "- 第一项接着写"
+
+
+def test_the_explanation_label_takes_a_full_width_colon_in_chinese() -> None:
+    assert "原因：因为" in _text(render.explanation("因为", "zh"))
+    assert "原因:" not in _text(render.explanation("因为", "zh"))
+    assert "Why: because" in _text(render.explanation("because", "en"))
+
+
+def test_verdict_rows_speak_chinese_where_they_are_words() -> None:
+    checks = [Check("x.type", False, "Tensor", "未定义"), Check("x.values", True, "1", "1"),
+              Check("x.shape", True, "(2,)", "(2,)"), Check("answer", False, "—", "b"),
+              Check("output", False, "[x]", "UserWarning: careful\n1")]
+    zh = _text(render.verdict_table(Verdict(False, tuple(checks)), "zh"), width=80)
+    assert "x 的类型" in zh and "x 的值" in zh and "x.shape" in zh and "答案" in zh
+    assert "输出" in zh and "[x]" in zh
+    assert "警告：UserWarning: careful" in zh
+    en = _text(render.verdict_table(Verdict(False, tuple(checks)), "en"), width=80)
+    assert "x.type" in en and "answer" in en and "警告" not in en
+    brief = render.verdict_brief(Verdict(False, tuple(checks)), "zh")
+    assert "还差一点。✗ x 的类型, 答案, 输出" in _text(brief, width=80)

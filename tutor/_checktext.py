@@ -6,6 +6,10 @@ from typing import Any
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("`{name}` is not defined yet.", "`{name}` 还没有定义。"),
+    "not_defined": ("not defined", "未定义"),
+    "name_not_defined": ("{name} is not defined", "{name} 未定义"),
+    "no_shape": ("no shape", "没有形状"),
+    "not_call": ("not {name}", "不用 {name}"),
     "type": ("`{name}` should be a {want}.", "`{name}` 应该是 {want}。"),
     "shape": ("`{name}` has the wrong shape.", "`{name}` 的形状不对。"),
     "dtype": ("`{name}` has the wrong dtype.", "`{name}` 的数据类型（dtype）不对。"),

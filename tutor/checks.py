@@ -29,8 +29,10 @@ def _kind(v: Value) -> str:
     return "number" if v.kind in ("int", "float") else v.kind
 
 
-def _shown_kind(v: Value) -> str:
-    return {"missing": "not defined", "none": "None"}.get(v.kind, v.type_name or v.kind)
+def _shown_kind(v: Value, lang: str = "en") -> str:
+    if v.kind == "missing":
+        return msg("not_defined", lang)
+    return "None" if v.kind == "none" else v.type_name or v.kind
 
 
 def _data(v: Value) -> torch.Tensor | None:
@@ -132,21 +134,22 @@ class _Checker:
     def _type(self, name: str, got: Value, want: Value, expect: dict[str, Any],
               compare: set[str]) -> bool:
         if got.kind == "missing":
-            return self.add(Check(f"{name}.type", False, expect.get("type") or _shown_kind(want),
-                                  "not defined", msg("missing", self.lang, name=name)))
+            wanted = expect.get("type") or _shown_kind(want, self.lang)
+            return self.add(Check(f"{name}.type", False, wanted, msg("not_defined", self.lang),
+                                  msg("missing", self.lang, name=name)))
         if expect.get("type") is not None:
             wanted = str(expect["type"]).lower()
             ok = wanted in (got.kind, got.type_name.lower()) or (
                 wanted == "float" and got.kind == "float") or (
                 wanted == "number" and _kind(got) == "number")
-            return self.add(Check(f"{name}.type", ok, wanted, _shown_kind(got),
+            return self.add(Check(f"{name}.type", ok, wanted, _shown_kind(got, self.lang),
                                   "" if ok else msg("type", self.lang, name=name, want=wanted)))
         if "type" not in compare or want.kind == "missing":
             return True
         ok = _kind(got) == _kind(want)
-        return self.add(Check(f"{name}.type", ok, _shown_kind(want), _shown_kind(got),
-                              "" if ok else msg("type", self.lang, name=name,
-                                                want=_shown_kind(want))))
+        shown_want = _shown_kind(want, self.lang)
+        return self.add(Check(f"{name}.type", ok, shown_want, _shown_kind(got, self.lang),
+                              "" if ok else msg("type", self.lang, name=name, want=shown_want)))
 
     def _shape(self, name: str, got: Value, want: Value, expect: dict[str, Any],
                explicit: bool) -> bool:
@@ -155,7 +158,8 @@ class _Checker:
             return True
         ok = got.shape is not None and tuple(got.shape) == tuple(target)
         return self.add(Check(f"{name}.shape", ok, str(tuple(target)),
-                              str(tuple(got.shape)) if got.shape is not None else "no shape",
+                              str(tuple(got.shape)) if got.shape is not None
+                              else msg("no_shape", self.lang),
                               "" if ok else msg("shape", self.lang, name=name)))
 
     def _dtype(self, name: str, got: Value, want: Value, expect: dict[str, Any],
@@ -281,7 +285,7 @@ class _Checker:
         prop = "shares_memory" if shared else "independent"
         if a.storage is None or b.storage is None:
             odd = a if a.storage is None else b
-            self.add(Check(f"{name}.{prop}", False, other, _shown_kind(odd),
+            self.add(Check(f"{name}.{prop}", False, other, _shown_kind(odd, self.lang),
                            msg("no_memory", self.lang, name=name, other=other)))
             return
         overlap = (a.storage[1] > 0 and b.storage[1] > 0
@@ -348,11 +352,11 @@ def _run_expectation(c: _Checker, e: dict[str, Any], learner_run: dict[str, Any]
             msg("must_call", lang, names=", ".join(missing)) if missing else "",
             msg("must_not_call", lang, names=", ".join(banned)) if banned else ""]))
         expected = ", ".join(list(e.get("must_call") or ()) + [
-            "not " + p for p in e.get("must_not_call") or ()])
+            msg("not_call", lang, name=p) for p in e.get("must_not_call") or ()])
         c.add(Check("calls", not (missing or banned), expected, ", ".join(sorted(found))[:400],
                     text))
     if e.get("predicate"):
-        ok, detail = evaluate(e["predicate"], e.get("uses") or (), c.learner)
+        ok, detail = evaluate(e["predicate"], e.get("uses") or (), c.learner, lang)
         message = _text(e.get("message"), lang) or msg("predicate", lang, expr=e["predicate"])
         c.add(Check("predicate", ok, e["predicate"], detail, "" if ok else message))
 
@@ -374,13 +378,14 @@ def _python_value(v: Value) -> Any:
     return v.scalar
 
 
-def evaluate(expr: str, uses: Any, values: dict[str, Value]) -> tuple[bool, str]:
+def evaluate(expr: str, uses: Any, values: dict[str, Value],
+             lang: str = "en") -> tuple[bool, str]:
     """Evaluate an author's predicate on the learner's values; (holds, what happened)."""
     env: dict[str, Any] = {"torch": torch}
     for name in uses:
         v = values.get(name, _MISSING)
         if v.kind == "missing":
-            return False, f"{name} is not defined"
+            return False, msg("name_not_defined", lang, name=name)
         env[name.replace(".", "_")] = _python_value(v)
     try:
         result = eval(expr, env)  # noqa: S307 - author code, in the pristine judge
@@ -450,6 +455,22 @@ def _detectors(c: _Checker, code: str,
     return found, pictures
 
 
+def unique_checks(checks: list[Check]) -> tuple[Check, ...]:
+    """One row per property: a name both in ``check`` and in an ``expect`` is checked twice.
+
+    The first row stays, unless a later one fails where it passed. Rows that
+    are not about a name (``output``, ``predicate`` ...) stay apart when they
+    expect different things.
+    """
+    rows: dict[Any, Check] = {}
+    for check in checks:
+        key = check.name if "." in check.name else (check.name, check.expected)
+        kept = rows.get(key)
+        if kept is None or (kept.passed and not check.passed):
+            rows[key] = check
+    return tuple(rows.values())
+
+
 def run_checks(spec: dict[str, Any], learner: dict[str, Value],
                reference: dict[str, Value] | None, learner_run: dict[str, Any] | None = None,
                reference_run: dict[str, Any] | None = None, code: str = "",
@@ -468,10 +489,10 @@ def run_checks(spec: dict[str, Any], learner: dict[str, Value],
         _run_expectation(c, e, learner_run, reference_run, code)
     passed = all(ch.passed for ch in c.checks)
     if passed:
-        return Verdict(True, tuple(c.checks))
+        return Verdict(True, unique_checks(c.checks))
     feedback = [Feedback(r["id"], _text(r.get("message"), lang), "feedback")
                 for r in spec.get("feedback") or () if _rule_holds(r, c, learner_run, code)]
     detected, pictures = _detectors(c, code, spec.get("solution") or "")
     seen: set[str] = set()
     unique = [f for f in feedback + detected if not (f.id in seen or seen.add(f.id))]
-    return Verdict(False, tuple(c.checks), tuple(unique), tuple(pictures))
+    return Verdict(False, unique_checks(c.checks), tuple(unique), tuple(pictures))

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tutor import render
+from tutor import pipeline, render
 from tutor.i18n import LANGS, t
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def _answer_text(step: Any, lang: str) -> str:
         return f"{step.answer}. {step.choices[step.answer - 1].get(lang)}"
     if step.items and step.answer:
         return " ".join(str(n) for n in step.answer)
-    return step.accept[0] if step.accept else str(step.answer)
+    return pipeline.accepted_answer(step, lang) if step.accept else str(step.answer)
 
 
 @command("edit")

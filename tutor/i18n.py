@@ -16,11 +16,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     # -- welcome and navigation
     "welcome": ("**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists the "
                 "commands, `/hint` gives a nudge, Ctrl-D leaves (your progress is saved).",
-                "**欢迎使用 torch-tutor。** 在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
+                "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
                 "`/hint` 给出提示，Ctrl-D 退出（进度会自动保存）。"),
     "welcome_demo": ("**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists "
                      "the commands, `/hint` gives a nudge, Ctrl-D leaves.",
-                     "**欢迎使用 torch-tutor。** 在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
+                     "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
                      "`/hint` 给出提示，Ctrl-D 退出。"),
     "welcome_back": ("Welcome back: continuing where you stopped.", "欢迎回来：从上次停下的地方继续。"),
     "no_save": ("Progress is not saved in this session (--no-save).",
@@ -32,7 +32,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "explore_next": ("Try anything you like; `/next` moves on.", "随意尝试；输入 `/next` 继续。"),
     "quiz_prompt": ("Type your answer (a number, or the words).", "输入你的答案（编号或文字）。"),
     "course_done": ("**You have reached the end of the course.** `/lessons` shows where you stand.",
-                    "**你已经学完了整个课程。** 用 `/lessons` 查看进度。"),
+                    "**你已经学完了整个课程**。用 `/lessons` 查看进度。"),
     "lesson_done": ("Lesson complete: {title}.", "本课完成：{title}。"),
     "first_step": ("This is the first step.", "这已经是第一步了。"),
     "no_lessons": ("No lessons found.", "没有找到课程。"),
@@ -59,13 +59,26 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "已重新运行你在本步骤中之前的代码，变量都恢复了。"),
     "explained": ("What this means", "这是什么意思"),
     # -- verdicts
-    "passed": ("✓ **Well done!** That is right.", "✓ **做得好！** 完全正确。"),
+    "passed": ("✓ **Well done!** That is right.", "✓ **做得好**！完全正确。"),
     "not_yet": ("Not quite yet.", "还差一点。"),
     "check": ("check", "检查项"),
     "expected": ("expected", "期望"),
     "got": ("got", "你的结果"),
     "feedback": ("Feedback", "反馈"),
     "explanation": ("Why", "原因"),
+    "warning_label": ("warning: ", "警告："),
+    # -- verdict rows named in words ("x.shape" is code and stays as it is)
+    "check_answer": ("answer", "答案"),
+    "check_error": ("error", "报错"),
+    "check_raises": ("raises", "应引发的异常"),
+    "check_output": ("output", "输出"),
+    "check_calls": ("calls", "调用"),
+    "check_predicate": ("predicate", "条件"),
+    "check_variant": ("variant", "换一组数据"),
+    "check_type": ("{name}.type", "{name} 的类型"),
+    "check_values": ("{name}.values", "{name} 的值"),
+    "check_shares_memory": ("{name}.shares_memory", "{name} 共享内存"),
+    "check_independent": ("{name}.independent", "{name} 内存独立"),
     "real_output": ("What the code really prints:", "这段代码实际输出："),
     "nothing_to_check": ("This step has nothing to check.", "这一步没有需要检查的内容。"),
     "not_attempted": ("Nothing to check yet: run some code first.", "还没有可检查的内容：先运行一些代码。"),

@@ -16,7 +16,7 @@ import weakref
 from typing import Any
 
 from tutor import codeinfo
-from tutor.lesson import FeedbackRule, Lesson, Step, Text
+from tutor.lesson import FeedbackRule, Lesson, Step
 from tutor.verdict import Check, Feedback, Verdict
 
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
@@ -31,6 +31,7 @@ _MESSAGES = {
     "snapshot": ("Your values could not be read back for checking.",
                  "无法读取你的变量来进行检查。"),
     "gpu": ("This step needs a GPU, and none is available.", "这一步需要 GPU，但当前没有可用的 GPU。"),
+    "hidden": ("(shown once right)", "（答对后显示）"),
 }
 
 
@@ -189,21 +190,83 @@ def check_variants(sandbox: Any, lesson: Lesson, step: Step, code: str,
 
 
 def normalize(text: str) -> str:
-    """Case-folded, NFKC-normalised, spaces collapsed: how typed answers are compared."""
-    text = unicodedata.normalize("NFKC", text).casefold().strip()
+    """Case-folded, NFKC-normalised, backticks dropped, spaces collapsed: how answers compare."""
+    return _cased(text).casefold()
+
+
+def _cased(text: str) -> str:
+    # Choices are Markdown (`torch.float32`); learners type them with or without the backticks.
+    text = unicodedata.normalize("NFKC", text.replace("`", "")).strip()
     return re.sub(r"\s+", " ", text).strip(" .。")
 
 
+# A choice often reads "title（explanation）" or "title: explanation"; the title alone may do.
+_HEAD_END = re.compile(r"（|：|:\s| \(")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _head(text: str) -> str:
+    """A choice's text before its explanation (``应用领域：用 AI …`` -> ``应用领域``), or ""."""
+    parts = _HEAD_END.split(text, maxsplit=1)
+    return normalize(parts[0]) if len(parts) > 1 else ""
+
+
+def _printed(text: str) -> str:
+    """What a predict choice shows as printed output, spaces dropped.
+
+    A choice that opens with code shows its code spans ("`torch.int64`, then
+    `torch.float32`" shows both dtypes); any other choice is prose, shown whole.
+    """
+    spans = _CODE_SPAN.findall(text) if text.startswith("`") else []
+    return _collapse("".join(spans) if spans else text)
+
+
+def _only(matches: set[int]) -> int | None:
+    return next(iter(matches)) if len(matches) == 1 else None
+
+
+def _by_text(step: Step, answer: str) -> int | None:
+    """The choice whose whole text was typed; the case decides between look-alikes."""
+    text, cased = normalize(answer), _cased(answer)
+    same = {i for i, c in enumerate(step.choices, 1) if text in (normalize(c.en), normalize(c.zh))}
+    if len(same) > 1:  # `torch.zeros(2, 3)` and `torch.Zeros(2, 3)`
+        same = {i for i in same if cased in (_cased(step.choices[i - 1].en),
+                                             _cased(step.choices[i - 1].zh))}
+    return min(same) if same else None
+
+
+def _by_output(step: Step, answer: str) -> int | None:
+    """In a predict step, the choice showing the output that was typed, spaces aside."""
+    if step.kind != "predict":
+        return None
+    typed = _collapse(answer.replace("`", ""))
+    return _only({i for i, c in enumerate(step.choices, 1)
+                  if typed in (_printed(c.en), _printed(c.zh))})
+
+
+def _by_head(step: Step, answer: str) -> int | None:
+    """The one choice whose title (the text before its explanation) was typed."""
+    text = normalize(answer)
+    return _only({i for i, c in enumerate(step.choices, 1) if text in (_head(c.en), _head(c.zh))})
+
+
 def _choice_number(step: Step, answer: str) -> int | None:
-    """The 1-based choice the learner meant: a number, a letter, or the choice's text."""
-    text = normalize(answer).strip("()")
-    if text.isdigit():
-        return int(text)
-    if len(text) == 1 and "a" <= text <= "z":
-        return ord(text) - ord("a") + 1
-    for i, choice in enumerate(step.choices, 1):
-        if text in (normalize(choice.en), normalize(choice.zh)):
-            return i
+    """The 1-based choice the learner meant: a number, a letter, or the choice's text.
+
+    The text may be the whole choice, its title alone when no other choice
+    shares that title, or (in a predict step) the output the choice shows.
+    """
+    text = normalize(answer)
+    bare = text.strip("()")  # "(3)", "(c)"; not "tensor(1)", which ends in ")" too
+    if bare.isdigit():
+        return int(bare)
+    if len(bare) == 1 and "a" <= bare <= "z":
+        return ord(bare) - ord("a") + 1
+    if not text:
+        return None
+    for found in (_by_text(step, answer), _by_output(step, answer), _by_head(step, answer)):
+        if found is not None:
+            return found
     return None
 
 
@@ -227,45 +290,64 @@ def _answer_rule_holds(step: Step, rule: FeedbackRule, key: str) -> bool:
 
 def _answer_verdict(step: Step, answer: str, passed: bool, expected: str,
                     lang: str) -> Verdict:
+    """The answer's one row; a wrong answer's row hides the right one, which it would give away."""
     got = answer.strip()
     if passed:
         return Verdict(True, (Check("answer", True, expected, got),))
     key = answer_key(step, answer)
     feedback = tuple(Feedback(r.id, r.message.get(lang), "feedback") for r in step.feedback
                      if _answer_rule_holds(step, r, key))
-    return Verdict(False, (Check("answer", False, expected, got, _msg("answer", lang)),),
-                   feedback)
+    return Verdict(False, (Check("answer", False, _msg("hidden", lang), got,
+                                 _msg("answer", lang)),), feedback)
 
 
-def _shown(text: Text, lang: str) -> str:
-    return text.get(lang)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def accepted_answer(step: Step, lang: str) -> str:
+    """The accepted answer to show in ``lang``: the first in its script (CJK for zh), else the first."""
+    mine = [a for a in step.accept if bool(_CJK.search(a)) == (lang == "zh")]
+    return (mine or list(step.accept) or [""])[0]
+
+
+def _choice_verdict(step: Step, answer: str, number: int | None, lang: str) -> Verdict:
+    shown = step.choices[step.answer - 1].get(lang).replace("`", "")
+    return _answer_verdict(step, answer, number == step.answer, f"{step.answer}. {shown}", lang)
 
 
 def check_quiz(step: Step, answer: str, lang: str = "en") -> Verdict:
     """Check a quiz answer (choice, fill-in or ordering); pure, no sandbox."""
     if step.choices:
-        number = _choice_number(step, answer)
-        expected = f"{step.answer}. {_shown(step.choices[step.answer - 1], lang)}"
-        return _answer_verdict(step, answer, number == step.answer, expected, lang)
+        return _choice_verdict(step, answer, _choice_number(step, answer), lang)
     if step.items:
         given = [int(n) for n in re.findall(r"\d+", answer)]
         expected = " ".join(str(n) for n in step.answer)
         return _answer_verdict(step, answer, tuple(given) == tuple(step.answer), expected, lang)
     ok = normalize(answer) in {normalize(a) for a in step.accept}
-    return _answer_verdict(step, answer, ok, step.accept[0] if step.accept else "", lang)
+    return _answer_verdict(step, answer, ok, accepted_answer(step, lang), lang)
 
 
 def _collapse(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+def _unquoted(text: str) -> str:
+    """The answer without the Markdown backticks around it (`` `tensor(1)` `` -> ``tensor(1)``)."""
+    text = text.strip()
+    quoted = re.fullmatch(r"(`+)(.*?)\1", text, re.DOTALL)
+    return quoted.group(2) if quoted else text
+
+
 def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Verdict:
     """Check a prediction: a choice, or typed output compared with what the code printed."""
+    typed_output = bool(answer.strip()) and _collapse(_unquoted(answer)) == _collapse(output)
     if step.choices:
-        return check_quiz(step, answer, lang)
-    ok = bool(answer.strip()) and (
-        _collapse(answer) == _collapse(output)
-        or normalize(answer) in {normalize(a) for a in step.accept})
+        number = _choice_number(step, answer)
+        if number is None and typed_output:
+            number = step.answer  # the right choice is, by construction, what the code prints
+        return _choice_verdict(step, answer, number, lang)
+    ok = typed_output or (bool(answer.strip())
+                          and normalize(answer) in {normalize(a) for a in step.accept})
     return _answer_verdict(step, answer, ok, output.strip(), lang)
 
 
@@ -293,6 +375,7 @@ def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
 
 
 __all__ = [
+    "accepted_answer",
     "answer_key",
     "check_answer",
     "check_predict",

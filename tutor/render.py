@@ -28,7 +28,39 @@ CODE_THEME = "monokai"
 
 def markdown(text: str) -> Markdown:
     """Markdown with highlighted code blocks."""
-    return Markdown(text.strip(), code_theme=CODE_THEME, inline_code_lexer="python")
+    return Markdown(join_cjk_lines(text.strip()), code_theme=CODE_THEME,
+                    inline_code_lexer="python")
+
+
+# CJK ideographs and punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_ENDS_CJK = re.compile(f"[{_CJK}]$")
+_STARTS_CJK = re.compile(f" {{0,3}}[{_CJK}]")
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+_HEADING = re.compile(r" {0,3}#")
+
+
+def join_cjk_lines(text: str) -> str:
+    """Join a paragraph's lines where the break falls between two CJK characters.
+
+    Markdown shows a soft line break as a space, which Chinese text does not
+    have ("第一行 第二行"). Code fences, headings and hard breaks (a line
+    ending in spaces) keep their line breaks.
+    """
+    lines: list[str] = []
+    fenced = joinable = False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced, joinable = not fenced, False
+            lines.append(line)
+            continue
+        if joinable and _STARTS_CJK.match(line):
+            lines[-1] += line.lstrip(" ")
+        else:
+            lines.append(line)
+        joinable = (not fenced and bool(_ENDS_CJK.search(line))
+                    and not _HEADING.match(lines[-1]))
+    return "\n".join(lines)
 
 
 def code(source: str) -> Syntax:
@@ -89,6 +121,27 @@ def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lan
 # ---------------------------------------------------------------- verdicts
 
 
+# Checks named by a word, and properties that are no attribute (``x.values``): said in words.
+_WORD_CHECKS = {"answer", "error", "raises", "output", "calls", "predicate", "variant"}
+_WORD_PROPS = {"type", "values", "shares_memory", "independent"}
+
+
+def check_label(name: str, lang: str) -> str:
+    """A check's name as the table shows it: code (``x.shape``) as is, words in ``lang``."""
+    if name in _WORD_CHECKS:
+        return t(f"check_{name}", lang)
+    var, _, prop = name.rpartition(".")
+    return t(f"check_{prop}", lang, name=var) if var and prop in _WORD_PROPS else name
+
+
+_WARNING_LINE = re.compile(r"^(?=.*\b[A-Z]\w*Warning: )", re.MULTILINE)
+
+
+def label_warnings(text: str, lang: str) -> str:
+    """Python's warning lines, labelled in Chinese; their text stays as PyTorch wrote it."""
+    return _WARNING_LINE.sub(t("warning_label", lang), text) if lang == "zh" else text
+
+
 def verdict_table(verdict: Any, lang: str) -> Table:
     """Property by property: ✓/✗, the check, expected and got."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
@@ -98,8 +151,10 @@ def verdict_table(verdict: Any, lang: str) -> Table:
     table.add_column(t("got", lang))
     for check in verdict.checks:
         mark = Text("✓", style="green") if check.passed else Text("✗", style="bold red")
-        got = Text(check.got, style="" if check.passed else "red")
-        table.add_row(mark, check.name, check.expected, got)
+        # Text(), not a str: a value such as "[x]" must not be read as rich markup.
+        expected = Text(label_warnings(check.expected, lang))
+        got = Text(label_warnings(check.got, lang), style="" if check.passed else "red")
+        table.add_row(mark, Text(check_label(check.name, lang)), expected, got)
     return table
 
 
@@ -127,8 +182,9 @@ def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
 
 def verdict_brief(verdict: Any, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
-    failed = [c.name for c in verdict.checks if not c.passed]
-    return Text(f"{t('not_yet', lang)} ✗ " + ", ".join(failed), style="yellow")
+    failed = [check_label(c.name, lang) for c in verdict.checks if not c.passed]
+    gap = "" if lang == "zh" else " "  # no space after a full-width full stop
+    return Text(f"{t('not_yet', lang)}{gap}✗ " + ", ".join(failed), style="yellow")
 
 
 def chosen_feedback(items: Iterable[Any], error_shown: bool = False) -> list[Any]:
@@ -172,7 +228,9 @@ def feedback(items: Iterable[Any]) -> list[RenderableType]:
 
 def explanation(text: str, lang: str) -> Markdown:
     """A quiz step's explanation."""
-    return markdown(f"**{t('explanation', lang)}:** {text}")
+    # In Chinese the colon is full-width, and outside the bold: "**原因：**文字" stays unbolded.
+    label = f"**{t('explanation', lang)}**：" if lang == "zh" else f"**{t('explanation', lang)}:** "
+    return markdown(label + text)
 
 
 def hint(text: str, n: int, total: int, lang: str) -> Panel:
@@ -354,6 +412,7 @@ def answers(found: Sequence[Any], lang: str) -> RenderableType:
 
 __all__ = [
     "answers",
+    "check_label",
     "chosen_feedback",
     "code",
     "env_table",
@@ -363,6 +422,8 @@ __all__ = [
     "help_table",
     "hint",
     "inspect_panel",
+    "join_cjk_lines",
+    "label_warnings",
     "lessons_table",
     "markdown",
     "note",

@@ -372,7 +372,7 @@ class Session:
         self.store.attempt(*self.key, text, verdict.passed)
         self.show(render.verdict(verdict, self.lang))
         if output is not None:
-            self.show(render.note(t("real_output", self.lang), "dim"), render.code(output or " "))
+            self.show(render.note(t("real_output", self.lang), "dim"), render.code(render.label_warnings(output, self.lang) or " "))
         if verdict.passed:
             if step.explanation:
                 self.show(render.explanation(step.explanation.get(self.lang), self.lang))
