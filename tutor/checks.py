@@ -142,7 +142,8 @@ class _Checker:
             ok = wanted in (got.kind, got.type_name.lower()) or (
                 wanted == "float" and got.kind == "float") or (
                 wanted == "number" and _kind(got) == "number")
-            return self.add(Check(f"{name}.type", ok, wanted, _shown_kind(got, self.lang),
+            shown = "Tensor" if wanted == "tensor" else wanted  # as type(x).__name__ says it
+            return self.add(Check(f"{name}.type", ok, shown, _shown_kind(got, self.lang),
                                   "" if ok else msg("type", self.lang, name=name, want=wanted)))
         if "type" not in compare or want.kind == "missing":
             return True
