@@ -21,7 +21,10 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from tutor import _cjkwrap
 from tutor.i18n import HELP, t
+
+_cjkwrap.install()  # Chinese lines break between characters, not only at spaces
 
 CODE_THEME = "monokai"
 

@@ -1,0 +1,51 @@
+"""Chinese text wraps between characters, with punctuation kept off the line starts."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markdown import Markdown
+
+from tutor import render  # noqa: F401 - importing render installs the CJK wrapping
+from tutor._cjkwrap import cjk_words
+
+
+def _lines(text: str, width: int) -> list[str]:
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(Markdown(text))
+    return [line.rstrip() for line in out.getvalue().splitlines()]
+
+
+def _plain(text: str):  # the splitter rich would use
+    from rich._wrap import re_word
+
+    return ((m.start(), m.end(), m.group(0)) for m in re_word.finditer(text))
+
+
+def test_a_chinese_sentence_fills_each_line() -> None:
+    lines = _lines("方括号表示列表，所以你得到的是长度为 1 的 1 维向量。只传入数字本身。", 30)
+    # Each line but the last is full (30 cells, give or take one wide character).
+    assert all(len(line.encode("gbk")) >= 28 for line in lines[:-1]), lines
+    assert "".join(lines).replace(" ", "") == "方括号表示列表，所以你得到的是长度为1的1维向量。只传入数字本身。"
+
+
+def test_closing_punctuation_never_starts_a_line() -> None:
+    for width in range(10, 40):
+        lines = _lines("这是一个很长的句子，用来检查标点。它不应该出现在行首：对吧？", width)
+        assert not any(line.startswith(("，", "。", "：", "？")) for line in lines), (width, lines)
+
+
+def test_latin_words_stay_whole_and_english_wraps_as_before() -> None:
+    text = "Call torch.tensor(3.5) on 一个数字 and read x.shape here"
+    units = [u.strip() for _, _, u in cjk_words(text, _plain)]
+    assert "torch.tensor(3.5)" in units and "x.shape" in units and "一" in units
+    english = "The quick brown fox jumps over the lazy dog"
+    assert list(cjk_words(english, _plain)) == list(_plain(english))
+
+
+def test_units_cover_the_text_exactly() -> None:
+    text = "  （注意）梯度会累加，   记得清零。  "
+    units = list(cjk_words(text, _plain))
+    assert "".join(u for _, _, u in units) == text
+    assert all(a[1] == b[0] for a, b in zip(units, units[1:]))
