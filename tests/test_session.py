@@ -343,8 +343,9 @@ def test_a_hard_coded_answer_fails_on_a_variant(varied: Any) -> None:
 
 
 def test_lesson_numbers_keep_their_letter(varied: Any) -> None:
-    out = _session(varied, ["/quit"], start=("double", None))
+    out = _session(varied, ["/goto 07b.3", "/quit"], start=("double", None))
     assert "lesson 7b · step 1/3" in out
+    assert "lesson 7b · step 3/3" in out  # /goto takes the number as the learner sees it
 
 
 def test_a_gpu_step_without_a_gpu_is_skipped_with_a_word(varied: Any) -> None:

@@ -143,8 +143,10 @@ def _leading_first(checks: Any) -> list[Any]:
 
 
 def _print_verdict(verdict: Any, lang: str) -> None:
+    from tutor.render import check_label
+
     for c in _leading_first(verdict.checks):
-        line = f"{'✓' if c.passed else '✗'} {c.name}"
+        line = f"{'✓' if c.passed else '✗'} {check_label(c.name, lang)}"
         if not c.passed:
             if c.expected or c.got:
                 line += (f": {_t('expected', lang)} {c.expected}, "
@@ -168,10 +170,12 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    for i, lesson in enumerate(data, 1):
-        print(f"{i:2}. {lesson['id']:<24} {lesson['title']}")
+    from tutor.session import lesson_number
+
+    for i, (lesson, loaded) in enumerate(zip(data, lessons)):
+        print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")
         for j, step in enumerate(lesson["steps"], 1):
-            print(f"      {j:2}. {step['id']:<22} [{step['kind']}] {step['title']}")
+            print(f"       {j:2}. {step['id']:<22} [{step['kind']}] {step['title']}")
     return 0
 
 

@@ -108,7 +108,7 @@ def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int
     found = None
     for i, les in enumerate(session.lessons):
         stem = (les.path or "").rsplit("/", 1)[-1].removesuffix(".toml").lower()
-        if want in (les.id, stem) or (want.isdigit() and lesson_number(les, i) == str(int(want))):
+        if want in (les.id, stem) or want.lstrip("0") == lesson_number(les, i).lstrip("0"):
             found = i
             break
     if found is None:
