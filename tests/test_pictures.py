@@ -25,8 +25,8 @@ def test_diff_side_by_side_marks_the_differing_cell() -> None:
     assert text(DiffPicture(DIFF)) == (
         "x: ✗ marks a value that differs\n"
         "expected   yours\n"
-        "1.0 2.0    1.0  2.0\n"
-        "3.0 4.0    3.0  5.5 ✗"
+        "1.0 2.0    1.0   2.0\n"
+        "3.0 4.0    3.0   5.5 ✗"
     )
 
 
@@ -35,8 +35,8 @@ def test_diff_stacks_when_too_narrow_for_side_by_side() -> None:
     payload = {**DIFF, "expected": [[0.123456, -2.5], [3.0, 4.0]]}
     console.print(DiffPicture(payload))
     lines = [line.rstrip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
-    assert lines[-6:] == ["expected", "0.1235 -2.5", "   3.0  4.0", "yours", "1.0  2.0",
-                          "3.0  5.5 ✗"]
+    assert lines[-6:] == ["expected", "0.1235 -2.5", "   3.0  4.0", "yours", "1.0   2.0",
+                          "3.0   5.5 ✗"]
 
 
 def test_diff_vector_in_chinese() -> None:
@@ -45,8 +45,17 @@ def test_diff_vector_in_chinese() -> None:
     assert text(DiffPicture(payload, "zh")) == (
         "v: ✗ 表示数值不同\n"
         "期望    你的\n"
-        "0 2 4   0  2  5 ✗"
+        "0 2 4   0   2   5 ✗"
     )
+
+
+def test_diff_marks_keep_a_space_before_the_next_value() -> None:
+    payload = {"kind": "diff", "name": "c", "expected": [[2.0, 0.0], [8.0, 15.0]],
+               "got": [[8.0, 9.0], [14.0, 15.0]], "mismatch": [[True, True], [True, False]]}
+    assert text(DiffPicture(payload)).splitlines()[-2:] == [
+        "2.0  0.0    8.0 ✗  9.0 ✗",
+        "8.0 15.0   14.0 ✗ 15.0",
+    ]
 
 
 def test_diff_scalar() -> None:

@@ -85,7 +85,7 @@ class DiffPicture:
         self.lang = lang
 
     def _grid(self, values: Any, marks: Any, mark: bool) -> Table:
-        """Cells right-aligned; in "yours" each value is followed by a 2-wide mark column."""
+        """Cells right-aligned; in "yours" each value is followed by a 3-wide mark column."""
         grid = Table.grid(padding=(0, 0) if mark else (0, 1))
         rows, flags = _rows(values), _rows(marks)
         for _ in range(max((len(r) for r in rows), default=0)):
@@ -98,7 +98,7 @@ class DiffPicture:
                 style = ("bold red" if mark else "green") if bad else ""
                 cells.append(Text(_num(value), style=style))
                 if mark:
-                    cells.append(Text(" ✗" if bad else "  ", style="bold red"))
+                    cells.append(Text(" ✗ " if bad else "   ", style="bold red"))
             grid.add_row(*cells)
         return grid
 
