@@ -359,3 +359,99 @@ def test_dtype_detectors_leave_a_wrong_shape_alone(tmp_path: Path) -> None:
     reference = snap(tmp_path, {"n": 3.5})
     assert [f.id for f in detect({"var": "n"}, learner["n"], reference["n"], "", "en")] \
         == ["int-not-float"]
+
+
+# ------------------------------------------------------------------ feedback rules and errors
+
+
+def test_failed_check_rules_stay_quiet_when_the_run_raised(tmp_path: Path) -> None:
+    """Lesson 8's "no-backward" (``failed = ["x.grad"]``) is not the mistake when backward raised."""
+    from tutor.checks import run_checks
+
+    setup = "x = torch.tensor(2.0, requires_grad=True)"
+    reference = snap(tmp_path, run("y = x**2 + 3*x + 1\ny.backward()", setup))
+    learner = snap(tmp_path, run("x = torch.tensor(2.0)\ny = x**2 + 3*x + 1", setup))
+    spec = {"check": ["x", "y"], "feedback": [
+        {"id": "no-backward", "message": {"en": "call backward"}, "failed": ["x.grad"]},
+        {"id": "lost-requires-grad", "message": {"en": "new x"}, "failed": ["x.grad"],
+         "error": "RuntimeError", "error_match": "does not require grad"},
+        {"id": "stopped", "message": {"en": "it raised"}, "failed": ["error"]},
+    ]}
+    raised = {"outcome": "error", "output": "", "error": {
+        "type": "RuntimeError",
+        "message": "element 0 of tensors does not require grad and does not have a grad_fn"}}
+    ids = [f.id for f in run_checks(spec, learner, reference, learner_run=raised).feedback]
+    assert "no-backward" not in ids
+    assert "lost-requires-grad" in ids and "stopped" in ids
+    # without the error, the same failed check is the mistake the rule names
+    quiet = {"outcome": "ok", "output": ""}
+    ids = [f.id for f in run_checks(spec, learner, reference, learner_run=quiet).feedback]
+    assert "no-backward" in ids and "lost-requires-grad" not in ids and "stopped" not in ids
+
+
+# ------------------------------------------------------------------ off-topic: no diagnosis
+# Each detector needs evidence from both sides: the reference (or the step) must be about what it
+# names, and the learner's value must show the mistake.
+
+
+def test_grad_non_leaf_needs_a_reference_about_gradients(tmp_path: Path) -> None:
+    setup = "x = torch.tensor([1.0, 2.0], requires_grad=True)"
+    wrong = "y = x * 3\ny.sum().backward()\ng = y.grad"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch warns when a non-leaf's .grad is read
+        # the step wants plain numbers, not a gradient: the reference has none
+        assert diagnose(tmp_path, "g", wrong, "g = torch.full((2,), 3.0)", setup) == []
+        # the run raised before `g` was bound: no `.grad` was ever seen to be None
+        raised = snap(tmp_path, run("y = x * 3\ny.sum().backward()", setup), ["x", "y", "g"])
+        reference = snap(tmp_path, run("y = x * 3\ny.sum().backward()\ng = x.grad", setup))
+        assert detect({"var": "g"}, raised["g"], reference["g"], wrong, "en", context=raised,
+                      ref_context=reference) == []
+
+
+def test_grad_detectors_need_a_failing_check_about_gradients(tmp_path: Path) -> None:
+    """An author who checks only the values gets no lecture on gradients."""
+    setup = "x = torch.tensor([2.0, 3.0], requires_grad=True)"
+    once = "y = (x ** 2).sum()\ny.backward()"
+    values_only = {"props": ["values"], "failed": ["x.values"]}
+    twice = once + "\n" + once  # x.grad is 2 x the reference's, but only x's values are checked
+    learner = snap(tmp_path, run(twice + "\nwith torch.no_grad():\n    x.add_(1)", setup))
+    reference = snap(tmp_path, run(once, setup))
+    assert detect({"var": "x", **values_only}, learner["x"], reference["x"], "", "en",
+                  context=learner, ref_context=reference) == []
+    # requires_grad missing on a result whose values are what the step checks
+    learner = snap(tmp_path, run("y = torch.tensor([6.0, 7.0])", setup))
+    reference = snap(tmp_path, run("y = x * 3", setup))
+    assert detect({"var": "y", "props": ["values"], "failed": ["y.values"]}, learner["y"],
+                  reference["y"], "y = torch.tensor([6.0, 7.0])", "en", context=learner,
+                  ref_context=reference) == []
+    # backward not called, but the step asked for the values of a leaf, not for its gradient
+    learner = snap(tmp_path, run("x.data.mul_(2)", setup))
+    reference = snap(tmp_path, run(once + "\nx.data.mul_(3)", setup))
+    assert detect({"var": "x", **values_only}, learner["x"], reference["x"], "x.data.mul_(2)",
+                  "en", context=learner, ref_context=reference) == []
+
+
+def test_arange_end_and_linspace_count_need_those_calls(tmp_path: Path) -> None:
+    setup = "t = torch.arange(0, 12, 2)"
+    # a slice one short is not an `arange` mistake
+    assert diagnose(tmp_path, "y", "y = t[:3]", "y = t[:4]", setup) == []
+    # nor is a different `arange` step a `linspace` count
+    assert diagnose(tmp_path, "y", "y = torch.arange(0, 11, 5)", "y = torch.arange(0, 11, 2)") \
+        == []
+
+
+def test_products_need_two_tensors_on_each_side(tmp_path: Path) -> None:
+    setup = "x = torch.ones(2, 3)\nw = torch.ones(3, 2)"
+    # `* 2` scales: it is not the product that should have been `@`
+    assert diagnose(tmp_path, "y", "y = x.sum() * 2", "y = (x @ w) * 2", setup,
+                    pass_solution=True) == []
+    # the solution's `*` scales too: it wants `@` and more, not `*` instead of `@`
+    ids = diagnose(tmp_path, "y", "y = x @ w", "y = (x @ w) * 2", setup, with_context=False,
+                   pass_solution=True)
+    assert "matmul-vs-mul" not in ids
+
+
+def test_broadcast_bigger_needs_two_operands_that_grew(tmp_path: Path) -> None:
+    setup = "x = torch.ones(3, 3)"
+    # `x + 1` stretched nothing: the sum was forgotten
+    assert diagnose(tmp_path, "c", "c = x + 1", "c = x.sum(0)", setup) == []

@@ -163,3 +163,35 @@ def test_broadcast_names_the_operands_when_their_shapes_are_known() -> None:
     unrelated = explain(etype, message, "en", code="y = x * w", shapes={"x": [5], "w": [5]})
     assert unrelated is not None and unrelated.picture is not None
     assert unrelated.picture["shapes"] is None
+
+
+@pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
+@pytest.mark.parametrize(("code", "fn", "shapes", "operands"), [
+    ("c = a.T + b", lambda: torch.ones(3).T + torch.ones(2), {"a": [3], "b": [2]}, ("a.T", "b")),
+    ("z = x.sum(0) * y", lambda: torch.ones(3, 4).sum(0) * torch.ones(2, 3),
+     {"x": [3, 4], "y": [2, 3]}, ("x.sum(0)", "y")),
+])
+def test_broadcast_never_names_a_variable_for_a_computed_operand(
+        code: str, fn: Callable[[], Any], shapes: dict[str, list[int]],
+        operands: tuple[str, str]) -> None:
+    etype, message = raised(fn)
+    left, right = operands
+    name = left.split(".")[0]
+    en = explain(etype, message, "en", code=code, shapes=shapes)
+    assert en is not None and en.picture is not None
+    assert f"`{name}` is" not in en.feedback.message and "names" not in en.picture
+    assert en.picture["shapes"] is None  # the message gives two sizes, not the operands' shapes
+    a, b = en.picture["sizes"]
+    assert f"left operand `{left}` has size {a}" in en.feedback.message
+    assert f"right operand `{right}` has size {b}" in en.feedback.message
+    zh = explain(etype, message, "zh", code=code, shapes=shapes)
+    assert zh is not None and f"`{name}` 是" not in zh.feedback.message
+    assert f"左操作数 `{left}` 在结果的第" in zh.feedback.message
+    assert f"大小为 {a}，右操作数 `{right}` 为 {b}" in zh.feedback.message
+
+
+def test_broadcast_quotes_no_operand_when_several_operations_could_have_failed() -> None:
+    etype, message = raised(lambda: torch.ones(3, 4).sum(0) * torch.ones(2, 3))
+    code = "z = x.sum(0) * y\nw = x.mean(1) + y.T"
+    found = explain(etype, message, "en", code=code, shapes={"x": [3, 4], "y": [2, 3]})
+    assert found is not None and "operand" not in found.feedback.message

@@ -130,3 +130,18 @@ def test_trap_may_promise_an_error_explanation(tmp_path, sb):
                     encoding="utf-8")
     assert any("does not get the feedback `matmul-inner-size`" in e
                for e in messages(tmp_path, sb, path))
+
+
+def test_each_problem_is_one_line_and_the_count_stands_apart(tmp_path):
+    # A 2 x 3 result: its repr spans lines, and used to run on into the count.
+    path, line = broken_copy(tmp_path, 'code = """\nz = torch.zeros(3, 2)\n',
+                             'code = """\nz = torch.ones(2, 3)\n')
+    result = subprocess.run([sys.executable, "-m", "tutor", "validate", str(path)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].startswith(f"{path}:{line - 1}: step `zeros-ones`: the trap")
+    assert "z.values: expected tensor([[0., 0., 0.], [0., 0., 0.]])" in lines[0]
+    assert lines[1] == "" and lines[2].startswith("1 problem")

@@ -404,7 +404,11 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any],
     if rule.get("calls") and not codeinfo.calls_any(code, rule["calls"]):
         return False
     failed = [ch.name for ch in c.checks if not ch.passed]
-    for want in rule.get("failed") or ():
+    wants = rule.get("failed") or ()
+    if wants and "error" in failed and "error" not in wants \
+            and not (rule.get("error") or rule.get("error_match")):
+        return False  # the run stopped, so every check fails: not the mistake the rule names
+    for want in wants:
         if not any(f == want or f.startswith(want + ".") for f in failed):
             return False
     if rule.get("predicate") and not evaluate(rule["predicate"], rule.get("uses") or (),

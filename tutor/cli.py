@@ -76,8 +76,11 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     add("--progress", metavar="PATH", default=default(None), help="the progress database")
     add("--lesson", metavar="ID", default=default(None), help="start at this lesson")
     add("--step", metavar="N", default=default(None), help="start at this step (number or id)")
-    add("--width", type=int, metavar="N", default=default(None), help="output width")
-    add("--record", metavar="FILE", default=default(None), help="write a transcript to FILE")
+    add("--width", type=int, metavar="N", default=default(None),
+        help="output width in columns (default: the terminal's)")
+    add("--record", metavar="FILE", default=default(None),
+        help="write the interactive session's transcript to FILE, rewritten after every "
+             "input: HTML when FILE ends in .html or .htm, plain text otherwise")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
-    p = command("watch", "check a file again each time it is saved")
+    p = command("watch", "check FILE against a code step each time it is saved; "
+                "after a pass, move on to the lesson's next code step")
     p.add_argument("lesson_id", metavar="LESSON")
     p.add_argument("step_id", metavar="STEP")
     p.add_argument("file", metavar="FILE")
@@ -250,7 +254,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     steps = sum(len(l.steps) for l in lessons)
     sys.stdout.flush()
     if errors:
-        print(_t("invalid", args.lang, count=len(errors)), file=sys.stderr)
+        print("\n" + _t("invalid", args.lang, count=len(errors)), file=sys.stderr)
         return 1
     print(_t("valid", args.lang, lessons=len(lessons), steps=steps))
     return 0

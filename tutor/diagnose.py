@@ -145,12 +145,34 @@ def _operands(code: str, kinds: tuple[type, ...], calls: tuple[str, ...]) -> lis
     return pairs
 
 
-def _grad_source(case: _Case) -> str | None:
-    """The tensor whose ``.grad`` the checked name holds: ``y`` for ``y.grad`` or ``g = y.grad``."""
+def _tensor_product(code: str, kinds: tuple[type, ...], calls: tuple[str, ...]) -> bool:
+    """Whether ``code`` combines two tensors with an operator of ``kinds`` or a call in ``calls``:
+    neither operand is a literal number (``x * 2`` scales, it is no product of tensors)."""
+    tree = codeinfo.parse(code)
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, kinds):
+            operands = [node.left, node.right] if isinstance(node, ast.BinOp) \
+                else [node.target, node.value]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in calls:
+            operands = list(node.args)
+            if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "torch"):
+                operands.insert(0, node.func.value)
+        else:
+            continue
+        bare = [o.operand if isinstance(o, ast.UnaryOp) else o for o in operands[:2]]
+        if len(bare) == 2 and not any(isinstance(o, ast.Constant) for o in bare):
+            return True
+    return False
+
+
+def _grad_source(case: _Case, code: str | None = None) -> str | None:
+    """The tensor whose ``.grad`` the checked name holds: ``y`` for ``y.grad`` or ``g = y.grad``
+    in ``code`` (the learner's unless given)."""
     name = case.name
     if name.endswith(".grad"):
         return name[: -len(".grad")]
-    tree = codeinfo.parse(case.code)
+    tree = codeinfo.parse(case.code if code is None else code)
     for node in ast.walk(tree) if tree else ():
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                 for t in node.targets):
@@ -328,7 +350,9 @@ def _mul_vs_matmul(case: _Case) -> Feedback | None:
         return None
     pairs = _operands(case.code, (ast.Mult,), ("mul", "multiply"))
     fits = _product_fits(case, pairs, torch.mul, torch.matmul)
-    if fits is False or (fits is None and not _sol_uses(case, _MATMUL)) or _same(case):
+    if fits is None:  # operands unknown: the code must say it, on both sides
+        fits = _sol_uses(case, _MATMUL) and _tensor_product(case.code, (ast.Mult,), _MUL[1:])
+    if not fits or _same(case):
         return None
     gave, gave_zh = _gave(case)
     return case.say(
@@ -344,7 +368,9 @@ def _matmul_vs_mul(case: _Case) -> Feedback | None:
         return None
     pairs = _operands(case.code, (ast.MatMult,), ("matmul", "mm", "mv", "dot"))
     fits = _product_fits(case, pairs, torch.matmul, torch.mul)
-    if fits is False or (fits is None and not _sol_uses(case, _MUL)) or _same(case):
+    if fits is None:  # operands unknown: the solution must multiply two tensors element-wise
+        fits = _tensor_product(case.solution, (ast.Mult,), _MUL[1:])
+    if not fits or _same(case):
         return None
     gave, gave_zh = _gave(case)
     return case.say(
@@ -355,9 +381,16 @@ def _matmul_vs_mul(case: _Case) -> Feedback | None:
         f"请用 `*`（或 `torch.mul`）。")
 
 
+def _made_without(case: _Case, *patterns: str) -> bool:
+    """Whether the learner's code is known and calls none of ``patterns`` (then a detector that
+    blames one of those calls has nothing to blame: a slice one short is no ``arange`` mistake)."""
+    return bool(case.code.strip()) and not case.calls(*patterns)
+
+
 def _arange_end(case: _Case) -> Feedback | None:
     pair = _tensors(case)
-    if pair is None or pair[0].dim() != 1 or pair[1].dim() != 1:
+    if pair is None or pair[0].dim() != 1 or pair[1].dim() != 1 \
+            or _made_without(case, "arange", "range"):
         return None
     a, b = pair
     short, long_ = (a, b) if a.numel() < b.numel() else (b, a)
@@ -385,7 +418,7 @@ def _arange_end(case: _Case) -> Feedback | None:
 
 def _linspace_count(case: _Case) -> Feedback | None:
     pair = _tensors(case)
-    if pair is None or pair[0].dim() != 1 or pair[1].dim() != 1:
+    if pair is None or pair[0].dim() != 1 or pair[1].dim() != 1 or _made_without(case, "linspace"):
         return None
     a, b = pair
     if a.numel() == b.numel() or not (_arith(a) and _arith(b)):
@@ -444,6 +477,21 @@ def _squeeze_dims(case: _Case) -> Feedback | None:
         f"`squeeze(d)` 只去掉第 `d` 维（且它的大小必须为 1）。")
 
 
+def _stretched(case: _Case, result: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]] | None:
+    """Two tensors the learner's code names, both smaller than ``result``, that broadcast to it."""
+    shapes = [(n, tuple(v.shape)) for n in sorted(codeinfo.names(case.code))
+              if (v := case.context.get(n)) is not None and v.kind == "tensor"
+              and v.shape is not None and 0 < len(v.shape) and tuple(v.shape) != result]
+    for i, (first, p) in enumerate(shapes):
+        for second, q in shapes[i + 1:]:
+            try:
+                if tuple(torch.broadcast_shapes(p, q)) == result:
+                    return [(first, p), (second, q)]
+            except RuntimeError:
+                continue
+    return None
+
+
 def _broadcast_bigger(case: _Case) -> Feedback | None:
     pair = _tensors(case)
     if pair is None or not case.calls(*_ARITH):
@@ -454,10 +502,10 @@ def _broadcast_bigger(case: _Case) -> Feedback | None:
     tail = a.shape[a.dim() - b.dim():]
     if any(m not in (n, 1) for m, n in zip(b.shape, tail)):
         return None
-    culprits = [f"`{n}` {_shape(v.shape)}" for n in sorted(codeinfo.names(case.code))
-                if (v := case.context.get(n)) is not None and v.kind == "tensor"
-                and v.shape is not None and v.shape != a.shape and len(v.shape) > 0]
-    who = (" (" + ", ".join(culprits) + ")") if culprits else ""
+    stretched = _stretched(case, tuple(a.shape))
+    if stretched is None:
+        return None  # no two operands of the learner's grew into this shape: not broadcasting
+    who = " (" + ", ".join(f"`{n}` {_shape(shape)}" for n, shape in stretched) + ")"
     got, want = _shape(a.shape), _shape(b.shape)
     return case.say(
         "broadcast-bigger",
@@ -490,7 +538,7 @@ def _grads(case: _Case) -> tuple[torch.Tensor | None, torch.Tensor | None]:
 
 def _grad_accumulated(case: _Case) -> Feedback | None:
     got, want = _grads(case)
-    if got is None or want is None or got.shape != want.shape:
+    if got is None or want is None or got.shape != want.shape or not _grad_check_failed(case):
         return None
     nonzero = _wide(want).abs() > 1e-12
     if not bool(nonzero.any()):
@@ -510,20 +558,58 @@ def _grad_accumulated(case: _Case) -> Feedback | None:
         f"`{base}.grad = None`），或用 `/reset` 重做这一步。")
 
 
+_GRAD_CHECKS = (".grad", ".requires_grad", ".grad_fn", ".is_leaf")
+
+
+def _is_gradient(case: _Case) -> bool:
+    """Whether the checked name holds a gradient: ``x.grad``, ``g = x.grad`` in the solution, or a
+    reference value equal to one of the reference's gradients."""
+    if case.name.endswith(".grad") or _grad_source(case, case.solution or "") is not None:
+        return True
+    want = _data(case.reference)
+    return want is not None and any(
+        n.endswith(".grad") and n != case.name + ".grad" and _close(_data(v), want)
+        for n, v in case.ref_context.items())
+
+
+def _grad_check_failed(case: _Case) -> bool:
+    """False when the failing checks are known and none of them is one a gradient explains."""
+    if "failed" not in case.expect:
+        return True
+    failed = [str(f) for f in case.expect.get("failed") or ()]
+    if _grad_source(case) is not None or _is_gradient(case):
+        return bool(failed)  # the name is a gradient: whatever fails is about it
+    return any(f.endswith(_GRAD_CHECKS) for f in failed)
+
+
 def _wants_grad(case: _Case) -> bool:
-    """Whether this expectation is about a gradient at all."""
+    """Whether this expectation is about gradients, on the step's or the reference's word.
+
+    The step asks for a gradient or ``requires_grad``, or the reference value
+    takes part in autograd (requires grad, has a ``.grad`` or a ``grad_fn``, or
+    is a gradient). The learner's own code (``g = y.grad``) counts only when there
+    is no reference value to ask. Where the failing checks are known, one of them
+    must be one a gradient mistake explains.
+    """
+    if not _grad_check_failed(case):
+        return False
     props = case.expect.get("props") or ()
-    failed = case.expect.get("failed") or ()
-    return (case.name.endswith(".grad") or _grad_source(case) is not None
-            or case.expect.get("grad") is not None or "grad" in props
-            or any(str(f).endswith(".grad") for f in failed)
-            or bool(case.reference is not None and case.reference.has_grad))
+    if case.expect.get("grad") is not None or case.expect.get("requires_grad") is not None \
+            or "grad" in props or "requires_grad" in props or _is_gradient(case):
+        return True
+    ref = case.reference
+    if ref is None:
+        return _grad_source(case) is not None
+    return bool(ref.requires_grad or ref.has_grad or ref.grad_fn)
 
 
 def _grad_missing(case: _Case) -> bool:
-    """Whether the learner's gradient for this expectation is None or absent."""
+    """Whether the learner's gradient for this expectation was seen to be None.
+
+    A name the run never bound (it raised first) says nothing about gradients.
+    """
     if case.name.endswith(".grad") or _grad_source(case):
-        return case.learner.kind in ("none", "missing")
+        return case.learner.kind == "none"
     return case.learner.kind == "tensor" and case.learner.has_grad is False
 
 
@@ -587,7 +673,7 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
     if value is None or value.kind != "tensor" or value.requires_grad:
         return None
     wanted = bool(ref is not None and ref.requires_grad) or case.expect.get("requires_grad") is True
-    if not (wanted or (_wants_grad(case) and _grad_missing(case))):
+    if not _grad_check_failed(case) or not (wanted or (_wants_grad(case) and _grad_missing(case))):
         return None
     computed = value.is_leaf is False or _made_by_op(case.code, source)
     where = ("Create the input it is computed from with `requires_grad=True`, then compute it again"

@@ -11,6 +11,7 @@ refers to it ("the message above").
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -359,35 +360,100 @@ def _size_at(shape: Sequence[int], back: int) -> int:
     return int(shape[back]) if len(shape) >= -back else 1
 
 
-def _operands(picture: dict[str, Any], code: str,
-              shapes: Mapping[str, Sequence[int]]) -> tuple[str, str, list[int], list[int]] | None:
-    """The first two names in ``code`` whose shapes clash exactly as the message says."""
-    (a, b), dim = picture["sizes"], picture["dim"]
-    named = [n for n in _NAME.findall(code) if shapes.get(n) is not None] if code else list(shapes)
-    named = list(dict.fromkeys(named))
-    for first in named:
-        for second in named:
-            p, q = list(shapes[first]), list(shapes[second])
-            back = dim - max(len(p), len(q))
-            if first != second and back < 0 and (_size_at(p, back), _size_at(q, back)) == (a, b):
-                return first, second, p, q
+# Element-wise methods and torch functions whose two tensor operands broadcast together.
+_ELEMENTWISE = frozenset({
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "maximum", "minimum", "fmax", "fmin", "atan2", "hypot",
+    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+})
+
+
+def _operand_pairs(code: str) -> list[tuple[ast.expr, ast.expr]]:
+    """The (left, right) operands of every element-wise binary operation in ``code``.
+
+    The left operand is the one PyTorch's message calls "tensor a".
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return []
+    pairs: list[tuple[ast.expr, ast.expr]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.BinOp, ast.AugAssign)) and not isinstance(node.op, ast.MatMult):
+            pairs.append((node.left, node.right) if isinstance(node, ast.BinOp)
+                         else (node.target, node.value))
+        elif isinstance(node, ast.Compare) and len(node.comparators) == 1:
+            pairs.append((node.left, node.comparators[0]))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr.rstrip("_") in _ELEMENTWISE:
+            owner, args = node.func.value, list(node.args)
+            if not (isinstance(owner, ast.Name) and owner.id == "torch"):
+                args.insert(0, owner)  # t.add(u): t is the left operand
+            if len(args) >= 2:
+                pairs.append((args[0], args[1]))
+    return pairs
+
+
+def _is_literal(node: ast.expr) -> bool:
+    """A literal (``2``, ``-1.5``, a string): never a tensor whose shape can clash."""
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    return isinstance(node, (ast.Constant, ast.JoinedStr))
+
+
+def _clash(p: Sequence[int], q: Sequence[int], a: int, b: int, dim: int) -> int | None:
+    """The clashing dim (from the right) when shapes ``p`` and ``q`` clash as the message says."""
+    back = dim - max(len(p), len(q))
+    if back < 0 and (_size_at(p, back), _size_at(q, back)) == (a, b):
+        return back
     return None
 
 
-_NAME = re.compile(r"[A-Za-z_]\w*")
+def _could_have(shape: Sequence[int], size: int, dim: int) -> bool:
+    """Whether an operand of ``shape`` can have ``size`` at ``dim`` of the result, whatever the
+    other operand's shape (a longer other operand pushes this one's dims to the right)."""
+    return any(int(shape[i]) == size for i in range(min(dim, len(shape) - 1) + 1))
+
+
+def _source(code: str, node: ast.expr) -> str:
+    text = " ".join((ast.get_source_segment(code, node) or "").split())
+    return text if 0 < len(text) <= 40 else ""
 
 
 def _with_operands(en: str, zh: str, picture: dict[str, Any], code: str,
                    shapes: Mapping[str, Sequence[int]]) -> tuple[str, str, dict[str, Any]]:
-    """Name the clashing tensors and draw their whole shapes when the caller knows them."""
-    found = _operands(picture, code, shapes)
-    if found is None:
-        return en, zh, picture
-    first, second, p, q = found
-    back = picture["dim"] - max(len(p), len(q))
-    picture = {**picture, "shapes": [p, q], "names": [first, second], "clash": back}
-    en += f" Here `{first}` is {_fmt(p)} and `{second}` is {_fmt(q)}."
-    zh += f"这里 `{first}` 是 {_fmt(p)}，`{second}` 是 {_fmt(q)}。"
+    """Name the clashing operands of the failing expression, never a variable that is not one.
+
+    Two plain names whose known shapes clash exactly as the message says are
+    named with their whole shapes, and drawn. Otherwise, when the code has a
+    single operation that can be the one that failed, its operands are quoted
+    as written (``x.sum(0)``) with the sizes the message gives.
+    """
+    (a, b), dim = picture["sizes"], picture["dim"]
+    unsure: dict[tuple[str, str], None] = {}
+    for left, right in _operand_pairs(code):
+        if _is_literal(left) or _is_literal(right):
+            continue
+        first = left.id if isinstance(left, ast.Name) else ""
+        second = right.id if isinstance(right, ast.Name) else ""
+        p, q = shapes.get(first), shapes.get(second)
+        if p is not None and q is not None:
+            back = _clash(p, q, a, b, dim)
+            if back is not None:
+                en += f" Here `{first}` is {_fmt(list(p))} and `{second}` is {_fmt(list(q))}."
+                zh += f"这里 `{first}` 是 {_fmt(list(p))}，`{second}` 是 {_fmt(list(q))}。"
+                return en, zh, {**picture, "shapes": [list(p), list(q)],
+                                "names": [first, second], "clash": back}
+        elif (p is None or _could_have(p, a, dim)) and (q is None or _could_have(q, b, dim)):
+            unsure[(_source(code, left), _source(code, right))] = None
+    if len(unsure) != 1:
+        return en, zh, picture  # no operation, or several that could have failed
+    left_src, right_src = next(iter(unsure))
+    lq, rq = (f" `{left_src}`" if left_src else ""), (f" `{right_src}`" if right_src else "")
+    en += (f" In your code the left operand{lq} has size {a} at dimension {dim} of the result, "
+           f"and the right operand{rq} has size {b}.")
+    lz, rz = (f"{lq} " if lq else ""), (f"{rq} " if rq else "")
+    zh += f"在你的代码里，左操作数{lz}在结果的第 {dim} 维大小为 {a}，右操作数{rz}为 {b}。"
     return en, zh, picture
 
 
@@ -398,16 +464,17 @@ def explain(error_type: str, message: str, lang: str = "en", *, code: str = "",
     ``error_type`` is the exception's class name (``"RuntimeError"``; unused for
     matching, since torch has moved messages between exception types); ``message``
     is ``str(exc)``; ``lang`` is ``"en"`` or ``"zh"`` (anything else: English).
-    Optional: ``code`` (the code that failed) and ``shapes`` (name -> shape of the
-    learner's tensors, e.g. from ``sb.call("vars")``) let a broadcasting error name
-    the two clashing tensors and draw their whole shapes.
+    Optional: ``code`` (the code that failed) lets a broadcasting error quote the
+    operands of the failing operation; with ``shapes`` too (name -> shape of the
+    learner's tensors, e.g. from ``sb.call("vars")``) two clashing variables are
+    named and their whole shapes drawn.
     """
     for rule in _RULES:
         found = rule.pattern.search(message)
         if found:
             en, zh, picture = rule.build(found)
-            if picture and picture.get("sizes") and shapes:
-                en, zh, picture = _with_operands(en, zh, picture, code, shapes)
+            if picture and picture.get("sizes") and code:
+                en, zh, picture = _with_operands(en, zh, picture, code, shapes or {})
             text = zh if lang.startswith("zh") else en
             return Explanation(Feedback(rule.id, text, kind="error"), picture)
     return None

@@ -17,16 +17,24 @@ from tutor.lesson import Lesson, LessonError, Step, Trap, load_course
 from tutor.verdict import Verdict
 
 
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def _describe(verdict: Verdict) -> str:
-    """The first failing check in a few words, for an author."""
+    """The first failing check in a few words, for an author, on one line.
+
+    A problem is one ``path:line: message`` line, as a compiler prints it, so a
+    multi-line tensor repr is joined up rather than run into the next problem.
+    """
     first = verdict.first_failure
     if first is None:
         return "passed"
     parts = [first.name]
     if first.expected or first.got:
-        parts.append(f"expected {first.expected!s:.120}, got {first.got!s:.120}")
+        parts.append(f"expected {_one_line(first.expected):.120}, got {_one_line(first.got):.120}")
     if first.message:
-        parts.append(first.message)
+        parts.append(_one_line(first.message))
     return ": ".join(parts)
 
 
