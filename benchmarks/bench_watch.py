@@ -29,8 +29,10 @@ from tutor.watch import Watcher
 
 LESSONS = ROOT / "tests" / "watch_lessons"
 WRONG, RIGHT = "x = torch.ones(2, 3)\n", "x = torch.zeros(2, 3)\n"
-COLD = ("import sys, torch; ns = {'torch': torch}; exec(open(sys.argv[1]).read(), ns); "
-        "torch.testing.assert_close(ns['x'], torch.zeros(2, 3))")
+COLD = (
+    "import sys, torch; ns = {'torch': torch}; exec(open(sys.argv[1]).read(), ns); "
+    "torch.testing.assert_close(ns['x'], torch.zeros(2, 3))"
+)
 
 
 def cold_check(path: Path) -> float:

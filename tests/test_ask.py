@@ -38,23 +38,68 @@ def glossary(tmp_path: Path) -> Path:
 
 
 def _lesson() -> Lesson:
-    step = Step("reshape", "read", Text("Changing the shape", "改变形状"),
-                Text("`view` and `reshape` give a tensor a new shape with the same elements.",
-                     "`view` 和 `reshape` 在元素不变的情况下改变张量的形状。"))
+    step = Step(
+        "reshape",
+        "read",
+        Text("Changing the shape", "改变形状"),
+        Text(
+            "`view` and `reshape` give a tensor a new shape with the same elements.",
+            "`view` 和 `reshape` 在元素不变的情况下改变张量的形状。",
+        ),
+    )
     return Lesson("shapes", 4, Text("Shapes", "形状"), (step,))
 
 
-@pytest.mark.parametrize("text", ["what is a tensor?", "how do I reshape a tensor",
-                                  "what is broadcasting", "?? x", "张量是什么？", "什么是张量",
-                                  "explain autograd please"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is a tensor?",
+        "how do I reshape a tensor",
+        "what is broadcasting",
+        "?? x",
+        "张量是什么？",
+        "什么是张量",
+        "explain autograd please",
+    ],
+)
 def test_questions(text: str) -> None:
     assert ask.is_question(text)
 
 
-@pytest.mark.parametrize("text", ["x = torch.zeros(2, 3)", "x.shape", "print x", "x = = 1",
-                                  "for i in range(3)", 'x = "张量"', "tensor", "x = (1,"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = torch.zeros(2, 3)",
+        "x.shape",
+        "print x",
+        "x = = 1",
+        "for i in range(3)",
+        'x = "张量"',
+        "tensor",
+        "x = (1,",
+    ],
+)
 def test_code_is_not_a_question(text: str) -> None:
     assert not ask.is_question(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("why do gradients accumulate", True),
+        ("what is a tensor?", True),
+        ("什么是广播", True),
+        ("广播是什么？", True),
+        ("?? float32", True),
+        ("an error: the elements differ", False),
+        ("torch.float32", False),
+        ("float32?", False),
+        ("训练", False),
+        ("2", False),
+    ],
+)
+def test_asks_outright_where_an_answer_is_expected(text: str, asks: bool) -> None:
+    assert ask.asks_outright(text) is asks
 
 
 def test_tokens_cover_words_and_chinese_bigrams() -> None:

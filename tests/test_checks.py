@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 import numpy as np
 import pytest
+import torch
 
 from tutor import snapshot
 from tutor.checks import evaluate, run_checks
@@ -89,8 +89,18 @@ def test_string_differs(tmp_path):
 
 
 def test_explicit_properties(tmp_path):
-    spec = {"expect": [{"var": "x", "type": "tensor", "shape": [2], "dtype": "float32",
-                        "values": [1.0, 2.0], "device": "cpu"}]}
+    spec = {
+        "expect": [
+            {
+                "var": "x",
+                "type": "tensor",
+                "shape": [2],
+                "dtype": "float32",
+                "values": [1.0, 2.0],
+                "device": "cpu",
+            }
+        ]
+    }
     assert check(tmp_path, {"x": torch.tensor([1.0, 2.0])}, spec=spec, names=["x"]).passed
     bad = check(tmp_path, {"x": torch.tensor([1, 2])}, spec=spec, names=["x"])
     assert failing(bad) == ["x.dtype"]
@@ -100,7 +110,7 @@ def test_grad_compared_with_reference(tmp_path):
     def run(k):
         x = torch.tensor([2.0], requires_grad=True)
         for _ in range(k):
-            (x ** 2 + 3 * x + 1).sum().backward()
+            (x**2 + 3 * x + 1).sum().backward()
         return {"x": x}
 
     assert check(tmp_path, run(1), run(1)).passed
@@ -121,8 +131,11 @@ def test_grad_missing_and_requires_grad(tmp_path):
 def test_explicit_grad_none_is_leaf_grad_fn(tmp_path):
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
-    spec = {"expect": [{"var": "y", "is_leaf": False, "grad_fn": "Mul", "grad": "none",
-                        "requires_grad": True}]}
+    spec = {
+        "expect": [
+            {"var": "y", "is_leaf": False, "grad_fn": "Mul", "grad": "none", "requires_grad": True}
+        ]
+    }
     assert check(tmp_path, {"y": y}, spec=spec, names=["y"]).passed
     spec2 = {"expect": [{"var": "y", "grad_fn": "AddBackward0"}]}
     assert failing(check(tmp_path, {"y": y}, spec=spec2, names=["y"])) == ["y.grad_fn"]
@@ -131,9 +144,13 @@ def test_explicit_grad_none_is_leaf_grad_fn(tmp_path):
 def test_shares_memory_and_independent(tmp_path):
     t = torch.arange(4.0)
     shared = {"t": t, "v": t.view(2, 2), "c": t.clone(), "a": t.numpy()}
-    spec = {"expect": [{"var": "v", "shares_memory_with": "t"},
-                       {"var": "a", "shares_memory_with": "t"},
-                       {"var": "c", "independent_of": "t"}]}
+    spec = {
+        "expect": [
+            {"var": "v", "shares_memory_with": "t"},
+            {"var": "a", "shares_memory_with": "t"},
+            {"var": "c", "independent_of": "t"},
+        ]
+    }
     v = check(tmp_path, shared, spec=spec, names=["t", "v", "c", "a"])
     assert v.passed, v.checks
     spec = {"expect": [{"var": "c", "shares_memory_with": "t"}]}
@@ -143,12 +160,18 @@ def test_shares_memory_and_independent(tmp_path):
 
 def test_raises_expected(tmp_path):
     spec = {"expect": [{"raises": "RuntimeError", "match": "only for scalar outputs"}]}
-    run = {"outcome": "error", "output": "",
-           "error": {"type": "RuntimeError",
-                     "message": "grad can be implicitly created only for scalar outputs"}}
+    run = {
+        "outcome": "error",
+        "output": "",
+        "error": {
+            "type": "RuntimeError",
+            "message": "grad can be implicitly created only for scalar outputs",
+        },
+    }
     assert run_checks(spec, {}, None, learner_run=run).passed
     assert failing(run_checks(spec, {}, None, learner_run={"outcome": "ok", "output": ""})) == [
-        "raises"]
+        "raises"
+    ]
 
 
 def test_unexpected_error_leads(tmp_path):
@@ -160,15 +183,25 @@ def test_unexpected_error_leads(tmp_path):
 def test_output_kinds():
     run = {"outcome": "ok", "output": "tensor([0, 2])   \n\n"}
     assert run_checks({"expect": [{"output": "tensor([0, 2])"}]}, {}, None, learner_run=run).passed
-    assert run_checks({"expect": [{"output_contains": ["0, 2"]}]}, {}, None,
-                      learner_run=run).passed
-    assert not run_checks({"expect": [{"output_contains": ["True"]}]}, {}, None,
-                          learner_run=run).passed
+    assert run_checks({"expect": [{"output_contains": ["0, 2"]}]}, {}, None, learner_run=run).passed
+    assert not run_checks(
+        {"expect": [{"output_contains": ["True"]}]}, {}, None, learner_run=run
+    ).passed
     same = {"expect": [{"same_output": True}]}
-    assert run_checks(same, {}, None, learner_run=run,
-                      reference_run={"outcome": "ok", "output": "tensor([0, 2])\n"}).passed
-    assert not run_checks(same, {}, None, learner_run=run,
-                          reference_run={"outcome": "ok", "output": "tensor([0, 1])\n"}).passed
+    assert run_checks(
+        same,
+        {},
+        None,
+        learner_run=run,
+        reference_run={"outcome": "ok", "output": "tensor([0, 2])\n"},
+    ).passed
+    assert not run_checks(
+        same,
+        {},
+        None,
+        learner_run=run,
+        reference_run={"outcome": "ok", "output": "tensor([0, 1])\n"},
+    ).passed
 
 
 def test_must_call_and_must_not_call():
@@ -180,8 +213,15 @@ def test_must_call_and_must_not_call():
 
 
 def test_predicate_and_message(tmp_path):
-    spec = {"expect": [{"predicate": "x.sum().item() == 6", "uses": ["x"],
-                        "message": {"en": "sum should be 6", "zh": "和应为 6"}}]}
+    spec = {
+        "expect": [
+            {
+                "predicate": "x.sum().item() == 6",
+                "uses": ["x"],
+                "message": {"en": "sum should be 6", "zh": "和应为 6"},
+            }
+        ]
+    }
     learner = values(tmp_path, {"x": torch.tensor([1, 2, 3])})
     assert run_checks(spec, learner, None).passed
     learner = values(tmp_path, {"x": torch.tensor([1, 2, 4])}, sub="w")
@@ -196,13 +236,22 @@ def test_predicate_on_missing_or_raising():
 
 
 def test_feedback_rules(tmp_path):
-    spec = {"check": ["x"], "feedback": [
-        {"id": "used-ones", "message": {"en": "ones!", "zh": "一!"}, "calls": ["torch.ones"]},
-        {"id": "wrong-shape", "message": {"en": "shape", "zh": ""}, "failed": ["x.shape"]},
-        {"id": "never", "message": {"en": "no", "zh": ""}, "error": "TypeError"},
-    ]}
-    v = check(tmp_path, {"x": torch.ones(2, 3)}, {"x": torch.zeros(2, 3)}, spec=spec,
-              code="x = torch.ones(2, 3)", lang="zh")
+    spec = {
+        "check": ["x"],
+        "feedback": [
+            {"id": "used-ones", "message": {"en": "ones!", "zh": "一!"}, "calls": ["torch.ones"]},
+            {"id": "wrong-shape", "message": {"en": "shape", "zh": ""}, "failed": ["x.shape"]},
+            {"id": "never", "message": {"en": "no", "zh": ""}, "error": "TypeError"},
+        ],
+    }
+    v = check(
+        tmp_path,
+        {"x": torch.ones(2, 3)},
+        {"x": torch.zeros(2, 3)},
+        spec=spec,
+        code="x = torch.ones(2, 3)",
+        lang="zh",
+    )
     assert [f.id for f in v.feedback][:1] == ["used-ones"]
     assert v.feedback[0].message == "一!"
     assert "wrong-shape" not in [f.id for f in v.feedback]
@@ -219,10 +268,24 @@ def test_ndarray_and_list_values(tmp_path):
 
 
 def test_constructed_values_without_snapshot():
-    got = Value("x", "tensor", "Tensor", shape=(2,), dtype="torch.float32", device="cpu",
-                data=torch.tensor([1.0, 2.0]))
-    want = Value("x", "tensor", "Tensor", shape=(2,), dtype="torch.float32", device="cpu",
-                 data=torch.tensor([1.0, 3.0]))
+    got = Value(
+        "x",
+        "tensor",
+        "Tensor",
+        shape=(2,),
+        dtype="torch.float32",
+        device="cpu",
+        data=torch.tensor([1.0, 2.0]),
+    )
+    want = Value(
+        "x",
+        "tensor",
+        "Tensor",
+        shape=(2,),
+        dtype="torch.float32",
+        device="cpu",
+        data=torch.tensor([1.0, 3.0]),
+    )
     v = run_checks({"check": ["x"]}, {"x": got}, {"x": want})
     assert failing(v) == ["x.values"]
     assert v.to_json()["checks"][4]["name"] == "x.values"
@@ -258,8 +321,7 @@ def test_word_rows_expecting_different_things_stay_apart():
 def test_chinese_verdicts_say_not_defined_in_chinese(tmp_path):
     v = check(tmp_path, {}, {"x": torch.zeros(2)}, names=["x"], lang="zh")
     assert v.first_failure.got == "未定义" and "not defined" not in v.first_failure.message
-    spec = {"expect": [{"predicate": "y > 0", "uses": ["y"]},
-                       {"must_not_call": ["torch.ones"]}]}
+    spec = {"expect": [{"predicate": "y > 0", "uses": ["y"]}, {"must_not_call": ["torch.ones"]}]}
     v = run_checks(spec, {}, None, code="y = torch.ones(1)", lang="zh")
     assert v.checks[0].got == "y 未定义"
     assert v.checks[1].expected == "不用 torch.ones"

@@ -27,7 +27,10 @@ def test_a_chinese_sentence_fills_each_line() -> None:
     lines = _lines("方括号表示列表，所以你得到的是长度为 1 的 1 维向量。只传入数字本身。", 30)
     # Each line but the last is full (30 cells, give or take one wide character).
     assert all(len(line.encode("gbk")) >= 28 for line in lines[:-1]), lines
-    assert "".join(lines).replace(" ", "") == "方括号表示列表，所以你得到的是长度为1的1维向量。只传入数字本身。"
+    assert (
+        "".join(lines).replace(" ", "")
+        == "方括号表示列表，所以你得到的是长度为1的1维向量。只传入数字本身。"
+    )
 
 
 def test_closing_punctuation_never_starts_a_line() -> None:
@@ -48,4 +51,4 @@ def test_units_cover_the_text_exactly() -> None:
     text = "  （注意）梯度会累加，   记得清零。  "
     units = list(cjk_words(text, _plain))
     assert "".join(u for _, _, u in units) == text
-    assert all(a[1] == b[0] for a, b in zip(units, units[1:]))
+    assert all(a[1] == b[0] for a, b in zip(units, units[1:], strict=False))

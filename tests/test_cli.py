@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def tutor(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LANG"}
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "tutor", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def answer(tmp_path: Path, text: str, name: str = "answer.py") -> str:
@@ -37,13 +43,16 @@ def test_lessons_json_shape():
         assert set(lesson) == {"id", "title", "steps"}
         for step in lesson["steps"]:
             assert set(step) == {"id", "kind", "title"}
-    autograd = next(l for l in data if l["id"] == "autograd")
+    autograd = next(lesson for lesson in data if lesson["id"] == "autograd")
     assert autograd["title"] == "Autograd: gradients for free"
 
 
 def test_lessons_json_in_chinese():
     data = json.loads(tutor("--lang", "zh", "lessons", "--json").stdout)
-    assert next(l for l in data if l["id"] == "autograd")["title"] == "自动微分：自动求梯度"
+    assert (
+        next(lesson for lesson in data if lesson["id"] == "autograd")["title"]
+        == "自动微分：自动求梯度"
+    )
 
 
 def test_check_right_answer(tmp_path):
@@ -96,7 +105,9 @@ def test_check_unknown_lesson_step_or_file(tmp_path):
 
 
 def test_check_cannot_be_fooled_by_monkeypatching(tmp_path):
-    cheat = answer(tmp_path, """
+    cheat = answer(
+        tmp_path,
+        """
 import builtins
 z = torch.ones(3, 2)
 o = torch.zeros(3)
@@ -109,7 +120,8 @@ torch.Tensor.__repr__ = lambda self: "tensor([[0., 0., 0.], [0., 0., 0.]])"
 torch.save = lambda *a, **k: None
 builtins.isinstance = lambda *a: True
 builtins.print = lambda *a, **k: None
-""")
+""",
+    )
     result = tutor("check", "creating-tensors", "zeros-ones", cheat, "--json")
     assert result.returncode == 1, result.stdout + result.stderr
     data = json.loads(result.stdout)
@@ -120,8 +132,9 @@ builtins.print = lambda *a, **k: None
 def test_run_prints_output_and_exit_codes(tmp_path):
     ok = tutor("run", answer(tmp_path, "print(torch.arange(3))\n"))
     assert ok.returncode == 0 and "tensor([0, 1, 2])" in ok.stdout
-    bad = tutor("run", answer(tmp_path, "print('before')\ntorch.zeros(2) @ torch.zeros(3)\n",
-                              "bad.py"))
+    bad = tutor(
+        "run", answer(tmp_path, "print('before')\ntorch.zeros(2) @ torch.zeros(3)\n", "bad.py")
+    )
     assert bad.returncode == 1
     assert "before" in bad.stdout
     assert "RuntimeError" in bad.stderr and "bad.py" in bad.stderr
@@ -149,38 +162,78 @@ def test_wrong_flag_is_a_usage_error():
 
 def test_options_accepted_before_and_after_the_subcommand():
     args = cli.build_parser().parse_args(
-        ["--lang", "zh", "check", "a", "b", "c", "--device", "cpu", "--timeout", "3"])
+        ["--lang", "zh", "check", "a", "b", "c", "--device", "cpu", "--timeout", "3"]
+    )
     assert (args.lang, args.device, args.timeout, args.command) == ("zh", "cpu", 3.0, "check")
     args = cli.build_parser().parse_args(
-        ["--plain", "--no-save", "--progress", "p.db", "--lesson", "autograd", "--step", "2",
-         "--width", "60", "--record", "t.txt", "--lessons", "a", "--lessons", "b"])
+        [
+            "--plain",
+            "--no-save",
+            "--progress",
+            "p.db",
+            "--lesson",
+            "autograd",
+            "--step",
+            "2",
+            "--width",
+            "60",
+            "--record",
+            "t.txt",
+            "--lessons",
+            "a",
+            "--lessons",
+            "b",
+        ]
+    )
     assert args.command is None and args.plain and args.no_save
     assert (args.progress, args.lesson, args.step, args.width, args.record) == (
-        "p.db", "autograd", "2", 60, "t.txt")
+        "p.db",
+        "autograd",
+        "2",
+        60,
+        "t.txt",
+    )
     assert args.lessons == ["a", "b"]
     args = cli.build_parser().parse_args(["progress", "--export", "csv"])
     assert args.export == "csv" and args.lang in ("en", "zh")
 
 
-@pytest.mark.parametrize("env, lang", [
-    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LC_ALL": "zh_TW"}, "zh"), ({"LANG": "en_US"}, "en"),
-    ({"LC_ALL": "C", "LANG": "zh_CN"}, "en"), ({}, "en")])
+@pytest.mark.parametrize(
+    "env, lang",
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LC_ALL": "zh_TW"}, "zh"),
+        ({"LANG": "en_US"}, "en"),
+        ({"LC_ALL": "C", "LANG": "zh_CN"}, "en"),
+        ({}, "en"),
+    ],
+)
 def test_default_language_from_locale(env, lang):
     assert cli.default_lang(env) == lang
 
 
 def test_ui_modules_do_not_import_torch():
-    code = ("import sys, tutor.cli, tutor.lesson, tutor.pipeline, tutor.validate, "
-            "tutor.course, tutor.codeinfo; "
-            "sys.exit('torch' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys, tutor.cli, tutor.lesson, tutor.pipeline, tutor.validate, "
+        "tutor.course, tutor.codeinfo; "
+        "sys.exit('torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path):
-    cheat = answer(tmp_path, "import builtins\nz = torch.ones(3, 2)\no = torch.zeros(3)\n"
-                             "builtins.isinstance = lambda *a: False\n")
+    cheat = answer(
+        tmp_path,
+        "import builtins\nz = torch.ones(3, 2)\no = torch.zeros(3)\n"
+        "builtins.isinstance = lambda *a: False\n",
+    )
     result = tutor("check", "creating-tensors", "zeros-ones", cheat, "--json")
     assert result.returncode == 1, result.stdout + result.stderr
     failed = [c["name"] for c in json.loads(result.stdout)["checks"] if not c["passed"]]

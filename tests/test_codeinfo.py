@@ -18,7 +18,7 @@ def test_operators_and_augmented_assignments():
 def test_matching_rules():
     found = codeinfo.calls("x = torch.nn.init.xavier_uniform_(w)\ny = x.uniform_(0, 1)\nz = a * b")
     assert codeinfo.matches(found, "torch.nn.init.xavier_uniform_")
-    assert codeinfo.matches(found, "xavier_uniform_")      # bare name: any call ending in it
+    assert codeinfo.matches(found, "xavier_uniform_")  # bare name: any call ending in it
     assert codeinfo.matches(found, "init.xavier_uniform_")  # dotted suffix
     assert codeinfo.matches(found, "uniform_")
     assert not codeinfo.matches(found, "torch.uniform_")
@@ -40,4 +40,3 @@ def test_broken_code_gives_empty_sets():
     assert codeinfo.calls("x = (") == set()
     assert codeinfo.names("x = (") == set()
     assert codeinfo.parse("x = (") is None
-

@@ -22,12 +22,13 @@ def test_course_dirs_adds_extra_folders(tmp_path):
 
 def test_extra_folder_lessons_join_the_course(tmp_path):
     source = (ROOT / "lessons" / "04-creating-tensors.toml").read_text(encoding="utf-8")
-    (tmp_path / "mine.toml").write_text(source.replace('id = "creating-tensors"',
-                                                       'id = "my-copy"', 1), encoding="utf-8")
+    (tmp_path / "mine.toml").write_text(
+        source.replace('id = "creating-tensors"', 'id = "my-copy"', 1), encoding="utf-8"
+    )
     (tmp_path / "glossary.toml").write_text("[[terms]]\nen = 'x'\n", encoding="utf-8")
     lessons, errors = load_course(course_dirs([str(tmp_path)]))
     assert errors == []
-    ids = [l.id for l in lessons]
+    ids = [lesson.id for lesson in lessons]
     assert "my-copy" in ids and "creating-tensors" in ids
     # sorted by section: the copy sits next to the original
     assert abs(ids.index("my-copy") - ids.index("creating-tensors")) == 1

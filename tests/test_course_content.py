@@ -1,4 +1,5 @@
-"""The built-in course covers the syllabus, in both languages, and docs/course.md maps it truthfully."""
+"""The built-in course covers the syllabus, in both languages, and docs/course.md maps it
+truthfully."""
 
 from __future__ import annotations
 
@@ -75,8 +76,8 @@ def test_every_syllabus_section_has_a_table_with_rows():
 
 
 def test_every_step_named_in_the_doc_exists(course):
-    ids = {(l.id, s.id): s for l, s in all_steps(course)}
-    lessons = {l.id for l in course}
+    ids = {(lesson.id, s.id): s for lesson, s in all_steps(course)}
+    lessons = {lesson.id for lesson in course}
     named: list[tuple[str, str]] = []
     for section, rows in syllabus_tables().items():
         for _bullet, checked_by in rows:
@@ -84,27 +85,31 @@ def test_every_step_named_in_the_doc_exists(course):
                 if lesson_id in PYTHON_NAMES:
                     continue
                 assert lesson_id in lessons, f"section {section}: unknown lesson `{lesson_id}`"
-                assert (lesson_id, step_id) in ids, \
+                assert (lesson_id, step_id) in ids, (
                     f"section {section}: no step `{lesson_id}.{step_id}`"
+                )
                 named.append((lesson_id, step_id))
     assert len(named) > 100
 
 
 def test_each_row_names_a_checked_step_or_says_it_is_a_gap(course):
-    kinds = {(l.id, s.id): s.kind for l, s in all_steps(course)}
+    kinds = {(lesson.id, s.id): s.kind for lesson, s in all_steps(course)}
     gaps = DOC.read_text(encoding="utf-8").split("## Gaps", 1)[1]
     for section, rows in syllabus_tables().items():
         for bullet, checked_by in rows:
             outside = READ_REFS.sub("", checked_by)  # bracketed ids are read steps
-            checked = [kinds[(l, s)] for l, s in STEP_ID.findall(outside)
-                       if l not in PYTHON_NAMES]
+            checked = [
+                kinds[(lesson_id, s)]
+                for lesson_id, s in STEP_ID.findall(outside)
+                if lesson_id not in PYTHON_NAMES
+            ]
             if not any(k in CHECKED for k in checked):
                 assert "not checked" in checked_by and "Gaps" in checked_by, (section, bullet)
                 assert f"**{section}," in gaps, f"section {section} gap not listed: {bullet}"
 
 
 def test_bracketed_ids_are_read_steps(course):
-    kinds = {(l.id, s.id): s.kind for l, s in all_steps(course)}
+    kinds = {(lesson.id, s.id): s.kind for lesson, s in all_steps(course)}
     for rows in syllabus_tables().values():
         for _bullet, checked_by in rows:
             for bracket in READ_REFS.findall(checked_by):
@@ -115,17 +120,21 @@ def test_bracketed_ids_are_read_steps(course):
 def test_counts_in_the_doc_match_the_course(course):
     rows = doc_sections()["Counts"]
     table = {r[0].strip("`"): r for r in rows if not r[0].startswith("**")}
-    assert set(table) == {l.id for l in course}
+    assert set(table) == {lesson.id for lesson in course}
     total = Counter()
     for lesson in course:
         kinds = Counter(s.kind for s in lesson.steps)
         total += kinds
-        want = [str(lesson.section)] + [str(kinds[k]) for k in ("read", *CHECKED)] + \
-               [str(sum(kinds[k] for k in CHECKED))]
+        want = (
+            [str(lesson.section)]
+            + [str(kinds[k]) for k in ("read", *CHECKED)]
+            + [str(sum(kinds[k] for k in CHECKED))]
+        )
         assert table[lesson.id][1:] == want, lesson.id
     total_row = next(r for r in rows if r[0] == "**total**")
-    assert total_row[2:] == [str(total[k]) for k in ("read", *CHECKED)] + \
-        [str(sum(total[k] for k in CHECKED))]
+    assert total_row[2:] == [str(total[k]) for k in ("read", *CHECKED)] + [
+        str(sum(total[k] for k in CHECKED))
+    ]
 
 
 # --- the course itself ------------------------------------------------------------------------
@@ -136,10 +145,12 @@ def test_course_has_at_least_60_checked_steps(course):
 
 
 def test_lessons_cover_sections_0_to_8_in_order(course):
-    sections = [l.section for l in course]
+    sections = [lesson.section for lesson in course]
     assert sorted(set(sections)) == list(SECTIONS)
     # The file names sort in section order too, so a folder listing reads as the course.
-    by_file = [l.section for l in sorted(course, key=lambda l: Path(l.path).name)]
+    by_file = [
+        lesson.section for lesson in sorted(course, key=lambda lesson: Path(lesson.path).name)
+    ]
     assert by_file == sorted(by_file)
 
 
@@ -175,12 +186,17 @@ def test_every_code_step_has_solution_traps_hints_and_feedback(course):
             problems.append(f"{where}: no reference solution")
         if len(step.traps) < 2:
             problems.append(f"{where}: {len(step.traps)} trap(s)")
-        if sum(1 for h in step.hints if h.en.strip()) < 2 or \
-                sum(1 for h in step.hints if h.zh.strip()) < 2:
+        if (
+            sum(1 for h in step.hints if h.en.strip()) < 2
+            or sum(1 for h in step.hints if h.zh.strip()) < 2
+        ):
             problems.append(f"{where}: fewer than 2 hints in a language")
         ids = {f.id for f in step.feedback} | DETECTOR_IDS
-        problems += [f"{where}: trap promises unknown feedback `{t.feedback}`"
-                     for t in step.traps if t.feedback and t.feedback not in ids]
+        problems += [
+            f"{where}: trap promises unknown feedback `{t.feedback}`"
+            for t in step.traps
+            if t.feedback and t.feedback not in ids
+        ]
     assert not problems, problems
 
 
@@ -203,7 +219,7 @@ def test_cpu_steps_get_the_cpu_pinned_by_effective_setup():
 
 
 def test_numpy_steps_that_call_numpy_are_pinned_to_the_cpu(course):
-    numpy = next(l for l in course if l.id == "numpy")
+    numpy = next(lesson for lesson in course if lesson.id == "numpy")
     calling = [s for s in numpy.steps if NUMPY_CALL.search(step_code(s))]
     assert len(calling) >= 5
     for step in calling:
@@ -212,19 +228,29 @@ def test_numpy_steps_that_call_numpy_are_pinned_to_the_cpu(course):
         if step.device == "cpu":
             assert pipeline.effective_setup(step).startswith("torch.set_default_device('cpu')")
     # The same rule across the course: a step that hands a CPU tensor to NumPy names its device.
-    others = [f"{l.id}.{s.id}" for l, s in all_steps(course)
-              if l.id != "numpy" and s.kind in ("code", "predict")
-              and NUMPY_CALL.search(step_code(s)) and s.device == "any"]
-    assert not others, f"steps calling .numpy() without device = \"cpu\": {others}"
+    others = [
+        f"{lesson.id}.{s.id}"
+        for lesson, s in all_steps(course)
+        if lesson.id != "numpy"
+        and s.kind in ("code", "predict")
+        and NUMPY_CALL.search(step_code(s))
+        and s.device == "any"
+    ]
+    assert not others, f'steps calling .numpy() without device = "cpu": {others}'
 
 
 # --- validate (a sandbox runs; each call takes ~10 s) -----------------------------------------
 
 
 def run_tutor(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tutor", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.mark.timeout(300)
@@ -241,12 +267,14 @@ def test_validate_fails_on_a_missing_translation(tmp_path):
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
     gone = next(i for i, line in enumerate(lines) if line.startswith('title.zh = "三要素"'))
     path = tmp_path / "01-broken.toml"
-    path.write_text("".join(lines[:gone] + lines[gone + 1:]), encoding="utf-8")
+    path.write_text("".join(lines[:gone] + lines[gone + 1 :]), encoding="utf-8")
     result = run_tutor("validate", "--lang", "en", str(path))
     assert result.returncode != 0
-    hits = [l for l in result.stdout.splitlines()
-            if re.match(rf"{re.escape(str(path))}:\d+: .*missing Chinese translation `title.zh`",
-                        l)]
+    hits = [
+        line
+        for line in result.stdout.splitlines()
+        if re.match(rf"{re.escape(str(path))}:\d+: .*missing Chinese translation `title.zh`", line)
+    ]
     assert hits, result.stdout + result.stderr
     line = int(hits[0].split(":")[1])
-    assert 0 < line <= len(lines) and "ingredients" in "".join(lines[max(0, line - 6):line + 1])
+    assert 0 < line <= len(lines) and "ingredients" in "".join(lines[max(0, line - 6) : line + 1])

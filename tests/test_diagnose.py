@@ -35,17 +35,31 @@ def run(code: str, setup: str = "") -> dict[str, Any]:
     return {k: v for k, v in namespace.items() if k not in ("torch", "np")}
 
 
-def diagnose(tmp: Path, var: str, code: str, solution: str, setup: str = "",
-             expect: dict[str, Any] | None = None, lang: str = "en", *,
-             with_context: bool = True, pass_solution: bool = False) -> list[str]:
+def diagnose(
+    tmp: Path,
+    var: str,
+    code: str,
+    solution: str,
+    setup: str = "",
+    expect: dict[str, Any] | None = None,
+    lang: str = "en",
+    *,
+    with_context: bool = True,
+    pass_solution: bool = False,
+) -> list[str]:
     """Run learner and reference code, snapshot both, and return the detector ids."""
     learner = snap(tmp, run(code, setup))
     reference = snap(tmp, run(solution, setup))
-    found = detect({"var": var, **(expect or {})}, learner.get(var, Value(var, "missing", "")),
-                   reference.get(var), code, lang,
-                   context=learner if with_context else None,
-                   ref_context=reference if with_context else None,
-                   solution=solution if pass_solution else "")
+    found = detect(
+        {"var": var, **(expect or {})},
+        learner.get(var, Value(var, "missing", "")),
+        reference.get(var),
+        code,
+        lang,
+        context=learner if with_context else None,
+        ref_context=reference if with_context else None,
+        solution=solution if pass_solution else "",
+    )
     for f in found:
         assert f.kind == "diagnosis" and f.message
     return [f.id for f in found]
@@ -68,6 +82,21 @@ def test_transposed_square(tmp_path: Path) -> None:
     found = detect({"var": "y"}, learner["y"], reference["y"], "y = m.T", "en")
     assert [f.id for f in found] == ["transposed"]
     assert "`y.T` holds exactly the expected values" in found[0].message
+    assert "dims you swapped" in found[0].message and "A @ B" not in found[0].message
+
+
+def test_transposed_matmul_names_operand_order(tmp_path: Path) -> None:
+    setup = "a = torch.arange(6.).reshape(2, 3)\nb = torch.arange(12.).reshape(3, 4)"
+    learner = snap(tmp_path, run("c = (a @ b).T", setup))
+    reference = snap(tmp_path, run("c = a @ b", setup))
+    found = detect({"var": "c"}, learner["c"], reference["c"], "c = (a @ b).T", "en")
+    assert "(A @ B).T == B.T @ A.T" in found[0].message
+
+
+def test_transposed_quiet_for_constant_values(tmp_path: Path) -> None:
+    """zeros(3, 2) for zeros(2, 3) is a shape mistake; every constant tensor "transposes"."""
+    assert diagnose(tmp_path, "z", "z = torch.zeros(3, 2)", "z = torch.zeros(2, 3)") == []
+    assert diagnose(tmp_path, "z", "z = torch.ones(3, 2)", "z = torch.ones(2, 3)") == []
 
 
 def test_mul_vs_matmul_by_values(tmp_path: Path) -> None:
@@ -80,8 +109,9 @@ def test_mul_vs_matmul_by_values(tmp_path: Path) -> None:
 
 def test_mul_vs_matmul_from_the_solution_when_operands_are_unknown(tmp_path: Path) -> None:
     setup = "a = torch.ones(3, 2)\nb = torch.ones(2)"
-    ids = diagnose(tmp_path, "c", "c = a * b", "c = a @ b", setup, with_context=False,
-                   pass_solution=True)
+    ids = diagnose(
+        tmp_path, "c", "c = a * b", "c = a @ b", setup, with_context=False, pass_solution=True
+    )
     assert "mul-vs-matmul" in ids
     assert diagnose(tmp_path, "c", "c = a * b", "c = a @ b", setup, with_context=False) == []
 
@@ -89,15 +119,19 @@ def test_mul_vs_matmul_from_the_solution_when_operands_are_unknown(tmp_path: Pat
 def test_matmul_vs_mul(tmp_path: Path) -> None:
     setup = "a = torch.tensor([[1., 2.], [3., 4.]])\nb = torch.tensor([[5., 6.], [7., 8.]])"
     assert diagnose(tmp_path, "c", "c = a @ b", "c = a * b", setup) == ["matmul-vs-mul"]
-    assert diagnose(tmp_path, "c", "c = torch.matmul(a, b)", "c = a * b", setup) == ["matmul-vs-mul"]
+    assert diagnose(tmp_path, "c", "c = torch.matmul(a, b)", "c = a * b", setup) == [
+        "matmul-vs-mul"
+    ]
     assert diagnose(tmp_path, "c", "c = a.mul(b)", "c = a * b", setup) == []
 
 
 def test_int_not_float(tmp_path: Path) -> None:
     ids = diagnose(tmp_path, "x", "x = torch.tensor([1, 2, 3])", "x = torch.tensor([1., 2., 3.])")
     assert ids == ["int-not-float"]
-    assert diagnose(tmp_path, "x", "x = torch.tensor([1., 2., 3.])",
-                    "x = torch.tensor([1., 2., 3.])") == []
+    assert (
+        diagnose(tmp_path, "x", "x = torch.tensor([1., 2., 3.])", "x = torch.tensor([1., 2., 3.])")
+        == []
+    )
 
 
 def test_float_not_int(tmp_path: Path) -> None:
@@ -158,8 +192,9 @@ def test_grad_accumulated(tmp_path: Path) -> None:
     assert diagnose(tmp_path, "x", once, once, setup, {"props": ["grad"]}) == []
     # an explicit expected gradient in the lesson works too
     learner = snap(tmp_path, run(twice + "\ny = (x ** 2).sum()\ny.backward()", setup))
-    found = detect({"var": "x", "grad": [4.0, 6.0]}, learner["x"], None, twice, "zh",
-                   context=learner)
+    found = detect(
+        {"var": "x", "grad": [4.0, 6.0]}, learner["x"], None, twice, "zh", context=learner
+    )
     assert [f.id for f in found] == ["grad-accumulated"] and "3 倍" in found[0].message
 
 
@@ -175,8 +210,9 @@ def test_grad_non_leaf(tmp_path: Path) -> None:
         found = detect({"var": "g"}, learner["g"], None, wrong, "en", context=learner)
         assert "`x.grad`" in found[0].message and "MulBackward0" in found[0].message
         # without the intermediate's snapshot the code still shows y was computed
-        assert [f.id for f in detect({"var": "g"}, learner["g"], None, wrong, "en")] \
-            == ["grad-non-leaf"]
+        assert [f.id for f in detect({"var": "g"}, learner["g"], None, wrong, "en")] == [
+            "grad-non-leaf"
+        ]
         assert diagnose(tmp_path, "g", right, right, setup) == []
 
 
@@ -193,8 +229,10 @@ def test_copy_not_shared(tmp_path: Path) -> None:
     expect = {"shares_memory_with": "a"}
     ids = diagnose(tmp_path, "t", "t = torch.tensor(a)", "t = torch.from_numpy(a)", setup, expect)
     assert ids == ["copy-not-shared"]
-    assert diagnose(tmp_path, "t", "t = torch.from_numpy(a)", "t = torch.from_numpy(a)", setup,
-                    expect) == []
+    assert (
+        diagnose(tmp_path, "t", "t = torch.from_numpy(a)", "t = torch.from_numpy(a)", setup, expect)
+        == []
+    )
 
 
 def test_shared_not_copy(tmp_path: Path) -> None:
@@ -212,27 +250,38 @@ def test_wrong_device(tmp_path: Path) -> None:
     assert [f.id for f in found] == ["wrong-device"]
     assert "`cpu`" in found[0].message and "`cuda:0`" in found[0].message
     assert detect({"var": "x"}, values["x"], values["x"], "", "en") == []
-    assert [f.id for f in detect({"var": "x", "device": "cuda"}, values["x"], values["x"], "",
-                                 "en")] == ["wrong-device"]
+    assert [
+        f.id for f in detect({"var": "x", "device": "cuda"}, values["x"], values["x"], "", "en")
+    ] == ["wrong-device"]
 
 
 def test_list_not_tensor(tmp_path: Path) -> None:
     ids = diagnose(tmp_path, "x", "x = [1.0, 2.0]", "x = torch.tensor([1.0, 2.0])")
     assert ids == ["list-not-tensor"]
-    assert diagnose(tmp_path, "x", "x = torch.tensor([1.0, 2.0])",
-                    "x = torch.tensor([1.0, 2.0])") == []
+    assert (
+        diagnose(tmp_path, "x", "x = torch.tensor([1.0, 2.0])", "x = torch.tensor([1.0, 2.0])")
+        == []
+    )
 
 
 def test_ndarray_not_tensor(tmp_path: Path) -> None:
     ids = diagnose(tmp_path, "x", "x = np.array([1.0, 2.0])", "x = torch.tensor([1.0, 2.0])")
     assert ids == ["ndarray-not-tensor"]
-    assert diagnose(tmp_path, "x", "x = torch.from_numpy(np.array([1.0, 2.0])).float()",
-                    "x = torch.tensor([1.0, 2.0])") == []
+    assert (
+        diagnose(
+            tmp_path,
+            "x",
+            "x = torch.from_numpy(np.array([1.0, 2.0])).float()",
+            "x = torch.tensor([1.0, 2.0])",
+        )
+        == []
+    )
 
 
 def test_every_detector_speaks_chinese(tmp_path: Path) -> None:
-    ids = diagnose(tmp_path, "x", "x = torch.arange(0, 10, 2)", "x = torch.arange(0, 11, 2)",
-                   lang="zh")
+    ids = diagnose(
+        tmp_path, "x", "x = torch.arange(0, 10, 2)", "x = torch.arange(0, 11, 2)", lang="zh"
+    )
     assert ids == ["arange-end"]
     learner = snap(tmp_path, run("x = [1, 2]"))
     reference = snap(tmp_path, run("x = torch.tensor([1, 2])"))
@@ -252,9 +301,13 @@ def test_value_picture_small_diff(tmp_path: Path) -> None:
     learner = snap(tmp_path, {"x": torch.tensor([[1.0, 2.0], [3.0, 5.0]])})
     reference = snap(tmp_path, {"x": torch.tensor([[1.0, 2.0], [3.0, 4.0]])})
     picture = value_picture(learner["x"], reference["x"], None, None)
-    assert picture == {"kind": "diff", "name": "x", "expected": [[1.0, 2.0], [3.0, 4.0]],
-                       "got": [[1.0, 2.0], [3.0, 5.0]],
-                       "mismatch": [[False, False], [False, True]]}
+    assert picture == {
+        "kind": "diff",
+        "name": "x",
+        "expected": [[1.0, 2.0], [3.0, 4.0]],
+        "got": [[1.0, 2.0], [3.0, 5.0]],
+        "mismatch": [[False, False], [False, True]],
+    }
     json.dumps(picture)
 
 
@@ -279,8 +332,15 @@ def test_value_picture_none_when_equal_or_shapes_differ(tmp_path: Path) -> None:
 
 
 def test_value_picture_is_json_with_nan_and_ints(tmp_path: Path) -> None:
-    values = snap(tmp_path, {"a": torch.tensor([1.0, float("nan")]), "b": torch.tensor([1.0, 2.0]),
-                             "i": torch.tensor([1, 2]), "j": torch.tensor([1, 3])})
+    values = snap(
+        tmp_path,
+        {
+            "a": torch.tensor([1.0, float("nan")]),
+            "b": torch.tensor([1.0, 2.0]),
+            "i": torch.tensor([1, 2]),
+            "j": torch.tensor([1, 3]),
+        },
+    )
     picture = value_picture(values["a"], values["b"], None, None)
     assert picture is not None and picture["got"] == [1.0, "nan"]
     assert json.loads(json.dumps(picture, allow_nan=False)) == picture
@@ -290,8 +350,14 @@ def test_value_picture_is_json_with_nan_and_ints(tmp_path: Path) -> None:
 
 def test_grad_detectors_stay_quiet_when_the_step_is_not_about_gradients(tmp_path: Path) -> None:
     learner = snap(tmp_path, run("y = torch.ones(2) * 3"))
-    found = detect({"var": "y", "values": [2.0, 2.0], "failed": ["y.values"]}, learner["y"], None,
-                   "y = torch.ones(2) * 3", "en", context=learner)
+    found = detect(
+        {"var": "y", "values": [2.0, 2.0], "failed": ["y.values"]},
+        learner["y"],
+        None,
+        "y = torch.ones(2) * 3",
+        "en",
+        context=learner,
+    )
     assert found == []
 
 
@@ -319,8 +385,12 @@ def test_backward_missing(tmp_path: Path) -> None:
     expect = {"props": ["grad"]}
     ids = diagnose(tmp_path, "x", "y = x ** 2", "y = x ** 2\ny.backward()", setup, expect)
     assert ids == ["backward-missing"]
-    assert diagnose(tmp_path, "x", "y = x ** 2\ny.backward()", "y = x ** 2\ny.backward()",
-                    setup, expect) == []
+    assert (
+        diagnose(
+            tmp_path, "x", "y = x ** 2\ny.backward()", "y = x ** 2\ny.backward()", setup, expect
+        )
+        == []
+    )
 
 
 def test_copy_not_shared_explains_rebinding(tmp_path: Path) -> None:
@@ -328,8 +398,9 @@ def test_copy_not_shared_explains_rebinding(tmp_path: Path) -> None:
     expect = {"shares_memory_with": "same"}
     learner = snap(tmp_path, run("x = x * 2", setup))
     reference = snap(tmp_path, run("x.mul_(2)", setup))
-    found = detect({"var": "x", **expect}, learner["x"], reference["x"], "x = x * 2", "en",
-                   context=learner)
+    found = detect(
+        {"var": "x", **expect}, learner["x"], reference["x"], "x = x * 2", "en", context=learner
+    )
     assert [f.id for f in found] == ["copy-not-shared"] and "`x.mul_(2)`" in found[0].message
     assert diagnose(tmp_path, "x", "x.mul_(2)", "x.mul_(2)", setup, expect) == []
 
@@ -338,48 +409,68 @@ def test_conversion_named_as_the_copy(tmp_path: Path) -> None:
     setup = "a = np.arange(3.0)"
     code = "t = torch.from_numpy(a).float()"
     learner = snap(tmp_path, run(code, setup))
-    found = detect({"var": "t", "shares_memory_with": "a"}, learner["t"], None, code, "en",
-                   context=learner)
-    assert [f.id for f in found] == ["copy-not-shared"] and "(`.float()` makes a copy)" in \
-        found[0].message
+    found = detect(
+        {"var": "t", "shares_memory_with": "a"}, learner["t"], None, code, "en", context=learner
+    )
+    assert [f.id for f in found] == ["copy-not-shared"] and "(`.float()` makes a copy)" in found[
+        0
+    ].message
 
 
 def test_mul_vs_matmul_when_star_raised_and_nothing_was_assigned(tmp_path: Path) -> None:
     setup = "X = torch.ones(4, 3)\nW = torch.ones(3, 2)"
     learner = snap(tmp_path, run("", setup), ["X", "W", "Y"])
-    found = detect({"var": "Y"}, learner["Y"], None, "Y = X * W", "en", context=learner,
-                   solution="Y = X @ W")
+    found = detect(
+        {"var": "Y"}, learner["Y"], None, "Y = X * W", "en", context=learner, solution="Y = X @ W"
+    )
     assert [f.id for f in found] == ["mul-vs-matmul"] and "which gave" not in found[0].message
 
 
 def test_dtype_detectors_leave_a_wrong_shape_alone(tmp_path: Path) -> None:
-    ids = diagnose(tmp_path, "x", "x = torch.tensor([8, 3, 32, 32])", "x = torch.zeros(8, 3, 32, 32)")
+    ids = diagnose(
+        tmp_path, "x", "x = torch.tensor([8, 3, 32, 32])", "x = torch.zeros(8, 3, 32, 32)"
+    )
     assert ids == []
     learner = snap(tmp_path, {"n": 3})
     reference = snap(tmp_path, {"n": 3.5})
-    assert [f.id for f in detect({"var": "n"}, learner["n"], reference["n"], "", "en")] \
-        == ["int-not-float"]
+    assert [f.id for f in detect({"var": "n"}, learner["n"], reference["n"], "", "en")] == [
+        "int-not-float"
+    ]
 
 
 # ------------------------------------------------------------------ feedback rules and errors
 
 
 def test_failed_check_rules_stay_quiet_when_the_run_raised(tmp_path: Path) -> None:
-    """Lesson 8's "no-backward" (``failed = ["x.grad"]``) is not the mistake when backward raised."""
+    """Lesson 8's "no-backward" (``failed = ["x.grad"]``) is not the mistake when backward
+    raised."""
     from tutor.checks import run_checks
 
     setup = "x = torch.tensor(2.0, requires_grad=True)"
     reference = snap(tmp_path, run("y = x**2 + 3*x + 1\ny.backward()", setup))
     learner = snap(tmp_path, run("x = torch.tensor(2.0)\ny = x**2 + 3*x + 1", setup))
-    spec = {"check": ["x", "y"], "feedback": [
-        {"id": "no-backward", "message": {"en": "call backward"}, "failed": ["x.grad"]},
-        {"id": "lost-requires-grad", "message": {"en": "new x"}, "failed": ["x.grad"],
-         "error": "RuntimeError", "error_match": "does not require grad"},
-        {"id": "stopped", "message": {"en": "it raised"}, "failed": ["error"]},
-    ]}
-    raised = {"outcome": "error", "output": "", "error": {
-        "type": "RuntimeError",
-        "message": "element 0 of tensors does not require grad and does not have a grad_fn"}}
+    spec = {
+        "check": ["x", "y"],
+        "feedback": [
+            {"id": "no-backward", "message": {"en": "call backward"}, "failed": ["x.grad"]},
+            {
+                "id": "lost-requires-grad",
+                "message": {"en": "new x"},
+                "failed": ["x.grad"],
+                "error": "RuntimeError",
+                "error_match": "does not require grad",
+            },
+            {"id": "stopped", "message": {"en": "it raised"}, "failed": ["error"]},
+        ],
+    }
+    raised = {
+        "outcome": "error",
+        "output": "",
+        "error": {
+            "type": "RuntimeError",
+            "message": "element 0 of tensors does not require grad and does not have a grad_fn",
+        },
+    }
     ids = [f.id for f in run_checks(spec, learner, reference, learner_run=raised).feedback]
     assert "no-backward" not in ids
     assert "lost-requires-grad" in ids and "stopped" in ids
@@ -404,8 +495,18 @@ def test_grad_non_leaf_needs_a_reference_about_gradients(tmp_path: Path) -> None
         # the run raised before `g` was bound: no `.grad` was ever seen to be None
         raised = snap(tmp_path, run("y = x * 3\ny.sum().backward()", setup), ["x", "y", "g"])
         reference = snap(tmp_path, run("y = x * 3\ny.sum().backward()\ng = x.grad", setup))
-        assert detect({"var": "g"}, raised["g"], reference["g"], wrong, "en", context=raised,
-                      ref_context=reference) == []
+        assert (
+            detect(
+                {"var": "g"},
+                raised["g"],
+                reference["g"],
+                wrong,
+                "en",
+                context=raised,
+                ref_context=reference,
+            )
+            == []
+        )
 
 
 def test_grad_detectors_need_a_failing_check_about_gradients(tmp_path: Path) -> None:
@@ -416,19 +517,48 @@ def test_grad_detectors_need_a_failing_check_about_gradients(tmp_path: Path) -> 
     twice = once + "\n" + once  # x.grad is 2 x the reference's, but only x's values are checked
     learner = snap(tmp_path, run(twice + "\nwith torch.no_grad():\n    x.add_(1)", setup))
     reference = snap(tmp_path, run(once, setup))
-    assert detect({"var": "x", **values_only}, learner["x"], reference["x"], "", "en",
-                  context=learner, ref_context=reference) == []
+    assert (
+        detect(
+            {"var": "x", **values_only},
+            learner["x"],
+            reference["x"],
+            "",
+            "en",
+            context=learner,
+            ref_context=reference,
+        )
+        == []
+    )
     # requires_grad missing on a result whose values are what the step checks
     learner = snap(tmp_path, run("y = torch.tensor([6.0, 7.0])", setup))
     reference = snap(tmp_path, run("y = x * 3", setup))
-    assert detect({"var": "y", "props": ["values"], "failed": ["y.values"]}, learner["y"],
-                  reference["y"], "y = torch.tensor([6.0, 7.0])", "en", context=learner,
-                  ref_context=reference) == []
+    assert (
+        detect(
+            {"var": "y", "props": ["values"], "failed": ["y.values"]},
+            learner["y"],
+            reference["y"],
+            "y = torch.tensor([6.0, 7.0])",
+            "en",
+            context=learner,
+            ref_context=reference,
+        )
+        == []
+    )
     # backward not called, but the step asked for the values of a leaf, not for its gradient
     learner = snap(tmp_path, run("x.data.mul_(2)", setup))
     reference = snap(tmp_path, run(once + "\nx.data.mul_(3)", setup))
-    assert detect({"var": "x", **values_only}, learner["x"], reference["x"], "x.data.mul_(2)",
-                  "en", context=learner, ref_context=reference) == []
+    assert (
+        detect(
+            {"var": "x", **values_only},
+            learner["x"],
+            reference["x"],
+            "x.data.mul_(2)",
+            "en",
+            context=learner,
+            ref_context=reference,
+        )
+        == []
+    )
 
 
 def test_arange_end_and_linspace_count_need_those_calls(tmp_path: Path) -> None:
@@ -436,18 +566,20 @@ def test_arange_end_and_linspace_count_need_those_calls(tmp_path: Path) -> None:
     # a slice one short is not an `arange` mistake
     assert diagnose(tmp_path, "y", "y = t[:3]", "y = t[:4]", setup) == []
     # nor is a different `arange` step a `linspace` count
-    assert diagnose(tmp_path, "y", "y = torch.arange(0, 11, 5)", "y = torch.arange(0, 11, 2)") \
-        == []
+    assert diagnose(tmp_path, "y", "y = torch.arange(0, 11, 5)", "y = torch.arange(0, 11, 2)") == []
 
 
 def test_products_need_two_tensors_on_each_side(tmp_path: Path) -> None:
     setup = "x = torch.ones(2, 3)\nw = torch.ones(3, 2)"
     # `* 2` scales: it is not the product that should have been `@`
-    assert diagnose(tmp_path, "y", "y = x.sum() * 2", "y = (x @ w) * 2", setup,
-                    pass_solution=True) == []
+    assert (
+        diagnose(tmp_path, "y", "y = x.sum() * 2", "y = (x @ w) * 2", setup, pass_solution=True)
+        == []
+    )
     # the solution's `*` scales too: it wants `@` and more, not `*` instead of `@`
-    ids = diagnose(tmp_path, "y", "y = x @ w", "y = (x @ w) * 2", setup, with_context=False,
-                   pass_solution=True)
+    ids = diagnose(
+        tmp_path, "y", "y = x @ w", "y = (x @ w) * 2", setup, with_context=False, pass_solution=True
+    )
     assert "matmul-vs-mul" not in ids
 
 

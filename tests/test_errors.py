@@ -37,60 +37,134 @@ def _backward_twice() -> None:
 
 # id -> (code that fails, words the English text must contain, words the Chinese text must contain)
 LIVE: dict[str, tuple[Callable[[], Any], list[str], list[str]]] = {
-    "matmul-inner-size": (lambda: torch.ones(2, 3) @ torch.ones(2, 4), ["(2, 3)", "(2, 4)", "3 ≠ 2"],
-                          ["(2, 3)", "(2, 4)", "列数"]),
-    "broadcast-mismatch": (lambda: torch.ones(3, 2) + torch.ones(3), ["size 2", "other 3", "dimension 1"],
-                           ["第 1 维", "大小为 2"]),
+    "matmul-inner-size": (
+        lambda: torch.ones(2, 3) @ torch.ones(2, 4),
+        ["(2, 3)", "(2, 4)", "3 ≠ 2"],
+        ["(2, 3)", "(2, 4)", "列数"],
+    ),
+    "broadcast-mismatch": (
+        lambda: torch.ones(3, 2) + torch.ones(3),
+        ["size 2", "other 3", "dimension 1"],
+        ["第 1 维", "大小为 2"],
+    ),
     "view-non-contiguous": (lambda: torch.ones(2, 3).t().view(6), ["reshape"], ["reshape"]),
     "view-numel": (lambda: torch.ones(2, 3).view(4), ["(4,)", "6"], ["(4,)", "6"]),
     "item-many": (lambda: torch.ones(3).item(), ["3 elements"], ["3 个元素"]),
     "requires-grad-int": (lambda: torch.tensor([1, 2], requires_grad=True), ["2.0"], ["浮点"]),
-    "numpy-requires-grad": (lambda: torch.ones(2, requires_grad=True).numpy(), ["detach()"],
-                            ["detach()"]),
+    "numpy-requires-grad": (
+        lambda: torch.ones(2, requires_grad=True).numpy(),
+        ["detach()"],
+        ["detach()"],
+    ),
     # A meta tensor takes the same path as a GPU tensor here (no GPU on CI).
     "numpy-gpu": (lambda: torch.ones(2, device="meta").numpy(), ["`meta`", "cpu()"], ["`meta`"]),
-    "backward-non-scalar": (lambda: (torch.ones(3, requires_grad=True) * 2).backward(), ["sum()"],
-                            ["标量"]),
+    "backward-non-scalar": (
+        lambda: (torch.ones(3, requires_grad=True) * 2).backward(),
+        ["sum()"],
+        ["标量"],
+    ),
     "backward-twice": (_backward_twice, ["retain_graph=True"], ["retain_graph=True"]),
     "inplace-leaf": (lambda: torch.ones(3, requires_grad=True).add_(1), ["no_grad"], ["no_grad"]),
-    "device-mismatch": (lambda: torch.ones(2, device="meta") + torch.ones(2), ["`cpu`", "`meta`"],
-                        ["`cpu`", "`meta`"]),
-    "dim-out-of-range": (lambda: torch.ones(2, 3).sum(dim=2), ["dimension 2", "-2 and 1"],
-                         ["第 2 维", "-2 到 1"]),
-    "index-out-of-range": (lambda: torch.ones(2, 3)[0, 7], ["Index 7", "size 3", "0 to 2"],
-                           ["下标 7", "0 到 2"]),
+    "device-mismatch": (
+        lambda: torch.ones(2, device="meta") + torch.ones(2),
+        ["`cpu`", "`meta`"],
+        ["`cpu`", "`meta`"],
+    ),
+    "dim-out-of-range": (
+        lambda: torch.ones(2, 3).sum(dim=2),
+        ["dimension 2", "-2 and 1"],
+        ["第 2 维", "-2 到 1"],
+    ),
+    "index-out-of-range": (
+        lambda: torch.ones(2, 3)[0, 7],
+        ["Index 7", "size 3", "0 to 2"],
+        ["下标 7", "0 到 2"],
+    ),
     "mean-int": (lambda: torch.tensor([1, 2, 3]).mean(), ["float()", "Long"], ["float()"]),
-    "backward-no-grad": (lambda: torch.ones(3).sum().backward(), ["requires_grad=True"],
-                         ["requires_grad=True"]),
-    "arg-not-tensor": (lambda: torch.diag([1, 2, 3]), ["`diag()`", "`input`", "list"],
-                       ["`diag()`", "list"]),
+    "backward-no-grad": (
+        lambda: torch.ones(3).sum().backward(),
+        ["requires_grad=True"],
+        ["requires_grad=True"],
+    ),
+    "arg-not-tensor": (
+        lambda: torch.diag([1, 2, 3]),
+        ["`diag()`", "`input`", "list"],
+        ["`diag()`", "list"],
+    ),
     "inplace-dtype": (lambda: torch.tensor([1, 2]).div_(3), ["Float", "Long"], ["Float", "Long"]),
 }
 
 FIXED: list[tuple[str, str, str]] = [
-    ("matmul-inner-size", "RuntimeError",
-     "mat1 and mat2 shapes cannot be multiplied (64x10 and 20x5)"),
-    ("matmul-inner-size", "RuntimeError", ("Expected size for first two dimensions of batch2 tensor "
-                                          "to be: [5, 3] but got: [5, 2].")),
-    ("matmul-inner-size", "RuntimeError", ("inconsistent tensor size, expected tensor [3] and src [4] "
-     "to have the same number of elements, but got 3 and 4 elements respectively")),
-    ("broadcast-mismatch", "RuntimeError",
-     "The size of tensor a (4) must match the size of tensor b (5) at non-singleton dimension 0"),
-    ("broadcast-mismatch", "RuntimeError", "output with shape [3] doesn't match the broadcast shape [3, 3]"),
-    ("requires-grad-int", "RuntimeError", "only Tensors of floating point dtype can require gradients"),
-    ("numpy-gpu", "TypeError", ("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to "
-                               "copy the tensor to host memory first.")),
+    (
+        "matmul-inner-size",
+        "RuntimeError",
+        "mat1 and mat2 shapes cannot be multiplied (64x10 and 20x5)",
+    ),
+    (
+        "matmul-inner-size",
+        "RuntimeError",
+        ("Expected size for first two dimensions of batch2 tensor to be: [5, 3] but got: [5, 2]."),
+    ),
+    (
+        "matmul-inner-size",
+        "RuntimeError",
+        (
+            "inconsistent tensor size, expected tensor [3] and src [4] "
+            "to have the same number of elements, but got 3 and 4 elements respectively"
+        ),
+    ),
+    (
+        "broadcast-mismatch",
+        "RuntimeError",
+        "The size of tensor a (4) must match the size of tensor b (5) at non-singleton dimension 0",
+    ),
+    (
+        "broadcast-mismatch",
+        "RuntimeError",
+        "output with shape [3] doesn't match the broadcast shape [3, 3]",
+    ),
+    (
+        "requires-grad-int",
+        "RuntimeError",
+        "only Tensors of floating point dtype can require gradients",
+    ),
+    (
+        "numpy-gpu",
+        "TypeError",
+        (
+            "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to "
+            "copy the tensor to host memory first."
+        ),
+    ),
     ("numpy-gpu", "TypeError", "can't convert mps:0 device type tensor to numpy."),
-    ("device-mismatch", "RuntimeError", ("Expected all tensors to be on the same device, but found at "
-                                        "least two devices, cuda:0 and cpu!")),
-    ("device-mismatch", "RuntimeError", ("Expected all tensors to be on the same device, but got mat2 "
-     "is on cpu, different from other tensors on cuda:0 (when checking argument in method "
-     "wrapper_CUDA_mm)")),
-    ("inplace-leaf", "RuntimeError",
-     "a leaf Variable that requires grad has been used in an in-place operation."),
+    (
+        "device-mismatch",
+        "RuntimeError",
+        (
+            "Expected all tensors to be on the same device, but found at "
+            "least two devices, cuda:0 and cpu!"
+        ),
+    ),
+    (
+        "device-mismatch",
+        "RuntimeError",
+        (
+            "Expected all tensors to be on the same device, but got mat2 "
+            "is on cpu, different from other tensors on cuda:0 (when checking argument in method "
+            "wrapper_CUDA_mm)"
+        ),
+    ),
+    (
+        "inplace-leaf",
+        "RuntimeError",
+        "a leaf Variable that requires grad has been used in an in-place operation.",
+    ),
     ("index-out-of-range", "IndexError", "index out of range in self"),
-    ("mean-int", "RuntimeError",
-     "mean(): input dtype should be either floating point or complex dtypes. Got Long instead."),
+    (
+        "mean-int",
+        "RuntimeError",
+        "mean(): input dtype should be either floating point or complex dtypes. Got Long instead.",
+    ),
 ]
 
 
@@ -129,8 +203,13 @@ def test_matmul_uses_the_learners_shapes() -> None:
 def test_broadcast_comes_with_a_picture() -> None:
     found = explain(*raised(lambda: torch.ones(3, 2) + torch.ones(3)), "en")
     assert isinstance(found, Explanation)
-    assert found.picture == {"kind": "broadcast", "shapes": None, "sizes": [2, 3], "dim": 1,
-                             "clash": None}
+    assert found.picture == {
+        "kind": "broadcast",
+        "shapes": None,
+        "sizes": [2, 3],
+        "dim": 1,
+        "clash": None,
+    }
     inplace = explain(*raised(lambda: torch.ones(3).add_(torch.ones(3, 3))), "en")
     assert inplace is not None and inplace.picture is not None
     assert inplace.picture["shapes"] == [[3], [3, 3]] and inplace.picture["inplace"] is True
@@ -143,8 +222,13 @@ def test_unknown_errors_are_left_to_the_plain_traceback() -> None:
 
 def test_errors_module_does_not_import_torch() -> None:
     code = "import sys, tutor.errors, tutor.pictures; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -166,14 +250,26 @@ def test_broadcast_names_the_operands_when_their_shapes_are_known() -> None:
 
 
 @pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
-@pytest.mark.parametrize(("code", "fn", "shapes", "operands"), [
-    ("c = a.T + b", lambda: torch.ones(3).T + torch.ones(2), {"a": [3], "b": [2]}, ("a.T", "b")),
-    ("z = x.sum(0) * y", lambda: torch.ones(3, 4).sum(0) * torch.ones(2, 3),
-     {"x": [3, 4], "y": [2, 3]}, ("x.sum(0)", "y")),
-])
+@pytest.mark.parametrize(
+    ("code", "fn", "shapes", "operands"),
+    [
+        (
+            "c = a.T + b",
+            lambda: torch.ones(3).T + torch.ones(2),
+            {"a": [3], "b": [2]},
+            ("a.T", "b"),
+        ),
+        (
+            "z = x.sum(0) * y",
+            lambda: torch.ones(3, 4).sum(0) * torch.ones(2, 3),
+            {"x": [3, 4], "y": [2, 3]},
+            ("x.sum(0)", "y"),
+        ),
+    ],
+)
 def test_broadcast_never_names_a_variable_for_a_computed_operand(
-        code: str, fn: Callable[[], Any], shapes: dict[str, list[int]],
-        operands: tuple[str, str]) -> None:
+    code: str, fn: Callable[[], Any], shapes: dict[str, list[int]], operands: tuple[str, str]
+) -> None:
     etype, message = raised(fn)
     left, right = operands
     name = left.split(".")[0]

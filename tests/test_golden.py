@@ -22,19 +22,31 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 # Lesson 3 (tensors): a wrong answer, a hint or a look-up, then the right answer, at each step.
 STEPS = [
-    "",                                               # what (read)
-    "s = torch.tensor([3.5])", "/hint", "s = torch.tensor(3.5)",
-    "temps = [21.5, 23.0, 19.5]", "temps = torch.tensor([21.5, 23.0, 19.5])",
-    "m = torch.tensor([[1, 4], [2, 5], [3, 6]])", "/hint",
+    "",  # what (read)
+    "s = torch.tensor([3.5])",
+    "/hint",
+    "s = torch.tensor(3.5)",
+    "temps = [21.5, 23.0, 19.5]",
+    "temps = torch.tensor([21.5, 23.0, 19.5])",
+    "m = torch.tensor([[1, 4], [2, 5], [3, 6]])",
+    "/hint",
     "m = torch.tensor([[1, 2, 3], [4, 5, 6]])",
-    "images = torch.zeros(8, 32, 32, 3)", "images = torch.zeros(8, 3, 32, 32)",
-    "4", "{five}",                                    # video-dims (quiz)
-    "",                                               # dtypes (read)
-    "2", "1",                                         # default-dtypes (predict)
-    "1", "2",                                         # one-dtype (predict)
-    "big = t[t > 2]", "print(t)", "big = t > 2",
-    "1", "2",                                         # lost-half (predict)
-    "avg = scores.sum() // len(scores)", "avg = scores.float().mean()",
+    "images = torch.zeros(8, 32, 32, 3)",
+    "images = torch.zeros(8, 3, 32, 32)",
+    "4",
+    "{five}",  # video-dims (quiz)
+    "",  # dtypes (read)
+    "2",
+    "1",  # default-dtypes (predict)
+    "1",
+    "2",  # one-dtype (predict)
+    "big = t[t > 2]",
+    "print(t)",
+    "big = t > 2",
+    "1",
+    "2",  # lost-half (predict)
+    "avg = scores.sum() // len(scores)",
+    "avg = scores.float().mean()",
     "/lessons",
 ]
 
@@ -54,13 +66,15 @@ def sandbox() -> Iterator[object]:
 def test_lesson_tensors_transcript(sandbox: object, lang: str) -> None:
     sandbox.lang = lang  # type: ignore[attr-defined]
     inputs = [s.format(five="five" if lang == "en" else "五") for s in STEPS]
-    got = run_session_script(ROOT / "lessons" / "03-tensors.toml", inputs, lang,
-                             sandbox=sandbox, width=80)
+    got = run_session_script(
+        ROOT / "lessons" / "03-tensors.toml", inputs, lang, sandbox=sandbox, width=80
+    )
     path = GOLDEN / f"tensors.{lang}.txt"
     if os.environ.get("TUTOR_GOLDEN") == "update":
         path.write_text(got, encoding="utf-8")
     want = path.read_text(encoding="utf-8")
     if got != want:
-        diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
-                                            str(path), "this run"))
+        diff = "".join(
+            difflib.unified_diff(want.splitlines(True), got.splitlines(True), str(path), "this run")
+        )
         pytest.fail(f"the transcript changed (TUTOR_GOLDEN=update rewrites it):\n{diff}")

@@ -34,7 +34,9 @@ def test_describes_ops_and_names_leaves_by_identity() -> None:
     mul = add["children"][0]
     assert mul["op"] == "MulBackward0" and mul["name"] == "h"
     assert [(leaf["name"], leaf["shape"], leaf["has_grad"]) for leaf in leaves(root)] == [
-        ("x", [3], True), ("w", [3], True)]
+        ("x", [3], True),
+        ("w", [3], True),
+    ]
 
 
 def test_unnamed_leaf_and_shared_subgraph() -> None:

@@ -34,23 +34,40 @@ def test_t_formats_and_falls_back_to_english() -> None:
     assert i18n.t("hint", "fr", n=1, total=1) == "hint 1 of 1"
 
 
-@pytest.mark.parametrize("env, lang", [
-    ({"LANG": "zh_CN.UTF-8"}, "zh"),
-    ({"LANG": "en_US.UTF-8"}, "en"),
-    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
-    ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),
-    ({"LC_MESSAGES": "zh_CN"}, "zh"),
-    ({}, "en"),
-])
+@pytest.mark.parametrize(
+    "env, lang",
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+        ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LC_MESSAGES": "zh_CN"}, "zh"),
+        ({}, "en"),
+    ],
+)
 def test_detect_lang_reads_the_locale(env: dict[str, str], lang: str) -> None:
     assert i18n.detect_lang(env) == lang
 
 
 def test_a_chinese_table_renders_aligned() -> None:
-    rows = [{"name": "张量", "type": "Tensor", "shape": [2, 3], "dtype": "torch.float32",
-             "device": "cpu", "requires_grad": False},
-            {"name": "x", "type": "int", "shape": None, "dtype": None, "device": None,
-             "requires_grad": None}]
+    rows = [
+        {
+            "name": "张量",
+            "type": "Tensor",
+            "shape": [2, 3],
+            "dtype": "torch.float32",
+            "device": "cpu",
+            "requires_grad": False,
+        },
+        {
+            "name": "x",
+            "type": "int",
+            "shape": None,
+            "dtype": None,
+            "device": None,
+            "requires_grad": None,
+        },
+    ]
     console = Console(file=io.StringIO(), width=80, color_system=None)
     console.print(render.vars_table(rows, "zh"))
     lines = console.file.getvalue().splitlines()

@@ -9,7 +9,7 @@ import pytest
 
 from tutor.lesson import Text, find_step, load_course, load_lesson
 
-GOOD = '''\
+GOOD = """\
 id = "good"
 section = 4
 title.en = "Good"
@@ -40,7 +40,7 @@ feedback = "used-ones"
 [[steps.traps]]
 code = "x = torch.zeros(3, 2)"
 fails = "x.shape"
-'''
+"""
 
 
 def write(tmp_path: Path, text: str, name: str = "lesson.toml") -> Path:
@@ -89,8 +89,10 @@ def test_unknown_key_suggests_closest(tmp_path):
 def test_step_key_after_subtable_explained(tmp_path):
     text = GOOD + 'hints.en = ["late"]\n'
     errs = errors_of(tmp_path, text)
-    assert any(e.startswith("L:31: unknown key `hints` in [[steps.traps]]")
-               and "belongs to the step" in e for e in errs)
+    assert any(
+        e.startswith("L:31: unknown key `hints` in [[steps.traps]]") and "belongs to the step" in e
+        for e in errs
+    )
 
 
 def test_missing_field(tmp_path):
@@ -105,15 +107,14 @@ def test_missing_lesson_field(tmp_path):
 
 
 def test_wrong_type(tmp_path):
-    errs = errors_of(tmp_path, GOOD.replace('check = ["x"]', 'check = 3'))
+    errs = errors_of(tmp_path, GOOD.replace('check = ["x"]', "check = 3"))
     assert any(e.startswith("L:14: `check` must be a list of strings") for e in errs)
     errs = errors_of(tmp_path, GOOD.replace("section = 4", 'section = "four"'))
     assert any(e.startswith("L:2: `section` must be an integer") for e in errs)
 
 
 def test_solution_that_does_not_parse_points_at_its_line(tmp_path):
-    text = GOOD.replace('solution = "x = torch.zeros(2, 3)"',
-                        'solution = """\nx = 1\ny = (2\n"""')
+    text = GOOD.replace('solution = "x = torch.zeros(2, 3)"', 'solution = """\nx = 1\ny = (2\n"""')
     errs = errors_of(tmp_path, text)
     assert any(e.startswith("L:15: `solution` is not valid Python") for e in errs), errs
 
@@ -149,14 +150,15 @@ def test_unknown_kind_and_trap_feedback(tmp_path):
 
 
 def test_unknown_expect_property(tmp_path):
-    text = GOOD.replace("[[steps.feedback]]", '[[steps.expect]]\nvar = "x"\nprops = ["shap"]\n\n'
-                        "[[steps.feedback]]")
+    text = GOOD.replace(
+        "[[steps.feedback]]", '[[steps.expect]]\nvar = "x"\nprops = ["shap"]\n\n[[steps.feedback]]'
+    )
     errs = errors_of(tmp_path, text)
     assert any("unknown property `shap` in `props` (did you mean `shape`?)" in e for e in errs)
 
 
 def test_quiz_answer_out_of_range(tmp_path):
-    quiz = textwrap.dedent('''\
+    quiz = textwrap.dedent("""\
         id = "q"
         section = 1
         title.en = "Q"
@@ -170,7 +172,7 @@ def test_quiz_answer_out_of_range(tmp_path):
         choices.en = ["a", "b"]
         choices.zh = ["甲", "乙"]
         answer = 3
-        ''')
+        """)
     assert errors_of(tmp_path, quiz) == ["L:13: `answer` must be a choice number 1..2"]
 
 
@@ -180,7 +182,7 @@ def test_broken_lesson_does_not_stop_the_others(tmp_path):
     write(tmp_path, GOOD.replace('"good"', '"third"'), "c.toml")
     write(tmp_path, GOOD, "d.toml")  # duplicate lesson id
     lessons, errors = load_course([tmp_path])
-    assert [l.id for l in lessons] == ["good", "third"]
+    assert [lesson.id for lesson in lessons] == ["good", "third"]
     shown = [str(e).replace(str(tmp_path) + "/", "") for e in errors]
     assert any(s.startswith("b.toml:8: TOML syntax error") for s in shown), shown
     assert any(s.startswith("d.toml:1: duplicate lesson id `good`") for s in shown), shown
@@ -197,13 +199,13 @@ def test_find_step(tmp_path):
 def test_the_course_loads_without_errors():
     lessons, errors = load_course([Path(__file__).resolve().parents[1] / "lessons"])
     assert [str(e) for e in errors] == []
-    assert {"creating-tensors", "autograd", "autograd-more"} <= {l.id for l in lessons}
+    assert {"creating-tensors", "autograd", "autograd-more"} <= {lesson.id for lesson in lessons}
 
 
 @pytest.mark.parametrize("lesson_id", ["creating-tensors", "autograd", "autograd-more"])
 def test_my_lessons_follow_the_course_rules(lesson_id):
     lessons, _ = load_course([Path(__file__).resolve().parents[1] / "lessons"])
-    lesson = next(l for l in lessons if l.id == lesson_id)
+    lesson = next(lesson for lesson in lessons if lesson.id == lesson_id)
     kinds = [s.kind for s in lesson.steps]
     assert "code" in kinds and "predict" in kinds
     for step in lesson.steps:

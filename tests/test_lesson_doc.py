@@ -28,8 +28,14 @@ def worked_example() -> str:
 
 
 def tutor(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tutor", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,7 @@ def test_worked_example_loads_cleanly(lesson_dir):
 def test_worked_example_validates(lesson_dir):
     result = tutor("validate", str(lesson_dir))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 lessons, 4 steps: all valid." in result.stdout
+    assert "1 lesson, 4 steps: all valid." in result.stdout
 
 
 def test_worked_example_checks_answers(lesson_dir, tmp_path):
@@ -78,8 +84,9 @@ def test_worked_example_checks_answers(lesson_dir, tmp_path):
 
 
 def test_broken_copy_of_the_example_fails_validation(lesson_dir, tmp_path):
-    text = worked_example().replace('code = "c = torch.arange(1, n)"',
-                                    'code = "c = torch.arange(1, n + 1)"')
+    text = worked_example().replace(
+        'code = "c = torch.arange(1, n)"', 'code = "c = torch.arange(1, n + 1)"'
+    )
     (tmp_path / "broken.toml").write_text(text, encoding="utf-8")
     result = tutor("validate", str(tmp_path / "broken.toml"))
     assert result.returncode == 1

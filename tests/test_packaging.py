@@ -19,8 +19,9 @@ def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
 
 
-@pytest.mark.skipif(shutil.which("git") is None and not (ROOT / ".git").exists(),
-                    reason="needs the source tree")
+@pytest.mark.skipif(
+    shutil.which("git") is None and not (ROOT / ".git").exists(), reason="needs the source tree"
+)
 def test_installed_package_finds_the_course(tmp_path):
     # A fresh venv that sees this interpreter's packages (torch, setuptools) but installs
     # the tutor itself from the source tree, without build isolation (no network).
@@ -31,23 +32,45 @@ def test_installed_package_finds_the_course(tmp_path):
     pth = next((env_dir / "lib").glob("python*/site-packages"))
     (pth / "outer.pth").write_text(site.stdout.strip() + "\n", encoding="utf-8")
     build = tmp_path / "src"
-    shutil.copytree(ROOT, build, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "*.egg-info", "build", "__pycache__", ".pytest_cache", "tests"))
-    install = _run([str(python), "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-                    "--no-index", str(build)], cwd=tmp_path)
+    shutil.copytree(
+        ROOT,
+        build,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "*.egg-info", "build", "__pycache__", ".pytest_cache", "tests"
+        ),
+    )
+    install = _run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(build),
+        ],
+        cwd=tmp_path,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    where = _run([str(python), "-c", "import tutor, tutor.course; "
-                  "print(tutor.__file__); print(tutor.course.builtin_dir())"],
-                 cwd=elsewhere, env=env)
+    where = _run(
+        [
+            str(python),
+            "-c",
+            "import tutor, tutor.course; print(tutor.__file__); print(tutor.course.builtin_dir())",
+        ],
+        cwd=elsewhere,
+        env=env,
+    )
     assert where.returncode == 0, where.stderr
     module_file, course = where.stdout.split()
     assert str(env_dir) in module_file and str(env_dir) in course
     listed = _run([str(python), "-m", "tutor", "lessons", "--json"], cwd=elsewhere, env=env)
     assert listed.returncode == 0, listed.stderr
-    ids = [l["id"] for l in json.loads(listed.stdout)]
+    ids = [lesson["id"] for lesson in json.loads(listed.stdout)]
     assert {"creating-tensors", "autograd", "autograd-more"} <= set(ids)
 
 

@@ -17,8 +17,13 @@ def text(renderable: object) -> str:
     return "\n".join(line.rstrip() for line in out.splitlines())
 
 
-DIFF = {"kind": "diff", "name": "x", "expected": [[1.0, 2.0], [3.0, 4.0]],
-        "got": [[1.0, 2.0], [3.0, 5.5]], "mismatch": [[False, False], [False, True]]}
+DIFF = {
+    "kind": "diff",
+    "name": "x",
+    "expected": [[1.0, 2.0], [3.0, 4.0]],
+    "got": [[1.0, 2.0], [3.0, 5.5]],
+    "mismatch": [[False, False], [False, True]],
+}
 
 
 def test_diff_side_by_side_marks_the_differing_cell() -> None:
@@ -35,23 +40,37 @@ def test_diff_stacks_when_too_narrow_for_side_by_side() -> None:
     payload = {**DIFF, "expected": [[0.123456, -2.5], [3.0, 4.0]]}
     console.print(DiffPicture(payload))
     lines = [line.rstrip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
-    assert lines[-6:] == ["expected", "0.1235 -2.5", "   3.0  4.0", "yours", "1.0   2.0",
-                          "3.0   5.5 ✗"]
+    assert lines[-6:] == [
+        "expected",
+        "0.1235 -2.5",
+        "   3.0  4.0",
+        "yours",
+        "1.0   2.0",
+        "3.0   5.5 ✗",
+    ]
 
 
 def test_diff_vector_in_chinese() -> None:
-    payload = {"kind": "diff", "name": "v", "expected": [0, 2, 4], "got": [0, 2, 5],
-               "mismatch": [False, False, True]}
+    payload = {
+        "kind": "diff",
+        "name": "v",
+        "expected": [0, 2, 4],
+        "got": [0, 2, 5],
+        "mismatch": [False, False, True],
+    }
     assert text(DiffPicture(payload, "zh")) == (
-        "v: ✗ 表示数值不同\n"
-        "期望    你的\n"
-        "0 2 4   0   2   5 ✗"
+        "v: ✗ 表示数值不同\n期望    你的\n0 2 4   0   2   5 ✗"
     )
 
 
 def test_diff_marks_keep_a_space_before_the_next_value() -> None:
-    payload = {"kind": "diff", "name": "c", "expected": [[2.0, 0.0], [8.0, 15.0]],
-               "got": [[8.0, 9.0], [14.0, 15.0]], "mismatch": [[True, True], [True, False]]}
+    payload = {
+        "kind": "diff",
+        "name": "c",
+        "expected": [[2.0, 0.0], [8.0, 15.0]],
+        "got": [[8.0, 9.0], [14.0, 15.0]],
+        "mismatch": [[True, True], [True, False]],
+    }
     assert text(DiffPicture(payload)).splitlines()[-2:] == [
         "2.0  0.0    8.0 ✗  9.0 ✗",
         "8.0 15.0   14.0 ✗ 15.0",
@@ -64,8 +83,16 @@ def test_diff_scalar() -> None:
 
 
 def test_summary_for_big_tensors() -> None:
-    payload = {"kind": "summary", "name": "w", "count": 3, "total": 100, "max_diff": 0.5,
-               "at": [2, 7], "expected_at": 1.0, "got_at": 1.5}
+    payload = {
+        "kind": "summary",
+        "name": "w",
+        "count": 3,
+        "total": 100,
+        "max_diff": 0.5,
+        "at": [2, 7],
+        "expected_at": 1.0,
+        "got_at": 1.5,
+    }
     assert text(DiffPicture(payload)) == (
         "w: 3 of 100 elements differ (3.0%). Largest difference 0.5\n"
         "at index (2, 7): expected 1.0, yours 1.5."
@@ -74,17 +101,44 @@ def test_summary_for_big_tensors() -> None:
 
 
 GRAPH = {
-    "kind": "graph", "name": "y", "shape": [], "dtype": "float32", "grad_fn": "SumBackward0",
-    "root": {"op": "SumBackward0", "name": "y", "children": [
-        {"op": "AddBackward0", "children": [
-            {"op": "MulBackward0", "name": "h", "children": [
-                {"leaf": True, "name": "x", "shape": [3], "requires_grad": True, "has_grad": True},
-                {"leaf": True, "name": None, "shape": [3], "requires_grad": True, "has_grad": False},
-            ]},
-            {"op": "MulBackward0", "seen": True},
-            {"truncated": True},
-        ]},
-    ]},
+    "kind": "graph",
+    "name": "y",
+    "shape": [],
+    "dtype": "float32",
+    "grad_fn": "SumBackward0",
+    "root": {
+        "op": "SumBackward0",
+        "name": "y",
+        "children": [
+            {
+                "op": "AddBackward0",
+                "children": [
+                    {
+                        "op": "MulBackward0",
+                        "name": "h",
+                        "children": [
+                            {
+                                "leaf": True,
+                                "name": "x",
+                                "shape": [3],
+                                "requires_grad": True,
+                                "has_grad": True,
+                            },
+                            {
+                                "leaf": True,
+                                "name": None,
+                                "shape": [3],
+                                "requires_grad": True,
+                                "has_grad": False,
+                            },
+                        ],
+                    },
+                    {"op": "MulBackward0", "seen": True},
+                    {"truncated": True},
+                ],
+            },
+        ],
+    },
 }
 
 
@@ -103,27 +157,25 @@ def test_graph_tree() -> None:
 
 def test_graph_tree_chinese_and_errors() -> None:
     assert "叶子 x (3,) requires_grad  .grad 已有值" in text(GraphTree(GRAPH, "zh"))
-    error = {"kind": "graph", "name": "n", "error": "not-tensor",
-             "message": {"en": "`n` is not a tensor.", "zh": "`n` 不是张量。"}}
+    error = {
+        "kind": "graph",
+        "name": "n",
+        "error": "not-tensor",
+        "message": {"en": "`n` is not a tensor.", "zh": "`n` 不是张量。"},
+    }
     assert text(GraphTree(error)) == "`n` is not a tensor."
     assert text(GraphTree(error, "zh")) == "`n` 不是张量。"
 
 
 def test_broadcast_clash_is_marked_right_aligned() -> None:
     assert text(BroadcastPicture([[3, 2], [3]])) == (
-        "a 3 2\n"
-        "b   3\n"
-        "    ^\n"
-        "^ these sizes clash: they must be equal or one of them 1"
+        "a 3 2\nb   3\n    ^\n^ these sizes clash: they must be equal or one of them 1"
     )
 
 
 def test_broadcast_compatible_shows_the_result() -> None:
     assert text(BroadcastPicture([[3], [3, 1]], lang="zh")) == (
-        "a      3\n"
-        "b    3 1\n"
-        "结果 3 3\n"
-        "从右往左对齐：每一列大小相等或为 1"
+        "a      3\nb    3 1\n结果 3 3\n从右往左对齐：每一列大小相等或为 1"
     )
     assert text(BroadcastPicture([[4, 1, 2], [5, 1]])).splitlines()[2] == "result 4 5 2"
 
@@ -142,9 +194,7 @@ def test_broadcast_from_an_error_message_payload() -> None:
 def test_broadcast_inplace_payload() -> None:
     payload = {"kind": "broadcast", "shapes": [[3], [3, 3]], "clash": None, "inplace": True}
     assert text(picture_for(payload)) == (
-        "target   3\n"
-        "result 3 3\n"
-        "an in-place result must keep the first shape"
+        "target   3\nresult 3 3\nan in-place result must keep the first shape"
     )
 
 
@@ -155,8 +205,14 @@ def test_picture_for_dispatches_on_kind() -> None:
 
 
 def test_broadcast_rows_are_labelled_with_the_operand_names() -> None:
-    payload = {"kind": "broadcast", "shapes": [[4, 3, 2], [3]], "names": ["x", "w"], "clash": -1,
-               "sizes": [2, 3], "dim": 2}
+    payload = {
+        "kind": "broadcast",
+        "shapes": [[4, 3, 2], [3]],
+        "names": ["x", "w"],
+        "clash": -1,
+        "sizes": [2, 3],
+        "dim": 2,
+    }
     assert text(picture_for(payload)).splitlines()[:3] == ["x 4 3 2", "w     3", "      ^"]
 
 

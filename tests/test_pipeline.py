@@ -19,8 +19,11 @@ def quiz(**kw) -> Step:
     return Step(**{**base, **kw})
 
 
-CHOICE = quiz(choices=(Text("Data", "数据"), Text("Compute", "算力"), Text("A GUI", "界面")),
-              answer=3, feedback=(FeedbackRule("data", Text("data!", "数据！"), answer=("1",)),))
+CHOICE = quiz(
+    choices=(Text("Data", "数据"), Text("Compute", "算力"), Text("A GUI", "界面")),
+    answer=3,
+    feedback=(FeedbackRule("data", Text("data!", "数据！"), answer=("1",)),),
+)
 
 
 @pytest.mark.parametrize("text", ["3", " 3 ", "c", "C", "a gui", "界面", "(3)"])
@@ -36,8 +39,11 @@ def test_wrong_choice_gets_its_feedback_in_the_language():
 
 
 def test_a_wrong_answer_does_not_show_the_right_one():
-    for step, wrong, right in ((CHOICE, "1", "3"), (quiz(accept=("compute", "算力")), "data", "算力"),
-                               (quiz(items=(Text("a"), Text("b")), answer=(2, 1)), "1 2", "2 1")):
+    for step, wrong, right in (
+        (CHOICE, "1", "3"),
+        (quiz(accept=("compute", "算力")), "data", "算力"),
+        (quiz(items=(Text("a"), Text("b")), answer=(2, 1)), "1 2", "2 1"),
+    ):
         for lang in ("en", "zh"):
             shown = pipeline.check_quiz(step, wrong, lang).checks[0].expected
             assert "界面" not in shown and "GUI" not in shown and right not in shown
@@ -52,40 +58,79 @@ def test_the_accepted_answer_shown_is_in_the_language():
     assert pipeline.accepted_answer(quiz(accept=("18", "18.0")), "zh") == "18"
 
 
-CODE_CHOICES = quiz(choices=(Text("`torch.int64`"), Text("`torch.float32`"), Text("torch.float64"),
-                             Text("`torch.zeros[2]`"), Text("`torch.Zeros(2)`"),
-                             Text("`torch.zeros(2)`")), answer=2)
+CODE_CHOICES = quiz(
+    choices=(
+        Text("`torch.int64`"),
+        Text("`torch.float32`"),
+        Text("torch.float64"),
+        Text("`torch.zeros[2]`"),
+        Text("`torch.Zeros(2)`"),
+        Text("`torch.zeros(2)`"),
+    ),
+    answer=2,
+)
 
 
-@pytest.mark.parametrize("text, number", [
-    ("torch.float32", 2), ("`torch.float32`", 2), ("`torch.float64`", 3), ("``torch.int64``", 1),
-    ("torch.zeros(2)", 6), ("torch.Zeros(2)", 5), ("tensor(2)", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("torch.float32", 2),
+        ("`torch.float32`", 2),
+        ("`torch.float64`", 3),
+        ("``torch.int64``", 1),
+        ("torch.zeros(2)", 6),
+        ("torch.Zeros(2)", 5),
+        ("tensor(2)", None),
+        ("", None),
+    ],
+)
 def test_choices_typed_with_or_without_backticks(text, number):
     assert pipeline._choice_number(CODE_CHOICES, text) == number
 
 
-TITLED = quiz(choices=(Text("It raises: move it to the CPU first", "报错：必须先移到 CPU"),
-                       Text("Application areas: problems AI is used on", "应用领域：AI 用来解决的问题"),
-                       Text("None (and PyTorch warns)", "None（并且 PyTorch 会警告）"),
-                       Text("Application areas: a second one", "应用领域（另一个）"),
-                       Text("Slicing `x[:2]`", "切片 `x[:2]`")), answer=1)
+TITLED = quiz(
+    choices=(
+        Text("It raises: move it to the CPU first", "报错：必须先移到 CPU"),
+        Text("Application areas: problems AI is used on", "应用领域：AI 用来解决的问题"),
+        Text("None (and PyTorch warns)", "None（并且 PyTorch 会警告）"),
+        Text("Application areas: a second one", "应用领域（另一个）"),
+        Text("Slicing `x[:2]`", "切片 `x[:2]`"),
+    ),
+    answer=1,
+)
 
 
-@pytest.mark.parametrize("text, number", [
-    ("报错", 1), ("it raises", 1), ("None", 3), ("none", 3),
-    ("应用领域", None), ("application areas", None),  # two choices share the title
-    ("slicing `x[", None), ("切片 `x[", None),  # a colon inside code ends no title
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("报错", 1),
+        ("it raises", 1),
+        ("None", 3),
+        ("none", 3),
+        ("应用领域", None),
+        ("application areas", None),  # two choices share the title
+        ("slicing `x[", None),
+        ("切片 `x[", None),  # a colon inside code ends no title
+    ],
+)
 def test_a_choice_by_its_title_when_no_other_shares_it(text, number):
     assert pipeline._choice_number(TITLED, text) == number
 
 
-PREDICT = Step(id="p", kind="predict", title=Text("P"), code="print(torch.arange(0, 10, 2))",
-               choices=(Text("tensor([0, 2, 4, 6, 8])"), Text("tensor([ 0,  2,  4,  6,  8, 10])"),
-                        Text("`torch.int64`, then `torch.float32`", "先 `torch.int64`，再 `torch.float32`"),
-                        Text("an error: a graph cannot contain an `if`")),
-               answer=1, feedback=(FeedbackRule("end", Text("end!"), answer=("2",)),))
+PREDICT = Step(
+    id="p",
+    kind="predict",
+    title=Text("P"),
+    code="print(torch.arange(0, 10, 2))",
+    choices=(
+        Text("tensor([0, 2, 4, 6, 8])"),
+        Text("tensor([ 0,  2,  4,  6,  8, 10])"),
+        Text("`torch.int64`, then `torch.float32`", "先 `torch.int64`，再 `torch.float32`"),
+        Text("an error: a graph cannot contain an `if`"),
+    ),
+    answer=1,
+    feedback=(FeedbackRule("end", Text("end!"), answer=("2",)),),
+)
 
 
 def test_predict_choices_by_the_output_they_show():
@@ -101,8 +146,14 @@ def test_predict_choices_by_the_output_they_show():
 
 
 def test_the_real_output_counts_as_the_right_choice():
-    step = Step(id="p", kind="predict", title=Text("P"), code="print(1)\nprint(2)",
-                choices=(Text("one, then two"), Text("two, then one")), answer=1)
+    step = Step(
+        id="p",
+        kind="predict",
+        title=Text("P"),
+        code="print(1)\nprint(2)",
+        choices=(Text("one, then two"), Text("two, then one")),
+        answer=1,
+    )
     assert pipeline.check_predict(step, "1\n2", "1\n2\n").passed
     assert not pipeline.check_predict(step, "2 1", "1\n2\n").passed
 
@@ -112,16 +163,20 @@ def test_fill_in_and_ordering_quiz():
     assert pipeline.check_quiz(fill, "  Computing   Power. ").passed
     assert pipeline.check_quiz(fill, "算力").passed
     assert not pipeline.check_quiz(fill, "data").passed
-    order = quiz(items=(Text("a"), Text("b"), Text("c")), answer=(3, 1, 2),
-                 feedback=(FeedbackRule("rev", Text("reversed"), answer=("2 1 3",)),))
+    order = quiz(
+        items=(Text("a"), Text("b"), Text("c")),
+        answer=(3, 1, 2),
+        feedback=(FeedbackRule("rev", Text("reversed"), answer=("2 1 3",)),),
+    )
     assert pipeline.check_quiz(order, "3 1 2").passed
     assert pipeline.check_quiz(order, "3, 1, 2").passed
     assert [f.id for f in pipeline.check_quiz(order, "2 1 3").feedback] == ["rev"]
 
 
 def test_predict_typed_output_ignores_spaces():
-    step = Step(id="p", kind="predict", title=Text("P"), code="print(torch.arange(3))",
-                accept=("0 1 2",))
+    step = Step(
+        id="p", kind="predict", title=Text("P"), code="print(torch.arange(3))", accept=("0 1 2",)
+    )
     output = "tensor([0, 1, 2])\n"
     assert pipeline.check_predict(step, "tensor([0,1,2])", output).passed
     assert pipeline.check_predict(step, "0 1 2", output).passed
@@ -151,9 +206,15 @@ def sb() -> Iterator[Sandbox]:
     sandbox.close()
 
 
-COUNT = Step(id="count", kind="code", title=Text("Count"), setup="n = 5",
-             solution="c = torch.arange(1, n + 1)", check=("c",),
-             variants=(Variant(setup="n = 8"),))
+COUNT = Step(
+    id="count",
+    kind="code",
+    title=Text("Count"),
+    setup="n = 5",
+    solution="c = torch.arange(1, n + 1)",
+    check=("c",),
+    variants=(Variant(setup="n = 8"),),
+)
 LESSON = Lesson(id="t", section=4, title=Text("T"), steps=(COUNT,), path="t.toml")
 
 
@@ -166,8 +227,9 @@ def test_check_answer_and_variants(sb):
 
 
 def test_setup_failure_is_reported(sb):
-    broken = Step(id="b", kind="code", title=Text("B"), setup="1 / 0", solution="x = 1",
-                  check=("x",))
+    broken = Step(
+        id="b", kind="code", title=Text("B"), setup="1 / 0", solution="x = 1", check=("x",)
+    )
     verdict = pipeline.check_answer(sb, LESSON, broken, "x = 1")
     assert verdict.first_failure.name == "setup"
     assert "ZeroDivisionError" in verdict.first_failure.got
@@ -189,18 +251,25 @@ def test_live_judging_keeps_the_namespace_through_variants(sb):
 
 def test_seeded_step_compares_random_draws(sb):
     lessons, _ = load_course([ROOT / "lessons"])
-    lesson = next(l for l in lessons if l.id == "creating-tensors")
+    lesson = next(lesson for lesson in lessons if lesson.id == "creating-tensors")
     dice = lesson.step("dice")
     assert pipeline.check_answer(sb, lesson, dice, "rolls = torch.randint(1, 7, (10,))").passed
     # a set-up that draws random numbers: solution and answer stay on the same stream
-    step = Step(id="r", kind="code", title=Text("R"), setup="a = torch.rand(2)", seed=3,
-                solution="b = torch.rand(2)", check=("a", "b"))
+    step = Step(
+        id="r",
+        kind="code",
+        title=Text("R"),
+        setup="a = torch.rand(2)",
+        seed=3,
+        solution="b = torch.rand(2)",
+        check=("a", "b"),
+    )
     assert pipeline.check_answer(sb, LESSON, step, "b = torch.rand(2)").passed
 
 
 def test_predict_runs_the_code(sb):
     lessons, _ = load_course([ROOT / "lessons"])
-    step = next(l for l in lessons if l.id == "autograd-more").step("detach-shares")
+    step = next(lesson for lesson in lessons if lesson.id == "autograd-more").step("detach-shares")
     assert "tensor([2., 3., 4.]" in pipeline.run_predict(sb, step).output
     typed = Step(id="p", kind="predict", title=Text("P"), code="print(torch.arange(3))")
     assert pipeline.check_text_answer(sb, typed, "tensor([0, 1, 2])").passed
@@ -208,17 +277,28 @@ def test_predict_runs_the_code(sb):
 
 
 def test_step_whose_solution_raises_on_purpose(sb):
-    step = Step(id="boom", kind="code", title=Text("B"),
-                setup="x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x ** 2",
-                solution="y.backward()",
-                expects=(Expect(raises="RuntimeError", match="only for scalar outputs"),))
+    step = Step(
+        id="boom",
+        kind="code",
+        title=Text("B"),
+        setup="x = torch.tensor([1.0, 2.0], requires_grad=True)\ny = x ** 2",
+        solution="y.backward()",
+        expects=(Expect(raises="RuntimeError", match="only for scalar outputs"),),
+    )
     assert pipeline.check_answer(sb, LESSON, step, "y.backward()").passed
     assert not pipeline.check_answer(sb, LESSON, step, "y.sum().backward()").passed
 
 
 def test_cpu_step_pins_the_cpu(sb):
-    step = Step(id="np", kind="code", title=Text("N"), device="cpu", setup="a = 1",
-                solution="t = torch.ones(2)\nn = t.numpy()", check=("n",))
+    step = Step(
+        id="np",
+        kind="code",
+        title=Text("N"),
+        device="cpu",
+        setup="a = 1",
+        solution="t = torch.ones(2)\nn = t.numpy()",
+        check=("n",),
+    )
     assert pipeline.effective_setup(step).endswith("a = 1")
     assert "set_default_device('cpu')" in pipeline.effective_setup(step)
     assert pipeline.effective_setup(COUNT) == "n = 5"

@@ -27,7 +27,8 @@ def test_progress_option_names_a_file_or_a_folder(tmp_path: Path) -> None:
     assert progress.resolve_path(str(tmp_path)) == tmp_path / progress.FILENAME
     assert progress.resolve_path(str(tmp_path / "p.db")) == tmp_path / "p.db"
     assert progress.resolve_path(None, {"TUTOR_HOME": str(tmp_path)}) == (
-        tmp_path / progress.FILENAME)
+        tmp_path / progress.FILENAME
+    )
 
 
 def test_records_status_attempts_hints_code_time_and_position(tmp_path: Path) -> None:
@@ -44,7 +45,11 @@ def test_records_status_attempts_hints_code_time_and_position(tmp_path: Path) ->
     again = Store(tmp_path / "p.db")
     rec = again.get("creation", "zeros")
     assert (rec.status, rec.attempts, rec.hints, rec.last_code) == (
-        "passed", 2, 2, "x = torch.zeros(2, 3)")
+        "passed",
+        2,
+        2,
+        "x = torch.zeros(2, 3)",
+    )
     assert rec.seconds == 12.5
     assert again.position() == ("creation", "ones")
     assert again.passed_count() == 1
@@ -106,8 +111,12 @@ def test_kill_9_loses_nothing_answered(tmp_path: Path) -> None:
         print("written", flush=True)
         time.sleep(60)
     """)
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                          cwd=Path(__file__).resolve().parents[1]) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    ) as proc:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "written"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -124,8 +133,14 @@ def test_export_csv_and_json(tmp_path: Path) -> None:
     store.add_time("creation", "zeros", 3.14159)
     rows = list(csv.DictReader(io.StringIO(progress.export(store.records(), "csv"))))
     assert list(rows[0]) == list(progress.EXPORT_FIELDS)
-    assert rows[0] == {"lesson": "creation", "step": "zeros", "status": "passed",
-                       "attempts": "1", "hints": "0", "seconds": "3.1"}
+    assert rows[0] == {
+        "lesson": "creation",
+        "step": "zeros",
+        "status": "passed",
+        "attempts": "1",
+        "hints": "0",
+        "seconds": "3.1",
+    }
     data = json.loads(progress.export(store.records(), "json"))
     assert data[1]["step"] == "ones" and data[1]["hints"] == 2
     store.close()

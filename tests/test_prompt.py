@@ -18,22 +18,25 @@ from tutor.prompt import PromptUI, SandboxCompleter
 from tutor.ui import BlockReader, PlainUI, input_complete, next_indent
 
 
-@pytest.mark.parametrize("text, done", [
-    ("x = 1", True),
-    ("", True),
-    ("/hint", True),
-    ("?torch.arange", True),
-    ("for i in range(3):", False),
-    ("for i in range(3):\n    print(i)", False),
-    ("for i in range(3):\n    print(i)\n", True),
-    ("while True: pass", True),
-    ("x = 1\nif x:\n    y = 2", False),
-    ("x = (1,", False),
-    ("x = (1,\n 2)", True),
-    ("what is a tensor?", True),
-    ("x = = 1", True),
-    ('s = """abc', False),
-])
+@pytest.mark.parametrize(
+    "text, done",
+    [
+        ("x = 1", True),
+        ("", True),
+        ("/hint", True),
+        ("?torch.arange", True),
+        ("for i in range(3):", False),
+        ("for i in range(3):\n    print(i)", False),
+        ("for i in range(3):\n    print(i)\n", True),
+        ("while True: pass", True),
+        ("x = 1\nif x:\n    y = 2", False),
+        ("x = (1,", False),
+        ("x = (1,\n 2)", True),
+        ("what is a tensor?", True),
+        ("x = = 1", True),
+        ('s = """abc', False),
+    ],
+)
 def test_input_complete(text: str, done: bool) -> None:
     assert input_complete(text) is done
 
@@ -47,11 +50,24 @@ def test_next_indent() -> None:
 def test_block_reader_without_a_terminal() -> None:
     reader = BlockReader()
     got: list[str] = []
-    for line in ["x = 1", "for i in range(2):", "    print(i)", "/quit", "if x:", "    y = 1",
-                 "else:", "    y = 2", ""]:
+    for line in [
+        "x = 1",
+        "for i in range(2):",
+        "    print(i)",
+        "/quit",
+        "if x:",
+        "    y = 1",
+        "else:",
+        "    y = 2",
+        "",
+    ]:
         got += reader.feed(line)
-    assert got == ["x = 1", "for i in range(2):\n    print(i)", "/quit",
-                   "if x:\n    y = 1\nelse:\n    y = 2"]
+    assert got == [
+        "x = 1",
+        "for i in range(2):\n    print(i)",
+        "/quit",
+        "if x:\n    y = 1\nelse:\n    y = 2",
+    ]
 
 
 def test_plain_ui_reads_blocks_and_echoes() -> None:
@@ -77,8 +93,10 @@ class FakeSandbox:
 def _completions(text: str, sandbox: Any = None) -> list[str]:
     completer = SandboxCompleter(sandbox or FakeSandbox(), ["/hint", "/help", "/quit"])
     doc = Document(text, len(text))
-    return [doc.text[: len(text) + c.start_position] + c.text
-            for c in completer.get_completions(doc, CompleteEvent(completion_requested=True))]
+    return [
+        doc.text[: len(text) + c.start_position] + c.text
+        for c in completer.get_completions(doc, CompleteEvent(completion_requested=True))
+    ]
 
 
 def test_completer_asks_the_worker_and_hides_in_place_twins() -> None:
@@ -104,8 +122,13 @@ def _drive(keys: str, sandbox: Any = None, later: str = "") -> list[str | None]:
     """Type ``keys`` (then ``later``, after a pause) into a real PromptSession; collect inputs."""
     got: list[str | None] = []
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
-        ui = PromptUI(Console(file=io.StringIO(), color_system=None), sandbox or FakeSandbox(),
-                      None, input=inp, output=DummyOutput())
+        ui = PromptUI(
+            Console(file=io.StringIO(), color_system=None),
+            sandbox or FakeSandbox(),
+            None,
+            input=inp,
+            output=DummyOutput(),
+        )
         inp.send_text(keys)
         if later:
             # Completion runs on another thread: give it time before the next keys.

@@ -24,8 +24,13 @@ def _lesson(step: Step) -> Lesson:
 
 
 def test_setup_is_shown_as_given_in_both_languages() -> None:
-    step = Step(id="s", kind="code", title=LText("Double", "翻倍"),
-                text=LText("Make `y`.", "创建 `y`。"), setup="a = torch.arange(6)")
+    step = Step(
+        id="s",
+        kind="code",
+        title=LText("Double", "翻倍"),
+        text=LText("Make `y`.", "创建 `y`。"),
+        setup="a = torch.arange(6)",
+    )
     en = _text(render.step_panel(_lesson(step), step, "en"))
     zh = _text(render.step_panel(_lesson(step), step, "zh"))
     assert "Given:" in en and "a = torch.arange(6)" in en
@@ -35,8 +40,13 @@ def test_setup_is_shown_as_given_in_both_languages() -> None:
 
 
 def test_choices_are_markdown() -> None:
-    step = Step(id="q", kind="quiz", title=LText("Pick", "选"), text=LText("Which?", "哪个？"),
-                choices=(LText("`torch.ones`", "`torch.ones`"), LText("**none**", "**无**")))
+    step = Step(
+        id="q",
+        kind="quiz",
+        title=LText("Pick", "选"),
+        text=LText("Which?", "哪个？"),
+        choices=(LText("`torch.ones`", "`torch.ones`"), LText("**none**", "**无**")),
+    )
     out = _text(render.step_panel(_lesson(step), step, "en"))
     assert "1. torch.ones" in out and "2. none" in out and "`" not in out and "**" not in out
 
@@ -48,8 +58,9 @@ def _verdict(*feedback: Feedback) -> Verdict:
 def test_lesson_feedback_first_and_one_new_diagnosis_at_most() -> None:
     lesson = Feedback("end-included", "`torch.arange(1, 5)` stops before 5.", "feedback")
     same = Feedback("arange-end", "`torch.arange(1, 5)` leaves out its end.", "diagnosis")
-    other = Feedback("int-not-float", "Your tensor holds integers; floats were wanted.",
-                     "diagnosis")
+    other = Feedback(
+        "int-not-float", "Your tensor holds integers; floats were wanted.", "diagnosis"
+    )
     third = Feedback("transposed", "Rows and columns are swapped.", "diagnosis")
     chosen = render.chosen_feedback([same, other, third, lesson])
     assert [f.id for f in chosen] == ["end-included", "int-not-float"]
@@ -74,24 +85,34 @@ def test_an_error_already_explained_is_not_explained_again() -> None:
 def test_error_block_names_the_tensors_from_shapes() -> None:
     from tutor.sandbox.results import ErrorInfo
 
-    message = ("The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
-               "dimension 1")
+    message = (
+        "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"
+    )
     error = ErrorInfo("RuntimeError", message, f"RuntimeError: {message}")
-    out = _text(render.error_block(error, "en", code="c = p + q",
-                                   shapes={"p": [2, 3], "q": [4]}), width=80)
+    out = _text(
+        render.error_block(error, "en", code="c = p + q", shapes={"p": [2, 3], "q": [4]}), width=80
+    )
     assert "Here p is (2, 3) and q is (4,)." in out
     assert "p 2 3" in out and "q   4" in out  # both shapes drawn whole, right-aligned
 
 
 def test_width_is_honoured() -> None:
-    step = Step(id="s", kind="code", title=LText("A long title " * 3, ""),
-                text=LText("word " * 60, ""), setup="value = " + " + ".join(["1"] * 40))
+    step = Step(
+        id="s",
+        kind="code",
+        title=LText("A long title " * 3, ""),
+        text=LText("word " * 60, ""),
+        setup="value = " + " + ".join(["1"] * 40),
+    )
     out = _text(render.step_panel(_lesson(step), step, "en"), width=40)
     assert max(len(line) for line in out.splitlines()) <= 40
 
 
 def test_chinese_lines_join_without_a_space() -> None:
-    text = "张量是多维数组，\n它可以放在 GPU 上。\nIt has a `shape`\nand a dtype.\n\n```python\n# 注释\n# 继续\n```"
+    text = (
+        "张量是多维数组，\n它可以放在 GPU 上。\nIt has a `shape`\nand a dtype.\n\n"
+        "```python\n# 注释\n# 继续\n```"
+    )
     out = _text(render.markdown(text), width=80)
     assert "张量是多维数组，它可以放在 GPU 上。" in out
     assert "It has a shape and a dtype." in out
@@ -108,9 +129,13 @@ def test_the_explanation_label_takes_a_full_width_colon_in_chinese() -> None:
 
 
 def test_verdict_rows_speak_chinese_where_they_are_words() -> None:
-    checks = [Check("x.type", False, "Tensor", "未定义"), Check("x.values", True, "1", "1"),
-              Check("x.shape", True, "(2,)", "(2,)"), Check("answer", False, "—", "b"),
-              Check("output", False, "[x]", "UserWarning: careful\n1")]
+    checks = [
+        Check("x.type", False, "Tensor", "未定义"),
+        Check("x.values", True, "1", "1"),
+        Check("x.shape", True, "(2,)", "(2,)"),
+        Check("answer", False, "—", "b"),
+        Check("output", False, "[x]", "UserWarning: careful\n1"),
+    ]
     zh = _text(render.verdict_table(Verdict(False, tuple(checks)), "zh"), width=80)
     assert "x 的类型" in zh and "x 的值" in zh and "x.shape" in zh and "答案" in zh
     assert "输出" in zh and "[x]" in zh

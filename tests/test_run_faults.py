@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FAULTS = {
     "runaway-loop": ("while True:\n    pass\n", "time limit"),
-    "swallows-ctrl-c": ("while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n"
-                        "        pass\n", "time limit"),
+    "swallows-ctrl-c": (
+        "while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass\n",
+        "time limit",
+    ),
     "sleep": ("import time\ntime.sleep(100)\n", "time limit"),
     "tensor-bomb": ("x = torch.zeros(10**11)\n", "memory"),
     "list-bomb": ("x = [0] * 10**10\n", "memory"),
@@ -28,8 +30,11 @@ FAULTS = {
     "os-exit": ("import os\nos._exit(3)\n", "exited with code 3"),
     "sys-exit": ("import sys\nsys.exit(2)\n", "exited with code 2"),
     "raise-keyboard-interrupt": ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
-    "child-processes": ("import subprocess, time\nfor _ in range(3):\n"
-                        "    subprocess.Popen(['sleep', '1000'])\ntime.sleep(100)\n", "time limit"),
+    "child-processes": (
+        "import subprocess, time\nfor _ in range(3):\n"
+        "    subprocess.Popen(['sleep', '1000'])\ntime.sleep(100)\n",
+        "time limit",
+    ),
     "print-flood": ("while True:\n    print('spam ' * 200)\n", "output cut"),
     "deep-recursion": ("def f(n):\n    return f(n + 1)\nf(0)\n", "recursion"),
 }
@@ -49,7 +54,10 @@ def test_fault_ends_quickly_with_exit_1(tmp_path: Path, name: str) -> None:
     began = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "tutor", "--lang", "en", "run", "--timeout", "2", str(path)],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     elapsed = time.monotonic() - began

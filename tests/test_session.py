@@ -1,4 +1,5 @@
-"""The conversation loop, driven by a script against an in-process fake sandbox (and once for real)."""
+"""The conversation loop, driven by a script against an in-process fake sandbox (and once for
+real)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tutor.ui import ScriptUI
 
 ROOT = Path(__file__).resolve().parents[1]
 
-LESSON = '''
+LESSON = """
 id = "sums"
 section = 4
 title.en = "Sums"
@@ -65,7 +66,7 @@ title.en = "The end"
 title.zh = "结束"
 text.en = "Done."
 text.zh = "完成。"
-'''
+"""
 
 
 class FakeSandbox:
@@ -88,16 +89,18 @@ class FakeSandbox:
         try:
             exec(code, ns)
         except Exception as exc:  # noqa: BLE001
-            return RunResult("error", "", ErrorInfo(type(exc).__name__, str(exc),
-                                                    f"{type(exc).__name__}: {exc}"))
+            return RunResult(
+                "error", "", ErrorInfo(type(exc).__name__, str(exc), f"{type(exc).__name__}: {exc}")
+            )
         return RunResult("ok")
 
     def new_namespace(self, setup: str, seed: int | None = None) -> RunResult:
         self.ns = {}
         return self._exec(setup, self.ns)
 
-    def run(self, code: str, *, on_output: Any = None, seed: Any = None, echo: bool = False,
-            **kw: Any) -> RunResult:
+    def run(
+        self, code: str, *, on_output: Any = None, seed: Any = None, echo: bool = False, **kw: Any
+    ) -> RunResult:
         result = self._exec(code, self.ns)
         if on_output is not None and "print" in code:
             on_output("printed\n")
@@ -118,18 +121,37 @@ class FakeSandbox:
 
     def judge(self, request: dict[str, Any]) -> dict[str, Any]:
         mine, ref = self.snaps[request["learner"]], self.snaps[request["reference"]]
-        checks = [{"name": f"{n}.values", "passed": mine[n] == ref[n], "expected": str(ref[n]),
-                   "got": str(mine[n]), "message": ""} for n in ref]
-        return {"passed": all(c["passed"] for c in checks), "checks": checks, "feedback": [],
-                "pictures": []}
+        checks = [
+            {
+                "name": f"{n}.values",
+                "passed": mine[n] == ref[n],
+                "expected": str(ref[n]),
+                "got": str(mine[n]),
+                "message": "",
+            }
+            for n in ref
+        ]
+        return {
+            "passed": all(c["passed"] for c in checks),
+            "checks": checks,
+            "feedback": [],
+            "pictures": [],
+        }
 
     def call(self, op: str, **kwargs: Any) -> Any:
         if op == "vars":
-            return [{"name": k, "type": type(v).__name__} for k, v in self.ns.items()
-                    if not k.startswith("_")]
+            return [
+                {"name": k, "type": type(v).__name__}
+                for k, v in self.ns.items()
+                if not k.startswith("_")
+            ]
         if op == "inspect":
-            return {"found": True, "name": kwargs["name"], "signature": "arange(end)",
-                    "doc": "Returns a 1-D tensor."}
+            return {
+                "found": True,
+                "name": kwargs["name"],
+                "signature": "arange(end)",
+                "doc": "Returns a 1-D tensor.",
+            }
         return {"python": "3", "torch": "fake", "device": "cpu", "gpu_name": None}
 
 
@@ -142,8 +164,13 @@ def lesson(tmp_path: Path) -> Any:
     return loaded
 
 
-def _session(lesson: Any, inputs: list[str], lang: str = "en", store: Store | None = None,
-             start: tuple[str | None, str | None] = ("sums", None)) -> str:
+def _session(
+    lesson: Any,
+    inputs: list[str],
+    lang: str = "en",
+    store: Store | None = None,
+    start: tuple[str | None, str | None] = ("sums", None),
+) -> str:
     ui = ScriptUI(inputs, width=80)
     session = Session([lesson], FakeSandbox(), store or Store(None), ui, lang)
     assert session.run(*start) == 0
@@ -185,9 +212,25 @@ def test_errors_are_explained_and_outcomes_told(lesson: Any) -> None:
 
 
 def test_commands(lesson: Any) -> None:
-    out = _session(lesson, ["/hnt", "/lessons", "/goto 4.3", "/back", "/skip", "?arange",
-                            "/vars", "/env", "/explain", "/solution", "n", "/reset", "/help",
-                            "/quit"])
+    out = _session(
+        lesson,
+        [
+            "/hnt",
+            "/lessons",
+            "/goto 4.3",
+            "/back",
+            "/skip",
+            "?arange",
+            "/vars",
+            "/env",
+            "/explain",
+            "/solution",
+            "n",
+            "/reset",
+            "/help",
+            "/quit",
+        ],
+    )
     assert "Unknown command /hnt." in out and "Did you mean /hint?" in out
     assert "Lessons" in out and "sums" in out and "0/4" in out
     assert "step 3/4" in out and "Skipped." in out
@@ -227,27 +270,38 @@ def test_resume_where_the_learner_stopped(lesson: Any, tmp_path: Path) -> None:
 def test_relevant_code_follows_the_names_an_answer_reads() -> None:
     inputs = ["x = torch.ones(3)", "a = torch.arange(6)", "b = 2"]
     assert relevant_code(inputs, "x = a.reshape(2, 3)") == (
-        "a = torch.arange(6)\nx = a.reshape(2, 3)")
+        "a = torch.arange(6)\nx = a.reshape(2, 3)"
+    )
     assert relevant_code(inputs, "x = torch.zeros(3)") == "x = torch.zeros(3)"
 
 
 def test_the_ui_modules_never_import_torch() -> None:
-    code = ("import sys, tutor.app, tutor.session, tutor.prompt, tutor.commands, tutor.render, "
-            "tutor.ask, tutor.progress; assert 'torch' not in sys.modules, 'torch imported'")
+    code = (
+        "import sys, tutor.app, tutor.session, tutor.prompt, tutor.commands, tutor.render, "
+        "tutor.ask, tutor.progress; assert 'torch' not in sys.modules, 'torch imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_plain_mode_from_a_pipe() -> None:
-    proc = subprocess.run([sys.executable, "-m", "tutor", "--plain", "--no-save", "--lang", "en"],
-                          input="x = torch.zeros(2, 3)\n/quit\n", capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "tutor", "--plain", "--no-save", "--lang", "en"],
+        input="x = torch.zeros(2, 3)\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert ">>> x = torch.zeros(2, 3)" in proc.stdout and "\x1b[" not in proc.stdout
 
 
 def test_run_session_script_with_the_real_sandbox() -> None:
-    out = run_session_script(ROOT / "tests" / "e2e" / "lessons" / "e2e-basics.toml",
-                             ["", "x = torch.ones(2, 3)", "x = torch.zeros(2, 3)", "/quit"])
+    out = run_session_script(
+        ROOT / "tests" / "e2e" / "lessons" / "e2e-basics.toml",
+        ["", "x = torch.ones(2, 3)", "x = torch.zeros(2, 3)", "/quit"],
+    )
     assert "torch.ones fills with ones" in out
     assert "Well done!" in out and "step 3/4" in out
 
@@ -255,6 +309,11 @@ def test_run_session_script_with_the_real_sandbox() -> None:
 def test_code_at_a_quiz_runs_instead_of_answering(lesson: Any) -> None:
     out = _session(lesson, ["/goto sums.pick", "y = 2 * 3", "print(y)", "2", "/quit"])
     assert out.count("Not quite yet") == 0 and "printed" in out and "Well done!" in out
+
+
+def test_question_at_a_quiz_is_answered_not_graded(lesson: Any) -> None:
+    out = _session(lesson, ["/goto sums.pick", "how do we add numbers?", "2", "/quit"])
+    assert "From the course:" in out and "Not quite yet" not in out and "Well done!" in out
 
 
 def test_progress_command_shows_and_exports(tmp_path: Path, capsys: Any) -> None:
@@ -266,8 +325,9 @@ def test_progress_command_shows_and_exports(tmp_path: Path, capsys: Any) -> None
     store = Store(tmp_path / "p.db")
     store.attempt("sums", "six", "x = 6", passed=True)
     store.close()
-    args = argparse.Namespace(progress=str(tmp_path / "p.db"), lang="en", json=True, export=None,
-                              width=80, plain=True)
+    args = argparse.Namespace(
+        progress=str(tmp_path / "p.db"), lang="en", json=True, export=None, width=80, plain=True
+    )
     assert progress_command(args) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["steps"][0]["status"] == "passed"
@@ -279,7 +339,7 @@ def test_progress_command_shows_and_exports(tmp_path: Path, capsys: Any) -> None
     assert "✓ passed" in capsys.readouterr().out
 
 
-VARIED = '''
+VARIED = """
 id = "double"
 section = 7
 title.en = "Double"
@@ -322,7 +382,7 @@ title.en = "The end"
 title.zh = "结束"
 text.en = "Done."
 text.zh = "完成。"
-'''
+"""
 
 
 @pytest.fixture()
@@ -365,8 +425,9 @@ def test_an_error_is_not_followed_by_a_table_of_undefined_names(lesson: Any) -> 
 
 
 def test_rebinding_a_given_name_points_at_reset(varied: Any) -> None:
-    out = _session(varied, ["n = 4", "y = 2 * n", "/reset", "y = 2 * n", "/quit"],
-                   start=("double", None))
+    out = _session(
+        varied, ["n = 4", "y = 2 * n", "/reset", "y = 2 * n", "/quit"], start=("double", None)
+    )
     assert "You gave the set-up's n a new value: /reset" in out
     assert out.count("/reset brings") == 1
     assert "Well done!" in out

@@ -37,10 +37,23 @@ def test_non_leaf_grad_is_read_without_a_warning(tmp_path):
 
 def test_python_values_and_arrays(tmp_path):
     a = np.arange(4)
-    v = roundtrip(tmp_path, {"l": [1, 2, 3], "t": (1.5, 2.5), "a": a, "n": 7, "f": 2.5,
-                             "b": True, "s": "hi", "none": None, "mixed": [1, "a"],
-                             "big": 10 ** 30, "dt": torch.float32},
-                  ["l", "t", "a", "n", "f", "b", "s", "none", "mixed", "big", "dt", "gone"])
+    v = roundtrip(
+        tmp_path,
+        {
+            "l": [1, 2, 3],
+            "t": (1.5, 2.5),
+            "a": a,
+            "n": 7,
+            "f": 2.5,
+            "b": True,
+            "s": "hi",
+            "none": None,
+            "mixed": [1, "a"],
+            "big": 10**30,
+            "dt": torch.float32,
+        },
+        ["l", "t", "a", "n", "f", "b", "s", "none", "mixed", "big", "dt", "gone"],
+    )
     assert v["l"].kind == "list" and torch.equal(v["l"].data, torch.tensor([1, 2, 3]))
     assert v["t"].kind == "tuple" and v["t"].shape == (2,)
     assert v["a"].kind == "ndarray" and v["a"].dtype == "int64"

@@ -26,7 +26,8 @@ def _page_text(page: str) -> str:
 
 def test_prompted_marks_every_line() -> None:
     assert prompted("for i in range(2):\n    print(i)\n") == (
-        ">>> for i in range(2):\n...     print(i)")
+        ">>> for i in range(2):\n...     print(i)"
+    )
     assert prompted("/hint") == ">>> /hint"
 
 
@@ -39,8 +40,13 @@ def test_keeps_inputs_messages_output_and_answers() -> None:
     assert rec.read() == "/hint"
     assert rec.confirm("Show? [y/N] ") is True
     text = rec.text()
-    assert text.split("\n")[:5] == [">>> x = 1", "Well done", "partial line", ">>> /hint",
-                                    "Show? [y/N] y"]
+    assert text.split("\n")[:5] == [
+        ">>> x = 1",
+        "Well done",
+        "partial line",
+        ">>> /hint",
+        "Show? [y/N] y",
+    ]
     # The screen got the same things (the recorder passes everything on).
     assert "Well done" in screen.getvalue() and "partial line" in screen.getvalue()
 
@@ -59,7 +65,9 @@ def test_save_html_and_text_read_back(tmp_path: Path) -> None:
     page = rec.save(tmp_path / "out" / "class.HTML")
     text = rec.save(tmp_path / "notes.txt")
     body = page.read_text(encoding="utf-8")
-    assert body.lstrip().lower().startswith("<!doctype html") and "<title>torch-tutor</title>" in body
+    assert (
+        body.lstrip().lower().startswith("<!doctype html") and "<title>torch-tutor</title>" in body
+    )
     assert "color" in body  # styles are kept for the handout, even under NO_COLOR
     shown = _page_text(body)
     assert ">>> y = x <b> 2" in shown and "✗ shape" in shown and "print('hi')" in shown

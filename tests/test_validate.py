@@ -42,55 +42,86 @@ def messages(tmp_path: Path, sb: Sandbox, path: Path) -> list[str]:
 
 
 def test_whole_course_validates_from_the_command_line():
-    result = subprocess.run([sys.executable, "-m", "tutor", "validate"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "validate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all valid" in result.stdout
 
 
 def test_broken_reference_solution_is_reported(tmp_path, sb):
-    path, line = broken_copy(tmp_path, 'solution = "evens = torch.arange(0, 11, 2)"',
-                             'solution = "evens = torch.arange(0, 10, 2)"')
+    path, line = broken_copy(
+        tmp_path,
+        'solution = "evens = torch.arange(0, 11, 2)"',
+        'solution = "evens = torch.arange(0, 10, 2)"',
+    )
     errs = messages(tmp_path, sb, path)
     # Compared with itself the changed solution passes, but then the trap no longer fails.
     text = path.read_text(encoding="utf-8")
     trap = text[: text.index('[[steps.traps]]\ncode = "evens = torch.arange(0, 10, 2)"')]
     trap_line = trap.count("\n") + 1
     assert any(e.startswith(f"{path}:{trap_line}: step `evens`: the trap") for e in errs), errs
-    path, line = broken_copy(tmp_path, 'solution = "evens = torch.arange(0, 11, 2)"',
-                             'solution = "evens = torch.arrange(0, 11, 2)"')
+    path, line = broken_copy(
+        tmp_path,
+        'solution = "evens = torch.arange(0, 11, 2)"',
+        'solution = "evens = torch.arrange(0, 11, 2)"',
+    )
     errs = messages(tmp_path, sb, path)
-    assert any(e.startswith(f"{path}:{line}: step `evens`: the reference solution does not pass")
-               and "AttributeError" in e for e in errs), errs
-    path, line = broken_copy(tmp_path, 'solution = "evens = torch.arange(0, 11, 2)"',
-                             'solution = "evens = torch.tensor([0, 2, 4, 6, 8, 10])"')
+    assert any(
+        e.startswith(f"{path}:{line}: step `evens`: the reference solution does not pass")
+        and "AttributeError" in e
+        for e in errs
+    ), errs
+    path, line = broken_copy(
+        tmp_path,
+        'solution = "evens = torch.arange(0, 11, 2)"',
+        'solution = "evens = torch.tensor([0, 2, 4, 6, 8, 10])"',
+    )
     errs = messages(tmp_path, sb, path)
-    assert any(e.startswith(f"{path}:{line}: step `evens`: the reference solution does not pass "
-                            "(calls") for e in errs), errs
+    assert any(
+        e.startswith(f"{path}:{line}: step `evens`: the reference solution does not pass (calls")
+        for e in errs
+    ), errs
 
 
 def test_trap_that_passes_is_reported(tmp_path, sb):
-    path, line = broken_copy(tmp_path, 'code = "evens = torch.arange(0, 10, 2)"',
-                             'code = "evens = torch.arange(0, 12, 2)"')
+    path, line = broken_copy(
+        tmp_path,
+        'code = "evens = torch.arange(0, 10, 2)"',
+        'code = "evens = torch.arange(0, 12, 2)"',
+    )
     errs = messages(tmp_path, sb, path)
-    assert f"{path}:{line - 1}: step `evens`: the trap 'evens = torch.arange(0, 12, 2)' passes; " \
-           "a trap must fail" in errs, errs
+    assert (
+        f"{path}:{line - 1}: step `evens`: the trap 'evens = torch.arange(0, 12, 2)' passes; "
+        "a trap must fail" in errs
+    ), errs
 
 
 def test_trap_without_its_promised_feedback_is_reported(tmp_path, sb):
-    path, line = broken_copy(tmp_path, 'code = "evens = torch.arange(0, 10, 2)"\n'
-                             'feedback = "end-excluded"',
-                             'code = "evens = torch.arange(0, 10, 2)"\n'
-                             'feedback = "typed-by-hand"')
+    path, line = broken_copy(
+        tmp_path,
+        'code = "evens = torch.arange(0, 10, 2)"\nfeedback = "end-excluded"',
+        'code = "evens = torch.arange(0, 10, 2)"\nfeedback = "typed-by-hand"',
+    )
     errs = messages(tmp_path, sb, path)
-    assert any(e.startswith(f"{path}:{line - 1}: step `evens`: the trap") and
-               "does not get the feedback `typed-by-hand`" in e for e in errs), errs
+    assert any(
+        e.startswith(f"{path}:{line - 1}: step `evens`: the trap")
+        and "does not get the feedback `typed-by-hand`" in e
+        for e in errs
+    ), errs
 
 
 def test_setup_alone_passing_is_reported(tmp_path, sb):
-    path, _ = broken_copy(tmp_path, 'setup = "w = torch.empty(3, 5)"',
-                          'setup = "w = torch.empty(3, 5)\\ntorch.nn.init.xavier_uniform_(w)"')
+    path, _ = broken_copy(
+        tmp_path,
+        'setup = "w = torch.empty(3, 5)"',
+        'setup = "w = torch.empty(3, 5)\\ntorch.nn.init.xavier_uniform_(w)"',
+    )
     text = path.read_text(encoding="utf-8")
     rule = '[[steps.expect]]\nmust_call = ["torch.nn.init.xavier_uniform_"]\n'
     path.write_text(text.replace(rule, ""), encoding="utf-8")
@@ -99,8 +130,11 @@ def test_setup_alone_passing_is_reported(tmp_path, sb):
 
 
 def test_wrong_quiz_answer_and_missing_translation(tmp_path, sb):
-    path, line = broken_copy(tmp_path, 'answer = 2\nexplanation.en = "One decimal',
-                             'answer = 1\nexplanation.en = "One decimal')
+    path, line = broken_copy(
+        tmp_path,
+        'answer = 2\nexplanation.en = "One decimal',
+        'answer = 1\nexplanation.en = "One decimal',
+    )
     text = path.read_text(encoding="utf-8").replace('title.zh = "哪种 dtype？"\n', "")
     path.write_text(text, encoding="utf-8")
     errs = messages(tmp_path, sb, path)
@@ -109,11 +143,19 @@ def test_wrong_quiz_answer_and_missing_translation(tmp_path, sb):
 
 
 def test_validate_command_exit_code_on_a_broken_lesson(tmp_path):
-    path, line = broken_copy(tmp_path, 'solution = "grid = torch.linspace(0, 1, 11)"',
-                             'solution = "grid = torch.lnspace(0, 1, 11)"')
-    result = subprocess.run([sys.executable, "-m", "tutor", "validate", str(path)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    path, line = broken_copy(
+        tmp_path,
+        'solution = "grid = torch.linspace(0, 1, 11)"',
+        'solution = "grid = torch.lnspace(0, 1, 11)"',
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "validate", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 1
     assert f"{path}:{line}: step `grid`: the reference solution does not pass" in result.stdout
 
@@ -123,22 +165,34 @@ def test_trap_may_promise_an_error_explanation(tmp_path, sb):
     old = 'code = "y.backward()"\nfeedback = "not-scalar"'
     assert old in text
     path = tmp_path / "08.toml"
-    path.write_text(text.replace(old, 'code = "y.backward()"\nfeedback = "backward-non-scalar"'),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(old, 'code = "y.backward()"\nfeedback = "backward-non-scalar"'),
+        encoding="utf-8",
+    )
     assert messages(tmp_path, sb, path) == []
-    path.write_text(text.replace(old, 'code = "y.backward()"\nfeedback = "matmul-inner-size"'),
-                    encoding="utf-8")
-    assert any("does not get the feedback `matmul-inner-size`" in e
-               for e in messages(tmp_path, sb, path))
+    path.write_text(
+        text.replace(old, 'code = "y.backward()"\nfeedback = "matmul-inner-size"'), encoding="utf-8"
+    )
+    assert any(
+        "does not get the feedback `matmul-inner-size`" in e for e in messages(tmp_path, sb, path)
+    )
 
 
 def test_each_problem_is_one_line_and_the_count_stands_apart(tmp_path):
     # A 2 x 3 result: its repr spans lines, and used to run on into the count.
-    path, line = broken_copy(tmp_path, 'code = """\nz = torch.zeros(3, 2)\n',
-                             'code = """\nz = torch.ones(2, 3)\n')
-    result = subprocess.run([sys.executable, "-m", "tutor", "validate", str(path)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    path, line = broken_copy(
+        tmp_path, 'code = """\nz = torch.zeros(3, 2)\n', 'code = """\nz = torch.ones(2, 3)\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "validate", str(path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 1, result.stdout
     lines = result.stdout.splitlines()
     assert len(lines) == 3, lines

@@ -15,27 +15,44 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "dtype": ("`{name}` has the wrong dtype.", "`{name}` 的数据类型（dtype）不对。"),
     "device": ("`{name}` is on the wrong device.", "`{name}` 所在的设备不对。"),
     "values": ("`{name}` holds different values.", "`{name}` 的值不对。"),
-    "values_kinds": ("The values cannot be compared: one holds booleans or complex numbers and "
-                     "the other does not.", "无法比较这些值：一方是布尔值或复数，另一方不是。"),
-    "values_differ": ("{n} of {total} values differ (first at {where}, largest difference "
-                      "{diff}).", "{total} 个值中有 {n} 个不同（第一个在 {where}，最大差值 {diff}）。"),
+    "values_kinds": (
+        "The values cannot be compared: one holds booleans or complex numbers and "
+        "the other does not.",
+        "无法比较这些值：一方是布尔值或复数，另一方不是。",
+    ),
+    "values_differ": (
+        "{n} of {total} values differ (first at {where}, largest difference {diff}).",
+        "{total} 个值中有 {n} 个不同（第一个在 {where}，最大差值 {diff}）。",
+    ),
     "value_differs": ("The value differs by {diff}.", "数值相差 {diff}。"),
-    "requires_grad": ("`{name}.requires_grad` should be {want}.",
-                      "`{name}.requires_grad` 应该是 {want}。"),
+    "requires_grad": (
+        "`{name}.requires_grad` should be {want}.",
+        "`{name}.requires_grad` 应该是 {want}。",
+    ),
     "is_leaf": ("`{name}.is_leaf` should be {want}.", "`{name}.is_leaf` 应该是 {want}。"),
-    "grad_fn": ("`{name}` was made by a different operation (see `grad_fn`).",
-                "`{name}` 是由另一种运算得到的（见 `grad_fn`）。"),
-    "grad_none": ("`{name}.grad` is None: no gradient reached it.",
-                  "`{name}.grad` 是 None：没有梯度传到它。"),
+    "grad_fn": (
+        "`{name}` was made by a different operation (see `grad_fn`).",
+        "`{name}` 是由另一种运算得到的（见 `grad_fn`）。",
+    ),
+    "grad_none": (
+        "`{name}.grad` is None: no gradient reached it.",
+        "`{name}.grad` 是 None：没有梯度传到它。",
+    ),
     "grad_not_none": ("`{name}.grad` should be None.", "`{name}.grad` 应该是 None。"),
-    "no_memory": ("`{name}` and `{other}` must both be tensors or arrays to compare their memory.",
-                  "`{name}` 和 `{other}` 都必须是张量或数组，才能比较内存。"),
+    "no_memory": (
+        "`{name}` and `{other}` must both be tensors or arrays to compare their memory.",
+        "`{name}` 和 `{other}` 都必须是张量或数组，才能比较内存。",
+    ),
     "shared": ("shared memory", "共享内存"),
     "separate": ("separate memory", "各自独立的内存"),
-    "shares_memory": ("`{name}` should share memory with `{other}`, but it is a copy.",
-                      "`{name}` 应该与 `{other}` 共享内存，但它是一份拷贝。"),
-    "independent": ("`{name}` should be independent of `{other}`, but they share memory.",
-                    "`{name}` 应该独立于 `{other}`，但它们共享内存。"),
+    "shares_memory": (
+        "`{name}` should share memory with `{other}`, but it is a copy.",
+        "`{name}` 应该与 `{other}` 共享内存，但它是一份拷贝。",
+    ),
+    "independent": (
+        "`{name}` should be independent of `{other}`, but they share memory.",
+        "`{name}` 应该独立于 `{other}`，但它们共享内存。",
+    ),
     "no_error": ("no error", "没有报错"),
     "error": ("The code raised an error.", "代码报错了。"),
     "raises": ("The code should raise {want}.", "这段代码应该引发 {want}。"),

@@ -12,52 +12,151 @@ from collections.abc import Iterable
 from typing import Any
 
 from tutor.lesson import (
-    DETECTOR_IDS, KINDS, PROPS, Expect, FeedbackRule, Lesson, LessonError, Step, Text, Trap,
+    DETECTOR_IDS,
+    KINDS,
+    PROPS,
+    Expect,
+    FeedbackRule,
+    Lesson,
+    LessonError,
+    Step,
+    Text,
+    Trap,
     Variant,
 )
 
 # ---------------------------------------------------------------- schema
 
 _TEXT, _TEXTS, _STR, _STRS, _INT, _NUM, _BOOL, _CODE, _EXPR, _ANY, _TABLES, _INTS, _ANSWER = (
-    "text", "texts", "str", "strs", "int", "num", "bool", "code", "expr", "any", "tables",
-    "ints", "answer")
+    "text",
+    "texts",
+    "str",
+    "strs",
+    "int",
+    "num",
+    "bool",
+    "code",
+    "expr",
+    "any",
+    "tables",
+    "ints",
+    "answer",
+)
 
-_LESSON_KEYS = {"id": _STR, "section": _INT, "order": _INT, "title": _TEXT, "summary": _TEXT,
-                "steps": _TABLES}
+_LESSON_KEYS = {
+    "id": _STR,
+    "section": _INT,
+    "order": _INT,
+    "title": _TEXT,
+    "summary": _TEXT,
+    "steps": _TABLES,
+}
 _STEP_KEYS = {
-    "id": _STR, "kind": _STR, "title": _TEXT, "text": _TEXT, "setup": _CODE, "solution": _CODE,
-    "check": _STRS, "seed": _INT, "device": _STR, "watch": _STRS, "hints": _TEXTS,
-    "expect": _TABLES, "feedback": _TABLES, "traps": _TABLES, "variants": _TABLES,
-    "choices": _TEXTS, "answer": _ANSWER, "accept": _STRS, "items": _TEXTS, "explanation": _TEXT,
+    "id": _STR,
+    "kind": _STR,
+    "title": _TEXT,
+    "text": _TEXT,
+    "setup": _CODE,
+    "solution": _CODE,
+    "check": _STRS,
+    "seed": _INT,
+    "device": _STR,
+    "watch": _STRS,
+    "hints": _TEXTS,
+    "expect": _TABLES,
+    "feedback": _TABLES,
+    "traps": _TABLES,
+    "variants": _TABLES,
+    "choices": _TEXTS,
+    "answer": _ANSWER,
+    "accept": _STRS,
+    "items": _TEXTS,
+    "explanation": _TEXT,
     "code": _CODE,
 }
 _BASE = {"id", "kind", "title", "text"}
 _KIND_KEYS = {
     "read": _BASE,
     "explore": _BASE | {"setup", "seed", "device", "hints"},
-    "code": _BASE | {"setup", "solution", "check", "seed", "device", "watch", "hints", "expect",
-                     "feedback", "traps", "variants", "explanation"},
-    "quiz": _BASE | {"choices", "answer", "accept", "items", "explanation", "hints", "feedback",
-                     "traps"},
-    "predict": _BASE | {"code", "setup", "seed", "device", "choices", "answer", "accept",
-                        "explanation", "hints", "feedback", "traps"},
+    "code": _BASE
+    | {
+        "setup",
+        "solution",
+        "check",
+        "seed",
+        "device",
+        "watch",
+        "hints",
+        "expect",
+        "feedback",
+        "traps",
+        "variants",
+        "explanation",
+    },
+    "quiz": _BASE
+    | {"choices", "answer", "accept", "items", "explanation", "hints", "feedback", "traps"},
+    "predict": _BASE
+    | {
+        "code",
+        "setup",
+        "seed",
+        "device",
+        "choices",
+        "answer",
+        "accept",
+        "explanation",
+        "hints",
+        "feedback",
+        "traps",
+    },
 }
 _EXPECT_KEYS = {
-    "var": _STR, "props": _STRS, "rtol": _NUM, "atol": _NUM, "type": _STR, "shape": _INTS,
-    "dtype": _STR, "device": _STR, "values": _ANY, "requires_grad": _BOOL, "is_leaf": _BOOL,
-    "grad_fn": _STR, "grad": _ANY, "shares_memory_with": _STR, "independent_of": _STR,
-    "raises": _STR, "match": _STR, "output": _STR, "output_contains": _STRS, "same_output": _BOOL,
-    "must_call": _STRS, "must_not_call": _STRS, "predicate": _EXPR, "uses": _STRS,
+    "var": _STR,
+    "props": _STRS,
+    "rtol": _NUM,
+    "atol": _NUM,
+    "type": _STR,
+    "shape": _INTS,
+    "dtype": _STR,
+    "device": _STR,
+    "values": _ANY,
+    "requires_grad": _BOOL,
+    "is_leaf": _BOOL,
+    "grad_fn": _STR,
+    "grad": _ANY,
+    "shares_memory_with": _STR,
+    "independent_of": _STR,
+    "raises": _STR,
+    "match": _STR,
+    "output": _STR,
+    "output_contains": _STRS,
+    "same_output": _BOOL,
+    "must_call": _STRS,
+    "must_not_call": _STRS,
+    "predicate": _EXPR,
+    "uses": _STRS,
     "message": _TEXT,
 }
 _FEEDBACK_KEYS = {
-    "id": _STR, "message": _TEXT, "calls": _STRS, "failed": _STRS, "predicate": _EXPR,
-    "uses": _STRS, "error": _STR, "error_match": _STR, "output_contains": _STRS, "answer": _STRS,
+    "id": _STR,
+    "message": _TEXT,
+    "calls": _STRS,
+    "failed": _STRS,
+    "predicate": _EXPR,
+    "uses": _STRS,
+    "error": _STR,
+    "error_match": _STR,
+    "output_contains": _STRS,
+    "answer": _STRS,
 }
 _TRAP_KEYS = {"code": _CODE, "answer": _ANY, "feedback": _STR, "fails": _STR}
 _VARIANT_KEYS = {"setup": _CODE, "seed": _INT}
-_SUBTABLES = {"expect": _EXPECT_KEYS, "feedback": _FEEDBACK_KEYS, "traps": _TRAP_KEYS,
-              "variants": _VARIANT_KEYS}
+_SUBTABLES = {
+    "expect": _EXPECT_KEYS,
+    "feedback": _FEEDBACK_KEYS,
+    "traps": _TRAP_KEYS,
+    "variants": _VARIANT_KEYS,
+}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -71,9 +170,11 @@ class LineMap:
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.headers = [(i + 1, m.group(1).replace(" ", ""))
-                        for i, line in enumerate(self.lines)
-                        if (m := _HEADER_RE.match(line))]
+        self.headers = [
+            (i + 1, m.group(1).replace(" ", ""))
+            for i, line in enumerate(self.lines)
+            if (m := _HEADER_RE.match(line))
+        ]
 
     def _span(self, path: tuple[Any, ...]) -> tuple[int, int]:
         """The (first, last) line of the table at ``path`` (e.g. ("steps", 2, "traps", 0))."""
@@ -128,20 +229,30 @@ class Loader:
     def error(self, line: int, message: str, lint: bool = False) -> None:
         self.errors.append(LessonError(self.path, line, message, lint))
 
-    def check_keys(self, table: dict[str, Any], allowed: Iterable[str], path: tuple[Any, ...],
-                   where: str) -> None:
+    def check_keys(
+        self, table: dict[str, Any], allowed: Iterable[str], path: tuple[Any, ...], where: str
+    ) -> None:
         allowed = sorted(allowed)
         for key in table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 if where.startswith("[[") and key in _STEP_KEYS:
-                    hint += (f"; `{key}` belongs to the step: put it above the step's first "
-                             "[[steps.…]] table")
+                    hint += (
+                        f"; `{key}` belongs to the step: put it above the step's first "
+                        "[[steps.…]] table"
+                    )
                 self.error(self.map.key(path, key), f"unknown key `{key}` in {where}{hint}")
 
-    def value(self, table: dict[str, Any], key: str, kind: str, path: tuple[Any, ...],
-              required: bool = False, default: Any = None) -> Any:
+    def value(
+        self,
+        table: dict[str, Any],
+        key: str,
+        kind: str,
+        path: tuple[Any, ...],
+        required: bool = False,
+        default: Any = None,
+    ) -> Any:
         if key not in table:
             if required:
                 self.error(self.map.table(path), f"missing `{key}`")
@@ -224,9 +335,11 @@ class Loader:
         if isinstance(raw, list):
             raw = {"en": raw}
         if not isinstance(raw, dict) or not all(
-                isinstance(v, list) and all(isinstance(s, str) for s in v) for v in raw.values()):
-            self.error(line, f"`{key}` must be lists of strings (`{key}.en = [...]`, "
-                             f"`{key}.zh = [...]`)")
+            isinstance(v, list) and all(isinstance(s, str) for s in v) for v in raw.values()
+        ):
+            self.error(
+                line, f"`{key}` must be lists of strings (`{key}.en = [...]`, `{key}.zh = [...]`)"
+            )
             return _BAD
         for lang in raw:
             if lang not in ("en", "zh"):
@@ -235,8 +348,9 @@ class Loader:
         if not en:
             self.error(line, f"missing `{key}.en`")
         if len(zh) != len(en):
-            self.error(line, f"`{key}.zh` has {len(zh)} entries, `{key}.en` has {len(en)}",
-                       lint=True)
+            self.error(
+                line, f"`{key}.zh` has {len(zh)} entries, `{key}.en` has {len(en)}", lint=True
+            )
         return tuple(Text(e, zh[i] if i < len(zh) else "") for i, e in enumerate(en))
 
     # -- lesson and steps
@@ -245,8 +359,10 @@ class Loader:
         self.check_keys(doc, _LESSON_KEYS, (), "the lesson")
         lesson_id = self.value(doc, "id", _STR, (), required=True, default="")
         if lesson_id and not _ID_RE.match(lesson_id):
-            self.error(self.map.key((), "id"), f"lesson id `{lesson_id}` may hold only lower-case "
-                                               "letters, digits and '-'")
+            self.error(
+                self.map.key((), "id"),
+                f"lesson id `{lesson_id}` may hold only lower-case letters, digits and '-'",
+            )
         section = self.value(doc, "section", _INT, (), required=True, default=0)
         order = self.value(doc, "order", _INT, (), default=0)
         title = self.value(doc, "title", _TEXT, (), required=True, default=Text())
@@ -271,28 +387,49 @@ class Loader:
         if kind not in KINDS:
             close = difflib.get_close_matches(kind, KINDS, n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
-            self.error(self.map.key(path, "kind"),
-                       f"unknown step kind `{kind}`{hint}; kinds: {', '.join(KINDS)}")
+            self.error(
+                self.map.key(path, "kind"),
+                f"unknown step kind `{kind}`{hint}; kinds: {', '.join(KINDS)}",
+            )
             return None
         self.check_keys(raw, _KIND_KEYS[kind], path, f"a {kind} step")
-        get = {k: self.value(raw, k, t, path) for k, t in _STEP_KEYS.items()
-               if k in _KIND_KEYS[kind] and k not in ("id", "kind")}
+        get = {
+            k: self.value(raw, k, t, path)
+            for k, t in _STEP_KEYS.items()
+            if k in _KIND_KEYS[kind] and k not in ("id", "kind")
+        }
         step_id = self.value(raw, "id", _STR, path, required=True, default="")
         if get["title"] is None:
             self.error(self.map.table(path), "missing `title`")
-        subs = {name: tuple(self.sub(t, name, (*path, name, j))
-                            for j, t in enumerate(get.get(name) or ()))
-                for name in _SUBTABLES if name in _KIND_KEYS[kind]}
+        subs = {
+            name: tuple(
+                self.sub(t, name, (*path, name, j)) for j, t in enumerate(get.get(name) or ())
+            )
+            for name in _SUBTABLES
+            if name in _KIND_KEYS[kind]
+        }
         step = Step(
-            id=step_id, kind=kind, title=get["title"] or Text(), text=get["text"] or Text(),
-            setup=get.get("setup") or "", solution=get.get("solution") or "",
-            check=get.get("check") or (), expects=subs.get("expect", ()),
-            seed=get.get("seed"), device=get.get("device") or "any", watch=get.get("watch") or (),
-            hints=get.get("hints") or (), feedback=subs.get("feedback", ()),
-            traps=subs.get("traps", ()), variants=subs.get("variants", ()),
-            choices=get.get("choices") or (), answer=get.get("answer"),
-            accept=get.get("accept") or (), items=get.get("items") or (),
-            explanation=get.get("explanation") or Text(), code=get.get("code") or "",
+            id=step_id,
+            kind=kind,
+            title=get["title"] or Text(),
+            text=get["text"] or Text(),
+            setup=get.get("setup") or "",
+            solution=get.get("solution") or "",
+            check=get.get("check") or (),
+            expects=subs.get("expect", ()),
+            seed=get.get("seed"),
+            device=get.get("device") or "any",
+            watch=get.get("watch") or (),
+            hints=get.get("hints") or (),
+            feedback=subs.get("feedback", ()),
+            traps=subs.get("traps", ()),
+            variants=subs.get("variants", ()),
+            choices=get.get("choices") or (),
+            answer=get.get("answer"),
+            accept=get.get("accept") or (),
+            items=get.get("items") or (),
+            explanation=get.get("explanation") or Text(),
+            code=get.get("code") or "",
             line=self.map.table(path),
         )
         self.rules(step, raw, path)
@@ -304,8 +441,14 @@ class Loader:
         vals = {k: self.value(raw, k, t, path) for k, t in keys.items() if k in raw}
         line = self.map.table(path)
         if name == "expect":
-            return Expect(**{**vals, "uses": vals.get("uses") or (),
-                             "message": vals.get("message") or Text(), "line": line})
+            return Expect(
+                **{
+                    **vals,
+                    "uses": vals.get("uses") or (),
+                    "message": vals.get("message") or Text(),
+                    "line": line,
+                }
+            )
         if name == "feedback":
             fid = self.value(raw, "id", _STR, path, required=True, default="")
             msg = self.value(raw, "message", _TEXT, path, required=True, default=Text())
@@ -320,11 +463,15 @@ class Loader:
         """Per-kind requirements; course-quality rules are lint (the lesson still loads)."""
         line = self.map.table(path)
         if step.id and not _ID_RE.match(step.id):
-            self.error(self.map.key(path, "id"), f"step id `{step.id}` may hold only lower-case "
-                                                 "letters, digits and '-'")
+            self.error(
+                self.map.key(path, "id"),
+                f"step id `{step.id}` may hold only lower-case letters, digits and '-'",
+            )
         if step.device not in ("any", "cpu", "gpu"):
-            self.error(self.map.key(path, "device"), f"`device` must be \"any\", \"cpu\" or "
-                                                     f"\"gpu\", not {step.device!r}")
+            self.error(
+                self.map.key(path, "device"),
+                f'`device` must be "any", "cpu" or "gpu", not {step.device!r}',
+            )
         if step.kind == "code":
             if "solution" not in raw:
                 self.error(line, "missing `solution` (a code step needs a reference solution)")
@@ -357,21 +504,37 @@ class Loader:
         line = self.map.table(path)
         if step.choices:
             if not isinstance(step.answer, int) or not 1 <= step.answer <= len(step.choices):
-                self.error(self.map.key(path, "answer"),
-                           f"`answer` must be a choice number 1..{len(step.choices)}")
+                self.error(
+                    self.map.key(path, "answer"),
+                    f"`answer` must be a choice number 1..{len(step.choices)}",
+                )
         elif step.items:
             if sorted(step.answer or ()) != list(range(1, len(step.items) + 1)):
-                self.error(self.map.key(path, "answer"), "`answer` must list every item number "
-                                                         "once, in the right order")
+                self.error(
+                    self.map.key(path, "answer"),
+                    "`answer` must list every item number once, in the right order",
+                )
         elif not step.accept and step.kind == "quiz":
-            self.error(line, "a quiz step needs `choices` + `answer`, `accept`, or `items` + "
-                             "`answer`")
+            self.error(
+                line, "a quiz step needs `choices` + `answer`, `accept`, or `items` + `answer`"
+            )
 
     def expect_rules(self, e: Expect) -> None:
-        if not (e.var or e.raises or e.output is not None or e.output_contains or e.same_output
-                or e.must_call or e.must_not_call or e.predicate):
-            self.error(e.line, "this [[steps.expect]] checks nothing: give `var`, `raises`, "
-                               "`output`, `must_call` or `predicate`")
+        if not (
+            e.var
+            or e.raises
+            or e.output is not None
+            or e.output_contains
+            or e.same_output
+            or e.must_call
+            or e.must_not_call
+            or e.predicate
+        ):
+            self.error(
+                e.line,
+                "this [[steps.expect]] checks nothing: give `var`, `raises`, "
+                "`output`, `must_call` or `predicate`",
+            )
         for p in e.props or ():
             if p not in PROPS:
                 close = difflib.get_close_matches(p, PROPS, n=1)

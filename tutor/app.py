@@ -33,8 +33,9 @@ def _course(args: Any) -> tuple[list[Any], Path | None]:
 
     dirs = course_dirs(getattr(args, "lessons", None) or [])
     lessons, _errors = load_course(dirs)
-    glossary = next((d / "glossary.toml" for d in map(Path, dirs)
-                     if (d / "glossary.toml").is_file()), None)
+    glossary = next(
+        (d / "glossary.toml" for d in map(Path, dirs) if (d / "glossary.toml").is_file()), None
+    )
     return lessons, glossary
 
 
@@ -65,8 +66,9 @@ def run_session(args: Any) -> int:
     no_color = bool(os.environ.get("NO_COLOR"))
     interactive = _interactive(args)
     record = getattr(args, "record", None)
-    console = make_console(width=getattr(args, "width", None), plain=not interactive,
-                           no_color=no_color)
+    console = make_console(
+        width=getattr(args, "width", None), plain=not interactive, no_color=no_color
+    )
     sandbox = _sandbox(args, lang)
     try:
         lessons, glossary = _course(args)
@@ -74,16 +76,27 @@ def run_session(args: Any) -> int:
     except Exception:
         sandbox.close()
         raise
-    history = None if getattr(args, "no_save", False) else (
-        resolve_path(getattr(args, "progress", None)).parent / "history")
+    history = (
+        None
+        if getattr(args, "no_save", False)
+        else (resolve_path(getattr(args, "progress", None)).parent / "history")
+    )
     if interactive:
         from tutor.prompt import PromptUI
 
         ui: Any = PromptUI(console, sandbox, history)
     else:
         ui = PlainUI(console)
-    session = Session(lessons, sandbox, store, ui, lang, glossary=glossary,
-                      save=not getattr(args, "no_save", False), record=record)
+    session = Session(
+        lessons,
+        sandbox,
+        store,
+        ui,
+        lang,
+        glossary=glossary,
+        save=not getattr(args, "no_save", False),
+        record=record,
+    )
     try:
         code = session.run(getattr(args, "lesson", None), getattr(args, "step", None))
     finally:
@@ -117,12 +130,17 @@ def progress_command(args: Any) -> int:
         sys.stdout.write(export(records, fmt))
         return 0
     if getattr(args, "json", False):
-        print(json.dumps({"path": str(path), "steps": export_rows(records)},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"path": str(path), "steps": export_rows(records)}, ensure_ascii=False, indent=2
+            )
+        )
         return 0
-    console = make_console(width=getattr(args, "width", None),
-                           plain=getattr(args, "plain", False) or not sys.stdout.isatty(),
-                           no_color=bool(os.environ.get("NO_COLOR")))
+    console = make_console(
+        width=getattr(args, "width", None),
+        plain=getattr(args, "plain", False) or not sys.stdout.isatty(),
+        no_color=bool(os.environ.get("NO_COLOR")),
+    )
     if not records:
         console.print(t("progress_empty", lang))
         return 0

@@ -25,13 +25,16 @@ else:  # pragma: no cover - Python 3.10
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_STOP = frozenset("""a an the is are was were be been do does did what whats which who why how
+_STOP = frozenset(
+    """a an the is are was were be been do does did what whats which who why how
 when where i me my you your we it its this that these those of in on at to for from with by and
 or not no can could should would will shall may might must there here please tell explain mean
-means meaning about as if so than then into out up use used using get make""".split())
+means meaning about as if so than then into out up use used using get make""".split()
+)
 _CJK_STOP = frozenset("的了是什么吗呢吧啊在和与或有没不个这那一我你他她它们怎样如何为么请问")
-_ASKING = frozenset("what whats what's how why when where which who explain define describe "
-                    "difference".split())
+_ASKING = frozenset(
+    "what whats what's how why when where which who explain define describe difference".split()
+)
 # A term named in the question beats any amount of shared vocabulary.
 _TERM_BONUS = 10.0
 
@@ -62,12 +65,13 @@ def tokens(text: str) -> list[str]:
     for word in _WORD.findall(text.lower()):
         if word in _STOP or len(word) < 2 and not word.isdigit():
             continue
-        out.append(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss")
-                   else word)
+        out.append(
+            word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+        )
     for run in _CJK.findall(text):
         chars = [c for c in run]
         out += [c for c in chars if c not in _CJK_STOP]
-        out += [a + b for a, b in zip(chars, chars[1:])]
+        out += [a + b for a, b in zip(chars, chars[1:], strict=False)]
     return out
 
 
@@ -84,7 +88,9 @@ def load_glossary(path: str | Path, lang: str) -> list[Entry]:
         en, zh = str(term.get("en", "")), str(term.get("zh", ""))
         text = term.get("text", {})
         text = text if isinstance(text, dict) else {"en": str(text)}
-        body = str(text.get("zh") or text.get("en", "")) if lang == "zh" else str(text.get("en", ""))
+        body = (
+            str(text.get("zh") or text.get("en", "")) if lang == "zh" else str(text.get("en", ""))
+        )
         title = f"{zh} ({en})" if lang == "zh" and zh else en
         entries.append(Entry(title, body, "glossary", tuple(n for n in (en, zh) if n)))
     return entries
@@ -95,8 +101,13 @@ def lesson_entries(lessons: Iterable[Any], lang: str) -> list[Entry]:
     entries = []
     for lesson in lessons:
         for step in lesson.steps:
-            entries.append(Entry(f"{lesson.title.get(lang)} · {step.title.get(lang)}",
-                                 step.text.get(lang), f"{lesson.id}/{step.id}"))
+            entries.append(
+                Entry(
+                    f"{lesson.title.get(lang)} · {step.title.get(lang)}",
+                    step.text.get(lang),
+                    f"{lesson.id}/{step.id}",
+                )
+            )
     return entries
 
 
@@ -117,9 +128,10 @@ class Index:
         query = set(tokens(question))
         lowered = question.lower()
         scored = []
-        for entry, doc in zip(self.entries, self._docs):
-            score = sum(self._idf.get(tok, 0.0) * (1 + math.log(doc[tok]))
-                        for tok in query if tok in doc)
+        for entry, doc in zip(self.entries, self._docs, strict=True):
+            score = sum(
+                self._idf.get(tok, 0.0) * (1 + math.log(doc[tok])) for tok in query if tok in doc
+            )
             score /= math.sqrt(1 + sum(doc.values()) / 20)
             if any(_names_term(lowered, name) for name in entry.names):
                 score += _TERM_BONUS * max(len(n) for n in entry.names) / 4
@@ -140,6 +152,29 @@ def build_index(lessons: Iterable[Any], glossary: str | Path | None, lang: str) 
     """An index over the glossary (first) and the lessons' text in ``lang``."""
     entries = load_glossary(glossary, lang) if glossary else []
     return Index(entries + lesson_entries(lessons, lang))
+
+
+_ASKING_ZH = ("为什么", "什么", "怎么", "如何", "为啥", "请问", "解释")
+
+
+def asks_outright(text: str) -> bool:
+    """Whether an input is unmistakably a question, even where an answer is expected.
+
+    At a quiz, "an error: the elements differ" is an answer; "why do gradients
+    accumulate" and "什么是广播？" are questions: plain words that open with an
+    asking word or end with a question mark.
+    """
+    stripped = text.strip()
+    if stripped.startswith("??"):
+        return True
+    words = stripped.split()
+    if set("=()[]{}@#'\"") & set(stripped) or not words:
+        return False
+    if stripped.endswith(("?", "？")) and (len(words) >= 2 or _CJK.search(stripped)):
+        return True
+    if _CJK.search(stripped):
+        return stripped.startswith(_ASKING_ZH)
+    return len(words) >= 3 and words[0].lower() in _ASKING
 
 
 def is_question(text: str) -> bool:
@@ -177,5 +212,14 @@ def _lone_cjk_name(text: str) -> bool:
     return text.isidentifier() and _CJK.search(text) is not None
 
 
-__all__ = ["Answer", "Entry", "Index", "build_index", "is_question", "lesson_entries",
-           "load_glossary", "tokens"]
+__all__ = [
+    "Answer",
+    "Entry",
+    "Index",
+    "build_index",
+    "asks_outright",
+    "is_question",
+    "lesson_entries",
+    "load_glossary",
+    "tokens",
+]

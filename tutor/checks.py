@@ -18,9 +18,14 @@ from tutor.snapshot import Value
 from tutor.verdict import Check, Feedback, Verdict
 
 DEFAULT_PROPS = ("type", "shape", "dtype", "device", "values", "requires_grad", "grad")
-_TOL = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
-        torch.float32: (1.3e-6, 1e-5), torch.complex64: (1.3e-6, 1e-5),
-        torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7)}
+_TOL = {
+    torch.float16: (1e-3, 1e-5),
+    torch.bfloat16: (1.6e-2, 1e-5),
+    torch.float32: (1.3e-6, 1e-5),
+    torch.complex64: (1.3e-6, 1e-5),
+    torch.float64: (1e-7, 1e-7),
+    torch.complex128: (1e-7, 1e-7),
+}
 _MISSING = Value(name="", kind="missing", type_name="")
 
 
@@ -45,8 +50,9 @@ def _family(t: torch.Tensor) -> str:
     return "complex" if t.dtype.is_complex else "real"
 
 
-def _tolerance(a: torch.Tensor, b: torch.Tensor, rtol: float | None,
-               atol: float | None) -> tuple[float, float]:
+def _tolerance(
+    a: torch.Tensor, b: torch.Tensor, rtol: float | None, atol: float | None
+) -> tuple[float, float]:
     """The looser default tolerance of the two dtypes, unless the author gave one."""
     tols = [_TOL.get(t.dtype, (0.0, 0.0)) for t in (a, b)]
     default = max(tols)
@@ -60,8 +66,14 @@ def _short(t: torch.Tensor | None, fallback: str = "") -> str:
     return text if len(text) < 400 else text[:400] + " ..."
 
 
-def compare_values(check_name: str, got: torch.Tensor, want: torch.Tensor, rtol: float | None,
-                   atol: float | None, lang: str) -> Check:
+def compare_values(
+    check_name: str,
+    got: torch.Tensor,
+    want: torch.Tensor,
+    rtol: float | None,
+    atol: float | None,
+    lang: str,
+) -> Check:
     """Compare two tensors of the same shape with tolerances; say where they differ."""
     if _family(got) != _family(want):
         return Check(check_name, False, _short(want), _short(got), msg("values_kinds", lang))
@@ -80,16 +92,23 @@ def compare_values(check_name: str, got: torch.Tensor, want: torch.Tensor, rtol:
     if not first:
         text = msg("value_differs", lang, diff=f"{diff:.4g}")
     else:
-        text = msg("values_differ", lang, n=int((~close).sum()), total=close.numel(),
-                   where=str(first), diff=f"{diff:.4g}")
+        text = msg(
+            "values_differ",
+            lang,
+            n=int((~close).sum()),
+            total=close.numel(),
+            where=str(first),
+            diff=f"{diff:.4g}",
+        )
     return Check(check_name, False, _short(want), _short(got), text)
 
 
 class _Checker:
     """Accumulates checks for one answer."""
 
-    def __init__(self, learner: dict[str, Value], reference: dict[str, Value] | None,
-                 lang: str) -> None:
+    def __init__(
+        self, learner: dict[str, Value], reference: dict[str, Value] | None, lang: str
+    ) -> None:
         self.learner = learner
         self.reference = reference or {}
         self.lang = lang
@@ -108,8 +127,21 @@ class _Checker:
 
     def var(self, name: str, expect: dict[str, Any]) -> None:
         """Check ``name`` property by property: explicit expectations, else the reference's."""
-        explicit = {p for p in ("type", "shape", "dtype", "device", "values", "requires_grad",
-                                "is_leaf", "grad_fn", "grad") if expect.get(p) is not None}
+        explicit = {
+            p
+            for p in (
+                "type",
+                "shape",
+                "dtype",
+                "device",
+                "values",
+                "requires_grad",
+                "is_leaf",
+                "grad_fn",
+                "grad",
+            )
+            if expect.get(p) is not None
+        }
         props = expect.get("props")
         compare = set(props) if props else (set() if explicit else set(DEFAULT_PROPS))
         before = len(self.checks)
@@ -117,8 +149,16 @@ class _Checker:
         if not self._type(name, got, want, expect, compare):
             self._remember(name, expect, before)
             return
-        for prop in ("shape", "dtype", "device", "values", "requires_grad", "is_leaf", "grad_fn",
-                     "grad"):
+        for prop in (
+            "shape",
+            "dtype",
+            "device",
+            "values",
+            "requires_grad",
+            "is_leaf",
+            "grad_fn",
+            "grad",
+        ):
             if prop in explicit or prop in compare:
                 ok = getattr(self, "_" + prop)(name, got, want, expect, prop in explicit)
                 if not ok and prop == "shape":
@@ -131,40 +171,71 @@ class _Checker:
         if failed:
             self.failed_vars[name] = {**expect, "var": name, "failed": failed}
 
-    def _type(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-              compare: set[str]) -> bool:
+    def _type(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], compare: set[str]
+    ) -> bool:
         if got.kind == "missing":
             wanted = expect.get("type") or _shown_kind(want, self.lang)
-            return self.add(Check(f"{name}.type", False, wanted, msg("not_defined", self.lang),
-                                  msg("missing", self.lang, name=name)))
+            return self.add(
+                Check(
+                    f"{name}.type",
+                    False,
+                    wanted,
+                    msg("not_defined", self.lang),
+                    msg("missing", self.lang, name=name),
+                )
+            )
         if expect.get("type") is not None:
             wanted = str(expect["type"]).lower()
-            ok = wanted in (got.kind, got.type_name.lower()) or (
-                wanted == "float" and got.kind == "float") or (
-                wanted == "number" and _kind(got) == "number")
+            ok = (
+                wanted in (got.kind, got.type_name.lower())
+                or (wanted == "float" and got.kind == "float")
+                or (wanted == "number" and _kind(got) == "number")
+            )
             shown = "Tensor" if wanted == "tensor" else wanted  # as type(x).__name__ says it
-            return self.add(Check(f"{name}.type", ok, shown, _shown_kind(got, self.lang),
-                                  "" if ok else msg("type", self.lang, name=name, want=wanted)))
+            return self.add(
+                Check(
+                    f"{name}.type",
+                    ok,
+                    shown,
+                    _shown_kind(got, self.lang),
+                    "" if ok else msg("type", self.lang, name=name, want=wanted),
+                )
+            )
         if "type" not in compare or want.kind == "missing":
             return True
         ok = _kind(got) == _kind(want)
         shown_want = _shown_kind(want, self.lang)
-        return self.add(Check(f"{name}.type", ok, shown_want, _shown_kind(got, self.lang),
-                              "" if ok else msg("type", self.lang, name=name, want=shown_want)))
+        return self.add(
+            Check(
+                f"{name}.type",
+                ok,
+                shown_want,
+                _shown_kind(got, self.lang),
+                "" if ok else msg("type", self.lang, name=name, want=shown_want),
+            )
+        )
 
-    def _shape(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-               explicit: bool) -> bool:
+    def _shape(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         target = tuple(expect["shape"]) if explicit else want.shape
-        if target is None and not explicit:
-            return True
+        if target is None:
+            return True  # the reference has no shape (not a tensor): nothing to compare
         ok = got.shape is not None and tuple(got.shape) == tuple(target)
-        return self.add(Check(f"{name}.shape", ok, str(tuple(target)),
-                              str(tuple(got.shape)) if got.shape is not None
-                              else msg("no_shape", self.lang),
-                              "" if ok else msg("shape", self.lang, name=name)))
+        return self.add(
+            Check(
+                f"{name}.shape",
+                ok,
+                str(tuple(target)),
+                str(tuple(got.shape)) if got.shape is not None else msg("no_shape", self.lang),
+                "" if ok else msg("shape", self.lang, name=name),
+            )
+        )
 
-    def _dtype(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-               explicit: bool) -> bool:
+    def _dtype(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         if explicit:
             target = str(expect["dtype"])
             if not target.startswith("torch.") and got.kind != "ndarray":
@@ -175,21 +246,37 @@ class _Checker:
             target = want.dtype
         bare = (got.dtype or "").replace("torch.", "")
         ok = got.dtype == target or bare == target.replace("torch.", "")
-        return self.add(Check(f"{name}.dtype", ok, target, str(got.dtype),
-                              "" if ok else msg("dtype", self.lang, name=name)))
+        return self.add(
+            Check(
+                f"{name}.dtype",
+                ok,
+                target,
+                str(got.dtype),
+                "" if ok else msg("dtype", self.lang, name=name),
+            )
+        )
 
-    def _device(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-                explicit: bool) -> bool:
+    def _device(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         target = str(expect["device"]) if explicit else want.device
         if target is None or got.kind != "tensor":
             return True
         kind = (got.device or "").split(":")[0]
         ok = got.device == target or (":" not in target and kind == target)
-        return self.add(Check(f"{name}.device", ok, target, str(got.device),
-                              "" if ok else msg("device", self.lang, name=name)))
+        return self.add(
+            Check(
+                f"{name}.device",
+                ok,
+                target,
+                str(got.device),
+                "" if ok else msg("device", self.lang, name=name),
+            )
+        )
 
-    def _values(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-                explicit: bool) -> bool:
+    def _values(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         rtol, atol = expect.get("rtol"), expect.get("atol")
         if explicit:
             try:
@@ -202,12 +289,20 @@ class _Checker:
         if target is None or have is None:
             return self._plain_values(name, got, want, expect, explicit)
         if tuple(have.shape) != tuple(target.shape):
-            return self.add(Check(f"{name}.values", False, _short(target), _short(have),
-                                  msg("shape", self.lang, name=name)))
+            return self.add(
+                Check(
+                    f"{name}.values",
+                    False,
+                    _short(target),
+                    _short(have),
+                    msg("shape", self.lang, name=name),
+                )
+            )
         return self.add(compare_values(f"{name}.values", have, target, rtol, atol, self.lang))
 
-    def _plain_values(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-                      explicit: bool) -> bool:
+    def _plain_values(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         """Strings, None and other objects: compare the Python value or the repr."""
         if explicit:
             target, have = expect["values"], got.scalar if got.scalar is not None else got.repr
@@ -218,20 +313,38 @@ class _Checker:
             target = want.scalar if want.scalar is not None else want.repr
             have = got.scalar if got.scalar is not None else got.repr
             ok = target == have and got.kind == want.kind
-        return self.add(Check(f"{name}.values", ok, str(target)[:400], str(have)[:400],
-                              "" if ok else msg("values", self.lang, name=name)))
+        return self.add(
+            Check(
+                f"{name}.values",
+                ok,
+                str(target)[:400],
+                str(have)[:400],
+                "" if ok else msg("values", self.lang, name=name),
+            )
+        )
 
-    def _flag(self, prop: str, name: str, got: Value, want: Value, expect: dict[str, Any],
-              explicit: bool) -> bool:
+    def _flag(
+        self, prop: str, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         target = expect[prop] if explicit else getattr(want, prop)
         if target is None or got.kind != "tensor":
             return True
-        if not explicit and prop == "requires_grad" and not (
-                want.requires_grad or want.has_grad or got.requires_grad):
+        if (
+            not explicit
+            and prop == "requires_grad"
+            and not (want.requires_grad or want.has_grad or got.requires_grad)
+        ):
             return True
         ok = getattr(got, prop) == target
-        return self.add(Check(f"{name}.{prop}", ok, str(target), str(getattr(got, prop)),
-                              "" if ok else msg(prop, self.lang, name=name, want=target)))
+        return self.add(
+            Check(
+                f"{name}.{prop}",
+                ok,
+                str(target),
+                str(getattr(got, prop)),
+                "" if ok else msg(prop, self.lang, name=name, want=target),
+            )
+        )
 
     def _requires_grad(self, *args: Any) -> bool:
         return self._flag("requires_grad", *args)
@@ -239,25 +352,41 @@ class _Checker:
     def _is_leaf(self, *args: Any) -> bool:
         return self._flag("is_leaf", *args)
 
-    def _grad_fn(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-                 explicit: bool) -> bool:
+    def _grad_fn(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         if got.kind != "tensor":
             return True
         target = str(expect["grad_fn"]) if explicit else (want.grad_fn or "none")
         have = got.grad_fn or "none"
         ok = have == target or (target != "none" and have.startswith(target))
-        return self.add(Check(f"{name}.grad_fn", ok, target, have,
-                              "" if ok else msg("grad_fn", self.lang, name=name)))
+        return self.add(
+            Check(
+                f"{name}.grad_fn",
+                ok,
+                target,
+                have,
+                "" if ok else msg("grad_fn", self.lang, name=name),
+            )
+        )
 
-    def _grad(self, name: str, got: Value, want: Value, expect: dict[str, Any],
-              explicit: bool) -> bool:
+    def _grad(
+        self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
+    ) -> bool:
         gname = f"{name}.grad"
         if got.kind != "tensor":
             return True
         if explicit and isinstance(expect["grad"], str) and expect["grad"].lower() == "none":
             ok = not got.has_grad
-            return self.add(Check(gname, ok, "None", "None" if ok else self.get(gname).repr,
-                                  "" if ok else msg("grad_not_none", self.lang, name=name)))
+            return self.add(
+                Check(
+                    gname,
+                    ok,
+                    "None",
+                    "None" if ok else self.get(gname).repr,
+                    "" if ok else msg("grad_not_none", self.lang, name=name),
+                )
+            )
         if explicit:
             target: torch.Tensor | None = torch.tensor(expect["grad"])
         elif want.has_grad:
@@ -266,18 +395,27 @@ class _Checker:
             return True
         have = _data(self.get(gname)) if got.has_grad else None
         if have is None:
-            return self.add(Check(gname, False, _short(target), "None",
-                                  msg("grad_none", self.lang, name=name)))
+            return self.add(
+                Check(gname, False, _short(target), "None", msg("grad_none", self.lang, name=name))
+            )
         if target is None:
             return True
         if tuple(have.shape) != tuple(target.shape):
             if target.numel() == 1 and have.numel() == 1:
                 have, target = have.reshape(()), target.reshape(())
             else:
-                return self.add(Check(gname, False, _short(target), _short(have),
-                                      msg("shape", self.lang, name=gname)))
-        return self.add(compare_values(gname, have, target, expect.get("rtol"),
-                                       expect.get("atol"), self.lang))
+                return self.add(
+                    Check(
+                        gname,
+                        False,
+                        _short(target),
+                        _short(have),
+                        msg("shape", self.lang, name=gname),
+                    )
+                )
+        return self.add(
+            compare_values(gname, have, target, expect.get("rtol"), expect.get("atol"), self.lang)
+        )
 
     # -- memory, exceptions, output, code, predicates
 
@@ -286,16 +424,32 @@ class _Checker:
         prop = "shares_memory" if shared else "independent"
         if a.storage is None or b.storage is None:
             odd = a if a.storage is None else b
-            self.add(Check(f"{name}.{prop}", False, other, _shown_kind(odd, self.lang),
-                           msg("no_memory", self.lang, name=name, other=other)))
+            self.add(
+                Check(
+                    f"{name}.{prop}",
+                    False,
+                    other,
+                    _shown_kind(odd, self.lang),
+                    msg("no_memory", self.lang, name=name, other=other),
+                )
+            )
             return
-        overlap = (a.storage[1] > 0 and b.storage[1] > 0
-                   and a.storage[0] < b.storage[0] + b.storage[1]
-                   and b.storage[0] < a.storage[0] + a.storage[1])
+        overlap = (
+            a.storage[1] > 0
+            and b.storage[1] > 0
+            and a.storage[0] < b.storage[0] + b.storage[1]
+            and b.storage[0] < a.storage[0] + a.storage[1]
+        )
         ok = overlap == shared
-        self.add(Check(f"{name}.{prop}", ok, msg("shared" if shared else "separate", self.lang),
-                       msg("shared" if overlap else "separate", self.lang),
-                       "" if ok else msg(prop, self.lang, name=name, other=other)))
+        self.add(
+            Check(
+                f"{name}.{prop}",
+                ok,
+                msg("shared" if shared else "separate", self.lang),
+                msg("shared" if overlap else "separate", self.lang),
+                "" if ok else msg(prop, self.lang, name=name, other=other),
+            )
+        )
         if not ok:
             entry = self.failed_vars.setdefault(name, {"var": name, "failed": []})
             entry["failed"] = [*entry["failed"], f"{name}.{prop}"]
@@ -318,8 +472,13 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _run_expectation(c: _Checker, e: dict[str, Any], learner_run: dict[str, Any],
-                     reference_run: dict[str, Any] | None, code: str) -> None:
+def _run_expectation(
+    c: _Checker,
+    e: dict[str, Any],
+    learner_run: dict[str, Any],
+    reference_run: dict[str, Any] | None,
+    code: str,
+) -> None:
     lang = c.lang
     if e.get("var"):
         c.var(e["var"], e)
@@ -331,16 +490,30 @@ def _run_expectation(c: _Checker, e: dict[str, Any], learner_run: dict[str, Any]
         etype, emsg = _error_of(learner_run)
         want = e["raises"] + (f": ...{e['match']}..." if e.get("match") else "")
         ok = etype.split(".")[-1] == e["raises"].split(".")[-1] and (e.get("match") or "") in emsg
-        c.add(Check("raises", ok, want, f"{etype}: {emsg}" if etype else msg("no_error", lang),
-                    "" if ok else msg("raises", lang, want=e["raises"])))
+        c.add(
+            Check(
+                "raises",
+                ok,
+                want,
+                f"{etype}: {emsg}" if etype else msg("no_error", lang),
+                "" if ok else msg("raises", lang, want=e["raises"]),
+            )
+        )
     output = (learner_run or {}).get("output", "")
     if e.get("output") is not None:
         ok = _lines(output) == _lines(e["output"])
         c.add(Check("output", ok, e["output"], output, "" if ok else msg("output", lang)))
     if e.get("output_contains"):
         missing = [s for s in e["output_contains"] if s not in output]
-        c.add(Check("output", not missing, ", ".join(e["output_contains"]), output,
-                    msg("output_contains", lang, missing=", ".join(missing)) if missing else ""))
+        c.add(
+            Check(
+                "output",
+                not missing,
+                ", ".join(e["output_contains"]),
+                output,
+                msg("output_contains", lang, missing=", ".join(missing)) if missing else "",
+            )
+        )
     if e.get("same_output"):
         want = (reference_run or {}).get("output", "")
         ok = _lines(output) == _lines(want)
@@ -349,13 +522,22 @@ def _run_expectation(c: _Checker, e: dict[str, Any], learner_run: dict[str, Any]
         found = codeinfo.calls(code)
         missing = [p for p in e.get("must_call") or () if not codeinfo.matches(found, p)]
         banned = [p for p in e.get("must_not_call") or () if codeinfo.matches(found, p)]
-        text = " ".join(filter(None, [
-            msg("must_call", lang, names=", ".join(missing)) if missing else "",
-            msg("must_not_call", lang, names=", ".join(banned)) if banned else ""]))
-        expected = ", ".join(list(e.get("must_call") or ()) + [
-            msg("not_call", lang, name=p) for p in e.get("must_not_call") or ()])
-        c.add(Check("calls", not (missing or banned), expected, ", ".join(sorted(found))[:400],
-                    text))
+        text = " ".join(
+            filter(
+                None,
+                [
+                    msg("must_call", lang, names=", ".join(missing)) if missing else "",
+                    msg("must_not_call", lang, names=", ".join(banned)) if banned else "",
+                ],
+            )
+        )
+        expected = ", ".join(
+            list(e.get("must_call") or ())
+            + [msg("not_call", lang, name=p) for p in e.get("must_not_call") or ()]
+        )
+        c.add(
+            Check("calls", not (missing or banned), expected, ", ".join(sorted(found))[:400], text)
+        )
     if e.get("predicate"):
         ok, detail = evaluate(e["predicate"], e.get("uses") or (), c.learner, lang)
         message = _text(e.get("message"), lang) or msg("predicate", lang, expr=e["predicate"])
@@ -379,8 +561,7 @@ def _python_value(v: Value) -> Any:
     return v.scalar
 
 
-def evaluate(expr: str, uses: Any, values: dict[str, Value],
-             lang: str = "en") -> tuple[bool, str]:
+def evaluate(expr: str, uses: Any, values: dict[str, Value], lang: str = "en") -> tuple[bool, str]:
     """Evaluate an author's predicate on the learner's values; (holds, what happened)."""
     env: dict[str, Any] = {"torch": torch}
     for name in uses:
@@ -397,22 +578,27 @@ def evaluate(expr: str, uses: Any, values: dict[str, Value],
     return bool(result), str(result)
 
 
-def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any],
-                code: str) -> bool:
+def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], code: str) -> bool:
     if rule.get("answer"):
         return False
     if rule.get("calls") and not codeinfo.calls_any(code, rule["calls"]):
         return False
     failed = [ch.name for ch in c.checks if not ch.passed]
     wants = rule.get("failed") or ()
-    if wants and "error" in failed and "error" not in wants \
-            and not (rule.get("error") or rule.get("error_match")):
+    if (
+        wants
+        and "error" in failed
+        and "error" not in wants
+        and not (rule.get("error") or rule.get("error_match"))
+    ):
         return False  # the run stopped, so every check fails: not the mistake the rule names
     for want in wants:
         if not any(f == want or f.startswith(want + ".") for f in failed):
             return False
-    if rule.get("predicate") and not evaluate(rule["predicate"], rule.get("uses") or (),
-                                              c.learner)[0]:
+    if (
+        rule.get("predicate")
+        and not evaluate(rule["predicate"], rule.get("uses") or (), c.learner)[0]
+    ):
         return False
     etype, emsg = _error_of(learner_run)
     if rule.get("error") and etype.split(".")[-1] != rule["error"].split(".")[-1]:
@@ -423,11 +609,28 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any],
     return all(s in output for s in rule.get("output_contains") or ())
 
 
-def _detect(diagnose: Any, expect: dict[str, Any], got: Value, want: Value | None, code: str,
-            c: _Checker, solution: str) -> list[Feedback]:
+def _detect(
+    diagnose: Any,
+    expect: dict[str, Any],
+    got: Value,
+    want: Value | None,
+    code: str,
+    c: _Checker,
+    solution: str,
+) -> list[Feedback]:
     try:
-        return list(diagnose.detect(expect, got, want, code, c.lang, context=c.learner,
-                                    ref_context=c.reference, solution=solution))
+        return list(
+            diagnose.detect(
+                expect,
+                got,
+                want,
+                code,
+                c.lang,
+                context=c.learner,
+                ref_context=c.reference,
+                solution=solution,
+            )
+        )
     except TypeError:
         pass  # an older detect() without the keyword arguments
     except Exception:  # noqa: BLE001 - a broken detector must not break the verdict
@@ -438,8 +641,9 @@ def _detect(diagnose: Any, expect: dict[str, Any], got: Value, want: Value | Non
         return []
 
 
-def _detectors(c: _Checker, code: str,
-               solution: str = "") -> tuple[list[Feedback], list[dict[str, Any]]]:
+def _detectors(
+    c: _Checker, code: str, solution: str = ""
+) -> tuple[list[Feedback], list[dict[str, Any]]]:
     """Run tutor.diagnose's detectors on every failing name; a broken detector is skipped."""
     try:
         from tutor import diagnose
@@ -476,18 +680,30 @@ def unique_checks(checks: list[Check]) -> tuple[Check, ...]:
     return tuple(rows.values())
 
 
-def run_checks(spec: dict[str, Any], learner: dict[str, Value],
-               reference: dict[str, Value] | None, learner_run: dict[str, Any] | None = None,
-               reference_run: dict[str, Any] | None = None, code: str = "",
-               lang: str = "en") -> Verdict:
+def run_checks(
+    spec: dict[str, Any],
+    learner: dict[str, Value],
+    reference: dict[str, Value] | None,
+    learner_run: dict[str, Any] | None = None,
+    reference_run: dict[str, Any] | None = None,
+    code: str = "",
+    lang: str = "en",
+) -> Verdict:
     """Check one answer against a step's spec (see ``Step.spec``) and return the Verdict."""
     learner_run = learner_run or {"outcome": "ok", "output": ""}
     c = _Checker(learner, reference, lang)
     expects = list(spec.get("expect") or ())
     etype, emsg = _error_of(learner_run)
     if etype and not any(e.get("raises") for e in expects):
-        c.add(Check("error", False, msg("no_error", lang), f"{etype}: {emsg}".rstrip(": "),
-                    msg("error", lang)))
+        c.add(
+            Check(
+                "error",
+                False,
+                msg("no_error", lang),
+                f"{etype}: {emsg}".rstrip(": "),
+                msg("error", lang),
+            )
+        )
     for name in spec.get("check") or ():
         c.var(name, {})
     for e in expects:
@@ -495,9 +711,14 @@ def run_checks(spec: dict[str, Any], learner: dict[str, Value],
     passed = all(ch.passed for ch in c.checks)
     if passed:
         return Verdict(True, unique_checks(c.checks))
-    feedback = [Feedback(r["id"], _text(r.get("message"), lang), "feedback")
-                for r in spec.get("feedback") or () if _rule_holds(r, c, learner_run, code)]
+    feedback = [
+        Feedback(r["id"], _text(r.get("message"), lang), "feedback")
+        for r in spec.get("feedback") or ()
+        if _rule_holds(r, c, learner_run, code)
+    ]
     detected, pictures = _detectors(c, code, spec.get("solution") or "")
-    seen: set[str] = set()
-    unique = [f for f in feedback + detected if not (f.id in seen or seen.add(f.id))]
+    first: dict[str, Feedback] = {}
+    for f in feedback + detected:
+        first.setdefault(f.id, f)  # a rule's own message beats a detector's on the same id
+    unique = list(first.values())
     return Verdict(False, unique_checks(c.checks), tuple(unique), tuple(pictures))

@@ -23,15 +23,23 @@ _TEXT = {
     "failed": ("Not yet.", "还没有通过。"),
     "expected": ("expected", "期望"),
     "got": ("got", "实际"),
-    "unknown_lesson": ("unknown lesson `{lesson}`; `python -m tutor lessons` lists them",
-                       "没有名为 `{lesson}` 的课程；用 `python -m tutor lessons` 查看全部课程"),
-    "unknown_step": ("lesson `{lesson}` has no step `{step}`; its steps: {steps}",
-                     "课程 `{lesson}` 没有 `{step}` 这一步；它的步骤有：{steps}"),
+    "unknown_lesson": (
+        "unknown lesson `{lesson}`; `python -m tutor lessons` lists them",
+        "没有名为 `{lesson}` 的课程；用 `python -m tutor lessons` 查看全部课程",
+    ),
+    "unknown_step": (
+        "lesson `{lesson}` has no step `{step}`; its steps: {steps}",
+        "课程 `{lesson}` 没有 `{step}` 这一步；它的步骤有：{steps}",
+    ),
     "unreadable": ("cannot read {file}: {error}", "无法读取 {file}：{error}"),
     "no_sandbox": ("the sandbox could not start: {error}", "沙箱无法启动：{error}"),
     "not_checked": ("a {kind} step has nothing to check", "{kind} 类型的步骤没有可检查的内容"),
-    "valid": ("{lessons} lessons, {steps} steps: all valid.", "{lessons} 节课，{steps} 个步骤：全部有效。"),
+    "valid": (
+        "{lessons} lesson{ls}, {steps} step{ss}: all valid.",
+        "{lessons} 节课，{steps} 个步骤：全部有效。",
+    ),
     "invalid": ("{count} problems.", "{count} 个问题。"),
+    "invalid-one": ("1 problem.", "1 个问题。"),
 }
 
 
@@ -52,41 +60,71 @@ def default_lang(environ: dict[str, str] | None = None) -> str:
 
 def _device(text: str) -> str:
     if not _DEVICE_RE.match(text):
-        raise argparse.ArgumentTypeError(f"invalid device {text!r} (use auto, cpu, cuda, "
-                                         "cuda:N or mps)")
+        raise argparse.ArgumentTypeError(
+            f"invalid device {text!r} (use auto, cpu, cuda, cuda:N or mps)"
+        )
     return text
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options accepted before or after the subcommand."""
+
     def default(value: Any) -> Any:
         return argparse.SUPPRESS if suppress else value
 
     add = parser.add_argument
-    add("--lessons", action="append", metavar="DIR", default=default([]),
-        help="an extra folder (or file) of lessons; repeatable")
-    add("--lang", choices=("en", "zh"), default=default(default_lang()),
-        help="language of the lessons and messages (default: from the locale)")
-    add("--device", type=_device, default=default("auto"),
-        help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    add("--timeout", type=float, default=default(None), metavar="SECONDS",
-        help="time limit for each piece of code")
+    add(
+        "--lessons",
+        action="append",
+        metavar="DIR",
+        default=default([]),
+        help="an extra folder (or file) of lessons; repeatable",
+    )
+    add(
+        "--lang",
+        choices=("en", "zh"),
+        default=default(default_lang()),
+        help="language of the lessons and messages (default: from the locale)",
+    )
+    add(
+        "--device",
+        type=_device,
+        default=default("auto"),
+        help="auto, cpu, cuda, cuda:N or mps (default: auto)",
+    )
+    add(
+        "--timeout",
+        type=float,
+        default=default(None),
+        metavar="SECONDS",
+        help="time limit for each piece of code",
+    )
     add("--plain", action="store_true", default=default(False), help="plain text, no colours")
     add("--no-save", action="store_true", default=default(False), help="do not record progress")
     add("--progress", metavar="PATH", default=default(None), help="the progress database")
     add("--lesson", metavar="ID", default=default(None), help="start at this lesson")
     add("--step", metavar="N", default=default(None), help="start at this step (number or id)")
-    add("--width", type=int, metavar="N", default=default(None),
-        help="output width in columns (default: the terminal's)")
-    add("--record", metavar="FILE", default=default(None),
+    add(
+        "--width",
+        type=int,
+        metavar="N",
+        default=default(None),
+        help="output width in columns (default: the terminal's)",
+    )
+    add(
+        "--record",
+        metavar="FILE",
+        default=default(None),
         help="write the interactive session's transcript to FILE, rewritten after every "
-             "input: HTML when FILE ends in .html or .htm, plain text otherwise")
+        "input: HTML when FILE ends in .html or .htm, plain text otherwise",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m tutor``."""
-    parser = argparse.ArgumentParser(prog="python -m tutor",
-                                     description="A chat-style terminal tutor for PyTorch.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tutor", description="A chat-style terminal tutor for PyTorch."
+    )
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -109,8 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
-    p = command("watch", "check FILE against a code step each time it is saved; "
-                "after a pass, move on to the lesson's next code step")
+    p = command(
+        "watch",
+        "check FILE against a code step each time it is saved; "
+        "after a pass, move on to the lesson's next code step",
+    )
     p.add_argument("lesson_id", metavar="LESSON")
     p.add_argument("step_id", metavar="STEP")
     p.add_argument("file", metavar="FILE")
@@ -152,9 +193,14 @@ def _print_verdict(verdict: Any, lang: str) -> None:
     for c in _leading_first(verdict.checks):
         line = f"{'✓' if c.passed else '✗'} {check_label(c.name, lang)}"
         if not c.passed:
-            if c.expected or c.got:
-                line += (f": {_t('expected', lang)} {c.expected}, "
-                         f"{_t('got', lang)} {c.got}")
+            if "\n" in f"{c.expected}{c.got}":  # tensors: one block each, aligned
+                width = max(len(_t(k, lang)) for k in ("expected", "got"))
+                for key, text in (("expected", c.expected), ("got", c.got)):
+                    label = f"    {_t(key, lang):<{width}} "
+                    pad = "\n" + " " * len(label)
+                    line += "\n" + label + pad.join(str(text).splitlines())
+            elif c.expected or c.got:
+                line += f": {_t('expected', lang)} {c.expected}, {_t('got', lang)} {c.got}"
             if c.message:
                 line += f"\n    {c.message}"
         print(line)
@@ -168,15 +214,22 @@ def _print_verdict(verdict: Any, lang: str) -> None:
 
 def cmd_lessons(args: argparse.Namespace) -> int:
     lessons, _ = _course(args)
-    data = [{"id": l.id, "title": l.title.get(args.lang),
-             "steps": [{"id": s.id, "kind": s.kind, "title": s.title.get(args.lang)}
-                       for s in l.steps]} for l in lessons]
+    data = [
+        {
+            "id": lesson.id,
+            "title": lesson.title.get(args.lang),
+            "steps": [
+                {"id": s.id, "kind": s.kind, "title": s.title.get(args.lang)} for s in lesson.steps
+            ],
+        }
+        for lesson in lessons
+    ]
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     from tutor.session import lesson_number
 
-    for i, (lesson, loaded) in enumerate(zip(data, lessons)):
+    for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
         print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")
         for j, step in enumerate(lesson["steps"], 1):
             print(f"       {j:2}. {step['id']:<22} [{step['kind']}] {step['title']}")
@@ -193,8 +246,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(_t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
         return 2
     if step is None:
-        print(_t("unknown_step", args.lang, lesson=lesson.id, step=args.step_id,
-                 steps=", ".join(s.id for s in lesson.steps)), file=sys.stderr)
+        print(
+            _t(
+                "unknown_step",
+                args.lang,
+                lesson=lesson.id,
+                step=args.step_id,
+                steps=", ".join(s.id for s in lesson.steps),
+            ),
+            file=sys.stderr,
+        )
         return 2
     try:
         answer = Path(args.file).read_text(encoding="utf-8")
@@ -223,13 +284,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(_t("not_checked", args.lang, kind=step.kind), file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({
-            "passed": verdict.passed,
-            "checks": [{"name": c.name, "passed": c.passed, "expected": c.expected,
-                        "got": c.got, "message": c.message}
-                       for c in _leading_first(verdict.checks)],
-            "feedback": [{"id": f.id, "message": f.message} for f in verdict.feedback],
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "passed": verdict.passed,
+                    "checks": [
+                        {
+                            "name": c.name,
+                            "passed": c.passed,
+                            "expected": c.expected,
+                            "got": c.got,
+                            "message": c.message,
+                        }
+                        for c in _leading_first(verdict.checks)
+                    ],
+                    "feedback": [{"id": f.id, "message": f.message} for f in verdict.feedback],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         _print_verdict(verdict, args.lang)
     return 0 if verdict.passed else 1
@@ -251,12 +325,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         sandbox.close()
     for error in errors:
         print(error)
-    steps = sum(len(l.steps) for l in lessons)
+    steps = sum(len(lesson.steps) for lesson in lessons)
     sys.stdout.flush()
     if errors:
-        print("\n" + _t("invalid", args.lang, count=len(errors)), file=sys.stderr)
+        key = "invalid-one" if len(errors) == 1 else "invalid"
+        print("\n" + _t(key, args.lang, count=len(errors)), file=sys.stderr)
         return 1
-    print(_t("valid", args.lang, lessons=len(lessons), steps=steps))
+    plural = {"ls": "" if len(lessons) == 1 else "s", "ss": "" if steps == 1 else "s"}
+    print(_t("valid", args.lang, lessons=len(lessons), steps=steps, **plural))
     return 0
 
 
@@ -319,8 +395,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    commands = {"lessons": cmd_lessons, "check": cmd_check, "validate": cmd_validate,
-                "run": cmd_run}
+    commands = {
+        "lessons": cmd_lessons,
+        "check": cmd_check,
+        "validate": cmd_validate,
+        "run": cmd_run,
+    }
     if args.command in commands:
         return commands[args.command](args)
     if args.command == "progress":

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import ast
 
-_OPERATORS = {ast.MatMult: "@", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Add: "+",
-              ast.Sub: "-", ast.FloorDiv: "//", ast.Mod: "%"}
+_OPERATORS = {
+    ast.MatMult: "@",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+}
 
 
 def parse(code: str) -> ast.Module | None:
@@ -131,8 +139,20 @@ def relevant_code(inputs: list[str], code: str) -> str:
     return "\n".join([*reversed(chosen), code])
 
 
-_STATEMENTS = ("Assign", "AugAssign", "AnnAssign", "Import", "ImportFrom", "For", "While",
-               "FunctionDef", "ClassDef", "With", "If", "Delete")
+_STATEMENTS = (
+    "Assign",
+    "AugAssign",
+    "AnnAssign",
+    "Import",
+    "ImportFrom",
+    "For",
+    "While",
+    "FunctionDef",
+    "ClassDef",
+    "With",
+    "If",
+    "Delete",
+)
 
 
 def looks_like_code(text: str) -> bool:
@@ -148,5 +168,13 @@ def looks_like_code(text: str) -> bool:
     return False
 
 
-__all__ = ["assigned", "calls", "calls_any", "looks_like_code", "matches", "names", "parse",
-           "relevant_code"]
+__all__ = [
+    "assigned",
+    "calls",
+    "calls_any",
+    "looks_like_code",
+    "matches",
+    "names",
+    "parse",
+    "relevant_code",
+]

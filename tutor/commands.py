@@ -18,8 +18,17 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Session", str], None]
 COMMANDS: dict[str, Handler] = {}
-ALIASES = {"h": "help", "q": "quit", "exit": "quit", "n": "next", "b": "back", "s": "skip",
-           "ls": "lessons", "sol": "solution", "l": "lessons"}
+ALIASES = {
+    "h": "help",
+    "q": "quit",
+    "exit": "quit",
+    "n": "next",
+    "b": "back",
+    "s": "skip",
+    "ls": "lessons",
+    "sol": "solution",
+    "l": "lessons",
+}
 
 
 def command(name: str) -> Callable[[Handler], Handler]:
@@ -113,12 +122,14 @@ def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int
             break
     if found is None:
         titles = {les.title.get(session.lang).lower(): i for i, les in enumerate(session.lessons)}
-        close = difflib.get_close_matches(want, list(titles) + [les.id for les in session.lessons],
-                                          n=1, cutoff=0.6)
+        close = difflib.get_close_matches(
+            want, list(titles) + [les.id for les in session.lessons], n=1, cutoff=0.6
+        )
         if not close:
             return None
-        found = titles.get(close[0], next((i for i, les in enumerate(session.lessons)
-                                           if les.id == close[0]), None))
+        found = titles.get(
+            close[0], next((i for i, les in enumerate(session.lessons) if les.id == close[0]), None)
+        )
         if found is None:
             return None
     if not step:
@@ -154,8 +165,17 @@ def cmd_lessons(session: Session, arg: str) -> None:
     for r in session.store.records():
         if r.status == "passed":
             passed[r.lesson] = passed.get(r.lesson, 0) + 1
-    rows = [(lesson_number(les, i), les.id, les.title.get(session.lang), len(les.steps),
-             passed.get(les.id, 0), i == session.li) for i, les in enumerate(session.lessons)]
+    rows = [
+        (
+            lesson_number(les, i),
+            les.id,
+            les.title.get(session.lang),
+            len(les.steps),
+            passed.get(les.id, 0),
+            i == session.li,
+        )
+        for i, les in enumerate(session.lessons)
+    ]
     session.show(render.lessons_table(rows, session.lang))
 
 
@@ -170,8 +190,7 @@ def cmd_hint(session: Session, arg: str) -> None:
         return
     used = session.store.get(*session.key).hints
     if used >= len(hints):
-        session.show(render.hint(hints[-1].get(session.lang), len(hints), len(hints),
-                                 session.lang))
+        session.show(render.hint(hints[-1].get(session.lang), len(hints), len(hints), session.lang))
         session.say("hints_used_up", "dim")
         return
     session.store.hint(*session.key, used + 1)
@@ -220,8 +239,9 @@ def cmd_edit(session: Session, arg: str) -> None:
         session.say("edit_not_code", "dim")
         return
     last = session.store.get(*session.key).last_code
-    start = (last + "\n" if last.strip()
-             else editor.starter(session.lesson, session.step, session.lang))
+    start = (
+        last + "\n" if last.strip() else editor.starter(session.lesson, session.step, session.lang)
+    )
     try:
         text = editor.edit(start, f"{session.lesson.id}-{session.step.id}.py")
     except editor.EditorError as exc:

@@ -21,8 +21,9 @@ def builtin_dir() -> Path:
     return package.parent / "lessons"
 
 
-def course_dirs(extra: list[str] | tuple[str, ...] | None = None,
-                include_builtin: bool = True) -> list[Path]:
+def course_dirs(
+    extra: list[str] | tuple[str, ...] | None = None, include_builtin: bool = True
+) -> list[Path]:
     """The built-in course folder followed by any ``--lessons`` folders or files."""
     dirs = [builtin_dir()] if include_builtin else []
     return dirs + [Path(p) for p in extra or ()]

@@ -74,8 +74,9 @@ def _wide(t: torch.Tensor) -> torch.Tensor:
     return t.to(torch.complex128) if t.is_complex() else t.to(torch.float64)
 
 
-def _close(a: torch.Tensor | None, b: torch.Tensor | None, rtol: float = 1e-4,
-           atol: float = 1e-5) -> bool:
+def _close(
+    a: torch.Tensor | None, b: torch.Tensor | None, rtol: float = 1e-4, atol: float = 1e-5
+) -> bool:
     """Same shape and values within tolerance (ints and bools compared as floats)."""
     if a is None or b is None or a.shape != b.shape:
         return False
@@ -134,8 +135,11 @@ def _operands(code: str, kinds: tuple[type, ...], calls: tuple[str, ...]) -> lis
         left = right = None
         if isinstance(node, ast.BinOp) and isinstance(node.op, kinds):
             left, right = node.left, node.right
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in calls:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in calls
+        ):
             args = list(node.args)
             if isinstance(node.func.value, ast.Name) and node.func.value.id != "torch":
                 args.insert(0, node.func.value)
@@ -151,10 +155,16 @@ def _tensor_product(code: str, kinds: tuple[type, ...], calls: tuple[str, ...]) 
     tree = codeinfo.parse(code)
     for node in ast.walk(tree) if tree else ():
         if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, kinds):
-            operands = [node.left, node.right] if isinstance(node, ast.BinOp) \
+            operands = (
+                [node.left, node.right]
+                if isinstance(node, ast.BinOp)
                 else [node.target, node.value]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in calls:
+            )
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in calls
+        ):
             operands = list(node.args)
             if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "torch"):
                 operands.insert(0, node.func.value)
@@ -174,11 +184,15 @@ def _grad_source(case: _Case, code: str | None = None) -> str | None:
         return name[: -len(".grad")]
     tree = codeinfo.parse(case.code if code is None else code)
     for node in ast.walk(tree) if tree else ():
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
             value = node.value
-            if isinstance(value, ast.Attribute) and value.attr == "grad" \
-                    and isinstance(value.value, ast.Name):
+            if (
+                isinstance(value, ast.Attribute)
+                and value.attr == "grad"
+                and isinstance(value.value, ast.Name)
+            ):
                 return value.value.id
     return None
 
@@ -197,7 +211,9 @@ def _list_not_tensor(case: _Case) -> Feedback | None:
         "list-not-tensor",
         f"`{case.name}` holds the right values, but as a Python {kind}, not a tensor. "
         f"Wrap it: `torch.tensor({case.name})`.",
-        f"`{case.name}` 的值是对的，但它是 Python 的 {kind}，不是张量。用 `torch.tensor({case.name})` 包一层。")
+        f"`{case.name}` 的值是对的，但它是 Python 的 {kind}，不是张量。"
+        f"用 `torch.tensor({case.name})` 包一层。",
+    )
 
 
 def _ndarray_not_tensor(case: _Case) -> Feedback | None:
@@ -212,12 +228,13 @@ def _ndarray_not_tensor(case: _Case) -> Feedback | None:
         f"`torch.from_numpy({case.name})` turns it into one that shares its memory; "
         f"`torch.tensor({case.name})` makes a copy.",
         f"`{case.name}` 的值是对的，但它是 NumPy 数组，不是张量。`torch.from_numpy({case.name})` "
-        f"得到与它共享内存的张量；`torch.tensor({case.name})` 则复制一份。")
+        f"得到与它共享内存的张量；`torch.tensor({case.name})` 则复制一份。",
+    )
 
 
 def _wrong_device(case: _Case) -> Feedback | None:
     pair = _tensors(case)
-    got = (case.learner.device or "cpu")
+    got = case.learner.device or "cpu"
     want = case.expect.get("device") or (case.reference.device if case.reference else None)
     if pair is None or not want or got.split(":")[0] == str(want).split(":")[0]:
         return None
@@ -228,7 +245,8 @@ def _wrong_device(case: _Case) -> Feedback | None:
         f"`{case.name}` has the right values, but it lives on `{got}` and the step wants it on "
         f"`{want}`. Move it: `{case.name} = {case.name}.to(device)`.",
         f"`{case.name}` 的值是对的，但它在 `{got}` 上，而这一步要求在 `{want}` 上。"
-        f"移过去：`{case.name} = {case.name}.to(device)`。")
+        f"移过去：`{case.name} = {case.name}.to(device)`。",
+    )
 
 
 def _shapes_differ(a: Value, b: Value) -> bool:
@@ -247,14 +265,18 @@ def _int_not_float(case: _Case) -> Feedback | None:
     cut = ""
     a, b = _data(case.learner), _data(ref)
     if a is not None and b is not None and a.shape == b.shape and not _close(a, b):
-        cut = " Your whole numbers differ from the expected fractions, e.g. " \
-              f"{_vals(a, 3)} vs {_vals(b, 3)}."
+        cut = (
+            " Your whole numbers differ from the expected fractions, e.g. "
+            f"{_vals(a, 3)} vs {_vals(b, 3)}."
+        )
     return case.say(
         "int-not-float",
-        f"`{case.name}` holds integers ({got_dtype}), but floating-point numbers ({want_dtype}) were "
-        f"expected.{cut} Write `1.0` instead of `1`, pass `dtype=torch.float32`, or call `.float()`.",
+        f"`{case.name}` holds integers ({got_dtype}), but floating-point numbers "
+        f"({want_dtype}) were expected.{cut} Write `1.0` instead of `1`, pass "
+        f"`dtype=torch.float32`, or call `.float()`.",
         f"`{case.name}` 是整数（{got_dtype}），而这里需要浮点数（{want_dtype}）。"
-        f"把 `1` 写成 `1.0`、传入 `dtype=torch.float32`，或调用 `.float()`。")
+        f"把 `1` 写成 `1.0`、传入 `dtype=torch.float32`，或调用 `.float()`。",
+    )
 
 
 def _float_not_int(case: _Case) -> Feedback | None:
@@ -267,11 +289,13 @@ def _float_not_int(case: _Case) -> Feedback | None:
         return None
     return case.say(
         "float-not-int",
-        f"`{case.name}` holds floating-point numbers ({got_dtype}), but integers ({want_dtype}) were "
-        f"expected. Write `1` instead of `1.0`, pass `dtype=torch.int64`, or call `.long()` "
-        f"(`.int()` gives int32 and cuts toward zero).",
+        f"`{case.name}` holds floating-point numbers ({got_dtype}), but integers "
+        f"({want_dtype}) were expected. Write `1` instead of `1.0`, pass `dtype=torch.int64`, "
+        f"or call `.long()` (`.int()` gives int32 and cuts toward zero).",
         f"`{case.name}` 是浮点数（{got_dtype}），而这里需要整数（{want_dtype}）。"
-        f"把 `1.0` 写成 `1`、传入 `dtype=torch.int64`，或调用 `.long()`（`.int()` 得到 int32，向零截断）。")
+        f"把 `1.0` 写成 `1`、传入 `dtype=torch.int64`，或调用 `.long()`"
+        f"（`.int()` 得到 int32，向零截断）。",
+    )
 
 
 # ------------------------------------------------------------------ detectors: shapes and values
@@ -284,24 +308,37 @@ def _transposed(case: _Case) -> Feedback | None:
     a, b = pair
     if not _close(a.transpose(-1, -2), b):
         return None
+    if b.numel() < 2 or bool((b == b.flatten()[0]).all()):
+        return None  # every value alike: any shape mistake "transposes" it, say the shape instead
     if 1 in a.shape[-2:] and case.calls("unsqueeze", "squeeze"):
         return None  # a row for a column made by (un)squeeze: the squeeze detectors say it better
     if a.shape == b.shape:
         shapes_en = shapes_zh = ""
     else:
-        shapes_en = f" it has shape {_shape(a.shape)}, the expected result has {_shape(b.shape)}, and"
+        shapes_en = (
+            f" it has shape {_shape(a.shape)}, the expected result has {_shape(b.shape)}, and"
+        )
         shapes_zh = f"它的形状是 {_shape(a.shape)}，期望是 {_shape(b.shape)}，而 "
+    if case.calls("matmul", "mm", "bmm") or _tensor_product(case.code, (ast.MatMult,), ()):
+        why_en = "Check the order of the operands (`(A @ B).T == B.T @ A.T`)."
+        why_zh = "检查操作数的顺序（`(A @ B).T == B.T @ A.T`）。"
+    else:
+        why_en = "Check which dims you swapped or the shape you built it with."
+        why_zh = "检查交换了哪两个维度，或创建时给的形状。"
     return case.say(
         "transposed",
         f"`{case.name}` looks transposed:{shapes_en} `{case.name}.T` holds exactly the expected "
-        f"values. Check the order of the operands (`(A @ B).T == B.T @ A.T`) or the dims you "
-        f"swapped.",
-        f"`{case.name}` 像是被转置了：{shapes_zh}`{case.name}.T` 恰好就是期望的值。"
-        f"检查操作数的顺序（`(A @ B).T == B.T @ A.T`）或交换的维度。")
+        f"values. {why_en}",
+        f"`{case.name}` 像是被转置了：{shapes_zh}`{case.name}.T` 恰好就是期望的值。{why_zh}",
+    )
 
 
-def _product_fits(case: _Case, pairs: list[tuple[str, str]],
-                  got_op: Callable[[Any, Any], Any], want_op: Callable[[Any, Any], Any]) -> bool | None:
+def _product_fits(
+    case: _Case,
+    pairs: list[tuple[str, str]],
+    got_op: Callable[[Any, Any], Any],
+    want_op: Callable[[Any, Any], Any],
+) -> bool | None:
     """True when some operand pair gives the learner's value with one op and the reference's with
     the other; None when no pair's values are known."""
     pair = _tensors(case)
@@ -330,7 +367,7 @@ def _sol_uses(case: _Case, patterns: tuple[str, ...]) -> bool:
 
 
 def _gave(case: _Case) -> tuple[str, str]:
-    """", which gave `c` shape (2, 3)" when the learner's value is a tensor, else nothing."""
+    """ ", which gave `c` shape (2, 3)" when the learner's value is a tensor, else nothing."""
     if case.learner.kind != "tensor" or case.learner.shape is None:
         return "", ""
     shape = _shape(case.learner.shape)
@@ -341,8 +378,11 @@ def _want(case: _Case) -> str:
     ref = case.reference
     if ref is None or ref.shape is None:
         return ""
-    return (f"，形状 {_shape(ref.shape)}" if case.lang.startswith("zh")
-            else f", shape {_shape(ref.shape)}")
+    return (
+        f"，形状 {_shape(ref.shape)}"
+        if case.lang.startswith("zh")
+        else f", shape {_shape(ref.shape)}"
+    )
 
 
 def _mul_vs_matmul(case: _Case) -> Feedback | None:
@@ -360,7 +400,8 @@ def _mul_vs_matmul(case: _Case) -> Feedback | None:
         f"`*` multiplies element by element (the Hadamard product){gave}. This step wants the "
         f"matrix product (rows times columns){_want(case)}: use `@` (or `torch.matmul`).",
         f"`*` 是逐元素相乘（阿达玛积）{gave_zh}。这一步要的是矩阵乘法（行乘列）{_want(case)}："
-        f"请用 `@`（或 `torch.matmul`）。")
+        f"请用 `@`（或 `torch.matmul`）。",
+    )
 
 
 def _matmul_vs_mul(case: _Case) -> Feedback | None:
@@ -378,7 +419,8 @@ def _matmul_vs_mul(case: _Case) -> Feedback | None:
         f"`@` is the matrix product (rows times columns){gave}. This step wants the "
         f"element-by-element product{_want(case)}: use `*` (or `torch.mul`).",
         f"`@` 是矩阵乘法（行乘列）{gave_zh}。这一步要的是逐元素相乘{_want(case)}："
-        f"请用 `*`（或 `torch.mul`）。")
+        f"请用 `*`（或 `torch.mul`）。",
+    )
 
 
 def _made_without(case: _Case, *patterns: str) -> bool:
@@ -389,8 +431,12 @@ def _made_without(case: _Case, *patterns: str) -> bool:
 
 def _arange_end(case: _Case) -> Feedback | None:
     pair = _tensors(case)
-    if pair is None or pair[0].dim() != 1 or pair[1].dim() != 1 \
-            or _made_without(case, "arange", "range"):
+    if (
+        pair is None
+        or pair[0].dim() != 1
+        or pair[1].dim() != 1
+        or _made_without(case, "arange", "range")
+    ):
         return None
     a, b = pair
     short, long_ = (a, b) if a.numel() < b.numel() else (b, a)
@@ -399,20 +445,32 @@ def _arange_end(case: _Case) -> Feedback | None:
     if not _close(long_[:-1], short):
         return None
     step = _num((long_[1] - long_[0]).item())
-    fix = f"`torch.arange({_num(b[0].item())}, {_num((b[-1] + (long_[1] - long_[0])).item())}, {step})`"
+    fix = (
+        f"`torch.arange({_num(b[0].item())}, "
+        f"{_num((b[-1] + (long_[1] - long_[0])).item())}, {step})`"
+    )
     if a.numel() < b.numel():
-        en = (f"`{case.name}` stops at {_num(a[-1].item())}, one value early: the expected result "
-              f"also holds {_num(b[-1].item())}. `torch.arange(start, end, step)` leaves `end` out, "
-              f"so `end` must be past the last value you want, e.g. {fix}.")
-        zh = (f"`{case.name}` 停在 {_num(a[-1].item())}，少了一个值：期望的结果还包含 "
-              f"{_num(b[-1].item())}。`torch.arange(start, end, step)` 不包含 `end`，"
-              f"所以 `end` 要超过你想要的最后一个值，例如 {fix}。")
+        en = (
+            f"`{case.name}` stops at {_num(a[-1].item())}, one value early: the expected result "
+            f"also holds {_num(b[-1].item())}. `torch.arange(start, end, step)` leaves `end` out, "
+            f"so `end` must be past the last value you want, e.g. {fix}."
+        )
+        zh = (
+            f"`{case.name}` 停在 {_num(a[-1].item())}，少了一个值：期望的结果还包含 "
+            f"{_num(b[-1].item())}。`torch.arange(start, end, step)` 不包含 `end`，"
+            f"所以 `end` 要超过你想要的最后一个值，例如 {fix}。"
+        )
     else:
-        en = (f"`{case.name}` has one value too many at the end ({_num(a[-1].item())}); the "
-              f"expected result stops at {_num(b[-1].item())}. `torch.arange` leaves `end` out, "
-              f"so `end` is the first value you do not want: {fix}.")
-        zh = (f"`{case.name}` 末尾多了一个值（{_num(a[-1].item())}）；期望的结果停在 {_num(b[-1].item())}。"
-              f"`torch.arange` 不包含 `end`，所以 `end` 是第一个你不想要的值：{fix}。")
+        en = (
+            f"`{case.name}` has one value too many at the end ({_num(a[-1].item())}); the "
+            f"expected result stops at {_num(b[-1].item())}. `torch.arange` leaves `end` out, "
+            f"so `end` is the first value you do not want: {fix}."
+        )
+        zh = (
+            f"`{case.name}` 末尾多了一个值（{_num(a[-1].item())}）；"
+            f"期望的结果停在 {_num(b[-1].item())}。"
+            f"`torch.arange` 不包含 `end`，所以 `end` 是第一个你不想要的值：{fix}。"
+        )
     return case.say("arange-end", en, zh)
 
 
@@ -433,7 +491,8 @@ def _linspace_count(case: _Case) -> Feedback | None:
         f"you get, both ends included: `torch.linspace({lo}, {hi}, {b.numel()})`.",
         f"`{case.name}` 从 {lo} 到 {hi} 共 {a.numel()} 个点，而期望是 {b.numel()} 个点。"
         f"`torch.linspace(start, end, steps)` 的第三个参数就是点的个数，两端都包含："
-        f"`torch.linspace({lo}, {hi}, {b.numel()})`。")
+        f"`torch.linspace({lo}, {hi}, {b.numel()})`。",
+    )
 
 
 def _squeeze_dims(case: _Case) -> Feedback | None:
@@ -449,10 +508,16 @@ def _squeeze_dims(case: _Case) -> Feedback | None:
         return None
     mine = ", ".join(str(i) for i, n in enumerate(a.shape) if n == 1)
     ones = ", ".join(str(i) for i, n in enumerate(b.shape) if n == 1)
-    where = (f"yours at dim {mine or '-'}, expected at dim {ones}" if ones
-             else f"yours at dim {mine or '-'}; the expected shape has none")
-    where_zh = (f"你的在第 {mine or '-'} 维，期望在第 {ones} 维" if ones
-                else f"你的在第 {mine or '-'} 维；期望的形状里没有")
+    where = (
+        f"yours at dim {mine or '-'}, expected at dim {ones}"
+        if ones
+        else f"yours at dim {mine or '-'}; the expected shape has none"
+    )
+    where_zh = (
+        f"你的在第 {mine or '-'} 维，期望在第 {ones} 维"
+        if ones
+        else f"你的在第 {mine or '-'} 维；期望的形状里没有"
+    )
     got, want = _shape(a.shape), _shape(b.shape)
     if a.dim() == b.dim():
         what, what_zh = "a size-1 dimension is in the wrong place", "大小为 1 的维度放错了位置"
@@ -468,22 +533,30 @@ def _squeeze_dims(case: _Case) -> Feedback | None:
             f"{head} Size-1 dims: {where}. `unsqueeze(d)` puts the new dimension at position `d`: "
             f"`unsqueeze(0)` of (3,) gives (1, 3), `unsqueeze(1)` gives (3, 1).",
             f"{head_zh}大小为 1 的维度：{where_zh}。`unsqueeze(d)` 会把新维度放在第 `d` 个位置："
-            f"(3,) 经 `unsqueeze(0)` 得到 (1, 3)，经 `unsqueeze(1)` 得到 (3, 1)。")
+            f"(3,) 经 `unsqueeze(0)` 得到 (1, 3)，经 `unsqueeze(1)` 得到 (3, 1)。",
+        )
     return case.say(
         "squeeze-dim",
         f"{head} Size-1 dims: {where}. `squeeze()` with no argument removes every size-1 "
         f"dimension; `squeeze(d)` removes only dimension `d` (if its size is 1).",
         f"{head_zh}大小为 1 的维度：{where_zh}。不带参数的 `squeeze()` 会去掉所有大小为 1 的维度；"
-        f"`squeeze(d)` 只去掉第 `d` 维（且它的大小必须为 1）。")
+        f"`squeeze(d)` 只去掉第 `d` 维（且它的大小必须为 1）。",
+    )
 
 
 def _stretched(case: _Case, result: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]] | None:
     """Two tensors the learner's code names, both smaller than ``result``, that broadcast to it."""
-    shapes = [(n, tuple(v.shape)) for n in sorted(codeinfo.names(case.code))
-              if (v := case.context.get(n)) is not None and v.kind == "tensor"
-              and v.shape is not None and 0 < len(v.shape) and tuple(v.shape) != result]
+    shapes = [
+        (n, tuple(v.shape))
+        for n in sorted(codeinfo.names(case.code))
+        if (v := case.context.get(n)) is not None
+        and v.kind == "tensor"
+        and v.shape is not None
+        and 0 < len(v.shape)
+        and tuple(v.shape) != result
+    ]
     for i, (first, p) in enumerate(shapes):
-        for second, q in shapes[i + 1:]:
+        for second, q in shapes[i + 1 :]:
             try:
                 if tuple(torch.broadcast_shapes(p, q)) == result:
                     return [(first, p), (second, q)]
@@ -499,8 +572,8 @@ def _broadcast_bigger(case: _Case) -> Feedback | None:
     a, b = pair
     if a.numel() <= b.numel() or a.dim() < b.dim():
         return None
-    tail = a.shape[a.dim() - b.dim():]
-    if any(m not in (n, 1) for m, n in zip(b.shape, tail)):
+    tail = a.shape[a.dim() - b.dim() :]
+    if any(m not in (n, 1) for m, n in zip(b.shape, tail, strict=True)):
         return None
     stretched = _stretched(case, tuple(a.shape))
     if stretched is None:
@@ -510,11 +583,13 @@ def _broadcast_bigger(case: _Case) -> Feedback | None:
     return case.say(
         "broadcast-bigger",
         f"`{case.name}` has shape {got}, bigger than the expected {want}: broadcasting stretched "
-        f"your operands{who} into a grid. A (3,) and a (3, 1) tensor combine into (3, 3), not (3,). "
-        f"Make both operands the same shape first, e.g. with `.squeeze(1)` or `.view(-1)`.",
+        f"your operands{who} into a grid. A (3,) and a (3, 1) tensor combine into (3, 3), "
+        f"not (3,). Make both operands the same shape first, e.g. with `.squeeze(1)` or "
+        f"`.view(-1)`.",
         f"`{case.name}` 的形状是 {got}，比期望的 {want} 大：广播把你的操作数{who}扩展成了一个网格。"
         f"形状 (3,) 和 (3, 1) 的张量相加得到 (3, 3)，而不是 (3,)。先让两个操作数形状一致，"
-        f"例如用 `.squeeze(1)` 或 `.view(-1)`。")
+        f"例如用 `.squeeze(1)` 或 `.view(-1)`。",
+    )
 
 
 # ------------------------------------------------------------------ detectors: autograd
@@ -552,10 +627,13 @@ def _grad_accumulated(case: _Case) -> Feedback | None:
         "grad-accumulated",
         f"`{base}.grad` is exactly {k} × the expected gradient ({_vals(want)}). Gradients add up "
         f"across `backward()` calls, so `backward()` probably ran {k} times. Zero the gradient "
-        f"before each backward (`{base}.grad.zero_()` or `{base}.grad = None`), or `/reset` the step.",
-        f"`{base}.grad` 恰好是期望梯度（{_vals(want)}）的 {k} 倍。多次调用 `backward()` 时梯度会累加，"
+        f"before each backward (`{base}.grad.zero_()` or `{base}.grad = None`), or `/reset` "
+        f"the step.",
+        f"`{base}.grad` 恰好是期望梯度（{_vals(want)}）的 {k} 倍。"
+        f"多次调用 `backward()` 时梯度会累加，"
         f"所以 `backward()` 很可能运行了 {k} 次。每次反向传播前先清零（`{base}.grad.zero_()` 或 "
-        f"`{base}.grad = None`），或用 `/reset` 重做这一步。")
+        f"`{base}.grad = None`），或用 `/reset` 重做这一步。",
+    )
 
 
 _GRAD_CHECKS = (".grad", ".requires_grad", ".grad_fn", ".is_leaf")
@@ -569,7 +647,8 @@ def _is_gradient(case: _Case) -> bool:
     want = _data(case.reference)
     return want is not None and any(
         n.endswith(".grad") and n != case.name + ".grad" and _close(_data(v), want)
-        for n, v in case.ref_context.items())
+        for n, v in case.ref_context.items()
+    )
 
 
 def _grad_check_failed(case: _Case) -> bool:
@@ -594,8 +673,13 @@ def _wants_grad(case: _Case) -> bool:
     if not _grad_check_failed(case):
         return False
     props = case.expect.get("props") or ()
-    if case.expect.get("grad") is not None or case.expect.get("requires_grad") is not None \
-            or "grad" in props or "requires_grad" in props or _is_gradient(case):
+    if (
+        case.expect.get("grad") is not None
+        or case.expect.get("requires_grad") is not None
+        or "grad" in props
+        or "requires_grad" in props
+        or _is_gradient(case)
+    ):
         return True
     ref = case.reference
     if ref is None:
@@ -619,17 +703,40 @@ def _source_value(case: _Case) -> tuple[str, Value | None]:
     return source, value
 
 
-_CREATE = {"tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye", "arange",
-           "linspace", "logspace", "rand", "randn", "randint", "normal", "zeros_like", "ones_like",
-           "rand_like", "randn_like", "full_like", "empty_like", "requires_grad_"}
+_CREATE = {
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "eye",
+    "arange",
+    "linspace",
+    "logspace",
+    "rand",
+    "randn",
+    "randint",
+    "normal",
+    "zeros_like",
+    "ones_like",
+    "rand_like",
+    "randn_like",
+    "full_like",
+    "empty_like",
+    "requires_grad_",
+}
 
 
 def _made_by_op(code: str, name: str) -> bool:
-    """Whether the code computes ``name`` (an operator or a non-creating call) rather than creates it."""
+    """Whether the code computes ``name`` (an operator or a non-creating call) rather than
+    creates it."""
     tree = codeinfo.parse(code)
     for node in ast.walk(tree) if tree else ():
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
             v = node.value
             if isinstance(v, ast.Call):
                 func = v.func
@@ -652,19 +759,26 @@ def _grad_non_leaf(case: _Case) -> Feedback | None:
         made = made_zh = ""
     else:
         return None
-    leaves = [n for n, v in case.context.items() if v.kind == "tensor" and v.is_leaf
-              and v.requires_grad and "." not in n]
+    leaves = [
+        n
+        for n, v in case.context.items()
+        if v.kind == "tensor" and v.is_leaf and v.requires_grad and "." not in n
+    ]
     read = f"`{leaves[0]}.grad`" if leaves else "the `.grad` of the tensor you created"
     read_zh = f"`{leaves[0]}.grad`" if leaves else "你创建的那个张量的 `.grad`"
     return case.say(
         "grad-non-leaf",
-        f"`{source}` is not a leaf: it was computed from other tensors{made}, so after `backward()` "
-        f"PyTorch keeps no `.grad` for it (it warns about this) and `{source}.grad` is None. "
-        f"Gradients land on the leaves you created with `requires_grad=True`: read {read}. "
-        f"(To keep an intermediate gradient, call `{source}.retain_grad()` before `backward()`.)",
-        f"`{source}` 不是叶子节点：它是由其他张量计算出来的{made_zh}，所以 `backward()` 之后 PyTorch 不会为它保留 "
-        f"`.grad`（并会给出警告），`{source}.grad` 是 None。梯度存放在你用 `requires_grad=True` 创建的叶子上："
-        f"请读取 {read_zh}。（若要保留中间结果的梯度，在 `backward()` 之前调用 `{source}.retain_grad()`。）")
+        f"`{source}` is not a leaf: it was computed from other tensors{made}, so after "
+        f"`backward()` PyTorch keeps no `.grad` for it (it warns about this) and `{source}.grad` "
+        f"is None. Gradients land on the leaves you created with `requires_grad=True`: read "
+        f"{read}. (To keep an intermediate gradient, call `{source}.retain_grad()` before "
+        f"`backward()`.)",
+        f"`{source}` 不是叶子节点：它是由其他张量计算出来的{made_zh}，"
+        f"所以 `backward()` 之后 PyTorch 不会为它保留 `.grad`（并会给出警告），"
+        f"`{source}.grad` 是 None。梯度存放在你用 `requires_grad=True` 创建的叶子上："
+        f"请读取 {read_zh}。"
+        f"（若要保留中间结果的梯度，在 `backward()` 之前调用 `{source}.retain_grad()`。）",
+    )
 
 
 def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
@@ -676,16 +790,22 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
     if not _grad_check_failed(case) or not (wanted or (_wants_grad(case) and _grad_missing(case))):
         return None
     computed = value.is_leaf is False or _made_by_op(case.code, source)
-    where = ("Create the input it is computed from with `requires_grad=True`, then compute it again"
-             if computed else
-             "Create it with `requires_grad=True`, e.g. `torch.tensor([2.0], requires_grad=True)`")
-    where_zh = ("用 `requires_grad=True` 创建它所依赖的输入，然后重新计算" if computed else
-                "创建时加上 `requires_grad=True`，例如 `torch.tensor([2.0], requires_grad=True)`")
+    where = (
+        "Create the input it is computed from with `requires_grad=True`, then compute it again"
+        if computed
+        else "Create it with `requires_grad=True`, e.g. `torch.tensor([2.0], requires_grad=True)`"
+    )
+    where_zh = (
+        "用 `requires_grad=True` 创建它所依赖的输入，然后重新计算"
+        if computed
+        else "创建时加上 `requires_grad=True`，例如 `torch.tensor([2.0], requires_grad=True)`"
+    )
     return case.say(
         "grad-missing-requires-grad",
         f"`{source}` does not require grad, so autograd did not track it and no gradient reaches "
         f"it. {where}.",
-        f"`{source}` 没有 requires_grad，自动微分不会跟踪它，梯度也就传不到它。{where_zh}。")
+        f"`{source}` 没有 requires_grad，自动微分不会跟踪它，梯度也就传不到它。{where_zh}。",
+    )
 
 
 def _backward_missing(case: _Case) -> Feedback | None:
@@ -699,7 +819,8 @@ def _backward_missing(case: _Case) -> Feedback | None:
         f"`{source}.grad` is still None: gradients are only computed when you call `.backward()` "
         f"on the result that depends on `{source}` (for example `y.backward()`).",
         f"`{source}.grad` 仍是 None：只有对依赖 `{source}` 的结果调用 `.backward()`（例如 "
-        f"`y.backward()`）时才会计算梯度。")
+        f"`y.backward()`）时才会计算梯度。",
+    )
 
 
 # ------------------------------------------------------------------ detectors: memory
@@ -709,9 +830,12 @@ def _rebound(code: str, name: str) -> str | None:
     """The statement that rebinds ``name`` to an arithmetic result on itself (``x = x * 2``)."""
     tree = codeinfo.parse(code)
     for node in ast.walk(tree) if tree else ():
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp) \
-                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets) \
-                and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.BinOp)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
+        ):
             return ast.get_source_segment(code, node) or f"{name} = {name} ..."
     return None
 
@@ -728,9 +852,24 @@ def _copy_not_shared(case: _Case) -> Feedback | None:
             f"so `{partner}` still holds the old one. Change the tensor itself with the in-place "
             f"form: a method ending in `_` (`{case.name}.mul_(2)`) or `{case.name} *= 2`.",
             f"`{statement}` 先算出一个新张量，再让名字指向它，所以 `{partner}` 仍是旧的那个。"
-            f"要修改张量本身，请用原地写法：以 `_` 结尾的方法（`{case.name}.mul_(2)`）或 `{case.name} *= 2`。")
-    copied = case.calls("torch.tensor", "clone", "copy", "numpy.array", "torch.as_tensor",
-                        "tolist", "float", "double", "long", "int", "half", "to", "contiguous")
+            f"要修改张量本身，请用原地写法："
+            f"以 `_` 结尾的方法（`{case.name}.mul_(2)`）或 `{case.name} *= 2`。",
+        )
+    copied = case.calls(
+        "torch.tensor",
+        "clone",
+        "copy",
+        "numpy.array",
+        "torch.as_tensor",
+        "tolist",
+        "float",
+        "double",
+        "long",
+        "int",
+        "half",
+        "to",
+        "contiguous",
+    )
     call = next((f"`{c}(...)`" if "." in c else f"`.{c}()`" for c in copied), "")
     how = f" ({call} makes a copy)" if call else ""
     how_zh = f"（{call} 会复制）" if call else ""
@@ -739,8 +878,10 @@ def _copy_not_shared(case: _Case) -> Feedback | None:
         f"`{case.name}` has its own copy of the data{how}, so changing `{partner}` will not change "
         f"it. To share memory use `torch.from_numpy(array)`, `tensor.numpy()`, `detach()` or a "
         f"view (`view`, slicing).",
-        f"`{case.name}` 拥有一份独立的数据拷贝{how_zh}，所以修改 `{partner}` 不会影响它。要共享内存，请用 "
-        f"`torch.from_numpy(array)`、`tensor.numpy()`、`detach()` 或视图（`view`、切片）。")
+        f"`{case.name}` 拥有一份独立的数据拷贝{how_zh}，所以修改 `{partner}` 不会影响它。"
+        f"要共享内存，请用 "
+        f"`torch.from_numpy(array)`、`tensor.numpy()`、`detach()` 或视图（`view`、切片）。",
+    )
 
 
 def _shared_not_copy(case: _Case) -> Feedback | None:
@@ -753,21 +894,45 @@ def _shared_not_copy(case: _Case) -> Feedback | None:
         f"independent copy: `.clone()` for a tensor (`detach().clone()` to leave the graph too), "
         f"`.copy()` for a NumPy array, or `torch.tensor(array)`.",
         f"`{case.name}` 与 `{partner}` 共享内存：改一个，另一个也会变。请做一份独立的拷贝：张量用 "
-        f"`.clone()`（要同时脱离计算图用 `detach().clone()`），NumPy 数组用 `.copy()`，或 `torch.tensor(array)`。")
+        f"`.clone()`（要同时脱离计算图用 `detach().clone()`），NumPy 数组用 `.copy()`，"
+        f"或 `torch.tensor(array)`。",
+    )
 
 
 # Most specific first: the first detectors name a single clear cause.
 DETECTORS: tuple[Callable[[_Case], Feedback | None], ...] = (
-    _list_not_tensor, _ndarray_not_tensor, _wrong_device, _copy_not_shared, _shared_not_copy,
-    _grad_accumulated, _grad_non_leaf, _grad_missing_requires_grad, _backward_missing,
-    _transposed, _mul_vs_matmul, _matmul_vs_mul, _arange_end, _linspace_count, _squeeze_dims, _broadcast_bigger,
-    _int_not_float, _float_not_int,
+    _list_not_tensor,
+    _ndarray_not_tensor,
+    _wrong_device,
+    _copy_not_shared,
+    _shared_not_copy,
+    _grad_accumulated,
+    _grad_non_leaf,
+    _grad_missing_requires_grad,
+    _backward_missing,
+    _transposed,
+    _mul_vs_matmul,
+    _matmul_vs_mul,
+    _arange_end,
+    _linspace_count,
+    _squeeze_dims,
+    _broadcast_bigger,
+    _int_not_float,
+    _float_not_int,
 )
 
 
-def detect(expect: Mapping[str, Any], learner: Value, reference: Value | None, code: str,
-           lang: str = "en", *, context: Mapping[str, Value] | None = None,
-           ref_context: Mapping[str, Value] | None = None, solution: str = "") -> list[Feedback]:
+def detect(
+    expect: Mapping[str, Any],
+    learner: Value,
+    reference: Value | None,
+    code: str,
+    lang: str = "en",
+    *,
+    context: Mapping[str, Value] | None = None,
+    ref_context: Mapping[str, Value] | None = None,
+    solution: str = "",
+) -> list[Feedback]:
     """Diagnose one failing var expectation; return ``Feedback(kind="diagnosis")`` items.
 
     ``expect``: the expectation as a dict (``var``, ``props``, ``grad``,
@@ -781,8 +946,7 @@ def detect(expect: Mapping[str, Any], learner: Value, reference: Value | None, c
     ``@``; ``solution``: the reference solution's source, which lets ``*``-vs-``@``
     be told from the code when the operands are not in ``context``.
     """
-    case = _Case(expect, learner, reference, code, lang, context or {}, ref_context or {},
-                 solution)
+    case = _Case(expect, learner, reference, code, lang, context or {}, ref_context or {}, solution)
     found: list[Feedback] = []
     for detector in DETECTORS:
         try:
@@ -796,9 +960,14 @@ def detect(expect: Mapping[str, Any], learner: Value, reference: Value | None, c
 
 # ------------------------------------------------------------------ pictures
 
-_TOL = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
-        torch.float32: (1.3e-6, 1e-5), torch.complex64: (1.3e-6, 1e-5),
-        torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7)}
+_TOL = {
+    torch.float16: (1e-3, 1e-5),
+    torch.bfloat16: (1.6e-2, 1e-5),
+    torch.float32: (1.3e-6, 1e-5),
+    torch.complex64: (1.3e-6, 1e-5),
+    torch.float64: (1e-7, 1e-7),
+    torch.complex128: (1e-7, 1e-7),
+}
 
 
 def _json_number(x: Any) -> Any:
@@ -819,8 +988,9 @@ def _json(t: torch.Tensor) -> Any:
     return walk(value)
 
 
-def value_picture(learner: Value, reference: Value, rtol: float | None = None,
-                  atol: float | None = None) -> dict[str, Any] | None:
+def value_picture(
+    learner: Value, reference: Value, rtol: float | None = None, atol: float | None = None
+) -> dict[str, Any] | None:
     """The expected-vs-yours payload for two values of the same shape, or None.
 
     Small tensors (at most 2-d, at most 8 x 8): ``{"kind": "diff", "name",
@@ -844,17 +1014,28 @@ def value_picture(learner: Value, reference: Value, rtol: float | None = None,
         return None
     name = reference.name or learner.name
     if got.dim() <= 2 and all(n <= SMALL for n in got.shape):
-        return {"kind": "diff", "name": name, "expected": _json(want), "got": _json(got),
-                "mismatch": mismatch.tolist()}
+        return {
+            "kind": "diff",
+            "name": name,
+            "expected": _json(want),
+            "got": _json(got),
+            "mismatch": mismatch.tolist(),
+        }
     gap = (g - w).abs()
     gap = torch.where(torch.isnan(gap), torch.full_like(gap, float("inf")), gap)  # NaN: the worst
     diff = torch.where(mismatch, gap, torch.zeros_like(gap))
     flat = int(torch.argmax(diff.real if diff.is_complex() else diff))
     at = [int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape)]
-    return {"kind": "summary", "name": name, "count": count, "total": got.numel(),
-            "max_diff": _json_number(float(diff.flatten()[flat].real)), "at": at,
-            "expected_at": _json_number(want.flatten()[flat].item()),
-            "got_at": _json_number(got.flatten()[flat].item())}
+    return {
+        "kind": "summary",
+        "name": name,
+        "count": count,
+        "total": got.numel(),
+        "max_diff": _json_number(float(diff.flatten()[flat].real)),
+        "at": at,
+        "expected_at": _json_number(want.flatten()[flat].item()),
+        "got_at": _json_number(got.flatten()[flat].item()),
+    }
 
 
 __all__ = ["DETECTORS", "detect", "value_picture"]

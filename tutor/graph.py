@@ -17,23 +17,42 @@ MAX_NODES = 80
 
 _ERRORS = {
     "missing": ("`{name}` is not defined.", "`{name}` 未定义。"),
-    "not-tensor": ("`{name}` is not a tensor (its type is {type}): only tensors have an autograd graph.",
-                   "`{name}` 是 {type}，不是张量：只有张量才有计算图。"),
-    "leaf": (("`{name}` is a leaf tensor (requires_grad=True): it was created by you, not computed, "
-             "so it has no grad_fn. Its .grad is {grad}."),
-             ("`{name}` 是叶子张量（requires_grad=True）：它是你创建的，不是计算得到的，所以没有 grad_fn。"
-             "它的 .grad {grad_zh}。")),
-    "no-grad": (("`{name}` does not require grad, so autograd recorded no graph for it. Create its "
-                "inputs with requires_grad=True (outside torch.no_grad())."),
-                ("`{name}` 不需要梯度，自动微分没有为它记录计算图。请用 requires_grad=True 创建输入"
-                "（不要在 torch.no_grad() 中）。")),
+    "not-tensor": (
+        "`{name}` is not a tensor (its type is {type}): only tensors have an autograd graph.",
+        "`{name}` 是 {type}，不是张量：只有张量才有计算图。",
+    ),
+    "leaf": (
+        (
+            "`{name}` is a leaf tensor (requires_grad=True): it was created by you, not computed, "
+            "so it has no grad_fn. Its .grad is {grad}."
+        ),
+        (
+            "`{name}` 是叶子张量（requires_grad=True）：它是你创建的，不是计算得到的，"
+            "所以没有 grad_fn。"
+            "它的 .grad {grad_zh}。"
+        ),
+    ),
+    "no-grad": (
+        (
+            "`{name}` does not require grad, so autograd recorded no graph for it. Create its "
+            "inputs with requires_grad=True (outside torch.no_grad())."
+        ),
+        (
+            "`{name}` 不需要梯度，自动微分没有为它记录计算图。请用 requires_grad=True 创建输入"
+            "（不要在 torch.no_grad() 中）。"
+        ),
+    ),
 }
 
 
 def _error(kind: str, name: str, **fields: Any) -> dict[str, Any]:
     en, zh = _ERRORS[kind]
-    return {"kind": "graph", "name": name, "error": kind,
-            "message": {"en": en.format(name=name, **fields), "zh": zh.format(name=name, **fields)}}
+    return {
+        "kind": "graph",
+        "name": name,
+        "error": kind,
+        "message": {"en": en.format(name=name, **fields), "zh": zh.format(name=name, **fields)},
+    }
 
 
 def _lookup(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
@@ -79,9 +98,14 @@ class _Walker:
         self.truncated = False
 
     def leaf(self, tensor: Any) -> dict[str, Any]:
-        return {"leaf": True, "name": self.names.get(id(tensor)), "shape": list(tensor.shape),
-                "dtype": str(tensor.dtype).removeprefix("torch."),
-                "requires_grad": bool(tensor.requires_grad), "has_grad": tensor.grad is not None}
+        return {
+            "leaf": True,
+            "name": self.names.get(id(tensor)),
+            "shape": list(tensor.shape),
+            "dtype": str(tensor.dtype).removeprefix("torch."),
+            "requires_grad": bool(tensor.requires_grad),
+            "has_grad": tensor.grad is not None,
+        }
 
     def node(self, fn: Any, depth: int) -> dict[str, Any]:
         if depth > self.max_depth or self.count >= self.max_nodes:
@@ -95,16 +119,20 @@ class _Walker:
         if id(fn) in self.seen:
             return {"op": op, "seen": True}
         self.seen.add(id(fn))
-        children = [self.node(child, depth + 1)
-                    for child, _ in getattr(fn, "next_functions", ()) if child is not None]
+        children = [
+            self.node(child, depth + 1)
+            for child, _ in getattr(fn, "next_functions", ())
+            if child is not None
+        ]
         out: dict[str, Any] = {"op": op, "children": children}
         if id(fn) in self.names:
             out["name"] = self.names[id(fn)]
         return out
 
 
-def describe(namespace: dict[str, Any], name: str, *, max_depth: int = MAX_DEPTH,
-             max_nodes: int = MAX_NODES) -> dict[str, Any]:
+def describe(
+    namespace: dict[str, Any], name: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
+) -> dict[str, Any]:
     """The autograd graph behind ``namespace[name]`` as JSON for ``tutor.pictures.GraphTree``.
 
     Returns ``{"kind": "graph", "name", "shape", "dtype", "grad_fn", "root",
@@ -125,14 +153,22 @@ def describe(namespace: dict[str, Any], name: str, *, max_depth: int = MAX_DEPTH
     if obj.grad_fn is None:
         if obj.requires_grad:
             has = obj.grad is not None
-            return _error("leaf", name, grad="set" if has else "None",
-                          grad_zh="已有值" if has else "为 None")
+            return _error(
+                "leaf", name, grad="set" if has else "None", grad_zh="已有值" if has else "为 None"
+            )
         return _error("no-grad", name)
     walker = _Walker(_names(namespace), max_depth, max_nodes)
     root = walker.node(obj.grad_fn, 0)
-    return {"kind": "graph", "name": name, "shape": list(obj.shape),
-            "dtype": str(obj.dtype).removeprefix("torch."), "grad_fn": type(obj.grad_fn).__name__,
-            "root": root, "nodes": walker.count, "truncated": walker.truncated}
+    return {
+        "kind": "graph",
+        "name": name,
+        "shape": list(obj.shape),
+        "dtype": str(obj.dtype).removeprefix("torch."),
+        "grad_fn": type(obj.grad_fn).__name__,
+        "root": root,
+        "nodes": walker.count,
+        "truncated": walker.truncated,
+    }
 
 
 __all__ = ["describe"]

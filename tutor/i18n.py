@@ -14,25 +14,38 @@ LANGS = ("en", "zh")
 
 STRINGS: dict[str, tuple[str, str]] = {
     # -- welcome and navigation
-    "welcome": ("**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists the "
-                "commands, `/hint` gives a nudge, Ctrl-D leaves (your progress is saved).",
-                "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
-                "`/hint` 给出提示，Ctrl-D 退出（进度会自动保存）。"),
-    "welcome_demo": ("**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists "
-                     "the commands, `/hint` gives a nudge, Ctrl-D leaves.",
-                     "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
-                     "`/hint` 给出提示，Ctrl-D 退出。"),
-    "welcome_back": ("Welcome back: continuing where you stopped.", "欢迎回来：从上次停下的地方继续。"),
-    "no_save": ("Progress is not saved in this session (--no-save).",
-                "本次会话不保存进度（--no-save）。"),
-    "progress_line": ("lesson {lesson} · step {step}/{steps} · {done} done",
-                      "第 {lesson} 课 · 第 {step}/{steps} 步 · 已完成 {done} 步"),
+    "welcome": (
+        "**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists the "
+        "commands, `/hint` gives a nudge, Ctrl-D leaves (your progress is saved).",
+        "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
+        "`/hint` 给出提示，Ctrl-D 退出（进度会自动保存）。",
+    ),
+    "welcome_demo": (
+        "**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists "
+        "the commands, `/hint` gives a nudge, Ctrl-D leaves.",
+        "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
+        "`/hint` 给出提示，Ctrl-D 退出。",
+    ),
+    "welcome_back": (
+        "Welcome back: continuing where you stopped.",
+        "欢迎回来：从上次停下的地方继续。",
+    ),
+    "no_save": (
+        "Progress is not saved in this session (--no-save).",
+        "本次会话不保存进度（--no-save）。",
+    ),
+    "progress_line": (
+        "lesson {lesson} · step {step}/{steps} · {done} done",
+        "第 {lesson} 课 · 第 {step}/{steps} 步 · 已完成 {done} 步",
+    ),
     "step_head": ("{lesson} — {title}", "{lesson} — {title}"),
     "press_enter": ("Press Enter to continue.", "按回车继续。"),
     "explore_next": ("Try anything you like; `/next` moves on.", "随意尝试；输入 `/next` 继续。"),
     "quiz_prompt": ("Type your answer (a number, or the words).", "输入你的答案（编号或文字）。"),
-    "course_done": ("**You have reached the end of the course.** `/lessons` shows where you stand.",
-                    "**你已经学完了整个课程**。用 `/lessons` 查看进度。"),
+    "course_done": (
+        "**You have reached the end of the course.** `/lessons` shows where you stand.",
+        "**你已经学完了整个课程**。用 `/lessons` 查看进度。",
+    ),
     "lesson_done": ("Lesson complete: {title}.", "本课完成：{title}。"),
     "first_step": ("This is the first step.", "这已经是第一步了。"),
     "no_lessons": ("No lessons found.", "没有找到课程。"),
@@ -42,21 +55,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     "starting": ("starting PyTorch…", "正在启动 PyTorch…"),
     "checking": ("checking…", "正在检查…"),
     "no_sandbox": ("PyTorch could not start: {error}", "PyTorch 无法启动：{error}"),
-    "sandbox_trouble": ("Something went wrong in the sandbox: {error}",
-                        "沙箱出了点问题：{error}"),
-    "timeout": ("Your code ran longer than the time limit and was stopped. Look for a loop that "
-                "never ends.", "你的代码运行超时，已被停止。检查一下是否有停不下来的循环。"),
+    "sandbox_trouble": ("Something went wrong in the sandbox: {error}", "沙箱出了点问题：{error}"),
+    "timeout": (
+        "Your code ran longer than the time limit and was stopped. Look for a loop that "
+        "never ends.",
+        "你的代码运行超时，已被停止。检查一下是否有停不下来的循环。",
+    ),
     "interrupted": ("Interrupted. Your variables are still there.", "已中断。你的变量都还在。"),
-    "memory": ("Your code asked for more memory than this tutor allows, so it was stopped. "
-               "Try a smaller tensor.", "你的代码申请的内存超过了允许的上限，已被停止。试试更小的张量。"),
-    "crashed": ("The Python process running your code crashed; a fresh one took over.",
-                "运行代码的 Python 进程崩溃了；已换用新的进程。"),
-    "exited": ("Your code asked Python to exit; a fresh process took over.",
-               "你的代码让 Python 退出了；已换用新的进程。"),
-    "killed": ("The Python process running your code was stopped from outside; a fresh one took "
-               "over.", "运行代码的 Python 进程被外部终止；已换用新的进程。"),
-    "restarted": ("Your earlier code in this step was run again, so your variables are back.",
-                  "已重新运行你在本步骤中之前的代码，变量都恢复了。"),
+    "memory": (
+        "Your code asked for more memory than this tutor allows, so it was stopped. "
+        "Try a smaller tensor.",
+        "你的代码申请的内存超过了允许的上限，已被停止。试试更小的张量。",
+    ),
+    "crashed": (
+        "The Python process running your code crashed; a fresh one took over.",
+        "运行代码的 Python 进程崩溃了；已换用新的进程。",
+    ),
+    "exited": (
+        "Your code asked Python to exit; a fresh process took over.",
+        "你的代码让 Python 退出了；已换用新的进程。",
+    ),
+    "killed": (
+        "The Python process running your code was stopped from outside; a fresh one took over.",
+        "运行代码的 Python 进程被外部终止；已换用新的进程。",
+    ),
+    "restarted": (
+        "Your earlier code in this step was run again, so your variables are back.",
+        "已重新运行你在本步骤中之前的代码，变量都恢复了。",
+    ),
     "explained": ("What this means", "这是什么意思"),
     # -- verdicts
     "passed": ("✓ **Well done!** That is right.", "✓ **做得好**！完全正确。"),
@@ -81,35 +107,55 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_independent": ("{name}.independent", "{name} 内存独立"),
     "real_output": ("What the code really prints:", "这段代码实际输出："),
     "nothing_to_check": ("This step has nothing to check.", "这一步没有需要检查的内容。"),
-    "not_attempted": ("Nothing to check yet: run some code first.", "还没有可检查的内容：先运行一些代码。"),
+    "not_attempted": (
+        "Nothing to check yet: run some code first.",
+        "还没有可检查的内容：先运行一些代码。",
+    ),
     # -- hints and solutions
     "hint": ("hint {n} of {total}", "提示 {n}/{total}"),
     "no_hints": ("This step has no hints.", "这一步没有提示。"),
-    "hints_used_up": ("That was the last hint. `/solution` shows the answer.",
-                      "提示已经用完了。输入 `/solution` 查看答案。"),
+    "hints_used_up": (
+        "That was the last hint. `/solution` shows the answer.",
+        "提示已经用完了。输入 `/solution` 查看答案。",
+    ),
     "solution_confirm": ("Show the solution? [y/N] ", "要查看答案吗？[y/N] "),
     "solution_run": ("Run it now? [y/N] ", "现在运行它吗？[y/N] "),
     "solution": ("Solution", "答案"),
     "answer_is": ("The answer: {answer}", "答案是：{answer}"),
     "no_solution": ("This step has no solution to show.", "这一步没有可显示的答案。"),
     "skipped": ("Skipped.", "已跳过。"),
-    "gpu_skip": ("This step needs a GPU and this machine has none, so it is skipped: "
-                 "read it, then press Enter to go on.",
-                 "这一步需要 GPU，而这台机器没有，所以跳过：读完后按回车继续。"),
-    "error_not_yet": ("Not yet: your code stopped at the error above. Fix it and run it again.",
-                      "还没完成：代码在上面的错误处停下了。改正后再运行一次。"),
-    "rebound": ("You gave the set-up's {names} a new value: `/reset` brings the starting "
-                "values back.",
-                "你给预设代码中的 {names} 赋了新值：`/reset` 可以恢复初始值。"),
-    "reset_done": ("Fresh start for this step: the namespace was reset.",
-                   "本步骤已重新开始：命名空间已重置。"),
+    "gpu_skip": (
+        "This step needs a GPU and this machine has none, so it is skipped: "
+        "read it, then press Enter to go on.",
+        "这一步需要 GPU，而这台机器没有，所以跳过：读完后按回车继续。",
+    ),
+    "error_not_yet": (
+        "Not yet: your code stopped at the error above. Fix it and run it again.",
+        "还没完成：代码在上面的错误处停下了。改正后再运行一次。",
+    ),
+    "rebound": (
+        "You gave the set-up's {names} a new value: `/reset` brings the starting values back.",
+        "你给预设代码中的 {names} 赋了新值：`/reset` 可以恢复初始值。",
+    ),
+    "reset_done": (
+        "Fresh start for this step: the namespace was reset.",
+        "本步骤已重新开始：命名空间已重置。",
+    ),
     "given": ("Given:", "已给出："),
-    "solution_typed": ("Press Enter to run it (you may edit it first; Ctrl-C cancels).",
-                       "按回车运行（可以先修改；Ctrl-C 取消）。"),
+    "solution_typed": (
+        "Press Enter to run it (you may edit it first; Ctrl-C cancels).",
+        "按回车运行（可以先修改；Ctrl-C 取消）。",
+    ),
     # -- editor and transcript
-    "edit_not_code": ("`/edit` opens an editor on code steps only.", "`/edit` 只在代码步骤中打开编辑器。"),
+    "edit_not_code": (
+        "`/edit` opens an editor on code steps only.",
+        "`/edit` 只在代码步骤中打开编辑器。",
+    ),
     "no_editor": ("The editor could not run: {error}", "无法运行编辑器：{error}"),
-    "edit_empty": ("The file holds no code; nothing was run.", "文件里没有代码；没有运行任何内容。"),
+    "edit_empty": (
+        "The file holds no code; nothing was run.",
+        "文件里没有代码；没有运行任何内容。",
+    ),
     "saved": ("Transcript saved to {path}.", "记录已保存到 {path}。"),
     "save_failed": ("Could not save the transcript: {error}", "无法保存记录：{error}"),
     # -- commands
@@ -117,20 +163,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "unknown_command": ("Unknown command `{name}`.", "没有 `{name}` 这个命令。"),
     "did_you_mean": ("Did you mean `{name}`?", "你是不是想输入 `{name}`？"),
     "usage": ("Usage: {usage}", "用法：{usage}"),
-    "unknown_lesson": ("No lesson `{name}`. `/lessons` lists them.",
-                       "没有 `{name}` 这节课。用 `/lessons` 查看全部课程。"),
-    "unknown_step": ("Lesson `{lesson}` has no step `{step}`.", "`{lesson}` 课没有 `{step}` 这一步。"),
+    "unknown_lesson": (
+        "No lesson `{name}`. `/lessons` lists them.",
+        "没有 `{name}` 这节课。用 `/lessons` 查看全部课程。",
+    ),
+    "unknown_step": (
+        "Lesson `{lesson}` has no step `{step}`.",
+        "`{lesson}` 课没有 `{step}` 这一步。",
+    ),
     "lang_set": ("Language: English.", "语言：中文。"),
     "lang_usage": ("Use `/lang en` or `/lang zh`.", "请使用 `/lang en` 或 `/lang zh`。"),
     "busy": ("PyTorch is still starting; try again in a moment.", "PyTorch 还在启动，请稍后再试。"),
     "no_vars": ("No variables yet.", "还没有变量。"),
     "not_found": ("`{name}` was not found.", "找不到 `{name}`。"),
-    "no_answer": ("I found nothing about that in the course. Try other words, or `/hint`.",
-                  "课程里没有找到相关内容。换个说法试试，或者输入 `/hint`。"),
+    "no_answer": (
+        "I found nothing about that in the course. Try other words, or `/hint`.",
+        "课程里没有找到相关内容。换个说法试试，或者输入 `/hint`。",
+    ),
     "answers_title": ("From the course:", "课程中的相关内容："),
     "glossary": ("glossary", "术语表"),
-    "maybe_question": ("`{name}` is not defined. Were you asking about it?",
-                       "`{name}` 未定义。你是想问这个吗？"),
+    "maybe_question": (
+        "`{name}` is not defined. Were you asking about it?",
+        "`{name}` 未定义。你是想问这个吗？",
+    ),
     # -- tables
     "col_name": ("name", "名称"),
     "col_type": ("type", "类型"),
@@ -158,34 +213,51 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_seen": ("seen", "看过"),
     "status_new": ("", ""),
     # -- store
-    "corrupt_moved": ("The progress file was damaged; it was moved to {path} and a new one was "
-                      "started.", "进度文件已损坏；已移到 {path}，并新建了一个进度文件。"),
-    "store_failed": ("Progress cannot be saved ({error}); continuing without saving.",
-                     "无法保存进度（{error}）；本次不保存进度继续。"),
+    "corrupt_moved": (
+        "The progress file was damaged; it was moved to {path} and a new one was started.",
+        "进度文件已损坏；已移到 {path}，并新建了一个进度文件。",
+    ),
+    "store_failed": (
+        "Progress cannot be saved ({error}); continuing without saving.",
+        "无法保存进度（{error}）；本次不保存进度继续。",
+    ),
 }
 
 HELP: tuple[tuple[str, str, str], ...] = (
     ("/help", "this list", "显示本列表"),
     ("/hint", "a hint (each one says a bit more)", "给一个提示（每次多说一点）"),
-    ("/solution", "type the solution at the prompt (asks first); Enter runs it",
-     "在提示符处输入答案（会先确认）；按回车运行"),
+    (
+        "/solution",
+        "type the solution at the prompt (asks first); Enter runs it",
+        "在提示符处输入答案（会先确认）；按回车运行",
+    ),
     ("/skip", "skip this step", "跳过这一步"),
     ("/back", "the previous step", "回到上一步"),
     ("/next", "the next step", "下一步"),
     ("/reset", "a fresh namespace for this step", "为这一步重置命名空间"),
     ("/check", "check your answer now, in full", "立即完整检查你的答案"),
     ("/explain", "show the step's text again", "再显示一次本步骤的说明"),
-    ("/edit", "write your answer in your editor ($EDITOR), then run it",
-     "在编辑器（$EDITOR）中写答案，然后运行"),
-    ("/save FILE", "save this session as a handout (.html or text)",
-     "把本次会话保存为讲义（.html 或文本）"),
+    (
+        "/edit",
+        "write your answer in your editor ($EDITOR), then run it",
+        "在编辑器（$EDITOR）中写答案，然后运行",
+    ),
+    (
+        "/save FILE",
+        "save this session as a handout (.html or text)",
+        "把本次会话保存为讲义（.html 或文本）",
+    ),
     ("/lessons", "the lessons and your progress", "课程列表与进度"),
     ("/goto LESSON[.STEP]", "jump to a lesson (and step)", "跳到某节课（及某一步）"),
     ("/vars", "your variables", "查看你的变量"),
     ("/env", "Python, PyTorch and the device", "Python、PyTorch 与设备信息"),
     ("/graph NAME", "the autograd graph behind a tensor", "查看张量背后的计算图"),
     ("/lang en|zh", "switch the language", "切换语言"),
-    ("/quit", "leave (progress is saved, except with --no-save)", "退出（进度会保存，--no-save 时除外）"),
+    (
+        "/quit",
+        "leave (progress is saved, except with --no-save)",
+        "退出（进度会保存，--no-save 时除外）",
+    ),
     ("?name", "signature and docs of a torch object", "查看 torch 对象的签名与文档"),
     ("?? question", "ask in plain words", "用自然语言提问"),
 )

@@ -16,8 +16,12 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     learner = snapshot.load(request["learner"]) if request.get("learner") else {}
     reference = snapshot.load(request["reference"]) if request.get("reference") else None
     verdict = checks.run_checks(
-        request.get("step") or {}, learner, reference,
-        learner_run=request.get("learner_run"), reference_run=request.get("reference_run"),
-        code=request.get("code", ""), lang=request.get("lang", "en"),
+        request.get("step") or {},
+        learner,
+        reference,
+        learner_run=request.get("learner_run"),
+        reference_run=request.get("reference_run"),
+        code=request.get("code", ""),
+        lang=request.get("lang", "en"),
     )
     return verdict.to_json()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from tutor import codeinfo
 
@@ -20,8 +21,17 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 KINDS = ("read", "code", "quiz", "predict", "explore")
-PROPS = ("type", "shape", "dtype", "device", "values", "requires_grad", "is_leaf", "grad_fn",
-         "grad")
+PROPS = (
+    "type",
+    "shape",
+    "dtype",
+    "device",
+    "values",
+    "requires_grad",
+    "is_leaf",
+    "grad_fn",
+    "grad",
+)
 DETECTOR_IDS = frozenset(
     "transposed mul-vs-matmul matmul-vs-mul int-not-float float-not-int arange-end linspace-count "
     "unsqueeze-dim squeeze-dim broadcast-bigger grad-accumulated grad-non-leaf "
@@ -50,7 +60,8 @@ class Text:
 
 @dataclass(frozen=True)
 class Expect:
-    """One ``[[steps.expect]]`` table: a name's property, an exception, output, code or predicate."""
+    """One ``[[steps.expect]]`` table: a name's property, an exception, output, code or
+    predicate."""
 
     var: str | None = None
     props: tuple[str, ...] | None = None
@@ -258,17 +269,21 @@ def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonE
             from tutor._loader import LineMap
 
             line = LineMap(f.read_text(encoding="utf-8")).key((), "id")
-            errors.append(LessonError(str(f), line, f"duplicate lesson id `{lesson.id}` "
-                                                    f"(also in {seen[lesson.id]})"))
+            errors.append(
+                LessonError(
+                    str(f), line, f"duplicate lesson id `{lesson.id}` (also in {seen[lesson.id]})"
+                )
+            )
             continue
         seen[lesson.id] = str(f)
         lessons.append(lesson)
-    lessons.sort(key=lambda l: (l.section, l.order, Path(l.path).name))
+    lessons.sort(key=lambda lesson: (lesson.section, lesson.order, Path(lesson.path).name))
     return lessons, errors
 
 
-def find_step(lessons: Iterable[Lesson], lesson_id: str,
-              step_id: str) -> tuple[Lesson | None, Step | None]:
+def find_step(
+    lessons: Iterable[Lesson], lesson_id: str, step_id: str
+) -> tuple[Lesson | None, Step | None]:
     """The lesson with ``lesson_id`` (or its file name stem) and its step ``step_id``."""
     for lesson in lessons:
         if lesson_id in (lesson.id, Path(lesson.path).stem):
@@ -276,6 +291,20 @@ def find_step(lessons: Iterable[Lesson], lesson_id: str,
     return None, None
 
 
-__all__ = ["DETECTOR_IDS", "Expect", "FeedbackRule", "KINDS", "Lesson", "LessonError",
-           "PROPS", "Step", "Text", "Trap", "Variant", "find_step",
-           "lesson_files", "load_course", "load_lesson"]
+__all__ = [
+    "DETECTOR_IDS",
+    "Expect",
+    "FeedbackRule",
+    "KINDS",
+    "Lesson",
+    "LessonError",
+    "PROPS",
+    "Step",
+    "Text",
+    "Trap",
+    "Variant",
+    "find_step",
+    "lesson_files",
+    "load_course",
+    "load_lesson",
+]

@@ -26,12 +26,15 @@ _WORDS = {
     "yours": ("yours", "你的"),
     "differs": ("✗ marks a value that differs", "✗ 表示数值不同"),
     "result": ("result", "结果"),
-    "clash": ("^ these sizes clash: they must be equal or one of them 1",
-              "^ 这两个大小冲突：必须相等，或其中一个为 1"),
-    "ok": ("sizes line up from the right: equal or 1 in every column",
-           "从右往左对齐：每一列大小相等或为 1"),
-    "inplace": ("an in-place result must keep the first shape",
-                "原地操作的结果必须保持第一个形状"),
+    "clash": (
+        "^ these sizes clash: they must be equal or one of them 1",
+        "^ 这两个大小冲突：必须相等，或其中一个为 1",
+    ),
+    "ok": (
+        "sizes line up from the right: equal or 1 in every column",
+        "从右往左对齐：每一列大小相等或为 1",
+    ),
+    "inplace": ("an in-place result must keep the first shape", "原地操作的结果必须保持第一个形状"),
     "target": ("target", "目标"),
     "leaf": ("leaf", "叶子"),
     "grad_set": (".grad set", ".grad 已有值"),
@@ -92,9 +95,9 @@ class DiffPicture:
             grid.add_column(justify="right")
             if mark:
                 grid.add_column()
-        for row, row_flags in zip(rows, flags):
+        for row, row_flags in zip(rows, flags, strict=False):
             cells: list[Text] = []
-            for value, bad in zip(row, row_flags):
+            for value, bad in zip(row, row_flags, strict=False):
                 style = ("bold red" if mark else "green") if bad else ""
                 cells.append(Text(_num(value), style=style))
                 if mark:
@@ -125,13 +128,18 @@ class DiffPicture:
         at = "(" + ", ".join(str(i) for i in p.get("at", [])) + ")"
         share = 100.0 * p["count"] / max(p["total"], 1)
         if self.lang.startswith("zh"):
-            text = (f"{p.get('name', '')}：{p['total']} 个元素中有 {p['count']} 个不同（{share:.1f}%）。"
-                    f"最大差值 {_num(p['max_diff'])}，位于下标 {at}：期望 {_num(p['expected_at'])}，"
-                    f"你的是 {_num(p['got_at'])}。")
+            text = (
+                f"{p.get('name', '')}：{p['total']} 个元素中有 {p['count']} 个不同"
+                f"（{share:.1f}%）。"
+                f"最大差值 {_num(p['max_diff'])}，位于下标 {at}：期望 {_num(p['expected_at'])}，"
+                f"你的是 {_num(p['got_at'])}。"
+            )
         else:
-            text = (f"{p.get('name', '')}: {p['count']} of {p['total']} elements differ "
-                    f"({share:.1f}%). Largest difference {_num(p['max_diff'])} at index {at}: "
-                    f"expected {_num(p['expected_at'])}, yours {_num(p['got_at'])}.")
+            text = (
+                f"{p.get('name', '')}: {p['count']} of {p['total']} elements differ "
+                f"({share:.1f}%). Largest difference {_num(p['max_diff'])} at index {at}: "
+                f"expected {_num(p['expected_at'])}, yours {_num(p['got_at'])}."
+            )
         yield Text(text)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -215,10 +223,17 @@ class BroadcastPicture:
     ``sizes=[2, 3]`` and ``dim=1``.
     """
 
-    def __init__(self, shapes: Sequence[Sequence[int]] | None, clash: int | None = None,
-                 lang: str = "en", *, sizes: Sequence[int] | None = None,
-                 dim: int | None = None, inplace: bool = False,
-                 names: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        shapes: Sequence[Sequence[int]] | None,
+        clash: int | None = None,
+        lang: str = "en",
+        *,
+        sizes: Sequence[int] | None = None,
+        dim: int | None = None,
+        inplace: bool = False,
+        names: Sequence[str] | None = None,
+    ) -> None:
         self.shapes = [list(s) for s in shapes] if shapes is not None else None
         self.names = list(names or ())
         self.lang = lang
@@ -237,9 +252,15 @@ class BroadcastPicture:
     def from_payload(cls, payload: dict[str, Any], lang: str = "en") -> BroadcastPicture:
         """Build from ``{"kind": "broadcast", "shapes", "clash", "sizes", "dim", "inplace",
         "names"}`` (``names``: the operands' variable names, used as row labels)."""
-        return cls(payload.get("shapes"), payload.get("clash"), lang, sizes=payload.get("sizes"),
-                   dim=payload.get("dim"), inplace=bool(payload.get("inplace")),
-                   names=payload.get("names"))
+        return cls(
+            payload.get("shapes"),
+            payload.get("clash"),
+            lang,
+            sizes=payload.get("sizes"),
+            dim=payload.get("dim"),
+            inplace=bool(payload.get("inplace")),
+            names=payload.get("names"),
+        )
 
     def _table(self, rows: Iterable[tuple[str, list[str], str]], width: int) -> Table:
         table = Table.grid(padding=(0, 1))
@@ -260,7 +281,7 @@ class BroadcastPicture:
             labels = self.names
         else:
             labels = [names[i % 8] for i in range(len(shapes))]
-        rows = [(label, [str(n) for n in s], "") for label, s in zip(labels, shapes)]
+        rows = [(label, [str(n) for n in s], "") for label, s in zip(labels, shapes, strict=False)]
         if self.clash is not None and -width <= self.clash < 0 and not self.inplace:
             marker = [""] * width
             marker[width + self.clash] = "^"
@@ -274,11 +295,14 @@ class BroadcastPicture:
         yield Text(_w("inplace" if self.inplace else "ok", self.lang), style="dim")
 
     def _partial(self) -> RenderResult:
-        rows = [(name, ["…", str(size)], "") for name, size in zip("ab", self.sizes)]
+        rows = [(name, ["…", str(size)], "") for name, size in zip("ab", self.sizes, strict=False)]
         rows.append(("", ["", "^"], "bold red"))
         yield self._table(rows, 2)
-        where = (f"dim {self.dim} of the result" if not self.lang.startswith("zh")
-                 else f"结果的第 {self.dim} 维")
+        where = (
+            f"dim {self.dim} of the result"
+            if not self.lang.startswith("zh")
+            else f"结果的第 {self.dim} 维"
+        )
         yield Text(f"{_w('clash', self.lang)} ({where})", style="red")
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -288,7 +312,9 @@ class BroadcastPicture:
             yield from self._full(self.shapes)
 
 
-def picture_for(payload: dict[str, Any], lang: str = "en") -> DiffPicture | GraphTree | BroadcastPicture | None:
+def picture_for(
+    payload: dict[str, Any], lang: str = "en"
+) -> DiffPicture | GraphTree | BroadcastPicture | None:
     """The renderable for a picture payload, by its ``kind``; None for an unknown kind."""
     kind = payload.get("kind")
     if kind in ("diff", "summary"):

@@ -20,17 +20,26 @@ from tutor.lesson import FeedbackRule, Lesson, Step
 from tutor.verdict import Check, Feedback, Verdict
 
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 _MESSAGES = {
     "setup": ("The step's set-up code failed: {error}", "本步骤的预设代码出错了：{error}"),
     "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
-    "variant": ("Your answer passes here but not when the starting values change: does it "
-                "hard-code numbers?", "你的答案在这里能通过，但换一组起始数据就不行了：是不是把数字写死了？"),
+    "variant": (
+        "Your answer passes here but not when the starting values change: does it "
+        "hard-code numbers?",
+        "你的答案在这里能通过，但换一组起始数据就不行了：是不是把数字写死了？",
+    ),
     "answer": ("That is not the answer.", "答案不对。"),
-    "snapshot": ("Your values could not be read back for checking.",
-                 "无法读取你的变量来进行检查。"),
-    "gpu": ("This step needs a GPU, and none is available.", "这一步需要 GPU，但当前没有可用的 GPU。"),
+    "snapshot": (
+        "Your values could not be read back for checking.",
+        "无法读取你的变量来进行检查。",
+    ),
+    "gpu": (
+        "This step needs a GPU, and none is available.",
+        "这一步需要 GPU，但当前没有可用的 GPU。",
+    ),
     "hidden": ("(shown once right)", "（答对后显示）"),
 }
 
@@ -78,13 +87,23 @@ def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | 
     cache = _REFERENCES.setdefault(sandbox, {})
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
     if key not in cache:
-        cache[key] = sandbox.reference(effective_setup(step, setup), step.solution, seed,
-                                       list(step.capture_names))
+        cache[key] = sandbox.reference(
+            effective_setup(step, setup), step.solution, seed, list(step.capture_names)
+        )
     return cache[key]
 
 
-def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, lang: str = "en",
-               *, setup: str | None = None, seed: int | None = None) -> Verdict:
+def judge_live(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str,
+    run: Any,
+    lang: str = "en",
+    *,
+    setup: str | None = None,
+    seed: int | None = None,
+) -> Verdict:
     """Judge the sandbox's current namespace after ``run`` (the REPL calls this after each input).
 
     ``code`` is the learner's code for the step (for must_call rules);
@@ -99,12 +118,18 @@ def judge_live(sandbox: Any, lesson: Lesson, step: Step, code: str, run: Any, la
     try:
         learner_dir = sandbox.snapshot(list(step.capture_names))
     except Exception as exc:  # noqa: BLE001 - e.g. the learner's code broke what saving needs
-        return Verdict(False, (Check("error", False, "", str(exc).splitlines()[0][:300],
-                                     _msg("snapshot", lang)),))
+        return Verdict(
+            False,
+            (Check("error", False, "", str(exc).splitlines()[0][:300], _msg("snapshot", lang)),),
+        )
     request = {
-        "lang": lang, "step": step.spec(), "learner": learner_dir,
-        "reference": ref.snapshot_dir, "learner_run": _run_json(run),
-        "reference_run": ref.to_json(), "code": code,
+        "lang": lang,
+        "step": step.spec(),
+        "learner": learner_dir,
+        "reference": ref.snapshot_dir,
+        "learner_run": _run_json(run),
+        "reference_run": ref.to_json(),
+        "code": code,
     }
     try:
         return Verdict.from_json(sandbox.judge(request))
@@ -125,8 +150,9 @@ def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
     if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
         return None
     error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
-    return Verdict(False, (Check("reference", False, "", error,
-                                 _msg("reference", lang, error=error)),))
+    return Verdict(
+        False, (Check("reference", False, "", error, _msg("reference", lang, error=error)),)
+    )
 
 
 def _run_json(run: Any) -> dict[str, Any]:
@@ -134,19 +160,18 @@ def _run_json(run: Any) -> dict[str, Any]:
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
 
 
-def _check_once(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str,
-                seed: int | None) -> Verdict:
+def _check_once(
+    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
+) -> Verdict:
     start = sandbox.new_namespace(effective_setup(step, setup), seed)
     if start.outcome != "ok":
         error = _error_text(start)
-        return Verdict(False, (Check("setup", False, "", error,
-                                     _msg("setup", lang, error=error)),))
+        return Verdict(False, (Check("setup", False, "", error, _msg("setup", lang, error=error)),))
     run = sandbox.run(code, filename="<answer>", seed=seed)
     return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed)
 
 
-def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str,
-                 lang: str = "en") -> Verdict:
+def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en") -> Verdict:
     """Check a complete answer to a code step in a fresh namespace, then on each variant."""
     if needs_gpu(sandbox, step):
         return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
@@ -156,8 +181,9 @@ def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str,
     return check_variants(sandbox, lesson, step, code, lang) or verdict
 
 
-def check_variants(sandbox: Any, lesson: Lesson, step: Step, code: str,
-                   lang: str = "en") -> Verdict | None:
+def check_variants(
+    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
+) -> Verdict | None:
     """Run an answer that passed once more on each variant; the first failing verdict, or None.
 
     Each variant runs in a pristine worker of its own (``sandbox.reference``), so the
@@ -166,15 +192,20 @@ def check_variants(sandbox: Any, lesson: Lesson, step: Step, code: str,
     for variant in step.variants:
         seed = step.seed if variant.seed is None else variant.seed
         ref = reference(sandbox, lesson, step, variant.setup, seed)
-        mine = sandbox.reference(effective_setup(step, variant.setup), code, seed,
-                                 list(step.capture_names))
+        mine = sandbox.reference(
+            effective_setup(step, variant.setup), code, seed, list(step.capture_names)
+        )
         broken = _reference_problem(step, ref, lang)
         if broken is not None:
             return broken
         request = {
-            "lang": lang, "step": step.spec(), "learner": mine.snapshot_dir,
-            "reference": ref.snapshot_dir, "learner_run": mine.to_json(),
-            "reference_run": ref.to_json(), "code": code,
+            "lang": lang,
+            "step": step.spec(),
+            "learner": mine.snapshot_dir,
+            "reference": ref.snapshot_dir,
+            "learner_run": mine.to_json(),
+            "reference_run": ref.to_json(),
+            "code": code,
         }
         try:
             again = Verdict.from_json(sandbox.judge(request))
@@ -230,8 +261,11 @@ def _by_text(step: Step, answer: str) -> int | None:
     text, cased = normalize(answer), _cased(answer)
     same = {i for i, c in enumerate(step.choices, 1) if text in (normalize(c.en), normalize(c.zh))}
     if len(same) > 1:  # `torch.zeros(2, 3)` and `torch.Zeros(2, 3)`
-        same = {i for i in same if cased in (_cased(step.choices[i - 1].en),
-                                             _cased(step.choices[i - 1].zh))}
+        same = {
+            i
+            for i in same
+            if cased in (_cased(step.choices[i - 1].en), _cased(step.choices[i - 1].zh))
+        }
     return min(same) if same else None
 
 
@@ -240,8 +274,9 @@ def _by_output(step: Step, answer: str) -> int | None:
     if step.kind != "predict":
         return None
     typed = _collapse(answer.replace("`", ""))
-    return _only({i for i, c in enumerate(step.choices, 1)
-                  if typed in (_printed(c.en), _printed(c.zh))})
+    return _only(
+        {i for i, c in enumerate(step.choices, 1) if typed in (_printed(c.en), _printed(c.zh))}
+    )
 
 
 def _by_head(step: Step, answer: str) -> int | None:
@@ -284,28 +319,38 @@ def _answer_rule_holds(step: Step, rule: FeedbackRule, key: str) -> bool:
     """A quiz rule holds when the answer is one it names; a rule without conditions always."""
     if rule.answer:
         return key in {answer_key(step, a) for a in rule.answer}
-    return not (rule.calls or rule.failed or rule.predicate or rule.error or rule.error_match
-                or rule.output_contains)
+    return not (
+        rule.calls
+        or rule.failed
+        or rule.predicate
+        or rule.error
+        or rule.error_match
+        or rule.output_contains
+    )
 
 
-def _answer_verdict(step: Step, answer: str, passed: bool, expected: str,
-                    lang: str) -> Verdict:
+def _answer_verdict(step: Step, answer: str, passed: bool, expected: str, lang: str) -> Verdict:
     """The answer's one row; a wrong answer's row hides the right one, which it would give away."""
     got = answer.strip()
     if passed:
         return Verdict(True, (Check("answer", True, expected, got),))
     key = answer_key(step, answer)
-    feedback = tuple(Feedback(r.id, r.message.get(lang), "feedback") for r in step.feedback
-                     if _answer_rule_holds(step, r, key))
-    return Verdict(False, (Check("answer", False, _msg("hidden", lang), got,
-                                 _msg("answer", lang)),), feedback)
+    feedback = tuple(
+        Feedback(r.id, r.message.get(lang), "feedback")
+        for r in step.feedback
+        if _answer_rule_holds(step, r, key)
+    )
+    return Verdict(
+        False, (Check("answer", False, _msg("hidden", lang), got, _msg("answer", lang)),), feedback
+    )
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def accepted_answer(step: Step, lang: str) -> str:
-    """The accepted answer to show in ``lang``: the first in its script (CJK for zh), else the first."""
+    """The accepted answer to show in ``lang``: the first in its script (CJK for zh), else the
+    first."""
     mine = [a for a in step.accept if bool(_CJK.search(a)) == (lang == "zh")]
     return (mine or list(step.accept) or [""])[0]
 
@@ -346,8 +391,9 @@ def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Ver
         if number is None and typed_output:
             number = step.answer  # the right choice is, by construction, what the code prints
         return _choice_verdict(step, answer, number, lang)
-    ok = typed_output or (bool(answer.strip())
-                          and normalize(answer) in {normalize(a) for a in step.accept})
+    ok = typed_output or (
+        bool(answer.strip()) and normalize(answer) in {normalize(a) for a in step.accept}
+    )
     return _answer_verdict(step, answer, ok, output.strip(), lang)
 
 

@@ -52,7 +52,8 @@ class StepRecord:
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The tutor's data folder: $TUTOR_HOME, $XDG_DATA_HOME/torch-tutor or ~/.local/share/torch-tutor."""
+    """The tutor's data folder: $TUTOR_HOME, $XDG_DATA_HOME/torch-tutor or
+    ~/.local/share/torch-tutor."""
     env = os.environ if environ is None else environ
     if env.get("TUTOR_HOME"):
         return Path(env["TUTOR_HOME"]).expanduser()
@@ -133,40 +134,53 @@ class Store:
     def _write(self, sql: str, params: tuple[Any, ...], event: tuple[str, str, str, str]) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT OR IGNORE INTO steps (lesson, step, updated) VALUES (?, ?, ?)",
-                             (event[0], event[1], time.time()))
+            self._db.execute(
+                "INSERT OR IGNORE INTO steps (lesson, step, updated) VALUES (?, ?, ?)",
+                (event[0], event[1], time.time()),
+            )
             self._db.execute(sql, params)
-            self._db.execute("INSERT INTO events (ts, lesson, step, kind, detail) "
-                             "VALUES (?, ?, ?, ?, ?)", (time.time(), *event))
+            self._db.execute(
+                "INSERT INTO events (ts, lesson, step, kind, detail) VALUES (?, ?, ?, ?, ?)",
+                (time.time(), *event),
+            )
 
     def seen(self, lesson: str, step: str) -> None:
         """Mark the step as seen (a step already passed or skipped keeps its status)."""
-        self._write("UPDATE steps SET updated = ? WHERE lesson = ? AND step = ?",
-                    (time.time(), lesson, step), (lesson, step, "seen", ""))
+        self._write(
+            "UPDATE steps SET updated = ? WHERE lesson = ? AND step = ?",
+            (time.time(), lesson, step),
+            (lesson, step, "seen", ""),
+        )
 
     def attempt(self, lesson: str, step: str, code: str, passed: bool) -> None:
         """Count an attempt and keep its code; a pass marks the step passed."""
-        self._write("UPDATE steps SET attempts = attempts + 1, last_code = ?, updated = ?, "
-                    "status = CASE WHEN ? THEN 'passed' ELSE status END "
-                    "WHERE lesson = ? AND step = ?",
-                    (code, time.time(), int(passed), lesson, step),
-                    (lesson, step, "pass" if passed else "attempt", code))
+        self._write(
+            "UPDATE steps SET attempts = attempts + 1, last_code = ?, updated = ?, "
+            "status = CASE WHEN ? THEN 'passed' ELSE status END "
+            "WHERE lesson = ? AND step = ?",
+            (code, time.time(), int(passed), lesson, step),
+            (lesson, step, "pass" if passed else "attempt", code),
+        )
 
     def set_status(self, lesson: str, step: str, status: str) -> None:
         """Raise the step's status to ``status`` (passed > skipped > seen)."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
-        self._write("UPDATE steps SET status = CASE WHEN "
-                    "(CASE status WHEN 'passed' THEN 3 WHEN 'skipped' THEN 2 ELSE 1 END) "
-                    "< ? THEN ? ELSE status END, updated = ? WHERE lesson = ? AND step = ?",
-                    (_RANK[status], status, time.time(), lesson, step),
-                    (lesson, step, status, ""))
+        self._write(
+            "UPDATE steps SET status = CASE WHEN "
+            "(CASE status WHEN 'passed' THEN 3 WHEN 'skipped' THEN 2 ELSE 1 END) "
+            "< ? THEN ? ELSE status END, updated = ? WHERE lesson = ? AND step = ?",
+            (_RANK[status], status, time.time(), lesson, step),
+            (lesson, step, status, ""),
+        )
 
     def hint(self, lesson: str, step: str, count: int) -> None:
         """Record that ``count`` hints of the step have been shown."""
-        self._write("UPDATE steps SET hints = MAX(hints, ?), updated = ? "
-                    "WHERE lesson = ? AND step = ?",
-                    (count, time.time(), lesson, step), (lesson, step, "hint", str(count)))
+        self._write(
+            "UPDATE steps SET hints = MAX(hints, ?), updated = ? WHERE lesson = ? AND step = ?",
+            (count, time.time(), lesson, step),
+            (lesson, step, "hint", str(count)),
+        )
 
     def add_time(self, lesson: str, step: str, seconds: float) -> None:
         """Add time spent on the step."""
@@ -174,17 +188,23 @@ class Store:
             return
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT OR IGNORE INTO steps (lesson, step, updated) VALUES (?, ?, ?)",
-                             (lesson, step, time.time()))
-            self._db.execute("UPDATE steps SET seconds = seconds + ? WHERE lesson = ? AND step = ?",
-                             (seconds, lesson, step))
+            self._db.execute(
+                "INSERT OR IGNORE INTO steps (lesson, step, updated) VALUES (?, ?, ?)",
+                (lesson, step, time.time()),
+            )
+            self._db.execute(
+                "UPDATE steps SET seconds = seconds + ? WHERE lesson = ? AND step = ?",
+                (seconds, lesson, step),
+            )
 
     def set_position(self, lesson: str, step: str) -> None:
         """Remember where the learner is, to resume there."""
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT OR REPLACE INTO position (id, lesson, step, updated) "
-                             "VALUES (1, ?, ?, ?)", (lesson, step, time.time()))
+            self._db.execute(
+                "INSERT OR REPLACE INTO position (id, lesson, step, updated) VALUES (1, ?, ?, ?)",
+                (lesson, step, time.time()),
+            )
 
     # -- reading ----------------------------------------------------------------
 
@@ -195,26 +215,33 @@ class Store:
 
     def get(self, lesson: str, step: str) -> StepRecord:
         """The record of one step (an empty one when never seen)."""
-        row = self._db.execute("SELECT lesson, step, status, attempts, hints, last_code, seconds "
-                               "FROM steps WHERE lesson = ? AND step = ?",
-                               (lesson, step)).fetchone()
+        row = self._db.execute(
+            "SELECT lesson, step, status, attempts, hints, last_code, seconds "
+            "FROM steps WHERE lesson = ? AND step = ?",
+            (lesson, step),
+        ).fetchone()
         return StepRecord(*row) if row else StepRecord(lesson, step)
 
     def records(self) -> list[StepRecord]:
         """Every step record, ordered by lesson and first appearance."""
-        rows = self._db.execute("SELECT lesson, step, status, attempts, hints, last_code, seconds "
-                                "FROM steps ORDER BY lesson, rowid").fetchall()
+        rows = self._db.execute(
+            "SELECT lesson, step, status, attempts, hints, last_code, seconds "
+            "FROM steps ORDER BY lesson, rowid"
+        ).fetchall()
         return [StepRecord(*row) for row in rows]
 
     def passed_count(self) -> int:
         """How many steps have been passed."""
-        return int(self._db.execute("SELECT COUNT(*) FROM steps WHERE status = 'passed'")
-                   .fetchone()[0])
+        return int(
+            self._db.execute("SELECT COUNT(*) FROM steps WHERE status = 'passed'").fetchone()[0]
+        )
 
     def events(self, limit: int = 1000) -> list[tuple[float, str, str, str, str]]:
         """The latest events, oldest first."""
-        rows = self._db.execute("SELECT ts, lesson, step, kind, detail FROM events "
-                                "ORDER BY rowid DESC LIMIT ?", (limit,)).fetchall()
+        rows = self._db.execute(
+            "SELECT ts, lesson, step, kind, detail FROM events ORDER BY rowid DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
         return list(reversed(rows))
 
 
@@ -223,8 +250,14 @@ EXPORT_FIELDS = ("lesson", "step", "status", "attempts", "hints", "seconds")
 
 def export_rows(records: list[StepRecord]) -> list[dict[str, Any]]:
     """One plain row per step, as ``--export`` writes it."""
-    return [{k: (round(v, 1) if k == "seconds" else v) for k, v in asdict(r).items()
-             if k in EXPORT_FIELDS} for r in records]
+    return [
+        {
+            k: (round(v, 1) if k == "seconds" else v)
+            for k, v in asdict(r).items()
+            if k in EXPORT_FIELDS
+        }
+        for r in records
+    ]
 
 
 def export(records: list[StepRecord], fmt: str) -> str:
@@ -239,5 +272,14 @@ def export(records: list[StepRecord], fmt: str) -> str:
     return out.getvalue()
 
 
-__all__ = ["EXPORT_FIELDS", "FILENAME", "STATUSES", "Store", "StepRecord", "data_dir", "export",
-           "export_rows", "resolve_path"]
+__all__ = [
+    "EXPORT_FIELDS",
+    "FILENAME",
+    "STATUSES",
+    "Store",
+    "StepRecord",
+    "data_dir",
+    "export",
+    "export_rows",
+    "resolve_path",
+]

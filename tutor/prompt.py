@@ -107,9 +107,15 @@ class SandboxCompleter(Completer):
         if not word.endswith("_"):
             # In-place twins (zero_ beside zeros) only when the learner types the underscore.
             present = set(items)
-            items = [i for i in items if not (i.endswith("_") and not i.endswith("__")
-                                              and any(p.startswith(i[:-1]) and p != i
-                                                      for p in present))]
+            items = [
+                i
+                for i in items
+                if not (
+                    i.endswith("_")
+                    and not i.endswith("__")
+                    and any(p.startswith(i[:-1]) and p != i for p in present)
+                )
+            ]
         for item in items:
             yield Completion(item, -len(word), display=item.rpartition(".")[2])
 
@@ -147,20 +153,26 @@ class PromptUI:
 
     animates = True  # type_in() shows the code being typed
 
-    def __init__(self, console: Console, sandbox: Any, history: Path | None,
-                 **session_kwargs: Any) -> None:
+    def __init__(
+        self, console: Console, sandbox: Any, history: Path | None, **session_kwargs: Any
+    ) -> None:
         from tutor import commands
 
         self.console = console
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))
         color = not console.no_color and console.color_system is not None
         kwargs: dict[str, Any] = dict(
-            multiline=True, key_bindings=key_bindings(), history=history_for(history),
-            completer=completer, complete_while_typing=False, enable_history_search=False,
+            multiline=True,
+            key_bindings=key_bindings(),
+            history=history_for(history),
+            completer=completer,
+            complete_while_typing=False,
+            enable_history_search=False,
             prompt_continuation=lambda width, line, wrap: CONTINUATION,
             lexer=PygmentsLexer(PythonLexer) if color else None,
             style=style_from_pygments_cls(get_style_by_name("monokai")) if color else None,
-            include_default_pygments_style=False, color_depth=None,
+            include_default_pygments_style=False,
+            color_depth=None,
         )
         kwargs.update(session_kwargs)
         self.type_delay = type_delay()

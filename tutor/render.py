@@ -31,8 +31,7 @@ CODE_THEME = "monokai"
 
 def markdown(text: str) -> Markdown:
     """Markdown with highlighted code blocks."""
-    return Markdown(join_cjk_lines(text.strip()), code_theme=CODE_THEME,
-                    inline_code_lexer="python")
+    return Markdown(join_cjk_lines(text.strip()), code_theme=CODE_THEME, inline_code_lexer="python")
 
 
 # CJK ideographs and punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms.
@@ -61,15 +60,15 @@ def join_cjk_lines(text: str) -> str:
             lines[-1] += line.lstrip(" ")
         else:
             lines.append(line)
-        joinable = (not fenced and bool(_ENDS_CJK.search(line))
-                    and not _HEADING.match(lines[-1]))
+        joinable = not fenced and bool(_ENDS_CJK.search(line)) and not _HEADING.match(lines[-1])
     return "\n".join(lines)
 
 
 def code(source: str) -> Syntax:
     """Python source, highlighted."""
-    return Syntax(source.rstrip("\n"), "python", theme=CODE_THEME, background_color="default",
-                  word_wrap=True)
+    return Syntax(
+        source.rstrip("\n"), "python", theme=CODE_THEME, background_color="default", word_wrap=True
+    )
 
 
 def tutor_says(text: str) -> Markdown:
@@ -99,13 +98,23 @@ def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
         parts.append(numbered(c.get(lang) for c in step.choices))
     if step.items:
         parts.append(numbered(c.get(lang) for c in step.items))
-    footer = {"read": "press_enter", "explore": "explore_next", "quiz": "quiz_prompt",
-              "predict": "quiz_prompt"}.get(step.kind)
+    footer = {
+        "read": "press_enter",
+        "explore": "explore_next",
+        "quiz": "quiz_prompt",
+        "predict": "quiz_prompt",
+    }.get(step.kind)
     if footer:
         parts.append(Text(t(footer, lang), style="dim"))
     title = t("step_head", lang, lesson=lesson.title.get(lang), title=step.title.get(lang))
-    return Panel(Group(*parts), title=Text(title, style="bold"), title_align="left",
-                 border_style="cyan", box=box.ROUNDED, padding=(0, 1))
+    return Panel(
+        Group(*parts),
+        title=Text(title, style="bold"),
+        title_align="left",
+        border_style="cyan",
+        box=box.ROUNDED,
+        padding=(0, 1),
+    )
 
 
 def numbered(items: Iterable[str]) -> Padding:
@@ -117,8 +126,10 @@ def numbered(items: Iterable[str]) -> Padding:
 
 def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lang: str) -> Text:
     """``lesson 4 · step 3/8 · 5 done``."""
-    return Text(t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done),
-                style="dim")
+    return Text(
+        t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done),
+        style="dim",
+    )
 
 
 # ---------------------------------------------------------------- verdicts
@@ -238,21 +249,33 @@ def explanation(text: str, lang: str) -> Markdown:
 
 def hint(text: str, n: int, total: int, lang: str) -> Panel:
     """One hint, counted (``hint 2 of 3``)."""
-    return Panel(markdown(text), title=t("hint", lang, n=n, total=total), title_align="left",
-                 border_style="yellow", box=box.ROUNDED, padding=(0, 1))
+    return Panel(
+        markdown(text),
+        title=t("hint", lang, n=n, total=total),
+        title_align="left",
+        border_style="yellow",
+        box=box.ROUNDED,
+        padding=(0, 1),
+    )
 
 
 def solution(source: str, lang: str) -> Panel:
     """The reference solution, highlighted."""
-    return Panel(code(source), title=t("solution", lang), title_align="left",
-                 border_style="magenta", box=box.ROUNDED)
+    return Panel(
+        code(source),
+        title=t("solution", lang),
+        title_align="left",
+        border_style="magenta",
+        box=box.ROUNDED,
+    )
 
 
 # ---------------------------------------------------------------- errors and outcomes
 
 
-def error_block(error: Any, lang: str, *, code: str = "",
-                shapes: dict[str, Any] | None = None) -> Group:
+def error_block(
+    error: Any, lang: str, *, code: str = "", shapes: dict[str, Any] | None = None
+) -> Group:
     """The learner's traceback (kept as Python wrote it) and, when known, what it means.
 
     ``code`` (the failing input) and ``shapes`` (name -> shape of the learner's
@@ -269,17 +292,32 @@ def error_block(error: Any, lang: str, *, code: str = "",
             picture = pictures.picture_for(explained.picture, lang)
             if picture is not None:
                 body.append(picture)
-        parts.append(Panel(Group(*body), title=t("explained", lang), title_align="left",
-                           border_style="yellow", box=box.ROUNDED, padding=(0, 1)))
+        parts.append(
+            Panel(
+                Group(*body),
+                title=t("explained", lang),
+                title_align="left",
+                border_style="yellow",
+                box=box.ROUNDED,
+                padding=(0, 1),
+            )
+        )
     return Group(*parts)
 
 
-OUTCOME_KEYS = {"timeout": "timeout", "memory": "memory", "crashed": "crashed",
-                "exited": "exited", "killed": "killed", "interrupted": "interrupted"}
+OUTCOME_KEYS = {
+    "timeout": "timeout",
+    "memory": "memory",
+    "crashed": "crashed",
+    "exited": "exited",
+    "killed": "killed",
+    "interrupted": "interrupted",
+}
 
 
-def outcome(result: Any, lang: str, *, code: str = "",
-            shapes: dict[str, Any] | None = None) -> list[RenderableType]:
+def outcome(
+    result: Any, lang: str, *, code: str = "", shapes: dict[str, Any] | None = None
+) -> list[RenderableType]:
     """Plain words for how a run ended (error traceback, time limit, crash, restart)."""
     parts: list[RenderableType] = []
     if result.outcome == "error" and result.error is not None:
@@ -297,8 +335,9 @@ def outcome(result: Any, lang: str, *, code: str = "",
 
 
 def _table(title: str | None = None, header: bool = True) -> Table:
-    return Table(title=title, box=box.ROUNDED, title_justify="left", header_style="bold",
-                 show_header=header)
+    return Table(
+        title=title, box=box.ROUNDED, title_justify="left", header_style="bold", show_header=header
+    )
 
 
 def help_table(lang: str) -> Table:
@@ -336,9 +375,13 @@ def env_table(info: dict[str, Any], lang: str) -> Table:
     table = _table(t("env_title", lang), header=False)
     table.add_column("")
     table.add_column("")
-    rows = [("Python", info.get("python")), ("PyTorch", info.get("torch")),
-            ("NumPy", info.get("numpy")), (t("col_device", lang), info.get("device")),
-            ("GPU", info.get("gpu_name") or t("env_gpu_none", lang))]
+    rows = [
+        ("Python", info.get("python")),
+        ("PyTorch", info.get("torch")),
+        ("NumPy", info.get("numpy")),
+        (t("col_device", lang), info.get("device")),
+        ("GPU", info.get("gpu_name") or t("env_gpu_none", lang)),
+    ]
     for label, value in rows:
         if value is not None:
             table.add_row(label, str(value))
@@ -361,21 +404,37 @@ def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: st
     table.add_column(t("col_done", lang), justify="right")
     table.add_column("")
     for number, lesson_id, title, steps, done, here in rows:
-        table.add_row(number, lesson_id, title, f"{done}/{steps}",
-                      Text(t("here", lang), style="cyan") if here else "")
+        table.add_row(
+            number,
+            lesson_id,
+            title,
+            f"{done}/{steps}",
+            Text(t("here", lang), style="cyan") if here else "",
+        )
     return table
 
 
 def progress_table(records: Sequence[Any], lang: str, path: str) -> Table:
     """Every step the learner has touched: status, attempts, hints, time."""
     table = _table(t("progress_title", lang, path=path))
-    for head, justify in (("col_lesson", "left"), ("col_step", "left"), ("col_status", "left"),
-                          ("col_attempts", "right"), ("col_hints", "right"),
-                          ("col_seconds", "right")):
+    for head, justify in (
+        ("col_lesson", "left"),
+        ("col_step", "left"),
+        ("col_status", "left"),
+        ("col_attempts", "right"),
+        ("col_hints", "right"),
+        ("col_seconds", "right"),
+    ):
         table.add_column(t(head, lang), justify=justify)  # type: ignore[arg-type]
     for r in records:
-        table.add_row(r.lesson, r.step, status_word(r.status, lang), str(r.attempts), str(r.hints),
-                      f"{r.seconds:.0f}")
+        table.add_row(
+            r.lesson,
+            r.step,
+            status_word(r.status, lang),
+            str(r.attempts),
+            str(r.hints),
+            f"{r.seconds:.0f}",
+        )
     return table
 
 
@@ -386,8 +445,12 @@ def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> Rende
     doc_lines = (info.get("doc") or "").splitlines()
     signature = str(info.get("signature") or "")
     # torch's C functions repeat the signature as the docstring's first line.
-    while doc_lines and signature and doc_lines[0].strip() and (
-            signature.endswith(doc_lines[0].strip()) or doc_lines[0].strip() in signature):
+    while (
+        doc_lines
+        and signature
+        and doc_lines[0].strip()
+        and (signature.endswith(doc_lines[0].strip()) or doc_lines[0].strip() in signature)
+    ):
         doc_lines = doc_lines[1:]
     while doc_lines and not doc_lines[0].strip():
         doc_lines = doc_lines[1:]
@@ -396,8 +459,13 @@ def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> Rende
     if info.get("signature"):
         parts.append(code(info["signature"]))
     parts.append(Text(doc))
-    return Panel(Group(*parts), title=str(info.get("name", "")), title_align="left",
-                 border_style="blue", box=box.ROUNDED)
+    return Panel(
+        Group(*parts),
+        title=str(info.get("name", "")),
+        title_align="left",
+        border_style="blue",
+        box=box.ROUNDED,
+    )
 
 
 def answers(found: Sequence[Any], lang: str) -> RenderableType:

@@ -1,4 +1,5 @@
-"""The conversation loop, apart from any terminal library: read -> run -> check -> diagnose -> render -> record.
+"""The conversation loop, apart from any terminal library: read -> run -> check -> diagnose ->
+render -> record.
 
 ``Session(lessons, sandbox, store, ui, lang)`` drives one learner through the
 course; ``ui`` is a ``tutor.ui.UI`` (the prompt_toolkit one, plain text, or a
@@ -24,7 +25,8 @@ _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
 def lesson_number(lesson: Any, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its place."""
+    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
+    place."""
     match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
     return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
@@ -32,9 +34,18 @@ def lesson_number(lesson: Any, index: int) -> str:
 class Session:
     """One learner's conversation with the tutor."""
 
-    def __init__(self, lessons: list[Any], sandbox: Any, store: Store, ui: UI, lang: str = "en",
-                 *, glossary: str | Path | None = None, save: bool = True,
-                 record: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        lessons: list[Any],
+        sandbox: Any,
+        store: Store,
+        ui: UI,
+        lang: str = "en",
+        *,
+        glossary: str | Path | None = None,
+        save: bool = True,
+        record: str | Path | None = None,
+    ) -> None:
         self.lessons = lessons
         self.sandbox = sandbox
         self.store = store
@@ -151,7 +162,10 @@ class Session:
         elif stripped.startswith("/"):
             commands.dispatch(self, stripped)
         elif self.step.kind in ("quiz", "predict") and not self._exploring(stripped):
-            self.answer(stripped)
+            if ask.asks_outright(stripped) and not self._names_choice(stripped):
+                self.answer_question(stripped)
+            else:
+                self.answer(stripped)
         elif ask.is_question(stripped):
             self.answer_question(stripped)
         else:
@@ -165,6 +179,11 @@ class Session:
         if step.choices and pipeline.answer_key(step, text).isdigit():
             return False
         return codeinfo.looks_like_code(text)
+
+    def _names_choice(self, text: str) -> bool:
+        """Whether ``text`` picks one of the step's choices (then it is an answer, not a
+        question)."""
+        return bool(self.step.choices) and pipeline.answer_key(self.step, text).isdigit()
 
     def on_empty(self) -> None:
         if self.step.kind == "read" or self._no_gpu:
@@ -186,8 +205,11 @@ class Session:
         self.store.seen(*self.key)
         self.store.set_position(*self.key)
         done = sum(1 for r in self.store.records() if r.status == "passed")
-        self.show(render.progress_line(lesson_number(self.lesson, li), si + 1,
-                                       len(self.lesson.steps), done, self.lang))
+        self.show(
+            render.progress_line(
+                lesson_number(self.lesson, li), si + 1, len(self.lesson.steps), done, self.lang
+            )
+        )
         self.show(render.step_panel(self.lesson, self.step, self.lang))
         self._no_gpu = False
         if self.step.device == "gpu":
@@ -247,8 +269,11 @@ class Session:
         sb = self.ready_sandbox()
         if sb is None:
             return None
-        if fresh or self._ns_key is None or (
-                self._ns_key != self.key and self.step.kind in ("code", "explore")):
+        if (
+            fresh
+            or self._ns_key is None
+            or (self._ns_key != self.key and self.step.kind in ("code", "explore"))
+        ):
             step = self.step
             setup = step.setup if step.kind in ("code", "explore", "predict") else ""
             result = sb.new_namespace(pipeline.effective_setup(step, setup), step.seed)
@@ -297,8 +322,11 @@ class Session:
             rows = sb.call("vars")
         except Exception:  # noqa: BLE001 - the explanation works without them
             return None
-        return {r["name"]: list(r["shape"]) for r in rows or ()
-                if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)}
+        return {
+            r["name"]: list(r["shape"])
+            for r in rows or ()
+            if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
+        }
 
     def answer_code(self, code: str) -> str:
         """The learner's answer as the checker reads it: this input and the inputs it builds on."""
@@ -310,12 +338,15 @@ class Session:
 
         answer = self.answer_code(code)
         try:
-            verdict = pipeline.judge_live(self.sandbox, self.lesson, self.step, answer, result,
-                                          self.lang)
+            verdict = pipeline.judge_live(
+                self.sandbox, self.lesson, self.step, answer, result, self.lang
+            )
             if verdict.passed and self.step.variants:
                 # Right here, but would other starting values still pass (no hard-coded numbers)?
-                verdict = pipeline.check_variants(self.sandbox, self.lesson, self.step, answer,
-                                                  self.lang) or verdict
+                verdict = (
+                    pipeline.check_variants(self.sandbox, self.lesson, self.step, answer, self.lang)
+                    or verdict
+                )
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
@@ -372,7 +403,10 @@ class Session:
         self.store.attempt(*self.key, text, verdict.passed)
         self.show(render.verdict(verdict, self.lang))
         if output is not None:
-            self.show(render.note(t("real_output", self.lang), "dim"), render.code(render.label_warnings(output, self.lang) or " "))
+            self.show(
+                render.note(t("real_output", self.lang), "dim"),
+                render.code(render.label_warnings(output, self.lang) or " "),
+            )
         if verdict.passed:
             if step.explanation:
                 self.show(render.explanation(step.explanation.get(self.lang), self.lang))

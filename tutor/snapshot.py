@@ -63,8 +63,17 @@ _path_join = _os.path.join
 
 _BUILTINS = dict(_builtins.__dict__)
 _REPR_LIMIT = 2000
-_TENSOR_PROPS = ("shape", "dtype", "device", "requires_grad", "is_leaf", "grad_fn", "grad",
-                 "nbytes", "retains_grad")
+_TENSOR_PROPS = (
+    "shape",
+    "dtype",
+    "device",
+    "requires_grad",
+    "is_leaf",
+    "grad_fn",
+    "grad",
+    "nbytes",
+    "retains_grad",
+)
 
 
 def _capture_torch() -> dict[str, Any] | None:
@@ -75,11 +84,21 @@ def _capture_torch() -> dict[str, Any] | None:
     base = torch._C.TensorBase
     found = {name: base.__dict__[name] for name in _TENSOR_PROPS if name in base.__dict__}
     found.update(
-        torch=torch, Tensor=torch.Tensor, save=torch.save, tensor=torch.tensor,
-        from_numpy=torch.from_numpy, detach=base.detach, cpu=base.cpu, clone=base.clone,
-        contiguous=base.contiguous, untyped_storage=base.untyped_storage,
-        storage_offset=base.storage_offset, element_size=base.element_size, numel=base.numel,
-        tensor_repr=torch.Tensor.__repr__, no_tf=torch._C.DisableTorchFunctionSubclass,
+        torch=torch,
+        Tensor=torch.Tensor,
+        save=torch.save,
+        tensor=torch.tensor,
+        from_numpy=torch.from_numpy,
+        detach=base.detach,
+        cpu=base.cpu,
+        clone=base.clone,
+        contiguous=base.contiguous,
+        untyped_storage=base.untyped_storage,
+        storage_offset=base.storage_offset,
+        element_size=base.element_size,
+        numel=base.numel,
+        tensor_repr=torch.Tensor.__repr__,
+        no_tf=torch._C.DisableTorchFunctionSubclass,
         no_grad=torch.no_grad,
     )
     try:
@@ -92,16 +111,17 @@ def _capture_torch() -> dict[str, Any] | None:
     return found
 
 
-_T = _capture_torch()
+# Empty where torch is missing: the UI process never takes snapshots.
+_T: dict[str, Any] = _capture_torch() or {}
 
 
 def _prop(t: Any, name: str) -> Any:
-    return _T[name].__get__(t)  # type: ignore[index]
+    return _T[name].__get__(t)
 
 
 def _safe_repr(obj: Any) -> str:
     try:
-        T = _T  # type: ignore[assignment]
+        T = _T
         text = T["tensor_repr"](obj) if _isinstance(obj, T["Tensor"]) else _repr(obj)
     except Exception as exc:  # noqa: BLE001 - a learner object's repr may raise anything
         text = f"<repr failed: {_type(exc).__name__}>"
@@ -109,7 +129,7 @@ def _safe_repr(obj: Any) -> str:
 
 
 def _tensor_meta(t: Any) -> tuple[dict[str, Any], Any]:
-    T = _T  # type: ignore[assignment]
+    T = _T
     with T["no_tf"]():
         grad_fn = _prop(t, "grad_fn")
         # Reading .grad of a non-leaf warns; such a .grad is None unless retain_grad() was called.
@@ -137,9 +157,8 @@ def _tensor_meta(t: Any) -> tuple[dict[str, Any], Any]:
 
 def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
     """Meta (JSON), data (a CPU tensor or None) and the .grad tensor (or None) of one value."""
-    T = _T  # type: ignore[assignment]
-    meta: dict[str, Any] = {"name": name, "type_name": _type(obj).__name__,
-                            "repr": _safe_repr(obj)}
+    T = _T
+    meta: dict[str, Any] = {"name": name, "type_name": _type(obj).__name__, "repr": _safe_repr(obj)}
     if _isinstance(obj, T["Tensor"]):
         tmeta, data = _tensor_meta(obj)
         meta.update(kind="tensor", **tmeta)
@@ -147,8 +166,13 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
         return meta, data, grad
     if T["ndarray"] is not None and _isinstance(obj, T["ndarray"]):
         iface = obj.__array_interface__
-        meta.update(kind="ndarray", shape=[int(n) for n in obj.shape], dtype=_str(obj.dtype),
-                    device="cpu", storage=[int(iface["data"][0]), int(obj.nbytes)])
+        meta.update(
+            kind="ndarray",
+            shape=[int(n) for n in obj.shape],
+            dtype=_str(obj.dtype),
+            device="cpu",
+            storage=[int(iface["data"][0]), int(obj.nbytes)],
+        )
         return meta, _numeric(lambda: T["from_numpy"](T["np_array"](obj, copy=True))), None
     if obj is None:
         meta["kind"] = "none"
@@ -156,7 +180,7 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
         meta.update(kind="bool", scalar=obj)
         return meta, _numeric(lambda: T["tensor"](obj)), None
     elif _isinstance(obj, int):
-        meta.update(kind="int", scalar=obj if -2**63 <= obj < 2**63 else _str(obj))
+        meta.update(kind="int", scalar=obj if -(2**63) <= obj < 2**63 else _str(obj))
         return meta, _numeric(lambda: T["tensor"](obj)), None
     elif _isinstance(obj, float):
         finite = obj == obj and obj not in (float("inf"), float("-inf"))
@@ -181,7 +205,7 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
 def _numeric(make: Any) -> Any:
     """A tensor from ``make()``, or None when the value is not numeric."""
     try:
-        with _T["no_tf"](), _T["no_grad"]():  # type: ignore[index]
+        with _T["no_tf"](), _T["no_grad"]():
             t = make()
         dtype = _prop(t, "dtype")
         if dtype.is_floating_point or dtype.is_complex or _str(dtype) in _INT_DTYPES:
@@ -191,8 +215,14 @@ def _numeric(make: Any) -> Any:
     return None
 
 
-_INT_DTYPES = {"torch.int8", "torch.int16", "torch.int32", "torch.int64", "torch.uint8",
-               "torch.bool"}
+_INT_DTYPES = {
+    "torch.int8",
+    "torch.int16",
+    "torch.int32",
+    "torch.int64",
+    "torch.uint8",
+    "torch.bool",
+}
 
 
 def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
@@ -201,7 +231,7 @@ def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
         return False, None
     obj = namespace[root]
     for attr in attrs:
-        if attr == "grad" and _T is not None and _isinstance(obj, _T["Tensor"]):
+        if attr == "grad" and _T and _isinstance(obj, _T["Tensor"]):
             # A non-leaf's .grad warns when read and is None unless retain_grad() was called.
             keep = _prop(obj, "is_leaf") or _prop(obj, "retains_grad")
             obj = _prop(obj, "grad") if keep else None
@@ -213,8 +243,9 @@ def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
     return True, obj
 
 
-def take(namespace: dict[str, Any], names: list[str] | tuple[str, ...],
-         dest: str) -> dict[str, Any]:
+def take(
+    namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: str
+) -> dict[str, Any]:
     """Write the values of ``names`` to ``dest`` (meta.json + values.pt); return the meta.
 
     A tensor's ``.grad`` is saved too, as ``"<name>.grad"``.
@@ -231,8 +262,9 @@ def take(namespace: dict[str, Any], names: list[str] | tuple[str, ...],
         _builtins.__dict__.update(learner_builtins)
 
 
-def _take(namespace: dict[str, Any], names: list[str] | tuple[str, ...],
-          dest: str) -> dict[str, Any]:
+def _take(
+    namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: str
+) -> dict[str, Any]:
     metas: dict[str, Any] = {}
     tensors: dict[str, Any] = {}
     for name in names:
@@ -268,12 +300,19 @@ def load(dest: str) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for name, m in metas.items():
         out[name] = Value(
-            name=name, kind=m.get("kind", "other"), type_name=m.get("type_name", ""),
+            name=name,
+            kind=m.get("kind", "other"),
+            type_name=m.get("type_name", ""),
             repr=m.get("repr", ""),
             shape=tuple(m["shape"]) if m.get("shape") is not None else None,
-            dtype=m.get("dtype"), device=m.get("device"), requires_grad=m.get("requires_grad"),
-            is_leaf=m.get("is_leaf"), grad_fn=m.get("grad_fn"), has_grad=m.get("has_grad"),
+            dtype=m.get("dtype"),
+            device=m.get("device"),
+            requires_grad=m.get("requires_grad"),
+            is_leaf=m.get("is_leaf"),
+            grad_fn=m.get("grad_fn"),
+            has_grad=m.get("has_grad"),
             storage=tuple(m["storage"]) if m.get("storage") else None,
-            scalar=m.get("scalar"), data=tensors.get(name),
+            scalar=m.get("scalar"),
+            data=tensors.get(name),
         )
     return out

@@ -14,8 +14,15 @@ from tutor.session import Session
 from tutor.ui import ScriptUI
 
 
-def run_session_script(lesson: Any, inputs: list[str], lang: str = "en", *,
-                       sandbox: Any = None, width: int = 80, step: str | None = None) -> str:
+def run_session_script(
+    lesson: Any,
+    inputs: list[str],
+    lang: str = "en",
+    *,
+    sandbox: Any = None,
+    width: int = 80,
+    step: str | None = None,
+) -> str:
     """Run a whole session on ``inputs`` and return the transcript (for tests and lesson authors).
 
     ``lesson`` is a Lesson, a lesson file, or a list of lessons; the sandbox is
@@ -44,7 +51,6 @@ def run_session_script(lesson: Any, inputs: list[str], lang: str = "en", *,
         if own:
             sandbox.close()
     return ui.transcript()
-
 
 
 __all__ = ["run_session_script"]

@@ -31,9 +31,16 @@ class Recorder:
     def __init__(self, ui: Any, width: int | None = None) -> None:
         self.ui = ui
         self.console = ui.console
-        self.record = Console(file=_Discard(), record=True, width=width or ui.console.width,
-                              force_terminal=True, color_system="truecolor", no_color=False,
-                              highlight=False, emoji=False)
+        self.record = Console(
+            file=_Discard(),  # type: ignore[arg-type]  # a TextIOBase that keeps nothing
+            record=True,
+            width=width or ui.console.width,
+            force_terminal=True,
+            color_system="truecolor",
+            no_color=False,
+            highlight=False,
+            emoji=False,
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Anything the session's UI offers beyond the protocol (transcript(), session ...).
@@ -47,8 +54,9 @@ class Recorder:
         if text.lstrip().startswith(("/", "?")) or not text.strip():
             self.record.print(Text(shown, style="bold"))
         else:
-            self.record.print(Syntax(shown, "python", theme="monokai",
-                                     background_color="default", word_wrap=True))
+            self.record.print(
+                Syntax(shown, "python", theme="monokai", background_color="default", word_wrap=True)
+            )
 
     def read(self) -> str | None:
         text = self.ui.read()

@@ -54,11 +54,23 @@ def prompted(code: str) -> str:
     return "\n".join((PROMPT if i == 0 else CONTINUATION) + line for i, line in enumerate(lines))
 
 
-def make_console(file: TextIO | None = None, *, width: int | None = None, plain: bool = False,
-                 no_color: bool = False, record: bool = False) -> Console:
+def make_console(
+    file: TextIO | None = None,
+    *,
+    width: int | None = None,
+    plain: bool = False,
+    no_color: bool = False,
+    record: bool = False,
+) -> Console:
     """The one Console the session prints through."""
-    kwargs: dict[str, Any] = {"file": file, "width": width, "no_color": no_color or plain,
-                              "record": record, "highlight": False, "emoji": False}
+    kwargs: dict[str, Any] = {
+        "file": file,
+        "width": width,
+        "no_color": no_color or plain,
+        "record": record,
+        "highlight": False,
+        "emoji": False,
+    }
     if plain:
         kwargs.update(color_system=None, force_terminal=False, force_interactive=False)
     return Console(**kwargs)
@@ -150,8 +162,13 @@ class BlockReader:
         line = line.rstrip("\r\n")
         done: list[str] = []
         first = line.split(None, 1)[0].rstrip(":") if line.strip() else ""
-        if (self.lines and line.strip() and not line[:1].isspace() and first not in _CONTINUES
-                and _compiles("\n".join(self.lines))):
+        if (
+            self.lines
+            and line.strip()
+            and not line[:1].isspace()
+            and first not in _CONTINUES
+            and _compiles("\n".join(self.lines))
+        ):
             done.append("\n".join(self.lines).rstrip())
             self.lines = []
         self.lines.append(line)

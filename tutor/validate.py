@@ -65,18 +65,23 @@ class _Validator:
     def code_step(self, step: Step) -> None:
         if pipeline.needs_gpu(self.sandbox, step):
             return
+
         def check(code: str) -> Verdict:
             return pipeline.check_answer(self.sandbox, self.lesson, step, code)
 
         solution = check(step.solution)
         if not solution.passed:
-            self.error(self.key_line(step, "solution"),
-                       f"step `{step.id}`: the reference solution does not pass "
-                       f"({_describe(solution)})")
+            self.error(
+                self.key_line(step, "solution"),
+                f"step `{step.id}`: the reference solution does not pass ({_describe(solution)})",
+            )
             return
         if check("").passed:
-            self.error(step.line, f"step `{step.id}`: the set-up alone (an empty answer) passes; "
-                                  "add a `check` or an expectation it fails")
+            self.error(
+                step.line,
+                f"step `{step.id}`: the set-up alone (an empty answer) passes; "
+                "add a `check` or an expectation it fails",
+            )
         for trap in step.traps:
             self.trap(step, trap, check(trap.code or ""))
 
@@ -88,13 +93,19 @@ class _Validator:
         ids = [f.id for f in verdict.feedback] + _error_ids(verdict, trap.code or "")
         if trap.feedback and trap.feedback not in ids:
             got = ", ".join(ids) or "none"
-            self.error(trap.line, f"{what} does not get the feedback `{trap.feedback}` "
-                                  f"(feedback given: {got}; {_describe(verdict)})")
+            self.error(
+                trap.line,
+                f"{what} does not get the feedback `{trap.feedback}` "
+                f"(feedback given: {got}; {_describe(verdict)})",
+            )
         failed = [c.name for c in verdict.checks if not c.passed]
-        if trap.fails and not any(f == trap.fails or f.startswith(trap.fails + ".")
-                                  for f in failed):
-            self.error(trap.line, f"{what} does not fail `{trap.fails}` "
-                                  f"(failed: {', '.join(failed) or 'nothing'})")
+        if trap.fails and not any(
+            f == trap.fails or f.startswith(trap.fails + ".") for f in failed
+        ):
+            self.error(
+                trap.line,
+                f"{what} does not fail `{trap.fails}` (failed: {', '.join(failed) or 'nothing'})",
+            )
 
     def answer_step(self, step: Step) -> None:
         output = ""
@@ -102,19 +113,29 @@ class _Validator:
             run = pipeline.run_predict(self.sandbox, step)
             output = run.output
             if run.outcome not in ("ok", "error"):
-                self.error(self.key_line(step, "code"),
-                           f"step `{step.id}`: the code stopped ({run.outcome})")
+                self.error(
+                    self.key_line(step, "code"),
+                    f"step `{step.id}`: the code stopped ({run.outcome})",
+                )
         right = _right_answer(step, output)
         if right is not None:
-            verdict = (pipeline.check_predict(step, right, output) if step.kind == "predict"
-                       else pipeline.check_quiz(step, right))
+            verdict = (
+                pipeline.check_predict(step, right, output)
+                if step.kind == "predict"
+                else pipeline.check_quiz(step, right)
+            )
             if not verdict.passed:
-                self.error(self.key_line(step, "answer"),
-                           f"step `{step.id}`: the right answer {right!r:.60} is not accepted")
+                self.error(
+                    self.key_line(step, "answer"),
+                    f"step `{step.id}`: the right answer {right!r:.60} is not accepted",
+                )
         for trap in step.traps:
             answer = trap.answer or ""
-            verdict = (pipeline.check_predict(step, answer, output) if step.kind == "predict"
-                       else pipeline.check_quiz(step, answer))
+            verdict = (
+                pipeline.check_predict(step, answer, output)
+                if step.kind == "predict"
+                else pipeline.check_quiz(step, answer)
+            )
             self.trap(step, trap, verdict)
 
 
@@ -143,9 +164,11 @@ def _right_answer(step: Step, output: str) -> str | None:
     return output if step.kind == "predict" and output.strip() else None
 
 
-def validate_course(paths: Iterable[str | Path], sandbox: Any,
-                    on_lesson: Callable[[Lesson, list[LessonError]], None] | None = None,
-                    ) -> tuple[list[Lesson], list[LessonError]]:
+def validate_course(
+    paths: Iterable[str | Path],
+    sandbox: Any,
+    on_lesson: Callable[[Lesson, list[LessonError]], None] | None = None,
+) -> tuple[list[Lesson], list[LessonError]]:
     """Load and prove every lesson under ``paths``; return the lessons and every problem."""
     lessons, errors = load_course(paths)
     for lesson in lessons:
@@ -154,8 +177,10 @@ def validate_course(paths: Iterable[str | Path], sandbox: Any,
             try:
                 v.step(step)
             except Exception as exc:  # noqa: BLE001 - one broken step must not hide the rest
-                v.error(step.line, f"step `{step.id}`: could not be checked: "
-                                   f"{type(exc).__name__}: {exc}")
+                v.error(
+                    step.line,
+                    f"step `{step.id}`: could not be checked: {type(exc).__name__}: {exc}",
+                )
         errors += v.errors
         if on_lesson is not None:
             on_lesson(lesson, v.errors)

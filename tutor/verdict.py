@@ -27,7 +27,9 @@ class Feedback:
 
     id: str
     message: str
-    kind: str = "feedback"  # "feedback" (lesson), "diagnosis" (detector), "error" (explained exception)
+    kind: str = (
+        "feedback"  # "feedback" (lesson), "diagnosis" (detector), "error" (explained exception)
+    )
 
 
 @dataclass(frozen=True)

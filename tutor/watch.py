@@ -27,17 +27,23 @@ STEP_MS = 30
 DEBOUNCE_MS = 300
 
 _TEXT = {
-    "watching": ("Watching {file}: save it to check your answer. Ctrl-C stops.",
-                 "正在监视 {file}：保存文件即检查答案。按 Ctrl-C 停止。"),
+    "watching": (
+        "Watching {file}: save it to check your answer. Ctrl-C stops.",
+        "正在监视 {file}：保存文件即检查答案。按 Ctrl-C 停止。",
+    ),
     "starter": ("Wrote a starter file {file}.", "已写入初始文件 {file}。"),
     "checking": ("checking {file} …", "正在检查 {file} …"),
-    "passed": ("✓ {step}: passed. Your answer is kept in {copy}.",
-               "✓ {step}：通过。你的答案保存在 {copy}。"),
+    "passed": (
+        "✓ {step}: passed. Your answer is kept in {copy}.",
+        "✓ {step}：通过。你的答案保存在 {copy}。",
+    ),
     "done": ("Lesson complete: every code step passed.", "本课完成：所有代码步骤都已通过。"),
     "unknown": ("unknown lesson or step: {what}", "未知的课程或步骤：{what}"),
     "unreadable": ("cannot read {file}: {why}", "无法读取 {file}：{why}"),
-    "not-code": ("step {step} is not a code step; watch mode checks code steps.",
-                 "步骤 {step} 不是代码步骤；监视模式只检查代码步骤。"),
+    "not-code": (
+        "step {step} is not a code step; watch mode checks code steps.",
+        "步骤 {step} 不是代码步骤；监视模式只检查代码步骤。",
+    ),
 }
 
 
@@ -59,8 +65,11 @@ def starter_text(lesson: Lesson, step: Step, lang: str) -> str:
     lines += [f"# {line}".rstrip() for line in step.text.get(lang).strip().splitlines()]
     lines.append("#")
     if step.setup.strip():
-        lines.append("# Already defined before your code runs:" if lang != "zh"
-                     else "# 你的代码运行前已执行：")
+        lines.append(
+            "# Already defined before your code runs:"
+            if lang != "zh"
+            else "# 你的代码运行前已执行："
+        )
         lines += [f"#     {line}".rstrip() for line in step.setup.strip().splitlines()]
     return "\n".join(lines) + "\n\n"
 
@@ -83,8 +92,15 @@ class Outcome:
 class Watcher:
     """Checks one file against a lesson's code steps, moving on after each pass."""
 
-    def __init__(self, sandbox: Any, lesson: Lesson, step_id: str, path: Path, lang: str = "en",
-                 store: Any = None) -> None:
+    def __init__(
+        self,
+        sandbox: Any,
+        lesson: Lesson,
+        step_id: str,
+        path: Path,
+        lang: str = "en",
+        store: Any = None,
+    ) -> None:
         self.sandbox = sandbox
         self.lesson = lesson
         self.path = path
@@ -146,9 +162,15 @@ class Watcher:
         import watchfiles
 
         name = self.path.name
-        for _ in watchfiles.watch(self.path.parent, watch_filter=lambda _c, p: Path(p).name == name,
-                                  step=STEP_MS, debounce=DEBOUNCE_MS, stop_event=stop,
-                                  rust_timeout=500, yield_on_timeout=False):
+        for _ in watchfiles.watch(
+            self.path.parent,
+            watch_filter=lambda _c, p: Path(p).name == name,
+            step=STEP_MS,
+            debounce=DEBOUNCE_MS,
+            stop_event=stop,
+            rust_timeout=500,
+            yield_on_timeout=False,
+        ):
             if self.path.exists():
                 yield
 
@@ -186,8 +208,10 @@ def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -
 
     console.print(render.verdict(outcome.verdict, lang))
     if outcome.verdict.passed:
-        console.print(_t("passed", lang, step=outcome.step.id,
-                         copy=solved_copy(watcher.path, outcome.step)), style="green")
+        console.print(
+            _t("passed", lang, step=outcome.step.id, copy=solved_copy(watcher.path, outcome.step)),
+            style="green",
+        )
         nxt = watcher.step
         if nxt is None:
             console.print(_t("done", lang), style="bold green")
@@ -215,7 +239,7 @@ def main(args: argparse.Namespace) -> int:
         console.print(_t("not-code", lang, step=step.id), style="red")
         return 2
     path = Path(args.file).resolve()
-    kwargs: dict[str, Any] = {"device": args.device}
+    kwargs: dict[str, Any] = {"device": args.device, "lang": lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
     sandbox = Sandbox(**kwargs)

@@ -22,13 +22,34 @@ TIMEOUT = 60
 
 
 def _spawn(progress: Path, *extra: str) -> pexpect.spawn:
-    env = dict(os.environ, TERM="xterm-256color", NO_COLOR="1", PYTHONPATH=str(ROOT),
-               PROMPT_TOOLKIT_NO_CPR="1")
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        NO_COLOR="1",
+        PYTHONPATH=str(ROOT),
+        PROMPT_TOOLKIT_NO_CPR="1",
+    )
     env.pop("TUTOR_HOME", None)
-    args = ["-m", "tutor", "--progress", str(progress), "--lang", "en", "--lessons", LESSONS,
-            *extra]
-    return pexpect.spawn(PYTHON, args, cwd=str(ROOT), env=env, dimensions=(40, 120),
-                         encoding="utf-8", timeout=TIMEOUT)
+    args = [
+        "-m",
+        "tutor",
+        "--progress",
+        str(progress),
+        "--lang",
+        "en",
+        "--lessons",
+        LESSONS,
+        *extra,
+    ]
+    return pexpect.spawn(
+        PYTHON,
+        args,
+        cwd=str(ROOT),
+        env=env,
+        dimensions=(40, 120),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
 
 
 @pytest.fixture()

@@ -15,9 +15,15 @@ LESSONS = ROOT / "tests" / "watch_lessons"
 
 def _spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
     argv = ["-m", "tutor", "--no-save", "--lang", "en", "--lessons", str(LESSONS), "watch", *args]
-    return pexpect.spawn(sys.executable, argv, cwd=str(tmp_path), encoding="utf-8", timeout=60,
-                         dimensions=(40, 100), env={"PATH": "/usr/bin:/bin", "TERM": "dumb",
-                                                    "PYTHONPATH": str(ROOT)})
+    return pexpect.spawn(
+        sys.executable,
+        argv,
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 100),
+        env={"PATH": "/usr/bin:/bin", "TERM": "dumb", "PYTHONPATH": str(ROOT)},
+    )
 
 
 def _save(path: Path, text: str) -> None:
@@ -61,7 +67,9 @@ def test_existing_answer_checked_at_once(tmp_path: Path) -> None:
     assert child.exitstatus == 1
 
 
-@pytest.mark.parametrize("args", [("nope", "zeros"), ("watch-demo", "nope"), ("watch-demo", "intro")])
+@pytest.mark.parametrize(
+    "args", [("nope", "zeros"), ("watch-demo", "nope"), ("watch-demo", "intro")]
+)
 def test_unknown_or_wrong_step_exits_2(tmp_path: Path, args: tuple[str, str]) -> None:
     child = _spawn(tmp_path, *args, str(tmp_path / "a.py"))
     child.expect(pexpect.EOF)

@@ -26,7 +26,7 @@ TIMEOUT = 60
 SOLUTION = "x = torch.zeros(2, 3)"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
 
-CUSTOM = '''
+CUSTOM = """
 id = "my-course"
 section = 98
 title.en = "Instructor's own"
@@ -44,21 +44,43 @@ solution = "y = a * 2"
 check = ["y"]
 hints.en = ["Multiply.", "`y = a * 2`"]
 hints.zh = ["乘法。", "`y = a * 2`"]
-'''
+"""
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ, TERM="xterm-256color", NO_COLOR="1", PYTHONPATH=str(ROOT),
-               PROMPT_TOOLKIT_NO_CPR="1", **extra)
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        NO_COLOR="1",
+        PYTHONPATH=str(ROOT),
+        PROMPT_TOOLKIT_NO_CPR="1",
+        **extra,
+    )
     env.pop("TUTOR_HOME", None)
     return env
 
 
 def _spawn(progress: Path, *extra: str, env: dict[str, str] | None = None) -> pexpect.spawn:
-    args = ["-m", "tutor", "--progress", str(progress), "--lang", "en", "--lessons", LESSONS,
-            *extra]
-    return pexpect.spawn(PYTHON, args, cwd=str(ROOT), env=env or _env(), dimensions=(40, 120),
-                         encoding="utf-8", timeout=TIMEOUT)
+    args = [
+        "-m",
+        "tutor",
+        "--progress",
+        str(progress),
+        "--lang",
+        "en",
+        "--lessons",
+        LESSONS,
+        *extra,
+    ]
+    return pexpect.spawn(
+        PYTHON,
+        args,
+        cwd=str(ROOT),
+        env=env or _env(),
+        dimensions=(40, 120),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
 
 
 def _send(child: pexpect.spawn, line: str) -> None:
@@ -133,8 +155,9 @@ def _read_until(child: pexpect.spawn, text: str, timeout: float = 30) -> list[tu
 
 
 def test_solution_is_typed_into_the_prompt_then_runs(progress: Path) -> None:
-    child = _spawn(progress, "--lesson", "e2e-basics", "--step", "2",
-                   env=_env(TORCH_TUTOR_TYPE_DELAY="0.05"))
+    child = _spawn(
+        progress, "--lesson", "e2e-basics", "--step", "2", env=_env(TORCH_TUTOR_TYPE_DELAY="0.05")
+    )
     try:
         child.expect("A tensor of zeros")
         child.expect_exact(PROMPT)
@@ -212,9 +235,15 @@ def test_progress_export_after_a_short_session(progress: Path) -> None:
         _quit(child)
 
     def export(fmt: str) -> str:
-        done = subprocess.run([PYTHON, "-m", "tutor", "--progress", str(progress), "progress",
-                               "--export", fmt], cwd=str(ROOT), env=_env(), capture_output=True,
-                              text=True, timeout=60, check=True)
+        done = subprocess.run(
+            [PYTHON, "-m", "tutor", "--progress", str(progress), "progress", "--export", fmt],
+            cwd=str(ROOT),
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         return done.stdout
 
     rows = {r["step"]: r for r in csv.DictReader(io.StringIO(export("csv")))}
@@ -223,13 +252,20 @@ def test_progress_export_after_a_short_session(progress: Path) -> None:
     assert float(rows["zeros"]["seconds"]) >= 0
     assert rows["pick"]["status"] == "skipped"
     data = {r["step"]: r for r in json.loads(export("json"))}
-    assert data["zeros"] == {"lesson": "e2e-basics", "step": "zeros", "status": "passed",
-                             "attempts": 2, "hints": 1, "seconds": data["zeros"]["seconds"]}
+    assert data["zeros"] == {
+        "lesson": "e2e-basics",
+        "step": "zeros",
+        "status": "passed",
+        "attempts": 2,
+        "hints": 1,
+        "seconds": data["zeros"]["seconds"],
+    }
     assert data["pick"]["status"] == "skipped"
 
 
-def test_custom_lessons_join_the_catalog_and_show_their_setup(progress: Path,
-                                                             tmp_path: Path) -> None:
+def test_custom_lessons_join_the_catalog_and_show_their_setup(
+    progress: Path, tmp_path: Path
+) -> None:
     course = tmp_path / "course"
     course.mkdir()
     (course / "my-course.toml").write_text(CUSTOM, encoding="utf-8")
@@ -256,8 +292,9 @@ def test_edit_runs_the_saved_file_as_an_attempt(progress: Path, tmp_path: Path) 
     # An "editor" that keeps what it was given and appends the answer, as a learner would.
     editor.write_text(f'#!/bin/sh\ncp "$1" {seen}\necho "{SOLUTION}" >> "$1"\n')
     editor.chmod(0o755)
-    child = _spawn(progress, "--lesson", "e2e-basics", "--step", "2",
-                   env=_env(EDITOR=str(editor), VISUAL=""))
+    child = _spawn(
+        progress, "--lesson", "e2e-basics", "--step", "2", env=_env(EDITOR=str(editor), VISUAL="")
+    )
     try:
         child.expect_exact(PROMPT)
         _send(child, "/edit")
@@ -276,8 +313,12 @@ def test_width_option_caps_every_line(progress: Path) -> None:
     child.logfile_read = io.StringIO()
     try:
         child.expect_exact(PROMPT)
-        for line, shows in (("/help", "Commands"), ("/lessons", "Lessons"),
-                            ("x = torch.ones(2, 3)", "fills with ones"), ("/hint", "hint 1")):
+        for line, shows in (
+            ("/help", "Commands"),
+            ("/lessons", "Lessons"),
+            ("x = torch.ones(2, 3)", "fills with ones"),
+            ("/hint", "hint 1"),
+        ):
             _send(child, line)
             child.expect(shows)
             child.expect_exact(PROMPT)

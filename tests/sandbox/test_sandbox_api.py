@@ -24,7 +24,8 @@ def test_output_streams_live(sb: Sandbox) -> None:
 
     code = (
         "import os, time\nprint('first')\n"
-        f"for _ in range(400):\n    if os.path.exists({str(flag)!r}): break\n    time.sleep(0.005)\n"
+        f"for _ in range(400):\n    if os.path.exists({str(flag)!r}): break\n"
+        "    time.sleep(0.005)\n"
         f"print('second saw', os.path.exists({str(flag)!r}))"
     )
     result = sb.run(code, on_output=on_output)
@@ -32,7 +33,10 @@ def test_output_streams_live(sb: Sandbox) -> None:
 
 
 def test_stderr_and_warnings_are_shown(sb: Sandbox) -> None:
-    code = "import sys\nprint('oops', file=sys.stderr)\na = torch.ones(2, requires_grad=True)\nb = a * 2\nb.grad"
+    code = (
+        "import sys\nprint('oops', file=sys.stderr)\n"
+        "a = torch.ones(2, requires_grad=True)\nb = a * 2\nb.grad"
+    )
     result = sb.run(code)
     assert result.outcome == "ok"
     assert "oops" in result.output

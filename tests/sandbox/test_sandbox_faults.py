@@ -31,7 +31,10 @@ def test_runaway_loop_times_out_and_keeps_the_namespace(sb: Sandbox) -> None:
 
 def test_loop_that_swallows_the_interrupt_is_killed_and_replayed(sb: Sandbox) -> None:
     sb.run("survivor = [1, 2, 3]")
-    code = "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass"
+    code = (
+        "while True:\n    try:\n        while True:\n            pass\n"
+        "    except KeyboardInterrupt:\n        pass"
+    )
     result = sb.run(code)
     assert result.outcome == "timeout"
     assert result.restarted

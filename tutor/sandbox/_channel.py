@@ -208,7 +208,7 @@ class _Loop:
         h, result = self.h, self.result
         if result.reply is not None and (not self.out_open or self._marker_seen()):
             return True
-        fds = [h.ctl, h._wake_r] + ([h.out] if self.out_open else [])
+        fds: list[Any] = [h.ctl, h._wake_r] + ([h.out] if self.out_open else [])
         if result.reply is not None:
             fds = [h._wake_r, h.out]
         ready, _, _ = select.select(fds, [], [], self._wait())

@@ -38,7 +38,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "zh": "运行代码的 Python 进程停止了响应。",
     },
     "restarted": {
-        "en": "A fresh Python process took over; your earlier code was run again, so nothing was lost.",
+        "en": "A fresh Python process took over; your earlier code was run again, "
+        "so nothing was lost.",
         "zh": "已换用新的 Python 进程，并重新运行了你之前的代码，没有丢失任何内容。",
     },
     "replay_failed": {

@@ -284,7 +284,8 @@ class Sandbox:
                     f"judge handler failed: {err.get('type')}: "
                     f"{err.get('message')}\n{err.get('traceback', '')}"
                 )
-            return ex.reply.get("answer")  # type: ignore[no-any-return]
+            answer: dict[str, Any] = ex.reply.get("answer") or {}
+            return answer
 
     def discard(self, snapshot_dir: str) -> None:
         """Delete a snapshot directory made by this sandbox."""
