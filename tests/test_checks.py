@@ -180,6 +180,18 @@ def test_unexpected_error_leads(tmp_path):
     assert v.first_failure.name == "error" and "NameError" in v.first_failure.got
 
 
+def test_no_diagnosis_of_values_left_by_an_earlier_input(tmp_path):
+    """c = (a @ b).T ran before; this input raised: the old c is not what the learner typed."""
+    a, b = torch.arange(6.0).reshape(2, 3), torch.arange(12.0).reshape(3, 4)
+    learner, reference = {"a": a, "b": b, "c": (a @ b).T}, {"a": a, "b": b, "c": a @ b}
+    ok = {"outcome": "ok", "output": ""}
+    assert [f.id for f in check(tmp_path, learner, reference, learner_run=ok).feedback] == [
+        "transposed"
+    ]
+    run = {"outcome": "error", "output": "", "error": {"type": "NameError", "message": "nope"}}
+    assert check(tmp_path, learner, reference, learner_run=run).feedback == ()
+
+
 def test_output_kinds():
     run = {"outcome": "ok", "output": "tensor([0, 2])   \n\n"}
     assert run_checks({"expect": [{"output": "tensor([0, 2])"}]}, {}, None, learner_run=run).passed
@@ -265,6 +277,8 @@ def test_feedback_not_given_on_pass(tmp_path):
 def test_ndarray_and_list_values(tmp_path):
     assert check(tmp_path, {"a": np.arange(3)}, {"a": np.arange(3)}).passed
     assert failing(check(tmp_path, {"a": [1, 2]}, {"a": [1, 3]})) == ["a.values"]
+    row = check(tmp_path, {"a": np.arange(3) * 2}, {"a": np.arange(3)}).first_failure
+    assert (row.expected, row.got) == ("array([0, 1, 2])", "array([0, 2, 4])")
 
 
 def test_constructed_values_without_snapshot():

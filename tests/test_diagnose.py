@@ -224,6 +224,17 @@ def test_grad_missing_requires_grad(tmp_path: Path) -> None:
     assert diagnose(tmp_path, "x", right, right, expect={"props": ["requires_grad", "grad"]}) == []
 
 
+def test_grad_missing_on_a_given_tensor_says_switch_it_on(tmp_path: Path) -> None:
+    setup = "w = torch.tensor([2.0])"
+    learner = snap(tmp_path, run("print(w.requires_grad)", setup))
+    reference = snap(tmp_path, run("w.requires_grad_()", setup))
+    expect = {"var": "w", "requires_grad": True, "failed": ["w.requires_grad"]}
+    found = detect(expect, learner["w"], reference["w"], "print(w.requires_grad)", "en")
+    assert [f.id for f in found] == ["grad-missing-requires-grad"]
+    message = found[0].message
+    assert "`w.requires_grad_()`" in message and "torch.tensor([2.0]" not in message
+
+
 def test_copy_not_shared(tmp_path: Path) -> None:
     setup = "a = np.arange(3.0)"
     expect = {"shares_memory_with": "a"}
@@ -369,6 +380,14 @@ def test_requires_grad_missing_on_a_computed_result_points_at_the_input(tmp_path
     found = detect({"var": "y"}, learner["y"], reference["y"], wrong, "en", context=learner)
     assert [f.id for f in found] == ["grad-missing-requires-grad"]
     assert "input it is computed from" in found[0].message
+
+
+def test_a_tensor_built_with_a_size_one_dim_too_many(tmp_path: Path) -> None:
+    solution = "s = torch.tensor(3.5)"
+    assert diagnose(tmp_path, "s", "s = torch.tensor([3.5])", solution) == ["size-one-built"]
+    assert diagnose(tmp_path, "s", solution, solution) == []
+    zh = diagnose(tmp_path, "z", "z = torch.zeros(1, 3)", "z = torch.zeros(3)", lang="zh")
+    assert zh == ["size-one-built"]
 
 
 def test_missing_size_one_dim_is_an_unsqueeze_mistake(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from tutor.prompt import PromptUI, SandboxCompleter
-from tutor.ui import BlockReader, PlainUI, input_complete, next_indent
+from tutor.ui import BlockReader, PlainUI, dedent_clause, input_complete, next_indent
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,26 @@ def test_input_complete(text: str, done: bool) -> None:
 def test_next_indent() -> None:
     assert next_indent("for i in range(3):") == "    "
     assert next_indent("for i in range(3):\n    if i:") == "        "
-    assert next_indent("def f():\n    return 1") == "    "
+    assert next_indent("def f():\n    return 1") == ""
+    assert next_indent("for i in x:\n    if i:\n        break") == "    "
+
+
+@pytest.mark.parametrize(
+    ("text", "moved"),
+    [
+        ("if x > 0:\n    y = x\n    else:", "if x > 0:\n    y = x\nelse:"),
+        ("try:\n    f()\n    except ValueError as e:", "try:\n    f()\nexcept ValueError as e:"),
+        (
+            "if a:\n    if b:\n        y = 1\n        elif c:",
+            "if a:\n    if b:\n        y = 1\n    elif c:",
+        ),
+        ("if a:\n    if b:\n        y = 1\n    else:", None),  # dedented by hand: stays
+        ("else:", None),
+        ("if a:\n    y = 1\n    x = else_value", None),
+    ],
+)
+def test_dedent_clause(text: str, moved: str | None) -> None:
+    assert dedent_clause(text) == (moved or text)
 
 
 def test_block_reader_without_a_terminal() -> None:
@@ -145,6 +164,12 @@ def _drive(keys: str, sandbox: Any = None, later: str = "") -> list[str | None]:
 def test_enter_runs_complete_code_and_continues_blocks() -> None:
     got = _drive("x = 1\rfor i in range(2):\rprint(i)\r\r\x04")
     assert got == ["x = 1", "for i in range(2):\n    print(i)\n    ", None]
+
+
+def test_else_typed_after_a_body_moves_out_to_its_if() -> None:
+    got = _drive("if x > 0:\ry = x\relse:\ry = -x\r\r\x04")
+    assert got[0] is not None and got[0].rstrip() == "if x > 0:\n    y = x\nelse:\n    y = -x"
+    compile(got[0], "<input>", "exec")
 
 
 def test_ctrl_c_clears_the_line_and_ctrl_d_leaves() -> None:

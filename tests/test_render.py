@@ -144,3 +144,22 @@ def test_verdict_rows_speak_chinese_where_they_are_words() -> None:
     assert "x.type" in en and "answer" in en and "警告" not in en
     brief = render.verdict_brief(Verdict(False, tuple(checks)), "zh")
     assert "还差一点。✗ x 的类型, 答案, 输出" in _text(brief, width=80)
+
+
+def test_a_failure_message_shows_code_spans_without_backticks_or_markup() -> None:
+    checks = (Check("gpu.type", False, "bool", "int", "`gpu` should be a [bold]bool[/]."),)
+    shown = _text(render.verdict(Verdict(False, checks), "en"), width=80)
+    assert "✗ gpu should be a [bold]bool[/]." in shown and "`" not in shown
+
+
+def test_the_answer_prompt_says_how_to_answer() -> None:
+    def step(**kw: Any) -> Step:
+        return Step(id="s", kind="quiz", title=LText("t", "t"), **kw)
+
+    choice = step(choices=(LText("a", "a"), LText("b", "b")), answer=1)
+    order = step(items=(LText("a", "a"), LText("b", "b")), answer=(2, 1))
+    assert render.answer_prompt(choice) == "quiz_prompt"
+    assert render.answer_prompt(order) == "order_prompt"
+    assert render.answer_prompt(step()) == "answer_prompt"
+    predict = Step(id="p", kind="predict", title=LText("t", "t"), code="print(1)")
+    assert render.answer_prompt(predict) == "output_prompt"

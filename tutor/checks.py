@@ -8,6 +8,7 @@ finally gathers the lesson's targeted feedback and the built-in detectors'.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -63,6 +64,11 @@ def _short(t: torch.Tensor | None, fallback: str = "") -> str:
     if t is None:
         return fallback
     text = repr(t) if t.dim() else repr(t.item())
+    return text if len(text) < 400 else text[:400] + " ..."
+
+
+def _short_array(t: torch.Tensor) -> str:
+    text = repr(t.numpy(force=True))
     return text if len(text) < 400 else text[:400] + " ..."
 
 
@@ -298,7 +304,13 @@ class _Checker:
                     msg("shape", self.lang, name=name),
                 )
             )
-        return self.add(compare_values(f"{name}.values", have, target, rtol, atol, self.lang))
+        check = compare_values(f"{name}.values", have, target, rtol, atol, self.lang)
+        # An array is shown as NumPy prints it, not as the tensor it was compared as.
+        if got.kind == "ndarray":
+            check = dataclasses.replace(check, got=_short_array(have))
+        if not explicit and want.kind == "ndarray":
+            check = dataclasses.replace(check, expected=_short_array(target))
+        return self.add(check)
 
     def _plain_values(
         self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
@@ -716,7 +728,12 @@ def run_checks(
         for r in spec.get("feedback") or ()
         if _rule_holds(r, c, learner_run, code)
     ]
-    detected, pictures = _detectors(c, code, spec.get("solution") or "")
+    detected: list[Feedback] = []
+    pictures: list[dict[str, Any]] = []
+    # When the run stopped, the values left are from earlier inputs, and the error's own
+    # explanation says what went wrong: no diagnosis of them.
+    if not any(ch.name == "error" and not ch.passed for ch in c.checks):
+        detected, pictures = _detectors(c, code, spec.get("solution") or "")
     first: dict[str, Feedback] = {}
     for f in feedback + detected:
         first.setdefault(f.id, f)  # a rule's own message beats a detector's on the same id

@@ -495,6 +495,9 @@ def _linspace_count(case: _Case) -> Feedback | None:
     )
 
 
+_BUILDERS = ("tensor", "zeros", "ones", "full", "empty", "rand", "randn", "randint", "arange")
+
+
 def _squeeze_dims(case: _Case) -> Feedback | None:
     pair = _tensors(case)
     if pair is None:
@@ -527,6 +530,18 @@ def _squeeze_dims(case: _Case) -> Feedback | None:
         what, what_zh = "there is an extra size-1 dimension", "多了大小为 1 的维度"
     head = f"`{case.name}` has the right values but shape {got}; expected {want}: {what}."
     head_zh = f"`{case.name}` 的值是对的，但形状是 {got}，期望是 {want}：{what_zh}。"
+    reshaped = case.calls("squeeze", "unsqueeze", "reshape", "view", "flatten")
+    if not reshaped and case.calls(*_BUILDERS):
+        # Built with one dim too many or too few: the brackets or the shape, not (un)squeeze.
+        return case.say(
+            "size-one-built",
+            f"{head} Count the brackets or the sizes you gave: `torch.tensor(3.5)` has shape (), "
+            f"`torch.tensor([3.5])` has shape (1,), `torch.zeros(3)` (3,) and `torch.zeros(1, 3)` "
+            f"(1, 3).",
+            f"{head_zh}数一数方括号或给出的各维大小：`torch.tensor(3.5)` 的形状是 ()，"
+            f"`torch.tensor([3.5])` 是 (1,)，`torch.zeros(3)` 是 (3,)，"
+            f"`torch.zeros(1, 3)` 是 (1, 3)。",
+        )
     if case.calls("unsqueeze") or (not case.calls("squeeze") and a.dim() <= b.dim()):
         return case.say(
             "unsqueeze-dim",
@@ -790,16 +805,20 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
     if not _grad_check_failed(case) or not (wanted or (_wants_grad(case) and _grad_missing(case))):
         return None
     computed = value.is_leaf is False or _made_by_op(case.code, source)
-    where = (
-        "Create the input it is computed from with `requires_grad=True`, then compute it again"
-        if computed
-        else "Create it with `requires_grad=True`, e.g. `torch.tensor([2.0], requires_grad=True)`"
-    )
-    where_zh = (
-        "用 `requires_grad=True` 创建它所依赖的输入，然后重新计算"
-        if computed
-        else "创建时加上 `requires_grad=True`，例如 `torch.tensor([2.0], requires_grad=True)`"
-    )
+    if computed:
+        where = (
+            "Create the input it is computed from with `requires_grad=True`, then compute it again"
+        )
+        where_zh = "用 `requires_grad=True` 创建它所依赖的输入，然后重新计算"
+    elif case.code.strip() and source not in codeinfo.assigned(case.code):
+        # A tensor that already exists (given, or made earlier): switch tracking on.
+        where = f"Switch it on: `{source}.requires_grad_()` (or `{source}.requires_grad = True`)"
+        where_zh = f"把它打开：`{source}.requires_grad_()`（或 `{source}.requires_grad = True`）"
+    else:
+        where = (
+            "Create it with `requires_grad=True`, e.g. `torch.tensor([2.0], requires_grad=True)`"
+        )
+        where_zh = "创建时加上 `requires_grad=True`，例如 `torch.tensor([2.0], requires_grad=True)`"
     return case.say(
         "grad-missing-requires-grad",
         f"`{source}` does not require grad, so autograd did not track it and no gradient reaches "

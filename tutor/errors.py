@@ -379,12 +379,13 @@ def _inplace_dtype(m: re.Match[str]) -> tuple[str, str, dict[str, Any] | None]:
     res, out = m["res"], m["out"]
     en = (
         f"An in-place operation must keep the tensor's dtype. The result is {res} but the "
-        f"tensor holds {out}. Convert first (`t = t.float()`) or use the out-of-place form "
-        f"(`t = t / 3`)."
+        f"tensor holds {out}. Convert first (`t = t.float()`) or use the out-of-place form, "
+        f"which makes a new tensor (`t = t / 2` rather than `t /= 2`)."
     )
     zh = (
         f"原地操作不能改变张量的 dtype。结果是 {res}，而张量的类型是 {out}。"
-        f"请先转换（`t = t.float()`），或用非原地写法（`t = t / 3`）。"
+        f"请先转换（`t = t.float()`），或改用会生成新张量的非原地写法"
+        f"（用 `t = t / 2`，而不是 `t /= 2`）。"
     )
     return en, zh, None
 

@@ -42,6 +42,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "press_enter": ("Press Enter to continue.", "按回车继续。"),
     "explore_next": ("Try anything you like; `/next` moves on.", "随意尝试；输入 `/next` 继续。"),
     "quiz_prompt": ("Type your answer (a number, or the words).", "输入你的答案（编号或文字）。"),
+    "order_prompt": (
+        "Type the item numbers in the right order, separated by spaces.",
+        "按正确的顺序输入各项的编号，用空格隔开。",
+    ),
+    "output_prompt": ("Type what the code prints.", "输入这段代码会打印出的内容。"),
+    "answer_prompt": ("Type your answer.", "输入你的答案。"),
     "course_done": (
         "**You have reached the end of the course.** `/lessons` shows where you stand.",
         "**你已经学完了整个课程**。用 `/lessons` 查看进度。",

@@ -27,9 +27,11 @@ _MESSAGES = {
     "setup": ("The step's set-up code failed: {error}", "本步骤的预设代码出错了：{error}"),
     "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
     "variant": (
-        "Your answer passes here but not when the starting values change: does it "
-        "hard-code numbers?",
-        "你的答案在这里能通过，但换一组起始数据就不行了：是不是把数字写死了？",
+        "Your answer passes with the given values but not when they change (checked again "
+        "with `{setup}`; the rows below are from that run). Does it hard-code numbers or "
+        "leave out a case?",
+        "你的答案用给定的数据能通过，但换一组起始数据就不行了（又用 `{setup}` 检查了一次，"
+        "下面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
     ),
     "answer": ("That is not the answer.", "答案不对。"),
     "snapshot": (
@@ -212,7 +214,9 @@ def check_variants(
         finally:
             _discard(sandbox, mine.snapshot_dir)
         if not again.passed:
-            lead = Check("variant", False, "", "", _msg("variant", lang))
+            given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+            given = given if len(given) <= 80 else given[:77] + "..."
+            lead = Check("variant", False, given, "", _msg("variant", lang, setup=given))
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
 

@@ -32,7 +32,7 @@ from pygments.lexers.python import PythonLexer
 from pygments.styles import get_style_by_name
 from rich.console import Console
 
-from tutor.ui import CONTINUATION, PROMPT, input_complete, is_yes, next_indent
+from tutor.ui import CONTINUATION, PROMPT, dedent_clause, input_complete, is_yes, next_indent
 
 _WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\.?$")
 _COMMAND = re.compile(r"^/\w*$")
@@ -55,6 +55,9 @@ def key_bindings() -> KeyBindings:
             buffer.cancel_completion()
         doc = buffer.document
         at_end = not doc.text_after_cursor.strip()
+        if at_end and (moved := dedent_clause(doc.text_before_cursor)) != doc.text_before_cursor:
+            buffer.text, buffer.cursor_position = moved, len(moved)
+            doc = buffer.document
         if at_end and input_complete(doc.text):
             buffer.validate_and_handle()
             return

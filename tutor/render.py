@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor import _cjkwrap
+from tutor._markdown import TutorMarkdown
 from tutor.i18n import HELP, t
 
 _cjkwrap.install()  # Chinese lines break between characters, not only at spaces
@@ -31,7 +32,9 @@ CODE_THEME = "monokai"
 
 def markdown(text: str) -> Markdown:
     """Markdown with highlighted code blocks."""
-    return Markdown(join_cjk_lines(text.strip()), code_theme=CODE_THEME, inline_code_lexer="python")
+    return TutorMarkdown(
+        join_cjk_lines(text.strip()), code_theme=CODE_THEME, inline_code_lexer="python"
+    )
 
 
 # CJK ideographs and punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms.
@@ -98,12 +101,9 @@ def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
         parts.append(numbered(c.get(lang) for c in step.choices))
     if step.items:
         parts.append(numbered(c.get(lang) for c in step.items))
-    footer = {
-        "read": "press_enter",
-        "explore": "explore_next",
-        "quiz": "quiz_prompt",
-        "predict": "quiz_prompt",
-    }.get(step.kind)
+    footer = {"read": "press_enter", "explore": "explore_next"}.get(step.kind)
+    if step.kind in ("quiz", "predict"):
+        footer = answer_prompt(step)
     if footer:
         parts.append(Text(t(footer, lang), style="dim"))
     title = t("step_head", lang, lesson=lesson.title.get(lang), title=step.title.get(lang))
@@ -115,6 +115,23 @@ def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
         box=box.ROUNDED,
         padding=(0, 1),
     )
+
+
+def inline_code(text: str, style: str = "") -> Text:
+    """``text`` with its `backticked` spans shown as code, the rest taken literally (no markup)."""
+    out = Text(style=style)
+    for i, part in enumerate(re.split(r"`([^`\n]+)`", text)):
+        out.append(part, style="markdown.code" if i % 2 else "")
+    return out
+
+
+def answer_prompt(step: Any) -> str:
+    """The i18n key telling how to answer a quiz or predict step: a choice, an order, a text."""
+    if step.choices:
+        return "quiz_prompt"
+    if step.items:
+        return "order_prompt"
+    return "output_prompt" if step.kind == "predict" else "answer_prompt"
 
 
 def numbered(items: Iterable[str]) -> Padding:
@@ -185,7 +202,7 @@ def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
         parts.append(verdict_table(verdict, lang))
     failure = verdict.first_failure
     if failure is not None and failure.message:
-        parts.append(Text("✗ " + failure.message, style="red"))
+        parts.append(inline_code("✗ " + failure.message, style="red"))
     parts += feedback(chosen_feedback(verdict.feedback, error_shown))
     for payload in verdict.pictures:
         picture = pictures.picture_for(payload, lang)

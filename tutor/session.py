@@ -189,7 +189,7 @@ class Session:
         if self.step.kind == "read" or self._no_gpu:
             self.advance()
         elif self.step.kind in ("quiz", "predict"):
-            self.say("quiz_prompt", "dim")
+            self.say(render.answer_prompt(self.step), "dim")
 
     # -- moving between steps -----------------------------------------------------
 

@@ -13,6 +13,7 @@ import ast
 import codeop
 import contextlib
 import io
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -123,12 +124,38 @@ def _ends_in_block(text: str) -> bool:
 
 
 def next_indent(text: str) -> str:
-    """The indentation for a new line after ``text``: deeper after a colon."""
+    """The indentation for a new line after ``text``: deeper after a colon, shallower after a
+    line that ends its block (``return``, ``pass``, ``break``, ``continue``, ``raise``)."""
     last = text.split("\n")[-1]
     indent = last[: len(last) - len(last.lstrip())]
     if last.rstrip().endswith(":"):
         indent += "    "
+    elif _ENDS_BLOCK.match(last):
+        indent = indent[:-4] if indent.endswith("    ") else ""
     return indent
+
+
+_ENDS_BLOCK = re.compile(r"\s+(return|pass|break|continue|raise)\b")
+_CLAUSE = re.compile(r"(\s+)(else|elif\b.*|except\b.*|finally)\s*:\s*$")
+
+
+def dedent_clause(text: str) -> str:
+    """``text`` with its last line moved out one level when it is ``else:``, ``elif ...:``,
+    ``except ...:`` or ``finally:`` typed at the body's indentation (where Enter left it).
+
+    Python's own prompt leaves that to the learner; a beginner gets a SyntaxError.
+    A clause already dedented by hand (shallower than the line above) stays put.
+    """
+    lines = text.split("\n")
+    found = _CLAUSE.match(lines[-1])
+    above = [line for line in lines[:-1] if line.strip()]
+    if found is None or not above or len(found.group(1)) < 4:
+        return text
+    previous = above[-1]
+    if len(found.group(1)) < len(previous) - len(previous.lstrip()):
+        return text
+    lines[-1] = lines[-1][4:]
+    return "\n".join(lines)
 
 
 _CONTINUES = ("else", "elif", "except", "finally", "case")
@@ -267,6 +294,7 @@ __all__ = [
     "BlockReader",
     "PlainUI",
     "ScriptUI",
+    "dedent_clause",
     "input_complete",
     "is_yes",
     "make_console",

@@ -1,0 +1,53 @@
+"""rich's Markdown, with two changes for a tutor's panels.
+
+A numbered list keeps its dots ("1. Build", as the author wrote it: rich prints
+"1 Build"), and a code block has no blank padding line above and below (rich adds
+one inside the block on top of the paragraph gap, so a snippet sat between two
+empty lines on each side).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, ListItem, Markdown, MarkdownElement
+from rich.segment import Segment
+from rich.syntax import Syntax
+
+
+class _DottedItem(ListItem):
+    def render_number(
+        self, console: Console, options: ConsoleOptions, number: int, last_number: int
+    ) -> RenderResult:
+        width = len(str(last_number)) + 3  # the number, its dot and a space, plus the indent
+        lines = console.render_lines(
+            self.elements, options.update(width=options.max_width - width), style=self.style
+        )
+        style = console.get_style("markdown.item.number", default="none")
+        numeral = Segment(f"{number}.".rjust(width - 1) + " ", style)
+        padding = Segment(" " * width, style)
+        for i, line in enumerate(lines):
+            yield padding if i else numeral
+            yield from line
+            yield Segment("\n")
+
+
+class _SnugCodeBlock(CodeBlock):
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 1))
+
+
+class TutorMarkdown(Markdown):
+    """Markdown with dotted numbered lists and snug code blocks."""
+
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **Markdown.elements,
+        "list_item_open": _DottedItem,
+        "fence": _SnugCodeBlock,
+        "code_block": _SnugCodeBlock,
+    }
+
+
+__all__ = ["TutorMarkdown"]
