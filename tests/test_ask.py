@@ -90,6 +90,8 @@ def test_code_is_not_a_question(text: str) -> None:
         ("what is a tensor?", True),
         ("什么是广播", True),
         ("广播是什么？", True),
+        ("pip 和 import 有什么区别", True),
+        ("detach 会复制数据吗", True),
         ("?? float32", True),
         ("an error: the elements differ", False),
         ("torch.float32", False),

@@ -40,3 +40,12 @@ def test_broken_code_gives_empty_sets():
     assert codeinfo.calls("x = (") == set()
     assert codeinfo.names("x = (") == set()
     assert codeinfo.parse("x = (") is None
+
+
+def test_relevant_code_keeps_earlier_torch_settings():
+    """A seed set in its own input belongs to the answer drawn after it."""
+    inputs = ["torch.manual_seed(42)", "print(1)", "x = torch.randn(3)"]
+    assert codeinfo.relevant_code(inputs, "x = torch.randn(3)") == (
+        "torch.manual_seed(42)\nx = torch.randn(3)"
+    )
+    assert codeinfo.relevant_code(["y = 1", "print(y)"], "x = 2") == "x = 2"

@@ -140,6 +140,18 @@ def test_float_not_int(tmp_path: Path) -> None:
     assert diagnose(tmp_path, "x", "x = torch.tensor([1, 2])", "x = torch.tensor([1, 2])") == []
 
 
+def test_float_not_int_names_the_cause_the_code_shows(tmp_path: Path) -> None:
+    def message(code: str) -> str:
+        learner = snap(tmp_path, run(code))
+        reference = snap(tmp_path, run("x = torch.tensor([1, 2])"))
+        return detect({"var": "x"}, learner["x"], reference["x"], code, "en")[0].message
+
+    assert "`torch.Tensor(...)` always makes float32" in message("x = torch.Tensor([1, 2])")
+    assert "instead of `1.0`" in message("x = torch.tensor([1.0, 2])")
+    plain = message("x = torch.tensor([1, 2]) / 1")
+    assert "1.0" not in plain and "torch.Tensor" not in plain and "`.long()`" in plain
+
+
 def test_arange_end(tmp_path: Path) -> None:
     solution = "x = torch.arange(0, 11, 2)"
     assert diagnose(tmp_path, "x", "x = torch.arange(0, 10, 2)", solution) == ["arange-end"]

@@ -123,7 +123,7 @@ def test_chinese_lines_join_without_a_space() -> None:
 
 
 def test_the_explanation_label_takes_a_full_width_colon_in_chinese() -> None:
-    assert "原因：因为" in _text(render.explanation("因为", "zh"))
+    assert "说明：因为" in _text(render.explanation("因为", "zh"))
     assert "原因:" not in _text(render.explanation("因为", "zh"))
     assert "Why: because" in _text(render.explanation("because", "en"))
 

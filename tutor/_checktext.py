@@ -22,7 +22,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "values_differ": (
         "{n} of {total} values differ (first at {where}, largest difference {diff}).",
-        "{total} 个值中有 {n} 个不同（第一个在 {where}，最大差值 {diff}）。",
+        "{total} 个值中有 {n} 个不同（第一处在下标 {where}，最大差值 {diff}）。",
     ),
     "value_differs": ("The value differs by {diff}.", "数值相差 {diff}。"),
     "requires_grad": (
@@ -47,7 +47,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "separate": ("separate memory", "各自独立的内存"),
     "shares_memory": (
         "`{name}` should share memory with `{other}`, but it is a copy.",
-        "`{name}` 应该与 `{other}` 共享内存，但它是一份拷贝。",
+        "`{name}` 应该与 `{other}` 共享内存，但它是一份副本。",
     ),
     "independent": (
         "`{name}` should be independent of `{other}`, but they share memory.",

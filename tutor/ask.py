@@ -173,7 +173,8 @@ def asks_outright(text: str) -> bool:
     if stripped.endswith(("?", "？")) and (len(words) >= 2 or _CJK.search(stripped)):
         return True
     if _CJK.search(stripped):
-        return stripped.startswith(_ASKING_ZH)
+        # Chinese asks anywhere in the sentence: "pip 和 import 有什么区别".
+        return any(w in stripped for w in _ASKING_ZH + ("区别",)) or stripped.endswith(("吗", "呢"))
     return len(words) >= 3 and words[0].lower() in _ASKING
 
 

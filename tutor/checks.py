@@ -308,7 +308,8 @@ class _Checker:
         # An array is shown as NumPy prints it, not as the tensor it was compared as.
         if got.kind == "ndarray":
             check = dataclasses.replace(check, got=_short_array(have))
-        if not explicit and want.kind == "ndarray":
+        array_wanted = expect.get("type") == "ndarray" if explicit else want.kind == "ndarray"
+        if array_wanted:
             check = dataclasses.replace(check, expected=_short_array(target))
         return self.add(check)
 

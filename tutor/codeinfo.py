@@ -133,10 +133,26 @@ def relevant_code(inputs: list[str], code: str) -> str:
         if earlier == code and not chosen:
             continue
         defines = assigned(earlier)
-        if defines & needed:
+        if defines & needed or _sets_torch_state(earlier):
             chosen.append(earlier)
             needed = (needed - defines) | (set(names(earlier)) - defines)
     return "\n".join([*reversed(chosen), code])
+
+
+def _sets_torch_state(code: str) -> bool:
+    """Whether ``code`` is only calls of torch functions (``torch.manual_seed(42)``): global
+    state that every later input depends on, though it assigns no name."""
+    tree = parse(code)
+    if tree is None or not tree.body:
+        return False
+    return all(
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Attribute)
+        and isinstance(stmt.value.func.value, ast.Name)
+        and stmt.value.func.value.id == "torch"
+        for stmt in tree.body
+    )
 
 
 _STATEMENTS = (

@@ -287,14 +287,30 @@ def _float_not_int(case: _Case) -> Feedback | None:
     want_dtype = ref.dtype or ref.kind
     if not (_is_float(got_dtype) and _is_int(want_dtype)) or _shapes_differ(case.learner, ref):
         return None
+    # Name the cause the code shows: a float literal, or the float-only torch.Tensor(...).
+    if case.calls("torch.Tensor", "Tensor"):
+        how = "`torch.Tensor(...)` always makes float32: use `torch.tensor(...)`, "
+        how_zh = "`torch.Tensor(...)` 总是生成 float32：请用 `torch.tensor(...)`，"
+    elif _has_float_literal(case.code):
+        how, how_zh = "Write `1` instead of `1.0`, ", "把 `1.0` 写成 `1`、"
+    else:
+        how, how_zh = "", ""
     return case.say(
         "float-not-int",
         f"`{case.name}` holds floating-point numbers ({got_dtype}), but integers "
-        f"({want_dtype}) were expected. Write `1` instead of `1.0`, pass `dtype=torch.int64`, "
+        f"({want_dtype}) were expected. {how}pass `dtype=torch.int64`, "
         f"or call `.long()` (`.int()` gives int32 and cuts toward zero).",
         f"`{case.name}` 是浮点数（{got_dtype}），而这里需要整数（{want_dtype}）。"
-        f"把 `1.0` 写成 `1`、传入 `dtype=torch.int64`，或调用 `.long()`"
+        f"{how_zh}传入 `dtype=torch.int64`，或调用 `.long()`"
         f"（`.int()` 得到 int32，向零截断）。",
+    )
+
+
+def _has_float_literal(code: str) -> bool:
+    tree = codeinfo.parse(code)
+    return any(
+        isinstance(node, ast.Constant) and isinstance(node.value, float)
+        for node in (ast.walk(tree) if tree else ())
     )
 
 
@@ -897,7 +913,7 @@ def _copy_not_shared(case: _Case) -> Feedback | None:
         f"`{case.name}` has its own copy of the data{how}, so changing `{partner}` will not change "
         f"it. To share memory use `torch.from_numpy(array)`, `tensor.numpy()`, `detach()` or a "
         f"view (`view`, slicing).",
-        f"`{case.name}` 拥有一份独立的数据拷贝{how_zh}，所以修改 `{partner}` 不会影响它。"
+        f"`{case.name}` 拥有一份独立的数据副本{how_zh}，所以修改 `{partner}` 不会影响它。"
         f"要共享内存，请用 "
         f"`torch.from_numpy(array)`、`tensor.numpy()`、`detach()` 或视图（`view`、切片）。",
     )
@@ -912,7 +928,7 @@ def _shared_not_copy(case: _Case) -> Feedback | None:
         f"`{case.name}` shares memory with `{partner}`: changing one changes the other. Make an "
         f"independent copy: `.clone()` for a tensor (`detach().clone()` to leave the graph too), "
         f"`.copy()` for a NumPy array, or `torch.tensor(array)`.",
-        f"`{case.name}` 与 `{partner}` 共享内存：改一个，另一个也会变。请做一份独立的拷贝：张量用 "
+        f"`{case.name}` 与 `{partner}` 共享内存：改一个，另一个也会变。请做一份独立的副本：张量用 "
         f"`.clone()`（要同时脱离计算图用 `detach().clone()`），NumPy 数组用 `.copy()`，"
         f"或 `torch.tensor(array)`。",
     )

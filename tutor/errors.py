@@ -221,7 +221,8 @@ def _requires_grad_int(m: re.Match[str]) -> tuple[str, str, dict[str, Any] | Non
         "instead of `2`, or pass `dtype=torch.float32`."
     )
     zh = (
-        "只有浮点（或复数）张量才能 requires_grad：梯度描述的是微小变化，整数无法微小变化。"
+        "只有浮点（或复数）张量才能设置 requires_grad=True："
+        "梯度描述的是微小变化，整数无法微小变化。"
         "请让张量成为浮点数：把 `2` 写成 `2.0`，或传入 `dtype=torch.float32`。"
     )
     return en, zh, None

@@ -97,7 +97,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "expected": ("expected", "期望"),
     "got": ("got", "你的结果"),
     "feedback": ("Feedback", "反馈"),
-    "explanation": ("Why", "原因"),
+    "explanation": ("Why", "说明"),
     "warning_label": ("warning: ", "警告："),
     # -- verdict rows named in words ("x.shape" is code and stays as it is)
     "check_answer": ("answer", "答案"),

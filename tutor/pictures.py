@@ -125,7 +125,7 @@ class DiffPicture:
 
     def _summary(self) -> RenderResult:
         p = self.payload
-        at = "(" + ", ".join(str(i) for i in p.get("at", [])) + ")"
+        at = str(tuple(int(i) for i in p.get("at", [])))  # (4,) for a vector, as torch writes it
         share = 100.0 * p["count"] / max(p["total"], 1)
         if self.lang.startswith("zh"):
             text = (

@@ -353,10 +353,11 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def accepted_answer(step: Step, lang: str) -> str:
-    """The accepted answer to show in ``lang``: the first in its script (CJK for zh), else the
-    first."""
+    """The accepted answer to show in ``lang``: the first written in neither script (a number),
+    else the first in its script (CJK for zh), else the first."""
+    neutral = [a for a in step.accept if not (_CJK.search(a) or re.search("[A-Za-z]", a))]
     mine = [a for a in step.accept if bool(_CJK.search(a)) == (lang == "zh")]
-    return (mine or list(step.accept) or [""])[0]
+    return (neutral or mine or list(step.accept) or [""])[0]  # "18" before "十八" or "eighteen"
 
 
 def _choice_verdict(step: Step, answer: str, number: int | None, lang: str) -> Verdict:
@@ -373,7 +374,9 @@ def check_quiz(step: Step, answer: str, lang: str = "en") -> Verdict:
         expected = " ".join(str(n) for n in step.answer)
         return _answer_verdict(step, answer, tuple(given) == tuple(step.answer), expected, lang)
     ok = normalize(answer) in {normalize(a) for a in step.accept}
-    return _answer_verdict(step, answer, ok, accepted_answer(step, lang), lang)
+    # A right answer is shown against itself: "十八" typed is not corrected to "18".
+    shown = answer.strip() if ok else accepted_answer(step, lang)
+    return _answer_verdict(step, answer, ok, shown, lang)
 
 
 def _collapse(text: str) -> str:
