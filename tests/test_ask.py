@@ -104,6 +104,11 @@ def test_asks_outright_where_an_answer_is_expected(text: str, asks: bool) -> Non
     assert ask.asks_outright(text) is asks
 
 
+def test_chinese_asking_words_are_not_topics() -> None:
+    """区别 asks; its 别 must not match 识别, nor 什么 pair up with its neighbours."""
+    assert ask.tokens("pip 和 import 有什么区别") == ["pip", "import"]
+
+
 def test_tokens_cover_words_and_chinese_bigrams() -> None:
     assert ask.tokens("What are the tensors?") == ["tensor"]
     toks = ask.tokens("什么是张量")

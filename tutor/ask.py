@@ -32,6 +32,8 @@ or not no can could should would will shall may might must there here please tel
 means meaning about as if so than then into out up use used using get make""".split()
 )
 _CJK_STOP = frozenset("的了是什么吗呢吧啊在和与或有没不个这那一我你他她它们怎样如何为么请问")
+# Words that ask rather than name a topic.
+_CJK_ASKING = ("区别", "不同", "意思", "含义", "为什么", "怎么办", "解释")
 _ASKING = frozenset(
     "what whats what's how why when where which who explain define describe difference".split()
 )
@@ -69,9 +71,15 @@ def tokens(text: str) -> list[str]:
             word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
         )
     for run in _CJK.findall(text):
+        for word in _CJK_ASKING:  # "区别" asks; its 别 would match 识别
+            run = run.replace(word, "的")
         chars = [c for c in run]
         out += [c for c in chars if c not in _CJK_STOP]
-        out += [a + b for a, b in zip(chars, chars[1:], strict=False)]
+        out += [
+            a + b
+            for a, b in zip(chars, chars[1:], strict=False)
+            if a not in _CJK_STOP and b not in _CJK_STOP
+        ]
     return out
 
 
