@@ -163,3 +163,14 @@ def test_the_answer_prompt_says_how_to_answer() -> None:
     assert render.answer_prompt(step()) == "answer_prompt"
     predict = Step(id="p", kind="predict", title=LText("t", "t"), code="print(1)")
     assert render.answer_prompt(predict) == "output_prompt"
+
+
+def test_a_tall_printed_tensor_is_cut_in_the_table_not_rewrapped() -> None:
+    rows = "\n".join(
+        f"        [{i}.0000e+00, 1.0000e+00, 2.0000e+00, 3.0000e+00]," for i in range(20)
+    )
+    checks = (Check("t.values", False, "tensor([\n" + rows + "])", "tensor([\n" + rows + "])"),)
+    shown = _text(render.verdict_table(Verdict(False, checks), "en"), width=60)
+    lines = shown.splitlines()
+    assert len(lines) <= 3 + 8  # header, rule, eight lines of the row
+    assert any(line.rstrip().endswith("…") for line in lines)

@@ -431,3 +431,24 @@ def test_rebinding_a_given_name_points_at_reset(varied: Any) -> None:
     assert "You gave the set-up's n a new value: /reset" in out
     assert out.count("/reset brings") == 1
     assert "Well done!" in out
+
+
+def test_a_bug_of_the_tutor_ends_one_input_not_the_session(
+    lesson: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tutor import render
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    real = render.verdict
+
+    def broken(verdict: Any, lang: str, **kw: Any) -> Any:
+        if not verdict.passed:
+            raise TypeError("a rendering bug")
+        return real(verdict, lang, **kw)
+
+    monkeypatch.setattr(render, "verdict", broken)
+    out = _session(lesson, ["", "x = 5", "x = 2 * 3", "/quit"])
+    assert "The tutor itself failed on that input (TypeError: a rendering bug)" in out
+    assert "Well done!" in out and "Bye!" in out
+    assert "a rendering bug" in (tmp_path / "torch-tutor-error.log").read_text(encoding="utf-8")

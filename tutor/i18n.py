@@ -56,6 +56,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "first_step": ("This is the first step.", "这已经是第一步了。"),
     "no_lessons": ("No lessons found.", "没有找到课程。"),
     "bye": ("Bye! Your progress is saved.", "再见！你的进度已保存。"),
+    "internal_error": (
+        "The tutor itself failed on that input ({error}); this is our bug, not your code. "
+        "Everything answered so far is saved: carry on, or /quit. The details went to {log}.",
+        "处理这条输入时教程自身出错了（{error}）：这是教程的问题，不是你的代码。"
+        "已经答过的都已保存：可以继续，也可以 /quit。详细信息写到了 {log}。",
+    ),
     "bye_nosave": ("Bye!", "再见！"),
     # -- running code
     "starting": ("starting PyTorch…", "正在启动 PyTorch…"),

@@ -183,10 +183,25 @@ def verdict_table(verdict: Any, lang: str) -> Table:
     for check in verdict.checks:
         mark = Text("✓", style="green") if check.passed else Text("✗", style="bold red")
         # Text(), not a str: a value such as "[x]" must not be read as rich markup.
-        expected = Text(label_warnings(check.expected, lang))
-        got = Text(label_warnings(check.got, lang), style="" if check.passed else "red")
+        expected = _table_cell(label_warnings(check.expected, lang))
+        got = _table_cell(label_warnings(check.got, lang), "" if check.passed else "red")
         table.add_row(mark, Text(check_label(check.name, lang)), expected, got)
     return table
+
+
+_CELL_LINES = 8
+
+
+def _table_cell(text: str, style: str = "") -> Text:
+    """A table cell; a printed tensor keeps its rows (cut with … at the column's edge, never
+    wrapped into a second layout), and a tall one shows its first rows: the picture below the
+    table says where the values differ."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return Text(text, style=style)
+    if len(lines) > _CELL_LINES:
+        lines = [*lines[: _CELL_LINES - 1], "…"]
+    return Text("\n".join(lines), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:

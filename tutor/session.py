@@ -125,12 +125,30 @@ class Session:
                 break
             self._tick()
             # Eval, Print (each handler renders what it did).
-            self.handle(text)
+            try:
+                self.handle(text)
+            except Exception as exc:  # noqa: BLE001 - one bad input must not end the session
+                self.internal_error(exc)
             self.save_record()
         self._tick()
         self.say("bye" if self.save else "bye_nosave", "dim")
         self.save_record()
         return 0
+
+    def internal_error(self, exc: Exception) -> None:
+        """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
+        import tempfile
+        import traceback
+
+        log = Path(tempfile.gettempdir()) / "torch-tutor-error.log"
+        try:
+            with log.open("a", encoding="utf-8") as f:
+                f.write(time.strftime("%Y-%m-%d %H:%M:%S\n"))
+                f.write("".join(traceback.format_exception(exc)) + "\n")
+        except OSError:
+            log = Path("-")
+        error = f"{type(exc).__name__}: {exc}"[:200]
+        self.say("internal_error", "red", error=error, log=str(log))
 
     def save_record(self) -> None:
         """Rewrite the --record transcript (after each input, so a killed tutor keeps it)."""
