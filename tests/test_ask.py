@@ -139,3 +139,19 @@ def test_nothing_matches_gives_nothing(glossary: Path) -> None:
 def test_a_missing_glossary_is_no_error(tmp_path: Path) -> None:
     assert ask.load_glossary(tmp_path / "none.toml", "en") == []
     assert ask.build_index([_lesson()], tmp_path / "none.toml", "en").search("shape")
+
+
+def test_a_step_answers_with_its_best_paragraph() -> None:
+    text = (
+        "PyTorch needs Python first; check the version.\n\n"
+        "Install it with pip. The package is called torch:\n\n"
+        "```\npip install torch\n```\n\n"
+        "A GPU build names its CUDA version."
+    )
+    entries = [
+        ask.Entry("Setup · Getting PyTorch", text, "setup/install", kind="read"),
+        ask.Entry("Setup · Which command?", "Which command installs PyTorch?", "s/q", kind="quiz"),
+    ]
+    found = ask.Index(entries).search("what is the difference between pip and import?")
+    assert [a.source for a in found] == ["setup/install"]
+    assert found[0].text.startswith("Install it with pip.") and "pip install torch" in found[0].text

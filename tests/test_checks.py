@@ -269,6 +269,32 @@ def test_feedback_rules(tmp_path):
     assert "wrong-shape" not in [f.id for f in v.feedback]
 
 
+def test_value_rules_stay_quiet_when_the_code_raised(tmp_path):
+    """A SyntaxError ran nothing: the y left from an earlier input is not this answer's."""
+    spec = {
+        "check": ["y"],
+        "feedback": [
+            {
+                "id": "swapped",
+                "message": {"en": "swapped", "zh": ""},
+                "predicate": "y < 0",
+                "uses": ["y"],
+            },
+            {"id": "syntax", "message": {"en": "syntax", "zh": ""}, "error": "SyntaxError"},
+        ],
+    }
+    learner, reference = {"y": torch.tensor(-3.0)}, {"y": torch.tensor(9.0)}
+    ok = {"outcome": "ok", "output": ""}
+    assert [f.id for f in check(tmp_path, learner, reference, spec=spec, learner_run=ok).feedback][
+        :1
+    ] == ["swapped"]
+    raised = {"outcome": "error", "output": "", "error": {"type": "SyntaxError", "message": "x"}}
+    ids = [
+        f.id for f in check(tmp_path, learner, reference, spec=spec, learner_run=raised).feedback
+    ]
+    assert ids == ["syntax"]
+
+
 def test_feedback_not_given_on_pass(tmp_path):
     spec = {"check": ["x"], "feedback": [{"id": "any", "message": {"en": "m"}}]}
     assert check(tmp_path, {"x": torch.ones(1)}, {"x": torch.ones(1)}, spec=spec).feedback == ()

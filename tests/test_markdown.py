@@ -29,3 +29,12 @@ def test_numbered_items_keep_their_dots_and_wrap_under_the_text() -> None:
 def test_a_code_block_has_one_blank_line_around_it() -> None:
     lines = _text("Before:\n\n```python\nx = 1\n```\n\nAfter.")
     assert lines == ["Before:", "", " x = 1", "", "After."]
+
+
+def test_a_table_has_one_blank_line_around_it_and_a_list_opens_without_one() -> None:
+    assert _text("Before:\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\nAfter.")[:2] == ["Before:", ""]
+    lines = _text("Before:\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\nAfter.")
+    assert lines[2].split() == ["a", "b"] and lines[-2:] == ["", "After."]
+    console = Console(file=io.StringIO(), width=40, color_system=None)
+    console.print(markdown("- one\n- two"))
+    assert console.file.getvalue().startswith(" • one")  # type: ignore[attr-defined]

@@ -46,6 +46,8 @@ def test_next_indent() -> None:
     assert next_indent("for i in range(3):\n    if i:") == "        "
     assert next_indent("def f():\n    return 1") == ""
     assert next_indent("for i in x:\n    if i:\n        break") == "    "
+    assert next_indent("if x > 0:  # positive") == "    "
+    assert next_indent('s = "#:"') == ""
 
 
 @pytest.mark.parametrize(
@@ -59,6 +61,7 @@ def test_next_indent() -> None:
         ),
         ("if a:\n    if b:\n        y = 1\n    else:", None),  # dedented by hand: stays
         ("else:", None),
+        ("if a:\n    y = 1\n    else:  # negative", "if a:\n    y = 1\nelse:  # negative"),
         ("if a:\n    y = 1\n    x = else_value", None),
     ],
 )

@@ -452,3 +452,15 @@ def test_a_bug_of_the_tutor_ends_one_input_not_the_session(
     assert "The tutor itself failed on that input (TypeError: a rendering bug)" in out
     assert "Well done!" in out and "Bye!" in out
     assert "a rendering bug" in (tmp_path / "torch-tutor-error.log").read_text(encoding="utf-8")
+
+
+def test_a_lesson_left_half_done_is_not_called_complete(lesson: Any, varied: Any) -> None:
+    def run(inputs: list[str]) -> str:
+        ui = ScriptUI(inputs, width=80)
+        session = Session([lesson, varied], FakeSandbox(), Store(None), ui, "en")
+        assert session.run("sums", "end") == 0
+        return ui.transcript()
+
+    assert "End of the lesson Sums: 0 of 2 exercises done" in run(["", "/quit"])
+    done = run(["/goto sums.six", "x = 2 * 3", "2", "", "/quit"])
+    assert "Lesson complete: Sums." in done

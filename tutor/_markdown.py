@@ -1,9 +1,9 @@
 """rich's Markdown, with two changes for a tutor's panels.
 
 A numbered list keeps its dots ("1. Build", as the author wrote it: rich prints
-"1 Build"), and a code block has no blank padding line above and below (rich adds
-one inside the block on top of the paragraph gap, so a snippet sat between two
-empty lines on each side).
+"1 Build"), and code blocks and tables have no blank padding line above and below
+(rich adds one inside the block on top of the paragraph gap, so a snippet or a
+table sat between two empty lines on each side).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import CodeBlock, ListItem, Markdown, MarkdownElement
+from rich.markdown import CodeBlock, ListItem, Markdown, MarkdownElement, TableElement
 from rich.segment import Segment
 from rich.syntax import Syntax
+from rich.table import Table
 
 
 class _DottedItem(ListItem):
@@ -39,6 +40,14 @@ class _SnugCodeBlock(CodeBlock):
         yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=(0, 1))
 
 
+class _SnugTable(TableElement):
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for table in super().__rich_console__(console, options):
+            if isinstance(table, Table):
+                table.show_edge = False  # rich's SIMPLE box draws its edges as blank lines
+            yield table
+
+
 class TutorMarkdown(Markdown):
     """Markdown with dotted numbered lists and snug code blocks."""
 
@@ -47,7 +56,18 @@ class TutorMarkdown(Markdown):
         "list_item_open": _DottedItem,
         "fence": _SnugCodeBlock,
         "code_block": _SnugCodeBlock,
+        "table_open": _SnugTable,
     }
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # rich lets a list's inner paragraphs ask for a blank line before the list itself, so
+        # text that opens with a list started with an empty line: drop a leading one.
+        started = False
+        for piece in super().__rich_console__(console, options):
+            if not started and isinstance(piece, Segment) and piece.text == "\n":
+                continue
+            started = True
+            yield piece
 
 
 __all__ = ["TutorMarkdown"]

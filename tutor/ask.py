@@ -29,7 +29,8 @@ _STOP = frozenset(
     """a an the is are was were be been do does did what whats which who why how
 when where i me my you your we it its this that these those of in on at to for from with by and
 or not no can could should would will shall may might must there here please tell explain mean
-means meaning about as if so than then into out up use used using get make""".split()
+means meaning about as if so than then into out up use used using get make difference differ
+between""".split()
 )
 _CJK_STOP = frozenset("的了是什么吗呢吧啊在和与或有没不个这那一我你他她它们怎样如何为么请问")
 # Words that ask rather than name a topic.
@@ -39,6 +40,9 @@ _ASKING = frozenset(
 )
 # A term named in the question beats any amount of shared vocabulary.
 _TERM_BONUS = 10.0
+# A task's text (code, quiz, predict) answers less well than an explanation, and it gives
+# away an exercise ahead.
+_TASK_WEIGHT = 0.7
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Entry:
     text: str
     source: str  # "glossary" or "lesson-id/step-id"
     names: tuple[str, ...] = ()  # a glossary term's names in each language
+    kind: str = ""  # a step's kind; "" for the glossary
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ def lesson_entries(lessons: Iterable[Any], lang: str) -> list[Entry]:
                     f"{lesson.title.get(lang)} · {step.title.get(lang)}",
                     step.text.get(lang),
                     f"{lesson.id}/{step.id}",
+                    kind=step.kind,
                 )
             )
     return entries
@@ -131,6 +137,15 @@ class Index:
         n = max(len(entries), 1)
         self._idf = {tok: math.log(1 + n / count) for tok, count in df.items()}
 
+    def _best_paragraph(self, text: str, query: set[str]) -> str:
+        """The paragraph of a step's text that shares the most with the question (the first
+        on a tie): the install step answers "pip" with its pip paragraph, not its opening."""
+        paragraphs = _paragraphs(text) or [text]
+        weights = [
+            sum(self._idf.get(tok, 0.0) for tok in set(tokens(p)) & query) for p in paragraphs
+        ]
+        return paragraphs[weights.index(max(weights))]
+
     def search(self, question: str, limit: int = 3) -> list[Answer]:
         """The best matching entries, best first; none when nothing shares a token."""
         query = set(tokens(question))
@@ -143,10 +158,28 @@ class Index:
             score /= math.sqrt(1 + sum(doc.values()) / 20)
             if any(_names_term(lowered, name) for name in entry.names):
                 score += _TERM_BONUS * max(len(n) for n in entry.names) / 4
+            if entry.kind not in ("", "read"):
+                score *= _TASK_WEIGHT
             if score > 0:
-                scored.append(Answer(entry.title, entry.text, entry.source, score))
+                text = entry.text if not entry.kind else self._best_paragraph(entry.text, query)
+                scored.append(Answer(entry.title, text, entry.source, score))
         scored.sort(key=lambda a: -a.score)
         return scored[:limit]
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs; a fenced code block stays whole, and a paragraph that
+    ends in a colon keeps what it introduces."""
+    out: list[str] = []
+    for chunk in (p.strip() for p in text.strip().split("\n\n")):
+        if not chunk:
+            continue
+        previous = out[-1] if out else ""
+        if previous and (previous.count("```") % 2 or previous.endswith((":", "："))):
+            out[-1] = previous + "\n\n" + chunk
+        else:
+            out.append(chunk)
+    return out
 
 
 def _names_term(question: str, name: str) -> bool:

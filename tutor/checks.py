@@ -599,12 +599,14 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
     failed = [ch.name for ch in c.checks if not ch.passed]
     wants = rule.get("failed") or ()
     if (
-        wants
+        (wants or rule.get("predicate"))
         and "error" in failed
         and "error" not in wants
         and not (rule.get("error") or rule.get("error_match"))
     ):
-        return False  # the run stopped, so every check fails: not the mistake the rule names
+        # The run stopped: every check fails and the values are an earlier input's, so a
+        # rule about failed checks or values would name a mistake this code did not make.
+        return False
     for want in wants:
         if not any(f == want or f.startswith(want + ".") for f in failed):
             return False

@@ -53,6 +53,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "**你已经学完了整个课程**。用 `/lessons` 查看进度。",
     ),
     "lesson_done": ("Lesson complete: {title}.", "本课完成：{title}。"),
+    "lesson_end": (
+        "End of the lesson {title}: {done} of {total} exercises done (/lessons shows which).",
+        "{title} 这一课到此结束：{total} 道练习完成了 {done} 道（/lessons 可查看是哪些）。",
+    ),
     "first_step": ("This is the first step.", "这已经是第一步了。"),
     "no_lessons": ("No lessons found.", "没有找到课程。"),
     "bye": ("Bye! Your progress is saved.", "再见！你的进度已保存。"),

@@ -28,10 +28,10 @@ _MESSAGES = {
     "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
     "variant": (
         "Your answer passes with the given values but not when they change (checked again "
-        "with `{setup}`; the rows below are from that run). Does it hard-code numbers or "
+        "with `{setup}`; the rows above are from that run). Does it hard-code numbers or "
         "leave out a case?",
         "你的答案用给定的数据能通过，但换一组起始数据就不行了（又用 `{setup}` 检查了一次，"
-        "下面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
+        "上面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
     ),
     "answer": ("That is not the answer.", "答案不对。"),
     "snapshot": (

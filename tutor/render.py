@@ -507,9 +507,8 @@ def answers(found: Sequence[Any], lang: str) -> RenderableType:
     parts: list[RenderableType] = [Text(t("answers_title", lang), style="bold")]
     for a in found:
         source = t("glossary", lang) if a.source == "glossary" else a.source
-        # A step's text can be long: its first paragraph answers; /goto shows the rest.
-        text = a.text if a.source == "glossary" else a.text.strip().split("\n\n")[0]
-        parts.append(markdown(f"**{a.title}** _({source})_\n\n{text}"))
+        # A step's answer is already its best paragraph (tutor.ask); /goto shows the rest.
+        parts.append(markdown(f"**{a.title}** _({source})_\n\n{a.text}"))
     return Panel(Group(*parts), border_style="green", box=box.ROUNDED, padding=(0, 1))
 
 

@@ -248,7 +248,16 @@ class Session:
         if self.si + 1 < len(self.lesson.steps):
             self.goto(self.li, self.si + 1)
         elif self.li + 1 < len(self.lessons):
-            self.say("lesson_done", "green", title=self.lesson.title.get(self.lang))
+            title = self.lesson.title.get(self.lang)
+            checked = [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
+            done = sum(
+                self.store.get(self.lesson.id, s.id).status in ("passed", "skipped")
+                for s in checked
+            )
+            if done == len(checked):
+                self.say("lesson_done", "green", title=title)
+            else:  # reached by /goto or /skip: say what is left rather than "complete"
+                self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
             self.goto(self.li + 1, 0)
         else:
             self.say("course_done")

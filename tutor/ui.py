@@ -126,7 +126,7 @@ def _ends_in_block(text: str) -> bool:
 def next_indent(text: str) -> str:
     """The indentation for a new line after ``text``: deeper after a colon, shallower after a
     line that ends its block (``return``, ``pass``, ``break``, ``continue``, ``raise``)."""
-    last = text.split("\n")[-1]
+    last = _COMMENT.sub("", text.split("\n")[-1])
     indent = last[: len(last) - len(last.lstrip())]
     if last.rstrip().endswith(":"):
         indent += "    "
@@ -135,6 +135,8 @@ def next_indent(text: str) -> str:
     return indent
 
 
+# A trailing comment, when no quote precedes it on the line ("if x:  # positive").
+_COMMENT = re.compile(r"""\s*#[^'"]*$""")
 _ENDS_BLOCK = re.compile(r"\s+(return|pass|break|continue|raise)\b")
 _CLAUSE = re.compile(r"(\s+)(else|elif\b.*|except\b.*|finally)\s*:\s*$")
 
@@ -147,7 +149,7 @@ def dedent_clause(text: str) -> str:
     A clause already dedented by hand (shallower than the line above) stays put.
     """
     lines = text.split("\n")
-    found = _CLAUSE.match(lines[-1])
+    found = _CLAUSE.match(_COMMENT.sub("", lines[-1]))
     above = [line for line in lines[:-1] if line.strip()]
     if found is None or not above or len(found.group(1)) < 4:
         return text
