@@ -59,7 +59,7 @@ def test_diff_vector_in_chinese() -> None:
         "mismatch": [False, False, True],
     }
     assert text(DiffPicture(payload, "zh")) == (
-        "v: ✗ 表示数值不同\n期望    你的\n0 2 4   0   2   5 ✗"
+        "v: ✗ 表示数值不同\n期望    你的结果\n0 2 4   0   2   5 ✗"
     )
 
 

@@ -308,3 +308,10 @@ def test_cpu_step_pins_the_cpu(sb):
     assert "set_default_device('cpu')" in pipeline.effective_setup(step)
     assert pipeline.effective_setup(COUNT) == "n = 5"
     assert pipeline.check_answer(sb, LESSON, step, "t = torch.ones(2)\nn = t.numpy()").passed
+
+
+def test_text_that_names_no_choice_is_told_how_to_answer():
+    row = pipeline.check_quiz(CHOICE, "the graphics part").checks[0]
+    assert not row.passed and "type a choice's number (1 to 3)" in row.message
+    assert pipeline.check_quiz(CHOICE, "1").checks[0].message == "That is not the answer."
+    assert "1 到 3" in pipeline.check_quiz(CHOICE, "图形", "zh").checks[0].message

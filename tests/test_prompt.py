@@ -175,6 +175,13 @@ def test_else_typed_after_a_body_moves_out_to_its_if() -> None:
     compile(got[0], "<input>", "exec")
 
 
+def test_backspace_in_the_indentation_takes_a_whole_level() -> None:
+    # Enter indents to 8 inside the inner block; one Backspace closes it, as in an editor.
+    got = _drive("for i in range(2):\rif i:\rprint(i)\r\x7fprint(-i)\r\r\x04")
+    assert got[0] is not None
+    assert got[0].rstrip() == "for i in range(2):\n    if i:\n        print(i)\n    print(-i)"
+
+
 def test_ctrl_c_clears_the_line_and_ctrl_d_leaves() -> None:
     assert _drive("abc\x03/quit\r\x04") == ["/quit", None]
 

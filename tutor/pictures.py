@@ -23,7 +23,7 @@ from rich.tree import Tree
 
 _WORDS = {
     "expected": ("expected", "期望"),
-    "yours": ("yours", "你的"),
+    "yours": ("yours", "你的结果"),
     "differs": ("✗ marks a value that differs", "✗ 表示数值不同"),
     "result": ("result", "结果"),
     "clash": (

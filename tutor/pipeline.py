@@ -34,6 +34,11 @@ _MESSAGES = {
         "上面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
     ),
     "answer": ("That is not the answer.", "答案不对。"),
+    "not_a_choice": (
+        "That is none of the choices: type a choice's number (1 to {count}), or its words "
+        "as written.",
+        "这不是任何一个选项：请输入选项的编号（1 到 {count}），或者照原样输入选项的文字。",
+    ),
     "snapshot": (
         "Your values could not be read back for checking.",
         "无法读取你的变量来进行检查。",
@@ -333,8 +338,13 @@ def _answer_rule_holds(step: Step, rule: FeedbackRule, key: str) -> bool:
     )
 
 
-def _answer_verdict(step: Step, answer: str, passed: bool, expected: str, lang: str) -> Verdict:
-    """The answer's one row; a wrong answer's row hides the right one, which it would give away."""
+def _answer_verdict(
+    step: Step, answer: str, passed: bool, expected: str, lang: str, why: str = "answer"
+) -> Verdict:
+    """The answer's one row; a wrong answer's row hides the right one, which it would give away.
+
+    ``why``: the message key for a wrong answer ("answer", or "not_a_choice" for text that
+    names none of the choices)."""
     got = answer.strip()
     if passed:
         return Verdict(True, (Check("answer", True, expected, got),))
@@ -345,8 +355,14 @@ def _answer_verdict(step: Step, answer: str, passed: bool, expected: str, lang: 
         if _answer_rule_holds(step, r, key)
     )
     return Verdict(
-        False, (Check("answer", False, _msg("hidden", lang), got, _msg("answer", lang)),), feedback
+        False,
+        (Check("answer", False, _msg("hidden", lang), got, _msg(why, lang, count=_count(step))),),
+        feedback,
     )
+
+
+def _count(step: Step) -> int:
+    return len(step.choices)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -362,7 +378,10 @@ def accepted_answer(step: Step, lang: str) -> str:
 
 def _choice_verdict(step: Step, answer: str, number: int | None, lang: str) -> Verdict:
     shown = step.choices[step.answer - 1].get(lang).replace("`", "")
-    return _answer_verdict(step, answer, number == step.answer, f"{step.answer}. {shown}", lang)
+    why = "answer" if number is not None else "not_a_choice"
+    return _answer_verdict(
+        step, answer, number == step.answer, f"{step.answer}. {shown}", lang, why
+    )
 
 
 def check_quiz(step: Step, answer: str, lang: str = "en") -> Verdict:

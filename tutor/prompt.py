@@ -67,6 +67,18 @@ def key_bindings() -> KeyBindings:
     def _run(event: KeyPressEvent) -> None:
         event.current_buffer.validate_and_handle()
 
+    @kb.add("backspace", filter=~is_done)
+    def _backspace(event: KeyPressEvent) -> None:
+        # In the indentation, Backspace takes one level back, as Enter gave it.
+        buffer = event.current_buffer
+        before = buffer.document.current_line_before_cursor
+        if buffer.selection_state:
+            buffer.cut_selection()
+        elif before and not before.strip(" ") and len(before) % 4 == 0:
+            buffer.delete_before_cursor(4)
+        else:
+            buffer.delete_before_cursor(event.arg)
+
     @kb.add("tab", filter=~has_completions)
     def _tab(event: KeyPressEvent) -> None:
         # Tab at the start of a line (or after spaces) indents, as in an editor.

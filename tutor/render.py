@@ -505,7 +505,9 @@ def answers(found: Sequence[Any], lang: str) -> RenderableType:
     if not found:
         return markdown(t("no_answer", lang))
     parts: list[RenderableType] = [Text(t("answers_title", lang), style="bold")]
-    for a in found:
+    for i, a in enumerate(found):
+        if i:
+            parts.append(Text(""))  # a blank line before each answer's heading, as after it
         source = t("glossary", lang) if a.source == "glossary" else a.source
         # A step's answer is already its best paragraph (tutor.ask); /goto shows the rest.
         parts.append(markdown(f"**{a.title}** _({source})_\n\n{a.text}"))
