@@ -15,6 +15,7 @@ import torch
 
 from tutor import codeinfo
 from tutor._checktext import msg
+from tutor.lesson import PROPS
 from tutor.snapshot import Value
 from tutor.verdict import Check, Feedback, Verdict
 
@@ -51,7 +52,7 @@ def _family(t: torch.Tensor) -> str:
     return "complex" if t.dtype.is_complex else "real"
 
 
-def _tolerance(
+def tolerance(
     a: torch.Tensor, b: torch.Tensor, rtol: float | None, atol: float | None
 ) -> tuple[float, float]:
     """The looser default tolerance of the two dtypes, unless the author gave one."""
@@ -87,7 +88,7 @@ def compare_values(
         # The usual passing case; widening 10M elements to float64 first costs ~0.5 s.
         return Check(check_name, True, _short(want), _short(got))
     common = torch.complex128 if "complex" in (_family(got), _family(want)) else torch.float64
-    r, a = _tolerance(got, want, rtol, atol)
+    r, a = tolerance(got, want, rtol, atol)
     g, w = got.to(common), want.to(common)
     close = torch.isclose(g, w, rtol=r, atol=a, equal_nan=True)
     if bool(close.all()):
@@ -133,21 +134,7 @@ class _Checker:
 
     def var(self, name: str, expect: dict[str, Any]) -> None:
         """Check ``name`` property by property: explicit expectations, else the reference's."""
-        explicit = {
-            p
-            for p in (
-                "type",
-                "shape",
-                "dtype",
-                "device",
-                "values",
-                "requires_grad",
-                "is_leaf",
-                "grad_fn",
-                "grad",
-            )
-            if expect.get(p) is not None
-        }
+        explicit = {p for p in PROPS if expect.get(p) is not None}
         props = expect.get("props")
         compare = set(props) if props else (set() if explicit else set(DEFAULT_PROPS))
         before = len(self.checks)
@@ -155,16 +142,7 @@ class _Checker:
         if not self._type(name, got, want, expect, compare):
             self._remember(name, expect, before)
             return
-        for prop in (
-            "shape",
-            "dtype",
-            "device",
-            "values",
-            "requires_grad",
-            "is_leaf",
-            "grad_fn",
-            "grad",
-        ):
+        for prop in PROPS[1:]:  # the type came first: the rest only make sense when it agrees
             if prop in explicit or prop in compare:
                 ok = getattr(self, "_" + prop)(name, got, want, expect, prop in explicit)
                 if not ok and prop == "shape":

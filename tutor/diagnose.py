@@ -995,15 +995,6 @@ def detect(
 
 # ------------------------------------------------------------------ pictures
 
-_TOL = {
-    torch.float16: (1e-3, 1e-5),
-    torch.bfloat16: (1.6e-2, 1e-5),
-    torch.float32: (1.3e-6, 1e-5),
-    torch.complex64: (1.3e-6, 1e-5),
-    torch.float64: (1e-7, 1e-7),
-    torch.complex128: (1e-7, 1e-7),
-}
-
 
 def _json_number(x: Any) -> Any:
     """A JSON-safe Python value: non-finite floats and complex numbers as strings."""
@@ -1038,10 +1029,9 @@ def value_picture(
     got, want = _data(learner), _data(reference)
     if got is None or want is None or got.shape != want.shape:
         return None
-    # The looser default of the two dtypes, as tutor.checks compares them.
-    d_rtol, d_atol = max(_TOL.get(got.dtype, (0.0, 0.0)), _TOL.get(want.dtype, (0.0, 0.0)))
-    rtol = d_rtol if rtol is None else rtol
-    atol = d_atol if atol is None else atol
+    from tutor.checks import tolerance  # here: tutor.checks imports this module lazily too
+
+    rtol, atol = tolerance(got, want, rtol, atol)  # as the check compared them
     g, w = _wide(got), _wide(want)
     mismatch = ~torch.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
     count = int(mismatch.sum())

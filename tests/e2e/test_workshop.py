@@ -6,11 +6,8 @@ import csv
 import html
 import io
 import json
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,11 +15,8 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-LESSONS = str(ROOT / "tests" / "e2e" / "lessons")
-PROMPT = ">>>"
-TIMEOUT = 60
+from .pty import PROMPT, PYTHON, ROOT, env, leave, send, spawn  # noqa: E402
+
 SOLUTION = "x = torch.zeros(2, 3)"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
 
@@ -47,54 +41,12 @@ hints.zh = ["乘法。", "`y = a * 2`"]
 """
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(
-        os.environ,
-        TERM="xterm-256color",
-        NO_COLOR="1",
-        PYTHONPATH=str(ROOT),
-        PROMPT_TOOLKIT_NO_CPR="1",
-        **extra,
-    )
-    env.pop("TUTOR_HOME", None)
-    return env
-
-
 def _spawn(progress: Path, *extra: str, env: dict[str, str] | None = None) -> pexpect.spawn:
-    args = [
-        "-m",
-        "tutor",
-        "--progress",
-        str(progress),
-        "--lang",
-        "en",
-        "--lessons",
-        LESSONS,
-        *extra,
-    ]
-    return pexpect.spawn(
-        PYTHON,
-        args,
-        cwd=str(ROOT),
-        env=env or _env(),
-        dimensions=(40, 120),
-        encoding="utf-8",
-        timeout=TIMEOUT,
-    )
-
-
-def _send(child: pexpect.spawn, line: str) -> None:
-    child.send(line + "\r")
+    return spawn(progress, *extra, environ=env)
 
 
 def _quit(child: pexpect.spawn) -> None:
-    if child.isalive():
-        _send(child, "/quit")
-        try:
-            child.expect(pexpect.EOF, timeout=30)
-        except pexpect.TIMEOUT:
-            child.kill(signal.SIGKILL)
-    child.close()
+    leave(child, "/quit\r", timeout=30)
 
 
 @pytest.fixture()
@@ -108,14 +60,14 @@ def test_start_anywhere_by_step_id_and_goto(progress: Path) -> None:
         child.expect("step 3/4")
         child.expect("Which function makes a tensor of ones")
         child.expect_exact(PROMPT)
-        _send(child, "/goto e2e-basics.zeros")
+        send(child, "/goto e2e-basics.zeros")
         child.expect("step 2/4")
         child.expect("A tensor of zeros")
         child.expect_exact(PROMPT)
-        _send(child, "/goto e2e-basics 4")
+        send(child, "/goto e2e-basics 4")
         child.expect("That is all")
         child.expect_exact(PROMPT)
-        _send(child, "/explain")  # the step's text again, for whoever came in late
+        send(child, "/explain")  # the step's text again, for whoever came in late
         child.expect("That is all")
         child.expect_exact(PROMPT)
     finally:
@@ -127,7 +79,7 @@ def test_no_save_keeps_nothing(progress: Path) -> None:
     try:
         child.expect("not saved")
         child.expect_exact(PROMPT)
-        _send(child, SOLUTION)
+        send(child, SOLUTION)
         child.expect("Well done")
         child.expect_exact(PROMPT)
     finally:
@@ -156,14 +108,14 @@ def _read_until(child: pexpect.spawn, text: str, timeout: float = 30) -> list[tu
 
 def test_solution_is_typed_into_the_prompt_then_runs(progress: Path) -> None:
     child = _spawn(
-        progress, "--lesson", "e2e-basics", "--step", "2", env=_env(TORCH_TUTOR_TYPE_DELAY="0.05")
+        progress, "--lesson", "e2e-basics", "--step", "2", env=env(TORCH_TUTOR_TYPE_DELAY="0.05")
     )
     try:
         child.expect("A tensor of zeros")
         child.expect_exact(PROMPT)
-        _send(child, "/solution")
+        send(child, "/solution")
         child.expect_exact("Show the solution? [y/N]")
-        _send(child, "y")
+        send(child, "y")
         child.expect("Press Enter to run it")
         start = time.monotonic()
         states = _read_until(child, SOLUTION)
@@ -185,18 +137,18 @@ def test_transcript_export_html_and_text(progress: Path, tmp_path: Path) -> None
     child = _spawn(progress, "--record", str(page), "--lesson", "e2e-basics", "--step", "2")
     try:
         child.expect_exact(PROMPT)
-        _send(child, "x = torch.ones(2, 3)")
+        send(child, "x = torch.ones(2, 3)")
         child.expect("fills with ones")
         child.expect_exact(PROMPT)
-        _send(child, "print('hello from the worker')")
+        send(child, "print('hello from the worker')")
         child.expect("hello from the worker")
         child.expect_exact(PROMPT)
         # --record rewrites the handout after every input: a killed tutor keeps it.
         assert "hello from the worker" in page.read_text(encoding="utf-8")
-        _send(child, SOLUTION)
+        send(child, SOLUTION)
         child.expect("Well done")
         child.expect_exact(PROMPT)
-        _send(child, f"/save {text}")
+        send(child, f"/save {text}")
         child.expect("Transcript saved to")
         child.expect_exact(PROMPT)
     finally:
@@ -219,16 +171,16 @@ def test_progress_export_after_a_short_session(progress: Path) -> None:
     child = _spawn(progress, "--lesson", "e2e-basics", "--step", "2")
     try:
         child.expect_exact(PROMPT)
-        _send(child, "x = torch.ones(2, 3)")
+        send(child, "x = torch.ones(2, 3)")
         child.expect("fills with ones")
         child.expect_exact(PROMPT)
-        _send(child, "/hint")
+        send(child, "/hint")
         child.expect("hint 1 of 2")
         child.expect_exact(PROMPT)
-        _send(child, SOLUTION)
+        send(child, SOLUTION)
         child.expect("Which function")
         child.expect_exact(PROMPT)
-        _send(child, "/skip")
+        send(child, "/skip")
         child.expect("Skipped")
         child.expect_exact(PROMPT)
     finally:
@@ -238,7 +190,7 @@ def test_progress_export_after_a_short_session(progress: Path) -> None:
         done = subprocess.run(
             [PYTHON, "-m", "tutor", "--progress", str(progress), "progress", "--export", fmt],
             cwd=str(ROOT),
-            env=_env(),
+            env=env(),
             capture_output=True,
             text=True,
             timeout=60,
@@ -272,15 +224,15 @@ def test_custom_lessons_join_the_catalog_and_show_their_setup(
     child = _spawn(progress, "--lessons", str(course), "--lesson", "e2e-basics")
     try:
         child.expect_exact(PROMPT)
-        _send(child, "/lessons")
+        send(child, "/lessons")
         child.expect("my-course")
         child.expect_exact(PROMPT)
-        _send(child, "/goto my-course")
+        send(child, "/goto my-course")
         child.expect("Make y, twice a")
         child.expect("Given:")
         child.expect_exact("a = torch.arange(6)")
         child.expect_exact(PROMPT)
-        _send(child, "y = a * 2")
+        send(child, "y = a * 2")
         child.expect("Well done")
     finally:
         _quit(child)
@@ -293,11 +245,11 @@ def test_edit_runs_the_saved_file_as_an_attempt(progress: Path, tmp_path: Path) 
     editor.write_text(f'#!/bin/sh\ncp "$1" {seen}\necho "{SOLUTION}" >> "$1"\n')
     editor.chmod(0o755)
     child = _spawn(
-        progress, "--lesson", "e2e-basics", "--step", "2", env=_env(EDITOR=str(editor), VISUAL="")
+        progress, "--lesson", "e2e-basics", "--step", "2", env=env(EDITOR=str(editor), VISUAL="")
     )
     try:
         child.expect_exact(PROMPT)
-        _send(child, "/edit")
+        send(child, "/edit")
         child.expect("Well done")
         child.expect("Which function makes a tensor of ones")
         child.expect_exact(PROMPT)
@@ -319,7 +271,7 @@ def test_width_option_caps_every_line(progress: Path) -> None:
             ("x = torch.ones(2, 3)", "fills with ones"),
             ("/hint", "hint 1"),
         ):
-            _send(child, line)
+            send(child, line)
             child.expect(shows)
             child.expect_exact(PROMPT)
     finally:
