@@ -49,3 +49,21 @@ def test_relevant_code_keeps_earlier_torch_settings():
         "torch.manual_seed(42)\nx = torch.randn(3)"
     )
     assert codeinfo.relevant_code(["y = 1", "print(y)"], "x = 2") == "x = 2"
+
+
+def test_operand_pairs_of_operators_and_calls():
+    import ast
+
+    def pairs(code, ops, calls=(), **kw):
+        found = codeinfo.operand_pairs(code, ops, calls, **kw)
+        return [(ast.unparse(a), ast.unparse(b)) for a, b in found]
+
+    code = "c = a * b\nc *= 2\nd = torch.mul(a, b)\ne = a.T.mul(b)\nf = a @ b"
+    assert sorted(pairs(code, (ast.Mult,), ("mul",))) == [
+        ("a", "b"), ("a", "b"), ("a.T", "b"), ("c", "2")
+    ]  # fmt: skip
+    assert ("c", "2") not in pairs(code, (ast.Mult,), augmented=False)
+    assert pairs(code, (ast.MatMult,)) == [("a", "b")]
+    assert pairs("m = x < y\nn = x in y", (ast.Lt, ast.In)) == [("x", "y"), ("x", "y")]
+    assert codeinfo.is_literal(ast.parse("-1.5", mode="eval").body)
+    assert not codeinfo.is_literal(ast.parse("x", mode="eval").body)

@@ -34,7 +34,13 @@ between""".split()
 )
 _CJK_STOP = frozenset("的了是什么吗呢吧啊在和与或有没不个这那一我你他她它们怎样如何为么请问")
 # Words that ask rather than name a topic.
-_CJK_ASKING = ("区别", "不同", "意思", "含义", "为什么", "怎么办", "解释")
+# Chinese words that ask rather than name a topic (longer before shorter: 为什么 before 什么).
+_ASKING_ZH = (
+    "为什么", "什么", "怎么办", "怎么", "如何", "为啥", "请问", "解释",
+    "区别", "意思", "含义",
+)  # fmt: skip
+# Characters that show an input is code, not words.
+_CODE_CHARS = frozenset("=()[]{}@#'\"")
 _ASKING = frozenset(
     "what whats what's how why when where which who explain define describe difference".split()
 )
@@ -76,7 +82,7 @@ def tokens(text: str) -> list[str]:
             word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
         )
     for run in _CJK.findall(text):
-        for word in _CJK_ASKING:  # "区别" asks; its 别 would match 识别
+        for word in _ASKING_ZH:  # "区别" asks; its 别 would match 识别
             run = run.replace(word, "的")
         chars = [c for c in run]
         out += [c for c in chars if c not in _CJK_STOP]
@@ -195,9 +201,6 @@ def build_index(lessons: Iterable[Any], glossary: str | Path | None, lang: str) 
     return Index(entries + lesson_entries(lessons, lang))
 
 
-_ASKING_ZH = ("为什么", "什么", "怎么", "如何", "为啥", "请问", "解释")
-
-
 def asks_outright(text: str) -> bool:
     """Whether an input is unmistakably a question, even where an answer is expected.
 
@@ -209,13 +212,13 @@ def asks_outright(text: str) -> bool:
     if stripped.startswith("??"):
         return True
     words = stripped.split()
-    if set("=()[]{}@#'\"") & set(stripped) or not words:
+    if _CODE_CHARS & set(stripped) or not words:
         return False
     if stripped.endswith(("?", "？")) and (len(words) >= 2 or _CJK.search(stripped)):
         return True
     if _CJK.search(stripped):
         # Chinese asks anywhere in the sentence: "pip 和 import 有什么区别".
-        return any(w in stripped for w in _ASKING_ZH + ("区别",)) or stripped.endswith(("吗", "呢"))
+        return any(w in stripped for w in _ASKING_ZH) or stripped.endswith(("吗", "呢"))
     return len(words) >= 3 and words[0].lower() in _ASKING
 
 
@@ -229,7 +232,7 @@ def is_question(text: str) -> bool:
     if stripped.startswith("??"):
         return True
     words = stripped.split()
-    plain = not set("=()[]{}:'\"@#,") & set(stripped)
+    plain = not (_CODE_CHARS | {":", ","}) & set(stripped)
     # "what is broadcasting" is valid Python (an `is` comparison), but no learner means that.
     if plain and len(words) >= 2 and words[0].lower() in _ASKING:
         return True

@@ -61,15 +61,14 @@ def tolerance(
     return (default[0] if rtol is None else rtol, default[1] if atol is None else atol)
 
 
-def _short(t: torch.Tensor | None, fallback: str = "") -> str:
+def _short(t: torch.Tensor | None, fallback: str = "", *, array: bool = False) -> str:
+    """``t`` as printed, cut at 400 characters; as NumPy prints it when it came as an array."""
     if t is None:
         return fallback
-    text = repr(t) if t.dim() else repr(t.item())
-    return text if len(text) < 400 else text[:400] + " ..."
-
-
-def _short_array(t: torch.Tensor) -> str:
-    text = repr(t.numpy(force=True))
+    if array:
+        text = repr(t.numpy(force=True))
+    else:
+        text = repr(t) if t.dim() else repr(t.item())
     return text if len(text) < 400 else text[:400] + " ..."
 
 
@@ -272,23 +271,19 @@ class _Checker:
         have = _data(got)
         if target is None or have is None:
             return self._plain_values(name, got, want, expect, explicit)
+        # An array is shown as NumPy prints it, not as the tensor it was compared as.
+        got_array = got.kind == "ndarray"
+        want_array = expect.get("type") == "ndarray" if explicit else want.kind == "ndarray"
         if tuple(have.shape) != tuple(target.shape):
+            shown = _short(target, array=want_array), _short(have, array=got_array)
             return self.add(
-                Check(
-                    f"{name}.values",
-                    False,
-                    _short(target),
-                    _short(have),
-                    msg("shape", self.lang, name=name),
-                )
+                Check(f"{name}.values", False, *shown, msg("shape", self.lang, name=name))
             )
         check = compare_values(f"{name}.values", have, target, rtol, atol, self.lang)
-        # An array is shown as NumPy prints it, not as the tensor it was compared as.
-        if got.kind == "ndarray":
-            check = dataclasses.replace(check, got=_short_array(have))
-        array_wanted = expect.get("type") == "ndarray" if explicit else want.kind == "ndarray"
-        if array_wanted:
-            check = dataclasses.replace(check, expected=_short_array(target))
+        if got_array or want_array:
+            check = dataclasses.replace(
+                check, expected=_short(target, array=want_array), got=_short(have, array=got_array)
+            )
         return self.add(check)
 
     def _plain_values(

@@ -9,6 +9,7 @@ gives the variable names the code reads or assigns.
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 
 _OPERATORS = {
     ast.MatMult: "@",
@@ -97,6 +98,45 @@ def calls_any(code: str, patterns: list[str] | tuple[str, ...]) -> list[str]:
     """The patterns that ``code`` matches."""
     found = calls(code)
     return [p for p in patterns if matches(found, p)]
+
+
+def operand_pairs(
+    code: str,
+    ops: tuple[type[ast.operator | ast.cmpop], ...],
+    calls: Collection[str] = (),
+    *,
+    augmented: bool = True,
+) -> list[tuple[ast.expr, ast.expr]]:
+    """The (left, right) operands of each binary operator or comparison of ``ops`` in ``code``
+    (``a * b``, ``a < b``, and ``a *= b`` when ``augmented``) and of each call named in
+    ``calls``: ``torch.mul(a, b)``, or ``a.mul(b)``, whose owner is the left operand."""
+    tree = parse(code)
+    pairs: list[tuple[ast.expr, ast.expr]] = []
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ops):
+            pairs.append((node.left, node.right))
+        elif augmented and isinstance(node, ast.AugAssign) and isinstance(node.op, ops):
+            pairs.append((node.target, node.value))
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ops):
+            pairs.append((node.left, node.comparators[0]))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in calls
+        ):
+            owner, args = node.func.value, list(node.args)
+            if not (isinstance(owner, ast.Name) and owner.id == "torch"):
+                args.insert(0, owner)
+            if len(args) >= 2:
+                pairs.append((args[0], args[1]))
+    return pairs
+
+
+def is_literal(node: ast.expr) -> bool:
+    """A literal (``2``, ``-1.5``, a string): never a tensor."""
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    return isinstance(node, (ast.Constant, ast.JoinedStr))
 
 
 def names(code: str) -> set[str]:
@@ -188,9 +228,11 @@ __all__ = [
     "assigned",
     "calls",
     "calls_any",
+    "is_literal",
     "looks_like_code",
     "matches",
     "names",
+    "operand_pairs",
     "parse",
     "relevant_code",
 ]

@@ -129,51 +129,20 @@ def _overlap(a: Value | None, b: Value | None) -> bool | None:
 
 def _operands(code: str, kinds: tuple[type, ...], calls: tuple[str, ...]) -> list[tuple[str, str]]:
     """Pairs of plain names combined by an operator of ``kinds`` or a call in ``calls``."""
-    tree = codeinfo.parse(code)
-    pairs: list[tuple[str, str]] = []
-    for node in ast.walk(tree) if tree else ():
-        left = right = None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, kinds):
-            left, right = node.left, node.right
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in calls
-        ):
-            args = list(node.args)
-            if isinstance(node.func.value, ast.Name) and node.func.value.id != "torch":
-                args.insert(0, node.func.value)
-            left, right = (args + [None, None])[:2]
-        if isinstance(left, ast.Name) and isinstance(right, ast.Name):
-            pairs.append((left.id, right.id))
-    return pairs
+    return [
+        (left.id, right.id)
+        for left, right in codeinfo.operand_pairs(code, kinds, calls, augmented=False)
+        if isinstance(left, ast.Name) and isinstance(right, ast.Name)
+    ]
 
 
 def _tensor_product(code: str, kinds: tuple[type, ...], calls: tuple[str, ...]) -> bool:
     """Whether ``code`` combines two tensors with an operator of ``kinds`` or a call in ``calls``:
     neither operand is a literal number (``x * 2`` scales, it is no product of tensors)."""
-    tree = codeinfo.parse(code)
-    for node in ast.walk(tree) if tree else ():
-        if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, kinds):
-            operands = (
-                [node.left, node.right]
-                if isinstance(node, ast.BinOp)
-                else [node.target, node.value]
-            )
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in calls
-        ):
-            operands = list(node.args)
-            if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "torch"):
-                operands.insert(0, node.func.value)
-        else:
-            continue
-        bare = [o.operand if isinstance(o, ast.UnaryOp) else o for o in operands[:2]]
-        if len(bare) == 2 and not any(isinstance(o, ast.Constant) for o in bare):
-            return True
-    return False
+    return any(
+        not (codeinfo.is_literal(left) or codeinfo.is_literal(right))
+        for left, right in codeinfo.operand_pairs(code, kinds, calls)
+    )
 
 
 def _grad_source(case: _Case, code: str | None = None) -> str | None:
@@ -335,7 +304,7 @@ def _transposed(case: _Case) -> Feedback | None:
             f" it has shape {_shape(a.shape)}, the expected result has {_shape(b.shape)}, and"
         )
         shapes_zh = f"它的形状是 {_shape(a.shape)}，期望是 {_shape(b.shape)}，而 "
-    if case.calls("matmul", "mm", "bmm") or _tensor_product(case.code, (ast.MatMult,), ()):
+    if _tensor_product(case.code, (ast.MatMult,), ("matmul", "mm", "bmm")):
         why_en = "Check the order of the operands (`(A @ B).T == B.T @ A.T`)."
         why_zh = "检查操作数的顺序（`(A @ B).T == B.T @ A.T`）。"
     else:

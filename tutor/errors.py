@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tutor import codeinfo
 from tutor.verdict import Feedback
 
 
@@ -622,43 +623,14 @@ _ELEMENTWISE = frozenset(
 )
 
 
-def _operand_pairs(code: str) -> list[tuple[ast.expr, ast.expr]]:
-    """The (left, right) operands of every element-wise binary operation in ``code``.
-
-    The left operand is the one PyTorch's message calls "tensor a".
-    """
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return []
-    pairs: list[tuple[ast.expr, ast.expr]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.BinOp, ast.AugAssign)) and not isinstance(node.op, ast.MatMult):
-            pairs.append(
-                (node.left, node.right)
-                if isinstance(node, ast.BinOp)
-                else (node.target, node.value)
-            )
-        elif isinstance(node, ast.Compare) and len(node.comparators) == 1:
-            pairs.append((node.left, node.comparators[0]))
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr.rstrip("_") in _ELEMENTWISE
-        ):
-            owner, args = node.func.value, list(node.args)
-            if not (isinstance(owner, ast.Name) and owner.id == "torch"):
-                args.insert(0, owner)  # t.add(u): t is the left operand
-            if len(args) >= 2:
-                pairs.append((args[0], args[1]))
-    return pairs
-
-
-def _is_literal(node: ast.expr) -> bool:
-    """A literal (``2``, ``-1.5``, a string): never a tensor whose shape can clash."""
-    if isinstance(node, ast.UnaryOp):
-        node = node.operand
-    return isinstance(node, (ast.Constant, ast.JoinedStr))
+# Every binary operator but @, and the comparisons: element-wise, so their operands broadcast.
+_ELEMENTWISE_OPS = (
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
+    ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
+)  # fmt: skip
+# The element-wise calls, in place too (t.add_(u)).
+_ELEMENTWISE_CALLS = _ELEMENTWISE | {name + "_" for name in _ELEMENTWISE}
 
 
 def _clash(p: Sequence[int], q: Sequence[int], a: int, b: int, dim: int) -> int | None:
@@ -692,8 +664,8 @@ def _with_operands(
     """
     (a, b), dim = picture["sizes"], picture["dim"]
     unsure: dict[tuple[str, str], None] = {}
-    for left, right in _operand_pairs(code):
-        if _is_literal(left) or _is_literal(right):
+    for left, right in codeinfo.operand_pairs(code, _ELEMENTWISE_OPS, _ELEMENTWISE_CALLS):
+        if codeinfo.is_literal(left) or codeinfo.is_literal(right):
             continue
         first = left.id if isinstance(left, ast.Name) else ""
         second = right.id if isinstance(right, ast.Name) else ""

@@ -356,13 +356,13 @@ def _answer_verdict(
     )
     return Verdict(
         False,
-        (Check("answer", False, _msg("hidden", lang), got, _msg(why, lang, count=_count(step))),),
+        (
+            Check(
+                "answer", False, _msg("hidden", lang), got, _msg(why, lang, count=len(step.choices))
+            ),
+        ),
         feedback,
     )
-
-
-def _count(step: Step) -> int:
-    return len(step.choices)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
