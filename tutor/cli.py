@@ -169,11 +169,13 @@ def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
 
 
 def _sandbox(args: argparse.Namespace) -> Any:
+    from tutor.course.files import private_paths
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
+    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     if not sandbox.wait_ready(120):

@@ -153,7 +153,7 @@ def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lan
 
 
 # Checks named by a word, and properties that are no attribute (``x.values``): said in words.
-_WORD_CHECKS = {"answer", "error", "raises", "output", "calls", "predicate", "variant"}
+_WORD_CHECKS = {"answer", "error", "raises", "output", "calls", "predicate", "variant", "sandbox"}
 _WORD_PROPS = {"type", "values", "shares_memory", "independent"}
 
 
