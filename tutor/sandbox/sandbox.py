@@ -543,6 +543,33 @@ class Sandbox:
             "python": info.get("python"),
         }
 
+    def protections(self) -> list[dict[str, Any]]:
+        """Each protection of the learner's worker: {"key", "on", "detail"} (see
+        ``messages.PROTECTIONS`` for the order and names); waits for the worker."""
+        if not self.wait_ready():
+            raise SandboxError(self._pool.start_failure())
+        ready = (self._current.ready if self._current is not None else None) or {}
+        found = dict(ready.get("protections") or {})
+        cap = int(ready.get("memory_cap") or 0)
+        found["memory"] = (
+            {"on": True, "detail": messages.size_words(cap)}
+            if cap
+            else {"on": False, "detail": "RLIMIT_AS could not be set"}
+        )
+        watched = found.get("files", {}).get("on")
+        found["disk"] = {
+            "on": True,
+            "detail": f"{self.disk_mb} MiB"
+            + ("" if watched else " (without Landlock, other folders are not watched)"),
+        }
+        for key in ("snapshot", "references", "predicates"):
+            found[key] = {"on": True, "detail": ""}
+        rows = []
+        for key, _en, _zh in messages.PROTECTIONS:
+            item = found.get(key) or {"on": False, "detail": "unknown"}
+            rows.append({"key": key, "on": bool(item.get("on")), "detail": str(item["detail"])})
+        return rows
+
     def zygote_info(self) -> dict[str, Any]:
         """The zygote's start-up report: versions, GPUs, import time, problems, warnings."""
         self.start()
