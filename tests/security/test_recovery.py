@@ -61,7 +61,12 @@ def test_orphans_die_when_the_worker_is_swapped(reaper: list[str]) -> None:
     reaper.append("sleep 3142")
     sb = make_sandbox()
     try:
-        code = "import os\nif os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '3142'])\n"
+        code = (
+            "import os\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            "    os.execvp('sleep', ['sleep', '3142'])\n"
+        )
         assert sb.run(code).outcome == "ok"
         assert _until(lambda: bool(processes_with("sleep 3142")))
         sb.new_namespace("")
