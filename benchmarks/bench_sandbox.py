@@ -195,7 +195,7 @@ def run_all(device: str, quick: bool) -> dict[str, dict[str, float]]:
         total, snap, judge = big_tensor_check(sb, n)
         rows["check of a 10M-element tensor (snapshot + judge)"] = total
         rows["  of which: snapshot in the worker"] = snap
-        rows["  of which: judge (tutor.judge)"] = judge
+        rows["  of which: judge (tutor.judge.handler)"] = judge
         info = sb.device_info()
     finally:
         sb.close()

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tutor.lesson import load_course
+from tutor.course.lesson import load_course
 from tutor.sandbox import Sandbox
-from tutor.watch import Watcher
+from tutor.session.watch import Watcher
 
 LESSONS = ROOT / "tests" / "watch_lessons"
 WRONG, RIGHT = "x = torch.ones(2, 3)\n", "x = torch.zeros(2, 3)\n"

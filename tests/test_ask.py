@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor import ask
-from tutor.lesson import Lesson, Step, Text
+from tutor.course.lesson import Lesson, Step, Text
+from tutor.session import ask
 
 GLOSSARY = """
 [[terms]]

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from tutor import snapshot
-from tutor.checks import evaluate, run_checks
-from tutor.snapshot import Value
-from tutor.verdict import Verdict
+from tutor.judge import snapshot
+from tutor.judge.checks import evaluate, run_checks
+from tutor.judge.snapshot import Value
+from tutor.judge.verdict import Verdict
 
 
 def values(tmp_path, namespace, names=None, sub="v"):

@@ -7,8 +7,8 @@ import io
 from rich.console import Console
 from rich.markdown import Markdown
 
-from tutor import render  # noqa: F401 - importing render installs the CJK wrapping
-from tutor._cjkwrap import cjk_words
+from tutor.render import chat as render  # noqa: F401 - importing render installs the CJK wrapping
+from tutor.render._cjkwrap import cjk_words
 
 
 def _lines(text: str, width: int) -> list[str]:

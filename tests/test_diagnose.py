@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from tutor.diagnose import detect, value_picture
-from tutor.snapshot import Value, load, take
+from tutor.judge.diagnose import detect, value_picture
+from tutor.judge.snapshot import Value, load, take
 
 _COUNTER = itertools.count()
 
@@ -475,7 +475,7 @@ def test_dtype_detectors_leave_a_wrong_shape_alone(tmp_path: Path) -> None:
 def test_failed_check_rules_stay_quiet_when_the_run_raised(tmp_path: Path) -> None:
     """Lesson 8's "no-backward" (``failed = ["x.grad"]``) is not the mistake when backward
     raised."""
-    from tutor.checks import run_checks
+    from tutor.judge.checks import run_checks
 
     setup = "x = torch.tensor(2.0, requires_grad=True)"
     reference = snap(tmp_path, run("y = x**2 + 3*x + 1\ny.backward()", setup))

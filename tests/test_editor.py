@@ -1,4 +1,4 @@
-"""``/edit``'s editor helpers (tutor.editor): which editor, what comes back."""
+"""``/edit``'s editor helpers (tutor.session.editor): which editor, what comes back."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor import editor
+from tutor.session import editor
 
 
 def test_editor_command_prefers_visual_then_editor() -> None:

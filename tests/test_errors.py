@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from tutor.errors import IDS, Explanation, explain
+from tutor.render.errors import IDS, Explanation, explain
 
 
 def raised(fn: Callable[[], Any]) -> tuple[str, str]:
@@ -221,7 +221,7 @@ def test_unknown_errors_are_left_to_the_plain_traceback() -> None:
 
 
 def test_errors_module_does_not_import_torch() -> None:
-    code = "import sys, tutor.errors, tutor.pictures; print('torch' in sys.modules)"
+    code = "import sys, tutor.render.errors, tutor.render.pictures; print('torch' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -1,4 +1,4 @@
-"""tutor.graph.describe walks real autograd graphs into bounded, JSON-able trees."""
+"""tutor.judge.graph.describe walks real autograd graphs into bounded, JSON-able trees."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from tutor.graph import describe
+from tutor.judge.graph import describe
 
 
 def leaves(node: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ import string
 import pytest
 from rich.console import Console
 
-from tutor import i18n, render
+from tutor import i18n
+from tutor.render import chat as render
 
 
 def _fields(text: str) -> set[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.lesson import Text, find_step, load_course, load_lesson
+from tutor.course.lesson import Text, find_step, load_course, load_lesson
 
 GOOD = """\
 id = "good"

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from tutor.render import markdown
+from tutor.render.chat import markdown
 
 
 def _text(source: str, width: int = 40) -> list[str]:

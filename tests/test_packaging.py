@@ -60,7 +60,8 @@ def test_installed_package_finds_the_course(tmp_path):
         [
             str(python),
             "-c",
-            "import tutor, tutor.course; print(tutor.__file__); print(tutor.course.builtin_dir())",
+            "import tutor, tutor.course.files; print(tutor.__file__); "
+            "print(tutor.course.files.builtin_dir())",
         ],
         cwd=elsewhere,
         env=env,

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from tutor.pictures import BroadcastPicture, DiffPicture, GraphTree, picture_for
+from tutor.render.pictures import BroadcastPicture, DiffPicture, GraphTree, picture_for
 
 
 def text(renderable: object) -> str:

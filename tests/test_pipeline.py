@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tutor import pipeline
-from tutor.lesson import Expect, FeedbackRule, Lesson, Step, Text, Variant, load_course
+from tutor.course.lesson import Expect, FeedbackRule, Lesson, Step, Text, Variant, load_course
 from tutor.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]

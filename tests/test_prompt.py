@@ -14,8 +14,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from tutor.prompt import PromptUI, SandboxCompleter
-from tutor.ui import BlockReader, PlainUI, dedent_clause, input_complete, next_indent
+from tutor.session.prompt import PromptUI, SandboxCompleter
+from tutor.session.ui import BlockReader, PlainUI, dedent_clause, input_complete, next_indent
 
 
 @pytest.mark.parametrize(

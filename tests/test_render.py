@@ -1,4 +1,4 @@
-"""Renderables of the session (tutor.render), rendered into a narrow console and read as text."""
+"""Renderables of the session (tutor.render.chat), rendered narrow and read as text."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 from rich.console import Console
 
-from tutor import render
-from tutor.lesson import Lesson, Step
-from tutor.lesson import Text as LText
-from tutor.verdict import Check, Feedback, Verdict
+from tutor.course.lesson import Lesson, Step
+from tutor.course.lesson import Text as LText
+from tutor.judge.verdict import Check, Feedback, Verdict
+from tutor.render import chat as render
 
 
 def _text(renderable: Any, width: int = 60) -> str:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from tutor.codeinfo import relevant_code
-from tutor.lesson import load_lesson
+from tutor.course.lesson import load_lesson
 from tutor.progress import Store
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult
-from tutor.session import Session
+from tutor.session.conversation import Session
+from tutor.session.ui import ScriptUI
 from tutor.testing import run_session_script
-from tutor.ui import ScriptUI
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -277,8 +277,9 @@ def test_relevant_code_follows_the_names_an_answer_reads() -> None:
 
 def test_the_ui_modules_never_import_torch() -> None:
     code = (
-        "import sys, tutor.app, tutor.session, tutor.prompt, tutor.commands, tutor.render, "
-        "tutor.ask, tutor.progress; assert 'torch' not in sys.modules, 'torch imported'"
+        "import sys, tutor.session.app, tutor.session.conversation, tutor.session.prompt, "
+        "tutor.session.commands, tutor.render.chat, "
+        "tutor.session.ask, tutor.progress; assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
@@ -320,7 +321,7 @@ def test_progress_command_shows_and_exports(tmp_path: Path, capsys: Any) -> None
     import argparse
     import json
 
-    from tutor.app import progress_command
+    from tutor.session.app import progress_command
 
     store = Store(tmp_path / "p.db")
     store.attempt("sums", "six", "x = 6", passed=True)
@@ -436,7 +437,7 @@ def test_rebinding_a_given_name_points_at_reset(varied: Any) -> None:
 def test_a_bug_of_the_tutor_ends_one_input_not_the_session(
     lesson: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from tutor import render
+    from tutor.render import chat as render
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)

@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 import torch
 
-from tutor import snapshot
+from tutor.judge import snapshot
 
 
 def roundtrip(tmp_path, namespace, names):

@@ -1,4 +1,4 @@
-"""The session transcript (tutor.transcript.Recorder): what it keeps, and the handouts it writes."""
+"""The session transcript (tutor.session.transcript.Recorder): what it keeps, the handouts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 from rich.text import Text
 
-from tutor import render
-from tutor.transcript import Recorder
-from tutor.ui import PlainUI, ScriptUI, make_console, prompted
+from tutor.render import chat as render
+from tutor.session.transcript import Recorder
+from tutor.session.ui import PlainUI, ScriptUI, make_console, prompted
 
 
 def _recorder(inputs: str, width: int = 60) -> tuple[Recorder, io.StringIO]:
@@ -86,7 +86,7 @@ def test_width_of_the_transcript_follows_the_console() -> None:
 
 def test_the_session_wraps_its_ui_and_delegates() -> None:
     from tutor.progress import Store
-    from tutor.session import Session
+    from tutor.session.conversation import Session
 
     ui = ScriptUI([])
     session = Session([], None, Store(None), ui)

@@ -1,6 +1,6 @@
 """The command line: ``python -m tutor [lessons|check|validate|run|progress|watch]``.
 
-With no subcommand the interactive tutor starts (``tutor.app.run_session``).
+With no subcommand the interactive tutor starts (``tutor.session.app.run_session``).
 Exit codes of ``check``: 0 passed, 1 not passed, 2 unknown lesson or step, or
 an unreadable file; 3 when the sandbox could not start. This module never
 imports torch.
@@ -162,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
-    from tutor.course import course_dirs
-    from tutor.lesson import load_course
+    from tutor.course.files import course_dirs
+    from tutor.course.lesson import load_course
 
     return load_course(course_dirs(args.lessons))
 
@@ -188,7 +188,7 @@ def _leading_first(checks: Any) -> list[Any]:
 
 
 def _print_verdict(verdict: Any, lang: str) -> None:
-    from tutor.render import check_label
+    from tutor.render.chat import check_label
 
     for c in _leading_first(verdict.checks):
         line = f"{'✓' if c.passed else '✗'} {check_label(c.name, lang)}"
@@ -227,7 +227,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    from tutor.session import lesson_number
+    from tutor.session.conversation import lesson_number
 
     for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
         print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")
@@ -238,7 +238,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
-    from tutor.lesson import find_step
+    from tutor.course.lesson import find_step
 
     lessons, _ = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
@@ -310,8 +310,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from tutor.course import course_dirs
-    from tutor.validate import validate_course
+    from tutor.course.files import course_dirs
+    from tutor.course.validate import validate_course
 
     paths = args.paths or course_dirs(args.lessons)
     try:
@@ -404,10 +404,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in commands:
         return commands[args.command](args)
     if args.command == "progress":
-        return _delegate("tutor.app", "progress_command", args)
+        return _delegate("tutor.session.app", "progress_command", args)
     if args.command == "watch":
-        return _delegate("tutor.watch", "main", args)
-    return _delegate("tutor.app", "run_session", args)
+        return _delegate("tutor.session.watch", "main", args)
+    return _delegate("tutor.session.app", "run_session", args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,8 +16,8 @@ import weakref
 from typing import Any
 
 from tutor import codeinfo
-from tutor.lesson import FeedbackRule, Lesson, Step
-from tutor.verdict import Check, Feedback, Verdict
+from tutor.course.lesson import FeedbackRule, Lesson, Step
+from tutor.judge.verdict import Check, Feedback, Verdict
 
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary()

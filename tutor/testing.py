@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tutor.progress import Store
-from tutor.session import Session
-from tutor.ui import ScriptUI
+from tutor.session.conversation import Session
+from tutor.session.ui import ScriptUI
 
 
 def run_session_script(
@@ -28,7 +28,7 @@ def run_session_script(
     ``lesson`` is a Lesson, a lesson file, or a list of lessons; the sandbox is
     started (and closed) here unless one is given. Nothing is saved.
     """
-    from tutor.lesson import load_lesson
+    from tutor.course.lesson import load_lesson
 
     if isinstance(lesson, (str, Path)):
         loaded, errors = load_lesson(lesson)

@@ -1,4 +1,4 @@
-"""A tiny judge handler for the sandbox tests (the real one is tutor.judge:handle).
+"""A tiny judge handler for the sandbox tests (the real one is tutor.judge.handler:handle).
 
 It compares one name between a learner and a reference snapshot with the
 judge process's own, untouched torch.
@@ -17,7 +17,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("the stub was asked to fail")
     import torch
 
-    from tutor import snapshot
+    from tutor.judge import snapshot
 
     learner = snapshot.load(request["learner"])
     reference = snapshot.load(request["reference"])

@@ -1,7 +1,7 @@
 """The judge process: a pristine fork of the zygote that never runs learner code.
 
 It answers ``{"op": "judge", "request": ...}`` with the configured handler
-(``tutor.judge:handle`` by default), which loads snapshots with
+(``tutor.judge.handler:handle`` by default), which loads snapshots with
 ``torch.load(weights_only=True)`` and compares them. Learner code cannot reach
 this process, so monkeypatching in the worker cannot change a verdict.
 """
@@ -20,7 +20,7 @@ from tutor.sandbox._resolve import resolve
 def serve(sock: socket.socket, config: dict[str, Any]) -> None:
     """Answer judge requests until the UI closes the channel."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    spec = config.get("handler") or "tutor.judge:handle"
+    spec = config.get("handler") or "tutor.judge.handler:handle"
     protocol.send_msg(sock, {"ev": "ready", "nonce": ""})
     while True:
         try:

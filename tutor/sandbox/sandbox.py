@@ -38,8 +38,8 @@ class Sandbox:
         *,
         grace: float = _limits.DEFAULT_GRACE,
         lang: str = "en",
-        judge_handler: str = "tutor.judge:handle",
-        snapshot_taker: str = "tutor.snapshot:take",
+        judge_handler: str = "tutor.judge.handler:handle",
+        snapshot_taker: str = "tutor.judge.snapshot:take",
         max_output_lines: int = _limits.DEFAULT_MAX_LINES,
         max_output_bytes: int = _limits.DEFAULT_MAX_BYTES,
         call_timeout: float = 2.0,
@@ -219,7 +219,7 @@ class Sandbox:
     # -- values and checks ----------------------------------------------------
 
     def snapshot(self, names: list[str]) -> str:
-        """Save ``names`` from the namespace (tutor.snapshot.take); return the directory."""
+        """Save ``names`` from the namespace (tutor.judge.snapshot.take); return the directory."""
         self.start()
         with self._lock:
             handle = self._worker()

@@ -286,7 +286,7 @@ class Worker:
 
     def snapshot(self, names: list[str], dest: str) -> dict[str, Any]:
         """Save ``names`` from the namespace into ``dest`` with the snapshot taker."""
-        take = resolve(self.config.get("snapshot") or "tutor.snapshot:take")
+        take = resolve(self.config.get("snapshot") or "tutor.judge.snapshot:take")
         try:
             result = take(self.namespace, names, dest)
         except BaseException as exc:  # noqa: BLE001 - a learner object may break the taker

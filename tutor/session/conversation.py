@@ -2,7 +2,7 @@
 render -> record.
 
 ``Session(lessons, sandbox, store, ui, lang)`` drives one learner through the
-course; ``ui`` is a ``tutor.ui.UI`` (the prompt_toolkit one, plain text, or a
+course; ``ui`` is a ``tutor.session.ui.UI`` (the prompt_toolkit one, plain text, or a
 script in tests). This module never imports torch or prompt_toolkit.
 """
 
@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tutor import ask, codeinfo, commands, pipeline, render
+from tutor import codeinfo, pipeline
 from tutor.i18n import t
 from tutor.progress import Store
-from tutor.transcript import Recorder
-from tutor.ui import UI
+from tutor.render import chat as render
+from tutor.session import ask, commands
+from tutor.session.transcript import Recorder
+from tutor.session.ui import UI
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0

@@ -20,7 +20,7 @@ from rich.syntax import Syntax
 from rich.terminal_theme import MONOKAI
 from rich.text import Text
 
-from tutor.ui import prompted
+from tutor.session.ui import prompted
 
 HTML_SUFFIXES = (".html", ".htm")
 

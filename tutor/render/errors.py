@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tutor import codeinfo
-from tutor.verdict import Feedback
+from tutor.judge.verdict import Feedback
 
 
 @dataclass(frozen=True)
 class Explanation:
     """A friendly explanation of one error and, where it helps, a picture payload.
 
-    ``picture`` is plain JSON for ``tutor.pictures.picture_for``, e.g.
+    ``picture`` is plain JSON for ``tutor.render.pictures.picture_for``, e.g.
     ``{"kind": "broadcast", "shapes": [[3, 2], [3]], "clash": -1}``.
     """
 

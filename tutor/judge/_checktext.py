@@ -1,4 +1,4 @@
-"""The checker's messages to the learner, in English and Chinese (private to tutor.checks)."""
+"""The checker's messages to the learner, in English and Chinese (private to tutor.judge.checks)."""
 
 from __future__ import annotations
 

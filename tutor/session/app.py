@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tutor import render
 from tutor.i18n import t
 from tutor.progress import Store, export, export_rows, resolve_path
-from tutor.session import Session
-from tutor.ui import PlainUI, make_console
+from tutor.render import chat as render
+from tutor.session.conversation import Session
+from tutor.session.ui import PlainUI, make_console
 
 
 def _lang(args: Any) -> str:
@@ -28,8 +28,8 @@ def _lang(args: Any) -> str:
 
 
 def _course(args: Any) -> tuple[list[Any], Path | None]:
-    from tutor.course import course_dirs
-    from tutor.lesson import load_course
+    from tutor.course.files import course_dirs
+    from tutor.course.lesson import load_course
 
     dirs = course_dirs(getattr(args, "lessons", None) or [])
     lessons, _errors = load_course(dirs)
@@ -82,7 +82,7 @@ def run_session(args: Any) -> int:
         else (resolve_path(getattr(args, "progress", None)).parent / "history")
     )
     if interactive:
-        from tutor.prompt import PromptUI
+        from tutor.session.prompt import PromptUI
 
         ui: Any = PromptUI(console, sandbox, history)
     else:

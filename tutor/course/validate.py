@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from tutor import pipeline
-from tutor._loader import LineMap
-from tutor.lesson import Lesson, LessonError, Step, Trap, load_course
-from tutor.verdict import Verdict
+from tutor.course._loader import LineMap
+from tutor.course.lesson import Lesson, LessonError, Step, Trap, load_course
+from tutor.judge.verdict import Verdict
 
 
 def _one_line(text: object) -> str:
@@ -140,13 +140,13 @@ class _Validator:
 
 
 def _error_ids(verdict: Verdict, code: str) -> list[str]:
-    """The id tutor.errors gives the exception an answer raised (the REPL shows it too)."""
+    """The id tutor.render.errors gives the exception an answer raised (the REPL shows it too)."""
     failed = next((c for c in verdict.checks if c.name == "error" and not c.passed), None)
     if failed is None or ": " not in failed.got:
         return []
     error_type, message = failed.got.split(": ", 1)
     try:
-        from tutor import errors
+        from tutor.render import errors
 
         found = errors.explain(error_type, message, code=code)
     except Exception:  # noqa: BLE001 - explanations are optional here

@@ -14,10 +14,10 @@ from typing import Any
 import torch
 
 from tutor import codeinfo
-from tutor._checktext import msg
-from tutor.lesson import PROPS
-from tutor.snapshot import Value
-from tutor.verdict import Check, Feedback, Verdict
+from tutor.course.lesson import PROPS
+from tutor.judge._checktext import msg
+from tutor.judge.snapshot import Value
+from tutor.judge.verdict import Check, Feedback, Verdict
 
 DEFAULT_PROPS = ("type", "shape", "dtype", "device", "values", "requires_grad", "grad")
 _TOL = {
@@ -632,9 +632,9 @@ def _detect(
 def _detectors(
     c: _Checker, code: str, solution: str = ""
 ) -> tuple[list[Feedback], list[dict[str, Any]]]:
-    """Run tutor.diagnose's detectors on every failing name; a broken detector is skipped."""
+    """Run tutor.judge.diagnose's detectors on every failing name; a broken detector is skipped."""
     try:
-        from tutor import diagnose
+        from tutor.judge import diagnose
     except Exception:  # noqa: BLE001 - diagnosis is a bonus, never a reason to fail a check
         return [], []
     found: list[Feedback] = []

@@ -1,8 +1,8 @@
 """Pictures for feedback: value diffs, autograd graphs and broadcasting, as rich renderables.
 
 UI side: no torch here. Each picture takes the plain-JSON payload its producer
-wrote (``tutor.diagnose.value_picture``, ``tutor.graph.describe``,
-``tutor.errors.explain``) and renders itself through ``__rich_console__``, so
+wrote (``tutor.judge.diagnose.value_picture``, ``tutor.judge.graph.describe``,
+``tutor.render.errors.explain``) and renders itself through ``__rich_console__``, so
 the transcript prints it like any other renderable. Marks are characters as
 well as colours (``✗`` beside a differing cell, ``^`` under a clashing size), so
 plain text, NO_COLOR and screen readers see them too. ``picture_for(payload,
@@ -80,7 +80,7 @@ class DiffPicture:
 
     ``payload`` is ``{"kind": "diff", "name", "expected", "got", "mismatch"}`` or
     ``{"kind": "summary", "name", "count", "total", "max_diff", "at", "expected_at",
-    "got_at"}`` as written by ``tutor.diagnose.value_picture``.
+    "got_at"}`` as written by ``tutor.judge.diagnose.value_picture``.
     """
 
     def __init__(self, payload: dict[str, Any], lang: str = "en") -> None:
@@ -152,7 +152,7 @@ class DiffPicture:
 class GraphTree:
     """The autograd graph of a tensor as a tree: ops (grad_fn names) down to the leaves.
 
-    ``payload`` is what ``tutor.graph.describe`` returns: ``{"kind": "graph",
+    ``payload`` is what ``tutor.judge.graph.describe`` returns: ``{"kind": "graph",
     "name", "shape", "dtype", "grad_fn", "root": node, "truncated"}`` where a node is
     ``{"op", "children", "name"?}``, ``{"leaf": true, "name", "shape", "requires_grad",
     "has_grad"}``, ``{"op", "seen": true}`` or ``{"truncated": true}``; or an error

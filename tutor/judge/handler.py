@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor import checks, snapshot
+from tutor.judge import checks, snapshot
 
 
 def handle(request: dict[str, Any]) -> dict[str, Any]:

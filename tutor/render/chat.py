@@ -21,9 +21,9 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from tutor import _cjkwrap
-from tutor._markdown import TutorMarkdown
 from tutor.i18n import HELP, t
+from tutor.render import _cjkwrap
+from tutor.render._markdown import TutorMarkdown
 
 _cjkwrap.install()  # Chinese lines break between characters, not only at spaces
 
@@ -210,7 +210,7 @@ def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
     ``error_shown``: the code's error was just explained above, so the verdict
     does not explain it again.
     """
-    from tutor import pictures
+    from tutor.render import pictures
 
     parts: list[RenderableType] = [markdown(t("passed" if verdict.passed else "not_yet", lang))]
     if verdict.checks:
@@ -313,7 +313,7 @@ def error_block(
     ``code`` (the failing input) and ``shapes`` (name -> shape of the learner's
     tensors) let the explanation name the tensors involved.
     """
-    from tutor import errors, pictures
+    from tutor.render import errors, pictures
 
     text = (error.traceback or f"{error.type}: {error.message}").rstrip()
     parts: list[RenderableType] = [Text(text, style="red")]
@@ -509,7 +509,7 @@ def answers(found: Sequence[Any], lang: str) -> RenderableType:
         if i:
             parts.append(Text(""))  # a blank line before each answer's heading, as after it
         source = t("glossary", lang) if a.source == "glossary" else a.source
-        # A step's answer is already its best paragraph (tutor.ask); /goto shows the rest.
+        # A step's answer is already its best paragraph (tutor.session.ask); /goto shows the rest.
         parts.append(markdown(f"**{a.title}** _({source})_\n\n{a.text}"))
     return Panel(Group(*parts), border_style="green", box=box.ROUNDED, padding=(0, 1))
 

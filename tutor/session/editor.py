@@ -38,7 +38,7 @@ def editor_command(environ: Mapping[str, str] | None = None) -> list[str]:
 
 def starter(lesson: Any, step: Any, lang: str) -> str:
     """The watch mode's starter file: the task as comments, the set-up it builds on."""
-    from tutor.watch import starter_text
+    from tutor.session.watch import starter_text
 
     return starter_text(lesson, step, lang)
 

@@ -237,7 +237,7 @@ def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
         line = int(m.group(1)) if m else getattr(exc, "lineno", 1)
         message = _TOML_LINE.sub("", str(exc)).replace("(, column", "(column").strip()
         return None, [LessonError(path_str, line, f"TOML syntax error: {message}")]
-    from tutor._loader import Loader
+    from tutor.course._loader import Loader
 
     loader = Loader(path_str, text)
     lesson = loader.lesson(doc)
@@ -266,7 +266,7 @@ def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonE
         if lesson is None:
             continue
         if lesson.id in seen:
-            from tutor._loader import LineMap
+            from tutor.course._loader import LineMap
 
             line = LineMap(f.read_text(encoding="utf-8")).key((), "id")
             errors.append(

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.lesson import Lesson, Step
-from tutor.verdict import Verdict
+from tutor.course.lesson import Lesson, Step
+from tutor.judge.verdict import Verdict
 
 # watchfiles waits for STEP_MS of quiet before it reports a change, and never
 # longer than DEBOUNCE_MS: short enough to feel instant, long enough to see one
@@ -198,13 +198,13 @@ def _find(lessons: list[Lesson], lesson_id: str, step_id: str) -> tuple[Lesson, 
 
 
 def _show_task(console: Any, lesson: Lesson, step: Step, lang: str) -> None:
-    from tutor import render
+    from tutor.render import chat as render
 
     console.print(render.step_panel(lesson, step, lang))
 
 
 def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -> None:
-    from tutor import render
+    from tutor.render import chat as render
 
     console.print(render.verdict(outcome.verdict, lang))
     if outcome.verdict.passed:
@@ -223,8 +223,8 @@ def main(args: argparse.Namespace) -> int:
     """``torch-tutor watch LESSON STEP FILE``: exit 0 when the lesson's code steps all pass."""
     from rich.console import Console
 
-    from tutor.course import course_dirs
-    from tutor.lesson import load_course
+    from tutor.course.files import course_dirs
+    from tutor.course.lesson import load_course
     from tutor.sandbox import Sandbox
 
     lang = args.lang

@@ -5,7 +5,7 @@ tensor back to its leaves (``AccumulateGrad`` nodes hold the leaf tensor) and
 names each leaf by identity with the namespace's tensors and module
 parameters. The walk is bounded (depth and node count), and a node reached a
 second time is written once and then referred to, so a diamond-shaped graph
-stays small. ``tutor.pictures.GraphTree`` draws the result.
+stays small. ``tutor.render.pictures.GraphTree`` draws the result.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class _Walker:
 def describe(
     namespace: dict[str, Any], name: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
 ) -> dict[str, Any]:
-    """The autograd graph behind ``namespace[name]`` as JSON for ``tutor.pictures.GraphTree``.
+    """The autograd graph behind ``namespace[name]`` as JSON for ``render.pictures.GraphTree``.
 
     Returns ``{"kind": "graph", "name", "shape", "dtype", "grad_fn", "root",
     "nodes", "truncated"}``; ``root`` is a node: ``{"op": "MulBackward0",

@@ -6,7 +6,7 @@ that speak with the learner's own values and shapes. Detectors prefer tests on
 values (``x.T`` equals the expected result: transposed) and use the code
 (its syntax tree, never running it) only where values cannot tell.
 ``value_picture(learner, reference, rtol, atol)`` writes the JSON payload of
-the expected-vs-yours picture drawn by ``tutor.pictures.DiffPicture``.
+the expected-vs-yours picture drawn by ``tutor.render.pictures.DiffPicture``.
 
 Runs in the pristine judge process: imports torch, never rich.
 """
@@ -22,8 +22,8 @@ from typing import Any
 import torch
 
 from tutor import codeinfo
-from tutor.snapshot import Value
-from tutor.verdict import Feedback
+from tutor.judge.snapshot import Value
+from tutor.judge.verdict import Feedback
 
 _MATMUL = ("@", "matmul", "mm", "bmm", "mv", "dot", "einsum")
 _MUL = ("*", "mul", "multiply")
@@ -998,7 +998,9 @@ def value_picture(
     got, want = _data(learner), _data(reference)
     if got is None or want is None or got.shape != want.shape:
         return None
-    from tutor.checks import tolerance  # here: tutor.checks imports this module lazily too
+    from tutor.judge.checks import (
+        tolerance,  # here: tutor.judge.checks imports this module lazily too
+    )
 
     rtol, atol = tolerance(got, want, rtol, atol)  # as the check compared them
     g, w = _wide(got), _wide(want)

@@ -10,11 +10,12 @@ import difflib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tutor import pipeline, render
+from tutor import pipeline
 from tutor.i18n import LANGS, t
+from tutor.render import chat as render
 
 if TYPE_CHECKING:
-    from tutor.session import Session
+    from tutor.session.conversation import Session
 
 Handler = Callable[["Session", str], None]
 COMMANDS: dict[str, Handler] = {}
@@ -109,7 +110,7 @@ def cmd_lang(session: Session, arg: str) -> None:
 
 def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int, int] | None:
     """Lesson by id, file name, number (``4`` for ``04-...``) or title; step by id or number."""
-    from tutor.session import lesson_number
+    from tutor.session.conversation import lesson_number
 
     if lesson is None:
         return None
@@ -159,7 +160,7 @@ def cmd_goto(session: Session, arg: str) -> None:
 
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
-    from tutor.session import lesson_number
+    from tutor.session.conversation import lesson_number
 
     passed: dict[str, int] = {}
     for r in session.store.records():
@@ -232,8 +233,8 @@ def _answer_text(step: Any, lang: str) -> str:
 @command("edit")
 def cmd_edit(session: Session, arg: str) -> None:
     """The step's starter (or the learner's last code) in $EDITOR; the saved file is an answer."""
-    from tutor import editor
-    from tutor.ui import prompted
+    from tutor.session import editor
+    from tutor.session.ui import prompted
 
     if session.step.kind not in ("code", "explore"):
         session.say("edit_not_code", "dim")
@@ -328,7 +329,7 @@ def cmd_env(session: Session, arg: str) -> None:
 
 @command("graph")
 def cmd_graph(session: Session, arg: str) -> None:
-    from tutor import pictures
+    from tutor.render import pictures
 
     if not arg:
         session.say("usage", "yellow", usage="/graph NAME")

@@ -1,6 +1,6 @@
 """The lesson loader's machinery: the schema, line numbers in the raw text, and checks.
 
-Private to :mod:`tutor.lesson`, which exposes ``load_lesson`` and ``load_course``.
+Private to :mod:`tutor.course.lesson`, which exposes ``load_lesson`` and ``load_course``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from tutor.lesson import (
+from tutor.course.lesson import (
     DETECTOR_IDS,
     KINDS,
     PROPS,

@@ -3,7 +3,7 @@
 One small piece per prompt_toolkit hook, as in ptpython: ``key_bindings()``
 (Enter submits a complete statement, else a new indented line),
 ``SandboxCompleter`` (names from the live worker and torch, run off the UI
-thread), and ``PromptUI`` which puts them together behind the ``tutor.ui.UI``
+thread), and ``PromptUI`` which puts them together behind the ``tutor.session.ui.UI``
 interface the session uses.
 """
 
@@ -32,7 +32,14 @@ from pygments.lexers.python import PythonLexer
 from pygments.styles import get_style_by_name
 from rich.console import Console
 
-from tutor.ui import CONTINUATION, PROMPT, dedent_clause, input_complete, is_yes, next_indent
+from tutor.session.ui import (
+    CONTINUATION,
+    PROMPT,
+    dedent_clause,
+    input_complete,
+    is_yes,
+    next_indent,
+)
 
 _WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\.?$")
 _COMMAND = re.compile(r"^/\w*$")
@@ -171,7 +178,7 @@ class PromptUI:
     def __init__(
         self, console: Console, sandbox: Any, history: Path | None, **session_kwargs: Any
     ) -> None:
-        from tutor import commands
+        from tutor.session import commands
 
         self.console = console
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))

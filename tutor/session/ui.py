@@ -2,7 +2,7 @@
 
 ``Session`` talks to a ``UI``: read one input (a whole block of code, a
 command or an answer), show renderables, stream output, show a spinner while
-waiting, ask yes/no. ``PromptUI`` (tutor.prompt) is the interactive one;
+waiting, ask yes/no. ``PromptUI`` (tutor.session.prompt) is the interactive one;
 ``PlainUI`` reads lines from a stream (pipes, screen readers); ``ScriptUI``
 feeds a list of inputs (tests and lesson authors).
 """

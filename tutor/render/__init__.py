@@ -1,0 +1,1 @@
+"""Rich renderables: the chat, verdicts, pictures, error explanations, Markdown and CJK wrapping."""

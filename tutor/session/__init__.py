@@ -1,0 +1,1 @@
+"""The conversation: the session loop, commands, the prompt, plain UI, questions, editor, watch."""
