@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.ask import load_glossary
-from tutor.course import builtin_dir
-from tutor.lesson import Lesson, Step, Text, load_lesson
+from tutor.course.files import builtin_dir
+from tutor.course.lesson import Lesson, Step, Text, load_lesson
+from tutor.session.ask import load_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "translation-zh.md"
