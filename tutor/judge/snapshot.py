@@ -130,8 +130,8 @@ def _capture_torch() -> dict[str, Any] | None:
         resolve_neg=base.resolve_neg,
         to_dense=base.to_dense,
         untyped_storage=base.untyped_storage,
-        data_ptr=torch._C.StorageBase.data_ptr,
-        storage_nbytes=torch._C.StorageBase.nbytes,
+        data_ptr=torch._C.StorageBase.data_ptr,  # type: ignore[attr-defined]
+        storage_nbytes=torch._C.StorageBase.nbytes,  # type: ignore[attr-defined]
         no_tf=torch._C.DisableTorchFunction,
         no_dispatch=torch._C._DisableTorchDispatch,
         no_grad=torch.no_grad,
@@ -306,7 +306,7 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
         meta.update(kind="bool", scalar=obj)
         return meta, _numeric(lambda: T["tensor"](obj)), None
     elif _issubclass(cls, int) and not _issubclass(cls, bool):
-        value = _int_value(obj)
+        value: Any = _int_value(obj)
         meta.update(kind="int", scalar=value if -(2**63) <= value < 2**63 else _str(value))
         return meta, _numeric(lambda: T["tensor"](value)), None
     elif _issubclass(cls, float):
@@ -454,7 +454,7 @@ def take(
         with _open(_path_join(dest, "meta.json"), "w", encoding="utf-8") as f:
             f.write(_dumps({"values": metas, "size": size}))
         return metas
-    size = write(dest, metas, blobs)
+    size = write(dest, metas, blobs)  # type: ignore[arg-type]
     return {"values": metas, "size": size}
 
 
