@@ -1,4 +1,4 @@
-"""The command line: ``python -m tutor [lessons|check|validate|run|progress|watch]``.
+"""The command line: ``python -m tutor [lessons|check|grade|validate|run|progress|watch|doctor]``.
 
 With no subcommand the interactive tutor starts (``tutor.session.app.run_session``).
 Exit codes of ``check``: 0 passed, 1 not passed, 2 unknown lesson or step, or
@@ -23,14 +23,6 @@ _TEXT = {
     "failed": ("Not yet.", "还没有通过。"),
     "expected": ("expected", "期望"),
     "got": ("got", "实际"),
-    "unknown_lesson": (
-        "unknown lesson `{lesson}`; `python -m tutor lessons` lists them",
-        "没有名为 `{lesson}` 的课程；用 `python -m tutor lessons` 查看全部课程",
-    ),
-    "unknown_step": (
-        "lesson `{lesson}` has no step `{step}`; its steps: {steps}",
-        "课程 `{lesson}` 没有 `{step}` 这一步；它的步骤有：{steps}",
-    ),
     "unreadable": ("cannot read {file}: {error}", "无法读取 {file}：{error}"),
     "no_sandbox": ("the sandbox could not start: {error}", "沙箱无法启动：{error}"),
     "not_checked": ("a {kind} step has nothing to check", "{kind} 类型的步骤没有可检查的内容"),
@@ -82,6 +74,16 @@ def _device(text: str) -> str:
             f"invalid device {text!r} (use auto, cpu, cuda, cuda:N or mps)"
         )
     return text
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -158,6 +160,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("step_id", metavar="STEP")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p = command(
+        "grade",
+        "grade many answers to one step (files, or folders of them), several at once, "
+        "each in a fresh sandbox worker; a table, a histogram of mistakes, CSV or JSON",
+    )
+    p.add_argument("lesson_id", metavar="LESSON")
+    p.add_argument("step_id", metavar="STEP")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument("--csv", action="store_true", help="print CSV, one line per submission")
+    p.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        default=None,
+        help="submissions judged at once (default: the number of cores)",
+    )
     p = command("validate", "prove lessons: references pass, traps fail, translations exist")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p = command("run", "run a Python file in the sandbox")
@@ -257,27 +277,27 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from tutor import pipeline
-    from tutor.course.lesson import find_step
+def _find_step(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """The lesson and step named on the command line; a miss is told on stderr (with the
+    closest names: a near miss is never taken for what was meant)."""
+    from tutor.course.find import Miss, find
 
     lessons, _ = _course(args)
-    lesson, step = find_step(lessons, args.lesson_id, args.step_id)
-    if lesson is None:
-        print(_t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
+    found = find(lessons, args.lesson_id, args.step_id)
+    if isinstance(found, Miss):
+        print(found.message(args.lang, "python -m tutor lessons"), file=sys.stderr)
+        return None
+    lesson, index = found
+    return lesson, lesson.steps[index]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from tutor import pipeline
+
+    found = _find_step(args)
+    if found is None:
         return 2
-    if step is None:
-        print(
-            _t(
-                "unknown_step",
-                args.lang,
-                lesson=lesson.id,
-                step=args.step_id,
-                steps=", ".join(s.id for s in lesson.steps),
-            ),
-            file=sys.stderr,
-        )
-        return 2
+    lesson, step = found
     try:
         answer = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -328,6 +348,101 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         _print_verdict(verdict, args.lang)
     return 0 if verdict.passed else 1
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade many submissions to one step in one warm sandbox; see tutor.grade."""
+    import time
+
+    from tutor import grade as grading
+    from tutor.i18n import t
+
+    found = _find_step(args)
+    if found is None:
+        return 2
+    lesson, step = found
+    if step.kind not in ("code", "quiz", "predict"):
+        print(_t("not_checked", args.lang, kind=step.kind), file=sys.stderr)
+        return 2
+    files, missing = grading.submissions(args.paths, step)
+    for path in missing:
+        print(t("grade_missing", args.lang, path=path), file=sys.stderr)
+    if missing:
+        return 2
+    if not files:
+        suffixes = "*.py" if step.kind == "code" else "*.txt, *.md"
+        paths = ", ".join(args.paths)
+        print(t("grade_no_files", args.lang, paths=paths, suffixes=suffixes), file=sys.stderr)
+        return 2
+    needs_sandbox = step.kind == "code" or (step.kind == "predict" and not step.choices)
+    try:
+        sandbox = _sandbox(args) if needs_sandbox else None
+    except Exception as exc:  # noqa: BLE001 - report, do not crash
+        print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
+        return 3
+    jobs = args.jobs or grading.default_jobs()
+    started = time.monotonic()
+    try:
+        grader = grading.Grader(sandbox, lesson, step, args.lang)
+        rows = grading.grade(grader, files, jobs, _grade_progress(len(files), args.lang))
+    except KeyboardInterrupt:
+        print("\n" + t("grade_interrupted", args.lang), file=sys.stderr)
+        return 130
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+    if sys.stderr.isatty():
+        print("\r\x1b[K", end="", file=sys.stderr)
+    jobs = min(jobs, len(files))
+    summary = grading.to_json(rows, lesson, step, time.monotonic() - started, jobs)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(grading.to_csv(rows))
+    else:
+        from tutor.render.reports import grade_report
+
+        _print(_console(args.width), grade_report(rows, summary, args.lang))
+    return 0 if all(row.passed for row in rows) else 1
+
+
+def _print(console: Any, renderable: Any) -> None:
+    """Print through ``console``; in a pipe, without the spaces rich pads lines with."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as captured:
+        console.print(renderable)
+    sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+
+
+def _grade_progress(total: int, lang: str) -> Any:
+    """A "graded 12 of 30" line on a terminal's stderr while grading; nothing in a pipe."""
+    from tutor.i18n import t
+
+    if not sys.stderr.isatty():
+        return None
+    done = [0]
+
+    def tell(_row: Any) -> None:
+        done[0] += 1
+        print(f"\r{t('grade_progress', lang, done=done[0], total=total)}", end="", file=sys.stderr)
+
+    return tell
+
+
+def _console(width: int | None = None) -> Any:
+    """A Console for reports: colour on a terminal (NO_COLOR honoured), plain text in a pipe;
+    ``width`` (``--width``) or the terminal's, 100 columns in a pipe."""
+    from tutor.session.ui import make_console
+
+    tty = sys.stdout.isatty()
+    return make_console(
+        sys.stdout,
+        width=width or (None if tty else 100),
+        plain=not tty,
+        no_color="NO_COLOR" in os.environ,
+    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -470,6 +585,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     commands = {
         "lessons": cmd_lessons,
         "check": cmd_check,
+        "grade": cmd_grade,
         "validate": cmd_validate,
         "run": cmd_run,
         "doctor": cmd_doctor,

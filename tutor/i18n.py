@@ -188,6 +188,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Lesson `{lesson}` has no step `{step}`.",
         "`{lesson}` 课没有 `{step}` 这一步。",
     ),
+    "find_no_lesson": (
+        "Unknown lesson `{name}`; `{command}` lists the lessons.",
+        "没有 `{name}` 这节课；`{command}` 会列出全部课程。",
+    ),
+    "find_no_step": (
+        "Lesson `{lesson}` has no step `{step}`; its {count} steps: {steps}.",
+        "`{lesson}` 课没有 `{step}` 这一步；它的 {count} 个步骤是：{steps}。",
+    ),
+    "find_did_you_mean": ("Did you mean {names}?", "你是不是想输入 {names}？"),
+    "start_unchanged": (
+        "Nothing was started and your progress is unchanged.",
+        "教程没有启动，你的进度也没有改动。",
+    ),
     "lang_set": ("Language: English.", "语言：中文。"),
     "lang_usage": ("Use `/lang en` or `/lang zh`.", "请使用 `/lang en` 或 `/lang zh`。"),
     "busy": ("PyTorch is still starting; try again in a moment.", "PyTorch 还在启动，请稍后再试。"),
@@ -229,6 +242,48 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_skipped": ("skipped", "已跳过"),
     "status_seen": ("seen", "看过"),
     "status_new": ("", ""),
+    # -- grade (batch grading)
+    "grade_title": (
+        "{lesson} · {step}: {count} submissions",
+        "{lesson} · {step}：{count} 份答案",
+    ),
+    "col_file": ("file", "文件"),
+    "col_result": ("result", "结果"),
+    "col_failing": ("failing checks", "未通过的检查"),
+    "col_feedback": ("feedback ids", "反馈编号"),
+    "col_count": ("count", "次数"),
+    "outcome_passed": ("passed", "通过"),
+    "outcome_failed": ("not passed", "未通过"),
+    "outcome_error": ("raised", "报错"),
+    "outcome_timeout": ("time limit", "超时"),
+    "outcome_memory": ("memory", "内存超限"),
+    "outcome_crashed": ("crashed", "崩溃"),
+    "outcome_exited": ("exited", "提前退出"),
+    "outcome_killed": ("killed", "被终止"),
+    "outcome_sandbox": ("sandbox failed", "沙箱故障"),
+    "outcome_unreadable": ("unreadable", "无法读取"),
+    "grade_mistakes": ("Most common mistakes (feedback ids)", "最常见的错误（反馈编号）"),
+    "grade_checks": ("Failing checks", "未通过的检查"),
+    "grade_summary": (
+        "{passed} of {total} passed · {seconds} s, {jobs} at a time",
+        "{total} 份中 {passed} 份通过 · 用时 {seconds} 秒，同时批改 {jobs} 份",
+    ),
+    "grade_outcomes": ("Outcomes: {counts}", "结果分布：{counts}"),
+    "grade_no_files": (
+        "No submissions found in {paths} (a folder gives its {suffixes} files).",
+        "在 {paths} 中没有找到答案文件（文件夹中只读取 {suffixes} 文件）。",
+    ),
+    "grade_missing": ("No such file or folder: {path}", "找不到文件或文件夹：{path}"),
+    "grade_progress": ("graded {done} of {total}", "已批改 {done}/{total} 份"),
+    "grade_sandbox_killed": (
+        "This submission took the sandbox down: the processes that run and judge the code were "
+        "killed while it ran, also when it was graded alone.",
+        "这份答案让沙箱停止了运行：即使单独批改，它运行时负责运行和评判代码的进程也被终止了。",
+    ),
+    "grade_interrupted": (
+        "Grading interrupted; nothing was printed.",
+        "批改已中断，没有输出结果。",
+    ),
     # -- store
     "corrupt_moved": (
         "The progress file was damaged; it was moved to {path} and a new one was started.",

@@ -219,12 +219,50 @@ def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str 
     return check_variants(sandbox, lesson, step, code, lang) or verdict
 
 
+def check_fresh(
+    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
+) -> tuple[Verdict, Any]:
+    """Check a complete answer as ``check_answer`` does, in a fresh worker of its own
+    (``sandbox.trial``): the sandbox's namespace is left alone, so several threads may
+    check answers at once (batch grading). Returns the verdict and the answer's run
+    (outcome, output, error), None when nothing ran (a GPU step without a GPU)."""
+    if needs_gpu(sandbox, step):
+        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),)), None
+    ref = reference(sandbox, lesson, step, step.setup, step.seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken, None
+    mine = sandbox.trial(effective_setup(step), code, step.seed, list(step.capture_names))
+    verdict = _judge_trial(sandbox, step, code, mine, ref, lang)
+    if verdict.passed:
+        verdict = check_variants(sandbox, lesson, step, code, lang) or verdict
+    return verdict, mine
+
+
+def _judge_trial(sandbox: Any, step: Step, code: str, mine: Any, ref: Any, lang: str) -> Verdict:
+    """Judge a run made in a worker of its own (``sandbox.trial``) against ``ref``."""
+    request = {
+        "lang": lang,
+        "step": step.spec(),
+        "learner": mine.snapshot_dir,
+        "reference": ref.snapshot_dir,
+        "learner_run": mine.to_json(),
+        "reference_run": ref.to_json(),
+        "code": code,
+    }
+    try:
+        request["predicates"] = _predicates(sandbox, step, mine.snapshot_dir)
+        return Verdict.from_json(sandbox.judge(request))
+    finally:
+        _discard(sandbox, mine.snapshot_dir)
+
+
 def check_variants(
     sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
 ) -> Verdict | None:
     """Run an answer that passed once more on each variant; the first failing verdict, or None.
 
-    Each variant runs in a pristine worker of its own (``sandbox.reference``), so the
+    Each variant runs in a pristine worker of its own (``sandbox.trial``), so the
     learner's live namespace in the REPL is left as it was.
     """
     for variant in step.variants:
@@ -234,21 +272,9 @@ def check_variants(
         mine = trial(effective_setup(step, variant.setup), code, seed, list(step.capture_names))
         broken = _reference_problem(step, ref, lang)
         if broken is not None:
-            return broken
-        request = {
-            "lang": lang,
-            "step": step.spec(),
-            "learner": mine.snapshot_dir,
-            "reference": ref.snapshot_dir,
-            "learner_run": mine.to_json(),
-            "reference_run": ref.to_json(),
-            "code": code,
-        }
-        try:
-            request["predicates"] = _predicates(sandbox, step, mine.snapshot_dir)
-            again = Verdict.from_json(sandbox.judge(request))
-        finally:
             _discard(sandbox, mine.snapshot_dir)
+            return broken
+        again = _judge_trial(sandbox, step, code, mine, ref, lang)
         if not again.passed:
             given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
             given = given if len(given) <= 80 else given[:77] + "..."
@@ -481,6 +507,7 @@ __all__ = [
     "accepted_answer",
     "answer_key",
     "check_answer",
+    "check_fresh",
     "check_predict",
     "check_quiz",
     "check_text_answer",

@@ -96,9 +96,16 @@ def _state(pid: int) -> str:
 
 
 def run_tutor(
-    install: Install, args: list[str], *, stdin: str | None = None, timeout: float = 120
+    install: Install,
+    args: list[str],
+    *,
+    stdin: str | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> Ran:
-    """Run ``python -m tutor ARGS`` like a grader; a stopped (frozen) tutor counts as frozen."""
+    """Run ``python -m tutor ARGS`` like a grader; a stopped (frozen) tutor counts as frozen.
+
+    ``env``: variables to add (``TORCH_TUTOR_NO_LANDLOCK``)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tutor", *args],
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -106,7 +113,7 @@ def run_tutor(
         stderr=subprocess.PIPE,
         text=True,
         cwd=str(install.scratch),
-        env=install.env(),
+        env=install.env(**(env or {})),
         start_new_session=True,
     )
     deadline = time.monotonic() + timeout

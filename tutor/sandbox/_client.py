@@ -7,12 +7,14 @@ sent under a lock from any thread. No torch here.
 from __future__ import annotations
 
 import os
+import queue
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from tutor.sandbox import protocol
@@ -45,7 +47,18 @@ class ZygoteClient:
         return os.path.join(self.workdir, "zygote.log")
 
     def start(self) -> None:
-        """Spawn the zygote; returns at once (torch imports in the background)."""
+        """Spawn the zygote; returns at once (torch imports in the background).
+
+        The zygote's parent-death signal fires when the *thread* that spawned it
+        ends, so a call from any thread but the main one is handed to a thread
+        that lives as long as this process (a grading pool's threads come and go).
+        """
+        if threading.current_thread() is threading.main_thread():
+            self._spawn()
+        else:
+            _spawner().call(self._spawn)
+
+    def _spawn(self) -> None:
         ui_end, zygote_end = socket.socketpair()
         env = dict(os.environ)
         env.update(
@@ -246,6 +259,43 @@ class ZygoteClient:
             self._cond.notify_all()
         if self.on_exit:
             self.on_exit(-1)
+
+
+class _Spawner:
+    """One daemon thread that runs spawns for other threads and lives until the process ends."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], None], Future[None]]] = queue.Queue()
+        thread = threading.Thread(target=self._loop, name="sandbox-spawner", daemon=True)
+        thread.start()
+
+    def call(self, job: Callable[[], None]) -> None:
+        """Run ``job`` on the spawner thread; wait for it and raise what it raised."""
+        done: Future[None] = Future()
+        self._jobs.put((job, done))
+        done.result()
+
+    def _loop(self) -> None:
+        while True:
+            job, done = self._jobs.get()
+            try:
+                job()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+
+_SPAWNER: _Spawner | None = None
+_SPAWNER_LOCK = threading.Lock()
+
+
+def _spawner() -> _Spawner:
+    global _SPAWNER
+    with _SPAWNER_LOCK:
+        if _SPAWNER is None:
+            _SPAWNER = _Spawner()
+        return _SPAWNER
 
 
 def wait_gone(pids: list[int], timeout: float) -> bool:

@@ -1,8 +1,9 @@
-"""The processes behind a Sandbox: the zygote, a spare worker forked ahead, the judge.
+"""The processes behind a Sandbox: the zygote, spare workers forked ahead, the judge.
 
 The pool hands out WorkerHandles; it restarts the zygote if it died. The
 Sandbox decides what each handle is for (the learner's namespace, a reference
-run, the judge). No torch here.
+run, the judge). Handing out spares is safe from several threads at once (batch
+grading runs many fresh workers side by side). No torch here.
 """
 
 from __future__ import annotations
@@ -44,8 +45,13 @@ class Pool:
         self.device: str | None = None
         self.closed = False
         self._lock = threading.Lock()  # request ids; held briefly, never while waiting
+        # Starting or replacing the zygote: one thread does it, the others then see it done.
+        self._zygote_lock = threading.RLock()
         self._first_req: int | None = None
-        self._spare_req: int | None = None
+        # Workers forked ahead, oldest first, each with the zygote that forks it.
+        self._spares: list[tuple[ZygoteClient, int]] = []
+        self.spares = 1  # how many to keep forked ahead (``reserve``)
+        self.generation = 0  # zygotes started so far: a change means the last one was lost
         self._judge_req: int | None = None
         self._handles: dict[int, WorkerHandle] = {}
         self.lost = ""
@@ -57,28 +63,34 @@ class Pool:
         """Spawn the zygote (once); returns at once."""
         if self.zygote is not None:
             return
-        if self.closed:
-            raise SandboxError("the sandbox is closed")
-        if self.workdir is None:
-            self.workdir = tempfile.mkdtemp(prefix="torch-tutor-sandbox-", dir=_fast_tmp())
-            os.makedirs(os.path.join(self.workdir, "snapshots"), mode=0o700)
-        zygote = ZygoteClient(self.workdir, self.preload, self.python)
-        zygote.on_ready = self._on_ready
-        zygote.on_exit = self._on_exit
-        self.zygote = zygote
-        zygote.start()
+        with self._zygote_lock:
+            if self.zygote is not None:
+                return
+            if self.closed:
+                raise SandboxError("the sandbox is closed")
+            if self.workdir is None:
+                self.workdir = tempfile.mkdtemp(prefix="torch-tutor-sandbox-", dir=_fast_tmp())
+                os.makedirs(os.path.join(self.workdir, "snapshots"), mode=0o700)
+            zygote = ZygoteClient(self.workdir, self.preload, self.python)
+            zygote.on_ready = self._on_ready
+            zygote.on_exit = self._on_exit
+            self.generation += 1
+            self.zygote = zygote
+            zygote.start()
 
     def ensure(self) -> ZygoteClient:
         """Return a ready zygote, starting a new one if the last one died or was stopped."""
         self.start()
-        assert self.zygote is not None
+        zygote = self.zygote
+        assert zygote is not None
         self.check_zygote()
-        if self.zygote.dead and self.zygote.info is not None:
-            self.restart()
-        assert self.zygote is not None
-        if not self.zygote.wait_ready(FORK_WAIT):
+        if zygote.dead and zygote.info is not None:
+            self.restart(zygote)
+        zygote = self.zygote
+        assert zygote is not None
+        if not zygote.wait_ready(FORK_WAIT):
             raise SandboxError(self.start_failure())
-        return self.zygote
+        return zygote
 
     def check_zygote(self) -> None:
         """Kill a stopped zygote (its workers die with it); the next fork starts a new one.
@@ -97,18 +109,26 @@ class Pool:
         lost, self.lost = self.lost, ""
         return lost
 
-    def restart(self) -> None:
-        """Replace a dead zygote; every handle of the old one is closed."""
-        if self.zygote is not None:
-            self.lost = self.zygote.lost or "killed"
-            self.zygote.close()
-        for handle in list(self._handles.values()):
-            handle.close()
-        self._handles.clear()
-        with self._lock:
-            self._first_req = self._spare_req = self._judge_req = None
-        self.zygote = None
-        self.start()
+    def restart(self, dead: ZygoteClient | None = None) -> None:
+        """Replace a dead zygote; every handle of the old one is closed.
+
+        ``dead``: the zygote the caller found dead; when another thread has replaced
+        it meanwhile, nothing more is done.
+        """
+        with self._zygote_lock:
+            if dead is not None and self.zygote is not dead:
+                return
+            if self.zygote is not None:
+                self.lost = self.zygote.lost or "killed"
+                self.zygote.close()
+            for handle in list(self._handles.values()):
+                handle.close()
+            self._handles.clear()
+            with self._lock:
+                self._first_req = self._judge_req = None
+                self._spares = []
+            self.zygote = None
+            self.start()
 
     def is_ready(self) -> bool:
         zygote = self.zygote
@@ -121,8 +141,7 @@ class Pool:
         with self._lock:
             if self._first_req is None:
                 self._first_req = self._fork("worker")
-            if self._spare_req is None:
-                self._spare_req = self._fork("worker")
+            self._top_up()
             if self._judge_req is None:
                 self._judge_req = self._fork("judge")
 
@@ -141,21 +160,41 @@ class Pool:
             req, self._first_req = self._first_req, None
         return self._claim(req, "worker") if req is not None else self.take_spare()
 
+    def reserve(self, count: int) -> None:
+        """Keep ``count`` workers forked ahead (at least one), so that many fresh workers
+        can be taken at once without waiting for a fork."""
+        self.spares = max(1, count)
+        if self.is_ready():
+            with self._lock:
+                self._top_up()
+
     def take_spare(self) -> WorkerHandle:
-        """Take the worker forked ahead and fork the next spare."""
-        self.ensure()
-        with self._lock:
-            req, self._spare_req = self._spare_req, None
-        try:
-            handle = self._claim(req if req is not None else self._fork("worker"), "worker")
-        except SandboxError:
-            self.restart()
-            self.ensure()
-            handle = self._claim(self._fork("worker"), "worker")
-        with self._lock:
-            if self._spare_req is None:
-                self._spare_req = self._fork("worker")
-        return handle
+        """Take the oldest worker forked ahead and fork the next spare (any thread)."""
+        for attempt in (1, 2):
+            zygote = self.ensure()
+            with self._lock:
+                ahead = [(z, r) for z, r in self._spares if z is zygote]
+                req = ahead[0][1] if ahead else None
+                self._spares = ahead[1:]
+                if req is None:
+                    req = zygote.fork("worker", self._fork_config())
+                self._top_up()
+            try:
+                return self._claim(req, "worker", zygote)
+            except SandboxError:
+                if attempt == 2:
+                    raise
+                self.restart(zygote)
+        raise AssertionError("unreachable")
+
+    def _top_up(self) -> None:
+        """Fork spares until ``spares`` are ahead (call with ``_lock`` held)."""
+        zygote = self.zygote
+        if zygote is None or zygote.dead:
+            return
+        self._spares = [(z, r) for z, r in self._spares if z is zygote]
+        while len(self._spares) < self.spares:
+            self._spares.append((zygote, zygote.fork("worker", self._fork_config())))
 
     def judge(self) -> WorkerHandle:
         """A fresh judge process (the one forked at start-up, if still unclaimed)."""
@@ -182,18 +221,21 @@ class Pool:
             handle.dead or zygote is not self.zygote or zygote.dead or zygote.has_exited(handle.pid)
         )
 
+    def _fork_config(self) -> dict[str, Any]:
+        return dict(self.config, device=self.device or "cpu")
+
     def _fork(self, role: str) -> int:
         assert self.zygote is not None
-        config = dict(self.config, device=self.device or "cpu")
-        return self.zygote.fork(role, config)
+        return self.zygote.fork(role, self._fork_config())
 
-    def _claim(self, req: int, role: str) -> WorkerHandle:
-        assert self.zygote is not None
-        got = self.zygote.take(req, FORK_WAIT)
+    def _claim(self, req: int, role: str, zygote: ZygoteClient | None = None) -> WorkerHandle:
+        zygote = zygote or self.zygote
+        assert zygote is not None
+        got = zygote.take(req, FORK_WAIT)
         if got is None:
             raise SandboxError(self.start_failure())
         pid, fds = got
-        handle = WorkerHandle(self.zygote, pid, fds, role, self.limits)
+        handle = WorkerHandle(zygote, pid, fds, role, self.limits)
         self._handles[pid] = handle
         return handle
 

@@ -99,6 +99,8 @@ class Sandbox:
         self._eval_lock = threading.Lock()
         self._evaluator: WorkerHandle | None = None
         self._serial = 0
+        self._held_lock = threading.Lock()  # tokens are made and dropped from any thread
+        self._remake_lock = threading.Lock()  # one thread remakes a lost reference
         self._untold = ""  # a recovery note no run has carried to the learner yet
 
     # -- start-up -----------------------------------------------------------
@@ -115,7 +117,8 @@ class Sandbox:
         self._pool.check_zygote()
         assert self._pool.zygote is not None
         if self._pool.zygote.dead and self._pool.zygote.info is not None:
-            self._pool.restart()  # it was killed or stopped: a new one, said in the next note
+            # It was killed or stopped: a new one, said in the next note.
+            self._pool.restart(self._pool.zygote)
         assert self._pool.zygote is not None
         if not self._pool.zygote.wait_ready(timeout):
             return False
@@ -297,9 +300,26 @@ class Sandbox:
         return run
 
     def trial(self, setup: str, code: str, seed: int | None, names: list[str]) -> ReferenceRun:
-        """Run learner ``code`` after ``setup`` in a fresh worker of its own (a variant check);
-        its snapshot is a learner's: judged once, then discarded."""
+        """Run learner ``code`` after ``setup`` in a fresh worker of its own (a variant check,
+        or one submission of a batch); its snapshot is a learner's: judged once, then
+        discarded.
+
+        ``trial``, ``reference``, ``judge``, ``evaluate`` and ``discard`` may be called from
+        several threads at once: each trial runs in a worker of its own, side by side
+        with the others (``prefork`` keeps enough of them forked ahead)."""
         return self._fresh_run(setup, code, seed, names, "<answer>")
+
+    def prefork(self, count: int) -> None:
+        """Keep ``count`` fresh workers forked ahead (default 1), for ``count`` trials at once."""
+        self._pool.reserve(count)
+
+    @property
+    def zygotes_lost(self) -> int:
+        """How many zygotes this sandbox has lost (killed, stopped, crashed), counting one
+        that is dead and not replaced yet (the next run replaces it)."""
+        zygote = self._pool.zygote
+        dead_now = zygote is not None and zygote.dead and zygote.info is not None
+        return max(0, self._pool.generation - 1) + int(dead_now)
 
     def _fresh_run(
         self,
@@ -311,8 +331,7 @@ class Sandbox:
         retry: bool = True,
     ) -> ReferenceRun:
         self.start()
-        with self._lock:
-            handle = self._pool.take_spare()
+        handle = self._pool.take_spare()
         try:
             ex = handle.exchange(
                 {"op": "run", "code": setup, "filename": "<setup>", "seed": seed},
@@ -383,35 +402,48 @@ class Sandbox:
         """
         self.start()
         tokens = [v for v in request.values() if isinstance(v, str) and v.startswith(_TOKEN)]
-        for token in tokens:
-            if token in self._references and token not in self._judge_has:
-                self._remake_reference(token)
-        with self._judge_lock:
-            handle = self._judge_handle()
-            learner = [t for t in tokens if t in self._held]
-            ex = handle.exchange(
-                {
-                    "op": "judge",
-                    "request": request,
-                    "held": [{"token": t, "meta": self._held[t][1]} for t in learner],
-                },
-                timeout=self.judge_timeout,
-                lang=self.lang,
-                fds=[self._held[t][0] for t in learner],
+        references = [t for t in tokens if t in self._references]
+        for attempt in (1, 2, 3):
+            with self._judge_lock:
+                # A judge found dead is replaced first: the new one holds no reference yet.
+                self._judge_handle()
+            for token in references:
+                with self._remake_lock:
+                    if token not in self._judge_has:  # another thread may have done it
+                        self._remake_reference(token)
+            with self._judge_lock:
+                handle = self._judge_handle()
+                if attempt < 3 and any(t not in self._judge_has for t in references):
+                    continue  # the judge was replaced meanwhile: send the references again
+                return self._judge_in(handle, request, tokens)
+        raise AssertionError("unreachable")
+
+    def _judge_in(
+        self, handle: WorkerHandle, request: dict[str, Any], tokens: list[str]
+    ) -> dict[str, Any]:
+        """One judge exchange (call with ``_judge_lock`` held)."""
+        learner = [t for t in tokens if t in self._held]
+        ex = handle.exchange(
+            {
+                "op": "judge",
+                "request": request,
+                "held": [{"token": t, "meta": self._held[t][1]} for t in learner],
+            },
+            timeout=self.judge_timeout,
+            lang=self.lang,
+            fds=[self._held[t][0] for t in learner],
+        )
+        if ex.dead or ex.reply is None:
+            self._drop_judge(handle)
+            raise SandboxError(f"the judge process stopped ({outcomes.status_words(ex.status)})")
+        if not ex.reply.get("ok"):
+            err = ex.reply.get("error") or {}
+            raise SandboxError(
+                f"judge handler failed: {err.get('type')}: "
+                f"{err.get('message')}\n{err.get('traceback', '')}"
             )
-            if ex.dead or ex.reply is None:
-                self._drop_judge(handle)
-                raise SandboxError(
-                    f"the judge process stopped ({outcomes.status_words(ex.status)})"
-                )
-            if not ex.reply.get("ok"):
-                err = ex.reply.get("error") or {}
-                raise SandboxError(
-                    f"judge handler failed: {err.get('type')}: "
-                    f"{err.get('message')}\n{err.get('traceback', '')}"
-                )
-            answer: dict[str, Any] = ex.reply.get("answer") or {}
-            return answer
+        answer: dict[str, Any] = ex.reply.get("answer") or {}
+        return answer
 
     def _judge_handle(self) -> WorkerHandle:
         """The judge process (call with ``_judge_lock`` held); a new one forgets references."""
@@ -429,7 +461,8 @@ class Sandbox:
 
     def _hold_in_judge(self, token: str) -> None:
         """Send a reference snapshot to the judge to keep; the UI's copy is closed."""
-        fd, meta = self._held.pop(token)
+        with self._held_lock:
+            fd, meta = self._held.pop(token)
         try:
             with self._judge_lock:
                 handle = self._judge_handle()
@@ -452,12 +485,14 @@ class Sandbox:
         again = self._fresh_run(setup, solution, seed, names, "<solution>")
         if again.snapshot_dir is None:
             raise SandboxError("the reference solution could not be run again")
-        self._held[token] = self._held.pop(again.snapshot_dir)
+        with self._held_lock:
+            self._held[token] = self._held.pop(again.snapshot_dir)
         self._hold_in_judge(token)
 
     def discard(self, token: str) -> None:
         """Forget a learner snapshot (its memory file is closed)."""
-        held = self._held.pop(token, None)
+        with self._held_lock:
+            held = self._held.pop(token, None)
         if held is not None:
             os.close(held[0])
 
@@ -479,9 +514,10 @@ class Sandbox:
                 os.close(fd)
                 self._last_snapshot_error = f"snapshot failed: {exc}"
                 return None
-            self._serial += 1
-            token = f"{_TOKEN}{os.getpid()}-{self._serial}"
-            self._held[token] = (fd, result)
+            with self._held_lock:
+                self._serial += 1
+                token = f"{_TOKEN}{os.getpid()}-{self._serial}"
+                self._held[token] = (fd, result)
             return token
         os.close(fd)
         err = reply.get("error") or {}
