@@ -268,7 +268,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    from tutor.session.conversation import lesson_number
+    from tutor.course.find import lesson_number
 
     for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
         print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")

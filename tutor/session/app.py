@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tutor.course.find import Miss
 from tutor.i18n import t
 from tutor.progress import Store, export, export_rows, resolve_path
 from tutor.render import chat as render
-from tutor.session.conversation import Session
+from tutor.session.conversation import Session, start_place
 from tutor.session.ui import PlainUI, make_console
 
 
@@ -60,6 +61,15 @@ def _sandbox(args: Any, lang: str) -> Any:
     return sandbox
 
 
+def _start(lessons: list[Any], store: Store, args: Any) -> tuple[int, int] | Miss | None:
+    """Where ``--lesson``/``--step`` start, a ``Miss`` for what does not exist, or None when
+    there is no course to start in."""
+    if not lessons:
+        return None
+    lesson, step = getattr(args, "lesson", None), getattr(args, "step", None)
+    return start_place(lessons, store.position(), lesson, step)
+
+
 def _interactive(args: Any) -> bool:
     return not getattr(args, "plain", False) and sys.stdin.isatty() and sys.stdout.isatty()
 
@@ -73,13 +83,23 @@ def run_session(args: Any) -> int:
     console = make_console(
         width=getattr(args, "width", None), plain=not interactive, no_color=no_color
     )
-    sandbox = _sandbox(args, lang)
+    sandbox = _sandbox(args, lang)  # torch loads while the course does
     try:
         lessons, glossary = _course(args)
         store = _store(args)
     except Exception:
         sandbox.close()
         raise
+    start = _start(lessons, store, args)
+    if isinstance(start, Miss):
+        # Before anything is shown or stored: a typo copied from the board moves no one.
+        store.close()
+        sandbox.close()
+        print(
+            f"{start.message(lang, 'torch-tutor lessons')} {t('start_unchanged', lang)}",
+            file=sys.stderr,
+        )
+        return 2
     history = (
         None
         if getattr(args, "no_save", False)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tutor import pipeline
+from tutor.course.find import Miss, locate
 from tutor.i18n import LANGS, t
 from tutor.render import chat as render
 
@@ -109,36 +110,12 @@ def cmd_lang(session: Session, arg: str) -> None:
 
 
 def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int, int] | None:
-    """Lesson by id, file name, number (``4`` for ``04-...``) or title; step by id or number."""
-    from tutor.session.conversation import lesson_number
-
+    """Lesson by id, file name, number (``4`` for ``04-...``) or title; step by id or number.
+    Exact names only (``tutor.course.find``): a near miss is None."""
     if lesson is None:
         return None
-    want = lesson.strip().lower()
-    found = None
-    for i, les in enumerate(session.lessons):
-        stem = (les.path or "").rsplit("/", 1)[-1].removesuffix(".toml").lower()
-        if want in (les.id, stem) or want.lstrip("0") == lesson_number(les, i).lstrip("0"):
-            found = i
-            break
-    if found is None:
-        titles = {les.title.get(session.lang).lower(): i for i, les in enumerate(session.lessons)}
-        close = difflib.get_close_matches(
-            want, list(titles) + [les.id for les in session.lessons], n=1, cutoff=0.6
-        )
-        if not close:
-            return None
-        found = titles.get(
-            close[0], next((i for i, les in enumerate(session.lessons) if les.id == close[0]), None)
-        )
-        if found is None:
-            return None
-    if not step:
-        return found, 0
-    target = session.lessons[found].step(step.strip())
-    if target is None:
-        return None
-    return found, session.lessons[found].steps.index(target)
+    found = locate(session.lessons, lesson, step)
+    return None if isinstance(found, Miss) else found
 
 
 @command("goto")
@@ -147,20 +124,17 @@ def cmd_goto(session: Session, arg: str) -> None:
         session.say("usage", "yellow", usage="/goto LESSON[.STEP]")
         return
     lesson, _, step = arg.partition(".") if " " not in arg else arg.partition(" ")
-    place = resolve(session, lesson, step or None)
-    if place is None:
-        where = resolve(session, lesson, None)
-        if where is not None and step:
-            session.say("unknown_step", "red", lesson=session.lessons[where[0]].id, step=step)
-        else:
-            session.say("unknown_lesson", "red", name=lesson)
+    place = locate(session.lessons, lesson, step or None)
+    if isinstance(place, Miss):
+        # Said, never taken: a close name is only offered.
+        session.show(render.note(place.message(session.lang, "/lessons").replace("`", ""), "red"))
         return
     session.goto(*place)
 
 
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
-    from tutor.session.conversation import lesson_number
+    from tutor.course.find import lesson_number
 
     passed: dict[str, int] = {}
     for r in session.store.records():

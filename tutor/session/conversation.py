@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor import codeinfo, pipeline
+from tutor.course.find import Miss, lesson_number, locate
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
@@ -26,11 +27,23 @@ _MAX_IDLE = 300.0
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
-def lesson_number(lesson: Any, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
-    place."""
-    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
-    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
+def start_place(
+    lessons: list[Any],
+    position: tuple[str, str] | None,
+    lesson_id: str | None,
+    step_id: str | None,
+) -> tuple[int, int] | Miss:
+    """Where a session begins: the asked lesson and step (``--step`` alone: in the lesson where
+    the learner is), else the stored position, else the start; a ``Miss`` for what was asked
+    and does not exist (never a near match taken in its place)."""
+    if lesson_id is None and step_id is None:
+        found = locate(lessons, *position) if position is not None else (0, 0)
+        return (0, 0) if isinstance(found, Miss) else found  # a stored lesson gone: the start
+    if lesson_id is None:
+        lesson_id = position[0] if position is not None else lessons[0].id
+        if isinstance(locate(lessons, lesson_id), Miss):
+            lesson_id = lessons[0].id
+    return locate(lessons, lesson_id, step_id)
 
 
 class Session:
@@ -93,15 +106,9 @@ class Session:
         text = t(key, self.lang, **fields)
         self.show(render.note(text.replace("`", ""), style) if style else render.tutor_says(text))
 
-    def find_start(self, lesson_id: str | None, step_id: str | None) -> tuple[int, int]:
-        """Where to begin: the asked lesson/step, else the stored position, else the start."""
-        position = self.store.position()
-        if lesson_id is None and position is not None and step_id is None:
-            lesson_id, step_id = position
-        if lesson_id is None and step_id is not None:
-            lesson_id = self.lessons[0].id
-        found = commands.resolve(self, lesson_id, step_id) if lesson_id else None
-        return found if found is not None else (0, 0)
+    def find_start(self, lesson_id: str | None, step_id: str | None) -> tuple[int, int] | Miss:
+        """Where to begin (see ``start_place``); a ``Miss`` for an unknown lesson or step."""
+        return start_place(self.lessons, self.store.position(), lesson_id, step_id)
 
     # -- the loop ---------------------------------------------------------------
 
@@ -110,6 +117,12 @@ class Session:
         if not self.lessons:
             self.say("no_lessons")
             return 1
+        start = self.find_start(lesson_id, step_id)
+        if isinstance(start, Miss):
+            # Nothing is shown or stored: a typo on the board must not move anyone.
+            self.show(render.note(start.message(self.lang, "/lessons").replace("`", ""), "red"))
+            self.say("start_unchanged", "dim")
+            return 2
         resumed = lesson_id is None and self.store.position() is not None
         self.say("welcome" if self.save else "welcome_demo")
         if self.store.notice:
@@ -119,7 +132,7 @@ class Session:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
-        self.goto(*self.find_start(lesson_id, step_id))
+        self.goto(*start)
         while self.running:
             # Read.
             text = self.ui.read()
@@ -487,4 +500,4 @@ def _start_error(sandbox: Any) -> str:
         return "PyTorch did not start in time"
 
 
-__all__ = ["Session", "lesson_number"]
+__all__ = ["Session", "lesson_number", "start_place"]

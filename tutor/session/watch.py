@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tutor.course.find import Miss, find
 from tutor.course.lesson import Lesson, Step
 from tutor.judge.verdict import Verdict
 
@@ -38,7 +39,6 @@ _TEXT = {
         "✓ {step}：通过。你的答案保存在 {copy}。",
     ),
     "done": ("Lesson complete: every code step passed.", "本课完成：所有代码步骤都已通过。"),
-    "unknown": ("unknown lesson or step: {what}", "未知的课程或步骤：{what}"),
     "unreadable": ("cannot read {file}: {why}", "无法读取 {file}：{why}"),
     "not-code": (
         "step {step} is not a code step; watch mode checks code steps.",
@@ -187,14 +187,12 @@ class Watcher:
 # ---------------------------------------------------------------- command line
 
 
-def _find(lessons: list[Lesson], lesson_id: str, step_id: str) -> tuple[Lesson, Step] | None:
-    for lesson in lessons:
-        if lesson.id == lesson_id:
-            step = next((s for s in lesson.steps if s.id == step_id), None)
-            if step is None and step_id.isdigit() and 0 < int(step_id) <= len(lesson.steps):
-                step = lesson.steps[int(step_id) - 1]
-            return (lesson, step) if step is not None else None
-    return None
+def _find(lessons: list[Lesson], lesson_id: str, step_id: str) -> tuple[Lesson, Step] | Miss:
+    found = find(lessons, lesson_id, step_id)
+    if isinstance(found, Miss):
+        return found
+    lesson, index = found
+    return lesson, lesson.steps[index]
 
 
 def _show_task(console: Any, lesson: Lesson, step: Step, lang: str) -> None:
@@ -231,8 +229,8 @@ def main(args: argparse.Namespace) -> int:
     console = Console(width=getattr(args, "width", None))
     lessons, _errors = load_course(course_dirs(args.lessons))
     found = _find(lessons, args.lesson_id, args.step_id)
-    if found is None:
-        console.print(_t("unknown", lang, what=f"{args.lesson_id} {args.step_id}"), style="red")
+    if isinstance(found, Miss):
+        console.print(found.message(lang, "torch-tutor lessons"), style="red", markup=False)
         return 2
     lesson, step = found
     if step.kind != "code":
