@@ -103,3 +103,33 @@ def test_1_goto_never_takes_a_close_match_silently(saved: Path) -> None:
 
 
 __all__ = ["PYTHON", "ROOT", "env"]
+
+
+# 5 -------------------------------------------------------------------------------------------
+
+UNSQUEEZE_TIP = "The new dim goes last"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["out = m + r.unsqueeze(1); big = torch.empty(2**62, dtype=torch.uint8)", "/check"],
+        ["out = m + r.unsqueeze(1); out.view(4)"],
+    ],
+    ids=["out-of-memory", "other-runtime-error"],
+)
+def test_5_the_unsqueeze_tip_needs_a_broadcasting_clash(tmp_path: Path, lines: list[str]) -> None:
+    child = spawn(tmp_path / "p.sqlite3", "--lesson", "shapes", "--step", "broadcast-fix")
+    try:
+        child.expect("One number per row")
+        child.expect_exact(PROMPT)
+        for line in lines:
+            send(child, line)
+            child.expect(r"Not (quite )?yet" if line == lines[-1] else PROMPT)
+        child.expect_exact(PROMPT)
+        assert UNSQUEEZE_TIP not in child.before
+        send(child, "out = m + r.unsqueeze(0)")  # the mistake the tip is about
+        child.expect_exact(UNSQUEEZE_TIP)
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
