@@ -40,9 +40,9 @@ def test_lessons_json_shape():
     data = json.loads(result.stdout)
     assert isinstance(data, list) and data
     for lesson in data:
-        assert set(lesson) == {"id", "title", "steps"}
+        assert set(lesson) == {"id", "title", "minutes", "estimated", "steps"}
         for step in lesson["steps"]:
-            assert set(step) == {"id", "kind", "title"}
+            assert set(step) == {"id", "kind", "title", "minutes", "estimated"}
     autograd = next(lesson for lesson in data if lesson["id"] == "autograd")
     assert autograd["title"] == "Autograd: gradients for free"
 

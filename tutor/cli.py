@@ -132,6 +132,13 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         help="output width in columns (default: the terminal's)",
     )
     add(
+        "--theme",
+        choices=("auto", "dark", "light"),
+        default=default("auto"),
+        help="colours for a dark or a light terminal background, and the handout's "
+        "(default: TORCH_TUTOR_THEME, else what the terminal reports, else dark)",
+    )
+    add(
         "--record",
         metavar="FILE",
         default=default(None),
@@ -254,24 +261,42 @@ def _print_verdict(verdict: Any, lang: str) -> None:
 
 
 def cmd_lessons(args: argparse.Namespace) -> int:
+    from tutor.course.lesson import lesson_minutes, step_minutes
+
     lessons, _ = _course(args)
-    data = [
-        {
-            "id": lesson.id,
-            "title": lesson.title.get(args.lang),
-            "steps": [
-                {"id": s.id, "kind": s.kind, "title": s.title.get(args.lang)} for s in lesson.steps
-            ],
-        }
-        for lesson in lessons
-    ]
+    data = []
+    for lesson in lessons:
+        minutes, rough = lesson_minutes(lesson)
+        steps = []
+        for s in lesson.steps:
+            step_time, step_rough = step_minutes(s)
+            steps.append(
+                {
+                    "id": s.id,
+                    "kind": s.kind,
+                    "title": s.title.get(args.lang),
+                    "minutes": step_time,
+                    "estimated": step_rough,
+                }
+            )
+        data.append(
+            {
+                "id": lesson.id,
+                "title": lesson.title.get(args.lang),
+                "minutes": minutes,
+                "estimated": rough,
+                "steps": steps,
+            }
+        )
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     from tutor.course.find import lesson_number
+    from tutor.render.chat import minutes_word
 
     for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
-        print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")
+        time_text = minutes_word(lesson["minutes"], lesson["estimated"], args.lang)
+        print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}  ({time_text})")
         for j, step in enumerate(lesson["steps"], 1):
             print(f"       {j:2}. {step['id']:<22} [{step['kind']}] {step['title']}")
     return 0
@@ -578,6 +603,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from tutor.render import theme
+
+    theme.use(getattr(args, "theme", None))
     why = unsupported_reason()
     if why and args.command not in ("lessons", "progress"):
         print(_t("unsupported", args.lang, why=why), file=sys.stderr)

@@ -7,6 +7,7 @@ the handout, the projector at 70 columns, and the workshop route.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -130,6 +131,131 @@ def test_5_the_unsqueeze_tip_needs_a_broadcasting_clash(tmp_path: Path, lines: l
         assert UNSQUEEZE_TIP not in child.before
         send(child, "out = m + r.unsqueeze(0)")  # the mistake the tip is about
         child.expect_exact(UNSQUEEZE_TIP)
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+# 7 -------------------------------------------------------------------------------------------
+
+PROJECTOR = (50, 70)  # rows, columns: large type on a projector
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
+
+MANY_CHECKS = """
+id = "projector"
+section = 97
+title.en = "Projector"
+title.zh = "投影"
+
+[[steps]]
+id = "three"
+kind = "code"
+title.en = "Three tensors"
+title.zh = "三个张量"
+text.en = "Make `a`, `b` and `c`: ones, zeros and twos, each of shape (2, 2)."
+text.zh = "创建 `a`、`b` 和 `c`：形状都是 (2, 2)，分别全是 1、0 和 2。"
+solution = "a = torch.ones(2, 2)\\nb = torch.zeros(2, 2)\\nc = torch.full((2, 2), 2.0)"
+check = ["a", "b", "c"]
+"""
+
+DEEP = ("w = torch.ones(2, requires_grad=True); y = w", "for i in range(40): y = y * w + 1")
+
+
+def _screen(child: pexpect.spawn) -> str:
+    return ANSI.sub("", child.before)
+
+
+def test_7_lessons_never_cut_an_id_at_70_columns(tmp_path: Path) -> None:
+    child = spawn(tmp_path / "p.sqlite3", "--lesson", "autograd", dimensions=PROJECTOR)
+    try:
+        child.expect_exact(PROMPT)
+        send(child, "/lessons")
+        child.expect_exact("Lessons")
+        child.expect(r"╰[─┴]+╯")  # the whole table, up to its bottom edge
+        shown = _screen(child)
+        for lesson_id in ("attributes-devices", "creating-tensors", "meet-pytorch"):
+            assert lesson_id in shown, f"{lesson_id} was cut:\n{shown}"
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+def test_7_a_deep_graph_wraps_by_node_at_70_columns(tmp_path: Path) -> None:
+    child = spawn(tmp_path / "p.sqlite3", "--lesson", "autograd", dimensions=PROJECTOR)
+    try:
+        child.expect_exact(PROMPT)
+        for line in DEEP:
+            send(child, line)
+            child.expect_exact(PROMPT)
+        send(child, "/graph y")
+        child.expect_exact("float32")
+        child.expect_exact("graph cut here")  # the note is kept
+        graph = _screen(child)
+        assert graph.count("Backwar") == graph.count("Backward0"), graph  # no op split
+        assert graph.count("requires_g") == graph.count("requires_grad"), graph
+        for line in graph.splitlines():
+            assert len(line.rstrip()) <= 70, line
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+def test_7_a_long_verdict_folds_to_its_failing_rows(tmp_path: Path) -> None:
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "97-projector.toml").write_text(MANY_CHECKS, encoding="utf-8")
+    child = spawn(
+        tmp_path / "p.sqlite3",
+        "--lessons",
+        str(lessons),
+        "--lesson",
+        "projector",
+        dimensions=PROJECTOR,
+    )
+    try:
+        child.expect("Three tensors")
+        child.expect_exact(PROMPT)
+        send(child, "a = torch.ones(2, 2); b = torch.zeros(2, 2); c = torch.ones(2, 2)")
+        child.expect_exact("Not quite yet")
+        child.expect_exact("more checks passed")
+        folded = _screen(child)  # the table, up to the note under it
+        assert "c.values" in folded and "a.shape" not in folded, folded
+        child.expect_exact(PROMPT)
+        send(child, "/verdict")
+        child.expect_exact("Not quite yet")
+        child.expect_exact("✗ 4 of 4 values differ")
+        full = _screen(child)
+        for row in ("a.shape", "b.dtype", "c.values"):
+            assert row in full, full
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+def test_7_a_light_theme_for_light_terminals(tmp_path: Path) -> None:
+    colours = {k: v for k, v in env().items() if k != "NO_COLOR"}
+    child = spawn(
+        tmp_path / "p.sqlite3",
+        "--lesson",
+        "e2e-basics",
+        "--step",
+        "zeros",
+        "--theme",
+        "light",
+        environ=colours,
+        dimensions=PROJECTOR,
+    )
+    try:
+        child.expect("A tensor of zeros")
+        child.expect_exact(PROMPT)
+        child.send("x = torch.zeros(2, 3)")
+        child.expect(r"3\S*\)")  # colour codes may sit between the 3 and the )
+        typed = child.before + child.after
+        # Monokai's near-white text (#f8f8f2, or its 256-colour cousins) would vanish on white.
+        for near_white in ("38;2;248;248;242", "38;5;231", "38;5;255", "38;5;15m"):
+            assert near_white not in typed, typed
+        child.send("\r")
+        child.expect("Well done")
         child.expect_exact(PROMPT)
     finally:
         _quit(child)

@@ -49,6 +49,7 @@ _LESSON_KEYS = {
     "order": _INT,
     "title": _TEXT,
     "summary": _TEXT,
+    "minutes": _NUM,
     "steps": _TABLES,
 }
 _STEP_KEYS = {
@@ -73,8 +74,9 @@ _STEP_KEYS = {
     "items": _TEXTS,
     "explanation": _TEXT,
     "code": _CODE,
+    "minutes": _NUM,
 }
-_BASE = {"id", "kind", "title", "text"}
+_BASE = {"id", "kind", "title", "text", "minutes"}
 _KIND_KEYS = {
     "read": _BASE,
     "explore": _BASE | {"setup", "seed", "device", "hints"},
@@ -367,6 +369,7 @@ class Loader:
         order = self.value(doc, "order", _INT, (), default=0)
         title = self.value(doc, "title", _TEXT, (), required=True, default=Text())
         summary = self.value(doc, "summary", _TEXT, (), default=Text())
+        minutes = self.minutes(doc, ())
         raw_steps = self.value(doc, "steps", _TABLES, (), required=True, default=[])
         steps: list[Step] = []
         seen: set[str] = set()
@@ -380,7 +383,17 @@ class Loader:
             steps.append(step)
         if any(not e.lint for e in self.errors):
             return None
-        return Lesson(lesson_id, section, title, tuple(steps), order, summary, self.path)
+        return Lesson(
+            lesson_id, section, title, tuple(steps), order, summary, self.path, minutes=minutes
+        )
+
+    def minutes(self, table: dict[str, Any], path: tuple[Any, ...]) -> float | None:
+        """An author's time estimate in minutes: a number above 0, or None."""
+        value = self.value(table, "minutes", _NUM, path)
+        if value is not None and value <= 0:
+            self.error(self.map.key(path, "minutes"), "`minutes` must be more than 0")
+            return None
+        return value
 
     def step(self, raw: dict[str, Any], path: tuple[Any, ...]) -> Step | None:
         kind = self.value(raw, "kind", _STR, path, required=True, default="read")
@@ -430,6 +443,7 @@ class Loader:
             items=get.get("items") or (),
             explanation=get.get("explanation") or Text(),
             code=get.get("code") or "",
+            minutes=self.minutes(raw, path),
             line=self.map.table(path),
         )
         self.rules(step, raw, path)

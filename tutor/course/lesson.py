@@ -153,6 +153,7 @@ class Step:
     items: tuple[Text, ...] = ()
     explanation: Text = Text()
     code: str = ""
+    minutes: float | None = None  # the author's estimate of the time it takes
     line: int = 0
 
     @property
@@ -196,6 +197,7 @@ class Lesson:
     order: int = 0
     summary: Text = Text()
     path: str = ""
+    minutes: float | None = None  # the author's estimate of the time the lesson takes
 
     def step(self, step_id: str) -> Step | None:
         """The step with this id, or with this 1-based number, or None."""
@@ -205,6 +207,29 @@ class Lesson:
         if step_id.isdigit() and 1 <= int(step_id) <= len(self.steps):
             return self.steps[int(step_id) - 1]
         return None
+
+
+# Rough minutes a learner spends on a step of each kind, where the author gave no estimate.
+STEP_MINUTES = {"read": 1.0, "quiz": 1.0, "predict": 1.5, "code": 3.0, "explore": 2.0}
+
+
+def step_minutes(step: Step) -> tuple[float, bool]:
+    """The step's time in minutes and whether it is a rough estimate (the author gave none)."""
+    if step.minutes is not None:
+        return step.minutes, False
+    return STEP_MINUTES.get(step.kind, 1.0), True
+
+
+def lesson_minutes(lesson: Lesson) -> tuple[int, bool]:
+    """The lesson's time in whole minutes and whether it is a rough estimate: the author's
+    ``minutes``, else the sum of its steps' (rounded to 5 when any of them is a guess)."""
+    if lesson.minutes is not None:
+        return max(1, round(lesson.minutes)), False
+    times = [step_minutes(s) for s in lesson.steps]
+    total = sum(m for m, _ in times)
+    if any(rough for _, rough in times):
+        return max(5, 5 * round(total / 5)), True
+    return max(1, round(total)), False
 
 
 @dataclass(frozen=True)
@@ -305,6 +330,9 @@ __all__ = [
     "Variant",
     "find_step",
     "lesson_files",
+    "lesson_minutes",
     "load_course",
     "load_lesson",
+    "step_minutes",
+    "STEP_MINUTES",
 ]

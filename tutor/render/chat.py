@@ -22,18 +22,17 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor.i18n import HELP, t
-from tutor.render import _cjkwrap
+from tutor.render import _cjkwrap, theme
+from tutor.render._fit import Fitted
 from tutor.render._markdown import TutorMarkdown
 
 _cjkwrap.install()  # Chinese lines break between characters, not only at spaces
 
-CODE_THEME = "monokai"
-
 
 def markdown(text: str) -> Markdown:
-    """Markdown with highlighted code blocks."""
+    """Markdown with highlighted code blocks (in the theme's code style)."""
     return TutorMarkdown(
-        join_cjk_lines(text.strip()), code_theme=CODE_THEME, inline_code_lexer="python"
+        join_cjk_lines(text.strip()), code_theme=theme.code_style(), inline_code_lexer="python"
     )
 
 
@@ -70,7 +69,11 @@ def join_cjk_lines(text: str) -> str:
 def code(source: str) -> Syntax:
     """Python source, highlighted."""
     return Syntax(
-        source.rstrip("\n"), "python", theme=CODE_THEME, background_color="default", word_wrap=True
+        source.rstrip("\n"),
+        "python",
+        theme=theme.code_style(),
+        background_color="default",
+        word_wrap=True,
     )
 
 
@@ -173,20 +176,39 @@ def label_warnings(text: str, lang: str) -> str:
     return _WARNING_LINE.sub(t("warning_label", lang), text) if lang == "zh" else text
 
 
-def verdict_table(verdict: Any, lang: str) -> Table:
-    """Property by property: ✓/✗, the check, expected and got."""
+# A verdict table longer than this is folded to its failing rows (a projector has few lines).
+FOLD_AT = 8
+
+
+def _folded(verdict: Any, full: bool) -> tuple[list[Any], int]:
+    """The rows to show and how many passing rows were left out."""
+    checks = list(verdict.checks)
+    if full or len(checks) <= FOLD_AT:
+        return checks, 0
+    failing = [c for c in checks if not c.passed]
+    return failing, len(checks) - len(failing)
+
+
+def verdict_table(verdict: Any, lang: str, *, full: bool = True) -> RenderableType:
+    """Property by property: ✓/✗, the check, expected and got.
+
+    Not ``full``: a table of more than ``FOLD_AT`` rows keeps its failing rows and says how
+    many passed (``/verdict`` shows every row)."""
+    rows, hidden = _folded(verdict, full)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("", no_wrap=True)
     table.add_column(t("check", lang), style="bold")
     table.add_column(t("expected", lang))
     table.add_column(t("got", lang))
-    for check in verdict.checks:
+    for check in rows:
         mark = Text("✓", style="green") if check.passed else Text("✗", style="bold red")
         # Text(), not a str: a value such as "[x]" must not be read as rich markup.
         expected = _table_cell(label_warnings(check.expected, lang))
         got = _table_cell(label_warnings(check.got, lang), "" if check.passed else "red")
         table.add_row(mark, Text(check_label(check.name, lang)), expected, got)
-    return table
+    if hidden:
+        return Group(Fitted(table), Text(t("verdict_folded", lang, n=hidden), style="green"))
+    return Fitted(table)
 
 
 _CELL_LINES = 8
@@ -204,17 +226,21 @@ def _table_cell(text: str, style: str = "") -> Text:
     return Text("\n".join(lines), style=style, no_wrap=True, overflow="ellipsis")
 
 
-def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
+def verdict(verdict: Any, lang: str, *, error_shown: bool = False, full: bool = False) -> Group:
     """The whole verdict: a headline, the table, the first failure's message, feedback, pictures.
 
     ``error_shown``: the code's error was just explained above, so the verdict
-    does not explain it again.
+    does not explain it again. Not ``full``: a long table folds to its failing rows
+    (see ``verdict_table``); a long table that passed is one line.
     """
     from tutor.render import pictures
 
     parts: list[RenderableType] = [markdown(t("passed" if verdict.passed else "not_yet", lang))]
-    if verdict.checks:
-        parts.append(verdict_table(verdict, lang))
+    rows, hidden = _folded(verdict, full)
+    if hidden and not rows:
+        parts.append(Text(t("verdict_all_passed", lang, n=hidden), style="green"))
+    elif verdict.checks:
+        parts.append(verdict_table(verdict, lang, full=full))
     failure = verdict.first_failure
     if failure is not None and failure.message:
         parts.append(inline_code("✗ " + failure.message, style="red"))
@@ -372,14 +398,14 @@ def _table(title: str | None = None, header: bool = True) -> Table:
     )
 
 
-def help_table(lang: str) -> Table:
+def help_table(lang: str) -> Fitted:
     """The commands and what they do."""
     table = _table(t("help_title", lang), header=False)
     table.add_column("")
     table.add_column("")
     for usage, en, zh in HELP:
         table.add_row(Text(usage, style="cyan"), zh if lang == "zh" else en)
-    return table
+    return Fitted(table)
 
 
 def _cell(value: Any) -> str:
@@ -390,7 +416,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Table:
+def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Fitted:
     """The learner's variables: name, type, shape, dtype, device, requires_grad."""
     table = _table()
     keys = ("name", "type", "shape", "dtype", "device", "requires_grad")
@@ -399,10 +425,10 @@ def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Table:
         table.add_column(t(head, lang))
     for row in rows:
         table.add_row(*[_cell(row.get(k)) for k in keys])
-    return table
+    return Fitted(table)
 
 
-def env_table(info: dict[str, Any], lang: str) -> Table:
+def env_table(info: dict[str, Any], lang: str) -> Fitted:
     """Python, torch, the device and the GPU's name."""
     table = _table(t("env_title", lang), header=False)
     table.add_column("")
@@ -419,7 +445,7 @@ def env_table(info: dict[str, Any], lang: str) -> Table:
             table.add_row(label, str(value))
     for row in protection_rows(info.get("protections"), lang):
         table.add_row(*row)
-    return table
+    return Fitted(table)
 
 
 def protection_rows(items: Any, lang: str) -> list[tuple[str, Text]]:
@@ -445,26 +471,39 @@ def status_word(status: str, lang: str) -> Text:
     return Text(mark + t(f"status_{status or 'new'}", lang), style=style)
 
 
-def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:
-    """The catalog: number, id, title, steps, done, and where the learner is."""
+def minutes_word(minutes: int, rough: bool, lang: str) -> str:
+    """A time estimate: ``25 min``, or ``~25 min`` when it is a rough guess."""
+    return t("time_min_rough" if rough else "time_min", lang, n=minutes)
+
+
+def lessons_table(
+    rows: Sequence[tuple[str, str, str, int, int, bool, tuple[int, bool]]], lang: str
+) -> Fitted:
+    """The catalog: number, id, title, done, the time it takes, and where the learner is.
+
+    The id is what a learner types (``/goto ID``): it is never cut; the title wraps. The
+    learner's lesson is marked ▶ (said under the table), which leaves the title room at a
+    projector's 60 columns."""
     table = _table(t("lessons_title", lang))
-    table.add_column("#", justify="right")
-    table.add_column(t("col_lesson", lang))
+    table.caption = t("here_mark", lang) if any(row[5] for row in rows) else None
+    table.caption_justify = "left"
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(t("col_lesson", lang), no_wrap=True)
     table.add_column(t("col_title", lang))
-    table.add_column(t("col_done", lang), justify="right")
-    table.add_column("")
-    for number, lesson_id, title, steps, done, here in rows:
+    table.add_column(t("col_done", lang), justify="right", no_wrap=True)
+    table.add_column(t("col_time", lang), justify="right", no_wrap=True)
+    for number, lesson_id, title, steps, done, here, (minutes, rough) in rows:
         table.add_row(
-            number,
-            lesson_id,
+            Text(f"▶ {number}", style="bold cyan") if here else number,
+            Text(lesson_id, style="bold cyan" if here else "cyan"),
             title,
             f"{done}/{steps}",
-            Text(t("here", lang), style="cyan") if here else "",
+            minutes_word(minutes, rough, lang),
         )
-    return table
+    return Fitted(table)
 
 
-def progress_table(records: Sequence[Any], lang: str, path: str) -> Table:
+def progress_table(records: Sequence[Any], lang: str, path: str) -> Fitted:
     """Every step the learner has touched: status, attempts, hints, time."""
     table = _table(t("progress_title", lang, path=path))
     for head, justify in (
@@ -485,7 +524,7 @@ def progress_table(records: Sequence[Any], lang: str, path: str) -> Table:
             str(r.hints),
             f"{r.seconds:.0f}",
         )
-    return table
+    return Fitted(table)
 
 
 def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> RenderableType:
@@ -548,6 +587,7 @@ __all__ = [
     "label_warnings",
     "lessons_table",
     "markdown",
+    "minutes_word",
     "note",
     "numbered",
     "outcome",

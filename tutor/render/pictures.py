@@ -41,6 +41,12 @@ _WORDS = {
     "grad_none": (".grad None", ".grad 为 None"),
     "seen": ("(again, see above)", "（同上，已出现过）"),
     "more": ("… (graph cut here)", "…（图太大，已截断）"),
+    "cut_note": (
+        "… The graph was cut: it is deeper or larger than what is shown.",
+        "…（图太大，已截断：实际的图比这里显示的更深或更大。）",
+    ),
+    "continued_at": ("continues below (#{n})", "下接 #{n}"),
+    "continued": ("#{n}, continued: ", "#{n}，接上："),
 }
 
 
@@ -183,11 +189,6 @@ class GraphTree:
             text.append(f" {_w('seen', self.lang)}", style="dim")
         return text
 
-    def _add(self, tree: Tree, node: dict[str, Any]) -> None:
-        branch = tree.add(self._label(node))
-        for child in node.get("children", ()):
-            self._add(branch, child)
-
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         p = self.payload
         if p.get("error"):
@@ -196,9 +197,46 @@ class GraphTree:
             return
         head = Text(str(p.get("name", "")), style="bold")
         head.append(f" {_shape(p.get('shape'))} {p.get('dtype', '')}".rstrip())
-        tree = Tree(head)
-        self._add(tree, p["root"])
-        yield tree
+        # How deep a tree may nest here: each level costs a guide of 4 cells, and a node's
+        # label keeps room to be read whole. Deeper subtrees continue below, numbered.
+        depth = max(1, (options.max_width - _LABEL_ROOM) // _GUIDE)
+        blocks: list[tuple[Text, dict[str, Any]]] = [(head, {"children": [p["root"]]})]
+        done = 0
+        while done < len(blocks):
+            title, node = blocks[done]
+            done += 1
+            tree = Tree(title)
+            for child in node.get("children", ()):
+                self._add(tree, child, 1, depth, blocks)
+            yield tree
+        if p.get("truncated"):
+            yield Text(_w("cut_note", self.lang), style="dim")
+
+    def _add(
+        self,
+        tree: Tree,
+        node: dict[str, Any],
+        level: int,
+        depth: int,
+        blocks: list[tuple[Text, dict[str, Any]]],
+    ) -> None:
+        label = self._label(node)
+        children = node.get("children", ())
+        if children and level >= depth:
+            # Too deep for the width: the node's subtree goes on in a block of its own.
+            number = len(blocks)
+            label.append(f"  ⤵ {_w('continued_at', self.lang).format(n=number)}", style="yellow")
+            title = Text(f"⤷ {_w('continued', self.lang).format(n=number)}", style="yellow")
+            blocks.append((title + self._label(node), node))
+            tree.add(label)
+            return
+        branch = tree.add(label)
+        for child in children:
+            self._add(branch, child, level + 1, depth, blocks)
+
+
+_GUIDE = 4  # the cells one level of a rich Tree indents
+_LABEL_ROOM = 40  # the cells a node's label keeps, however deep it sits
 
 
 def _broadcast(shapes: Sequence[Sequence[int]]) -> tuple[list[int] | None, int | None]:

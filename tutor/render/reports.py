@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tutor.i18n import t
+from tutor.render._fit import Fitted
 
 _BAR = 24  # the longest bar, in cells
 
@@ -30,12 +31,12 @@ def outcome_word(outcome: str, lang: str) -> Text:
     )
 
 
-def grade_table(rows: Sequence[Any], lang: str, title: str | None = None) -> Table:
+def grade_table(rows: Sequence[Any], lang: str, title: str | None = None) -> Fitted:
     """One line per submission: file, result, failing checks, feedback ids, seconds."""
     table = Table(
         title=title, box=box.SIMPLE_HEAD, title_justify="left", header_style="bold", pad_edge=False
     )
-    table.add_column(t("col_file", lang), overflow="fold")
+    table.add_column(t("col_file", lang))
     table.add_column(t("col_result", lang), no_wrap=True)
     table.add_column(t("col_failing", lang))
     table.add_column(t("col_feedback", lang))
@@ -48,7 +49,7 @@ def grade_table(rows: Sequence[Any], lang: str, title: str | None = None) -> Tab
             Text(", ".join(row.feedback), style="yellow"),
             f"{row.seconds:.2f}",
         )
-    return table
+    return Fitted(table)
 
 
 def histogram(counts: Sequence[tuple[str, int]], title: str, total: int | None = None) -> Group:

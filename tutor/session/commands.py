@@ -135,6 +135,7 @@ def cmd_goto(session: Session, arg: str) -> None:
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
     from tutor.course.find import lesson_number
+    from tutor.course.lesson import lesson_minutes
 
     passed: dict[str, int] = {}
     for r in session.store.records():
@@ -148,6 +149,7 @@ def cmd_lessons(session: Session, arg: str) -> None:
             len(les.steps),
             passed.get(les.id, 0),
             i == session.li,
+            lesson_minutes(les),
         )
         for i, les in enumerate(session.lessons)
     ]
@@ -258,6 +260,15 @@ def cmd_check(session: Session, arg: str) -> None:
         return
     code, result = session.last_run or ("", _empty_run())
     session.judge(code, result, quiet=False)
+
+
+@command("verdict")
+def cmd_verdict(session: Session, arg: str) -> None:
+    """The last verdict again, every row (a long one is shown folded)."""
+    if session.shown_verdict is None:
+        session.say("no_verdict", "dim")
+        return
+    session.show(render.verdict(session.shown_verdict, session.lang, full=True))
 
 
 def _empty_run() -> Any:

@@ -77,6 +77,7 @@ class Session:
         self.last_run: tuple[str, Any] | None = None
         self._ns_key: tuple[str, str] | None = None
         self._last_verdict: Any = None
+        self.shown_verdict: Any = None  # the last verdict shown, for /verdict
         self._index: ask.Index | None = None
         self._sandbox_failed = False
         self._clock = time.monotonic()
@@ -398,7 +399,7 @@ class Session:
             self.store.attempt(*self.key, answer, verdict.passed)
         shown = result.outcome == "error"  # its explanation is already on screen
         if verdict.passed:
-            self.show(render.verdict(verdict, self.lang, error_shown=shown))
+            self.show_verdict(verdict, error_shown=shown)
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()
@@ -409,13 +410,19 @@ class Session:
             said = render.chosen_feedback(verdict.feedback, error_shown=True)
             self.show(render.note(t("error_not_yet", self.lang), "yellow"), *render.feedback(said))
         elif not quiet or (attempt and verdict != self._last_verdict):
-            self.show(render.verdict(verdict, self.lang, error_shown=shown))
+            self.show_verdict(verdict, error_shown=shown)
         elif attempt:
             # The same failure again (say after print(x)): one line, not the whole table.
             self.show(render.verdict_brief(verdict, self.lang))
         self._last_verdict = verdict
         if attempt:
             self._tell_rebound()
+
+    def show_verdict(self, verdict: Any, *, error_shown: bool = False) -> None:
+        """Show a verdict (a long table folded to its failing rows); ``/verdict`` shows it
+        again in full."""
+        self.shown_verdict = verdict
+        self.show(render.verdict(verdict, self.lang, error_shown=error_shown))
 
     def _tell_rebound(self) -> None:
         """After a failed attempt: point at /reset if the learner rebound a set-up name."""
@@ -443,7 +450,7 @@ class Session:
         else:
             verdict = pipeline.check_quiz(step, text, self.lang)
         self.store.attempt(*self.key, text, verdict.passed)
-        self.show(render.verdict(verdict, self.lang))
+        self.show_verdict(verdict)
         if output is not None:
             self.show(
                 render.note(t("real_output", self.lang), "dim"),

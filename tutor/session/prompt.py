@@ -32,6 +32,7 @@ from pygments.lexers.python import PythonLexer
 from pygments.styles import get_style_by_name
 from rich.console import Console
 
+from tutor.render.theme import code_style
 from tutor.session.ui import (
     CONTINUATION,
     PROMPT,
@@ -192,7 +193,7 @@ class PromptUI:
             enable_history_search=False,
             prompt_continuation=lambda width, line, wrap: CONTINUATION,
             lexer=PygmentsLexer(PythonLexer) if color else None,
-            style=style_from_pygments_cls(get_style_by_name("monokai")) if color else None,
+            style=style_from_pygments_cls(get_style_by_name(code_style())) if color else None,
             include_default_pygments_style=False,
             color_depth=None,
         )

@@ -20,6 +20,7 @@ from rich.syntax import Syntax
 from rich.terminal_theme import MONOKAI
 from rich.text import Text
 
+from tutor.render.theme import code_style, rich_theme
 from tutor.session.ui import prompted
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -40,6 +41,7 @@ class Recorder:
             no_color=False,
             highlight=False,
             emoji=False,
+            theme=rich_theme(),
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -55,7 +57,9 @@ class Recorder:
             self.record.print(Text(shown, style="bold"))
         else:
             self.record.print(
-                Syntax(shown, "python", theme="monokai", background_color="default", word_wrap=True)
+                Syntax(
+                    shown, "python", theme=code_style(), background_color="default", word_wrap=True
+                )
             )
 
     def read(self) -> str | None:

@@ -64,6 +64,8 @@ def make_console(
     record: bool = False,
 ) -> Console:
     """The one Console the session prints through."""
+    from tutor.render.theme import rich_theme
+
     kwargs: dict[str, Any] = {
         "file": file,
         "width": width,
@@ -71,6 +73,7 @@ def make_console(
         "record": record,
         "highlight": False,
         "emoji": False,
+        "theme": rich_theme(),
     }
     if plain:
         kwargs.update(color_system=None, force_terminal=False, force_interactive=False)
