@@ -259,3 +259,56 @@ def test_7_a_light_theme_for_light_terminals(tmp_path: Path) -> None:
         child.expect_exact(PROMPT)
     finally:
         _quit(child)
+
+
+# 6 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_6_the_chinese_handout_lines_up_and_prints_white(tmp_path: Path, theme: str) -> None:
+    from rich.terminal_theme import MONOKAI
+
+    from tests import browser
+
+    page = tmp_path / "handout.html"
+    child = spawn(
+        tmp_path / "p.sqlite3",
+        "--lang",
+        "zh",
+        "--theme",
+        theme,
+        "--record",
+        str(page),
+        "--lesson",
+        "e2e-basics",
+        "--step",
+        "zeros",
+        dimensions=(40, 90),
+    )
+    try:
+        child.expect("全零张量")
+        child.expect_exact(PROMPT)
+        send(child, "x = torch.ones(2, 3)")
+        child.expect_exact("torch.ones")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+    body = page.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in body and "@media print" in body
+    assert "Noto Sans Mono CJK SC" in body and '<span class="w">全</span>' in body
+    if theme == "light":
+        assert "background-color: #ffffff" in body
+    if browser.chromium() is None:
+        pytest.skip(f"Chromium is not installed (Debian/Ubuntu: {browser.INSTALL})")
+    shot = tmp_path / "shot.png"
+    browser.screenshot(page, shot, width=900, height=500)
+    if theme == "dark":
+        cyan = MONOKAI.ansi_colors[6]
+        xs = browser.right_border(browser.read_png(shot), (cyan.red, cyan.green, cyan.blue))
+        assert len(xs) > 20 and max(xs) - min(xs) <= 2, sorted(set(xs))
+    pdf = tmp_path / "page.pdf"
+    browser.print_pdf(page, pdf)
+    png = tmp_path / "print.png"
+    if browser.pdf_page_png(pdf, png, dpi=40):
+        pixels = [p for row in browser.read_png(png) for p in row]
+        assert sum(1 for p in pixels if sum(p) < 150) / len(pixels) < 0.05

@@ -66,6 +66,7 @@ class Session:
         self.store = store
         # Every session keeps its transcript, so /save works at any moment.
         self.ui: Any = ui if isinstance(ui, Recorder) else Recorder(ui)
+        self.ui.lang = lang
         self.lang = lang
         self.glossary = glossary
         self.save = save
@@ -489,6 +490,7 @@ class Session:
     def set_lang(self, lang: str) -> None:
         """Switch the language of the tutor, the lessons and the sandbox's messages."""
         self.lang = lang
+        self.ui.lang = lang
         self._index = None
         if self.sandbox is not None:
             self.sandbox.lang = lang

@@ -17,7 +17,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.syntax import Syntax
-from rich.terminal_theme import MONOKAI
 from rich.text import Text
 
 from tutor.render.theme import code_style, rich_theme
@@ -29,9 +28,10 @@ HTML_SUFFIXES = (".html", ".htm")
 class Recorder:
     """A UI that passes everything to ``ui`` and keeps a copy for the transcript."""
 
-    def __init__(self, ui: Any, width: int | None = None) -> None:
+    def __init__(self, ui: Any, width: int | None = None, lang: str = "en") -> None:
         self.ui = ui
         self.console = ui.console
+        self.lang = lang  # the handout's language (its fonts); the session keeps it current
         self.record = Console(
             file=_Discard(),  # type: ignore[arg-type]  # a TextIOBase that keeps nothing
             record=True,
@@ -97,10 +97,11 @@ class Recorder:
     # -- the handout ----------------------------------------------------------------
 
     def html(self, title: str = "torch-tutor") -> str:
-        """The transcript as a self-contained HTML page (inline styles)."""
-        # The dark theme the code is highlighted for (monokai), as on the projector.
-        page = self.record.export_html(theme=MONOKAI, inline_styles=True, clear=False)
-        return page.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
+        """The transcript as a self-contained HTML page: the session's theme on screen, a
+        white page in print, CJK lined up as in the terminal (tutor.render.handout)."""
+        from tutor.render import handout, theme
+
+        return handout.page(self.record, title, self.lang, theme.current())
 
     def text(self) -> str:
         """The transcript as plain text."""
@@ -124,10 +125,6 @@ class _Discard(io.TextIOBase):
 
     def write(self, text: str) -> int:
         return len(text)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 __all__ = ["HTML_SUFFIXES", "Recorder", "prompted"]
