@@ -125,6 +125,12 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     add("--lesson", metavar="ID", default=default(None), help="start at this lesson")
     add("--step", metavar="N", default=default(None), help="start at this step (number or id)")
     add(
+        "--path",
+        metavar="FILE",
+        default=default(None),
+        help="follow a workshop route: a file listing LESSON[.STEP] [MINUTES], one a line",
+    )
+    add(
         "--width",
         type=int,
         metavar="N",

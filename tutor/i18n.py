@@ -58,6 +58,32 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{title} 这一课到此结束：{total} 道练习完成了 {done} 道（/lessons 可查看是哪些）。",
     ),
     "first_step": ("This is the first step.", "这已经是第一步了。"),
+    "progress_route": ("route {k}/{n} · ", "路线 {k}/{n} · "),
+    "route_start": (
+        "You are following the workshop route: {count} steps, {time}. `/route` shows it; "
+        "each right answer (or Enter after reading) takes you to its next step.",
+        "你正在按工作坊路线学习：共 {count} 步，{time}。`/route` 可查看路线；"
+        "每答对一题（或读完后按回车）就会进入路线的下一步。",
+    ),
+    "route_done": (
+        "**You have reached the end of the workshop route.** `/route` shows what you did; "
+        "`/lessons` lists the whole course.",
+        "**你已经走完了工作坊路线**。`/route` 可查看完成情况；`/lessons` 列出全部课程。",
+    ),
+    "route_title": (
+        "Workshop route: {count} steps, {time}",
+        "工作坊路线：共 {count} 步，{time}",
+    ),
+    "route_left": ("{time} left.", "还剩 {time}。"),
+    "no_route": (
+        "There is no workshop route: start the tutor with `--path FILE` to follow one.",
+        "当前没有工作坊路线：用 `--path FILE` 启动教程即可按路线学习。",
+    ),
+    "lessons_end_menu": (
+        "That was the last lesson of its folder. Pick what comes next: `/goto LESSON` "
+        "(the lessons are below).",
+        "这是该文件夹中的最后一课。接下来学什么由你选择：输入 `/goto 课程`（课程列表见下）。",
+    ),
     "no_lessons": ("No lessons found.", "没有找到课程。"),
     "bye": ("Bye! Your progress is saved.", "再见！你的进度已保存。"),
     "internal_error": (
@@ -334,6 +360,7 @@ HELP: tuple[tuple[str, str, str], ...] = (
     ),
     ("/lessons", "the lessons and your progress", "课程列表与进度"),
     ("/goto LESSON[.STEP]", "jump to a lesson (and step)", "跳到某节课（及某一步）"),
+    ("/route", "the workshop route (--path) and where you are", "工作坊路线（--path）与当前位置"),
     ("/vars", "your variables", "查看你的变量"),
     ("/env", "Python, PyTorch and the device", "Python、PyTorch 与设备信息"),
     ("/graph NAME", "the autograd graph behind a tensor", "查看张量背后的计算图"),

@@ -312,3 +312,103 @@ def test_6_the_chinese_handout_lines_up_and_prints_white(tmp_path: Path, theme: 
     if browser.pdf_page_png(pdf, png, dpi=40):
         pixels = [p for row in browser.read_png(png) for p in row]
         assert sum(1 for p in pixels if sum(p) < 150) / len(pixels) < 0.05
+
+
+# 8 -------------------------------------------------------------------------------------------
+
+ROUTE = """\
+# A short workshop: two steps of the test lesson, then one of the course
+e2e-basics.zeros     4
+e2e-basics.pick            # its time: the step's own estimate
+tensors.scalar       5m
+"""
+
+OWN_LESSON = """
+id = "my-course"
+section = 4
+title.en = "Instructor's own"
+title.zh = "讲师自编"
+minutes = 12
+
+[[steps]]
+id = "double"
+kind = "code"
+title.en = "Double it"
+title.zh = "翻倍"
+text.en = "Make `y`, twice `a`."
+text.zh = "创建 `y`，等于 `a` 的两倍。"
+setup = "a = torch.arange(6)"
+solution = "y = a * 2"
+check = ["y"]
+"""
+
+
+def test_8_a_workshop_route_is_followed_with_its_times(tmp_path: Path) -> None:
+    route = tmp_path / "route.txt"
+    route.write_text(ROUTE, encoding="utf-8")
+    child = spawn(tmp_path / "p.sqlite3", "--path", str(route))
+    try:
+        child.expect_exact("3 steps")
+        child.expect_exact("route 1/3")
+        child.expect("A tensor of zeros")
+        child.expect_exact(PROMPT)
+        send(child, "/route")
+        child.expect_exact("e2e-basics.zeros")
+        child.expect_exact("4 min")
+        child.expect_exact("tensors.scalar")
+        child.expect_exact("5 min")
+        child.expect_exact(PROMPT)
+        send(child, "x = torch.zeros(2, 3)")
+        child.expect("Well done")
+        child.expect_exact("route 2/3")
+        child.expect("Which function makes a tensor of ones")
+        child.expect_exact(PROMPT)
+        send(child, "/skip")
+        child.expect_exact("route 3/3")  # on to the next stop, whatever lesson it is in
+        child.expect("A 0-d scalar")
+        child.expect_exact(PROMPT)
+        send(child, "s = torch.tensor(3.5)")
+        child.expect("Well done")
+        child.expect_exact("end of the workshop route")
+        child.expect_exact(PROMPT)
+        send(child, "/lessons")
+        child.expect_exact("time")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+def test_8_a_custom_lesson_ends_at_the_menu_not_in_a_built_in_lesson(tmp_path: Path) -> None:
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "my-course.toml").write_text(OWN_LESSON, encoding="utf-8")
+    child = spawn(tmp_path / "p.sqlite3", "--lessons", str(own), "--lesson", "my-course")
+    try:
+        child.expect("Double it")
+        child.expect_exact(PROMPT)
+        send(child, "y = a * 2")
+        child.expect("Well done")
+        child.expect_exact("last lesson of its folder")
+        child.expect_exact("my-course")  # the menu: the lessons, to pick from
+        child.expect_exact("12 min")
+        child.expect_exact(PROMPT)
+        assert "lesson 5 · step" not in child.before  # built-in lesson 5 did not start
+        send(child, "/explain")  # still on the custom lesson's step
+        child.expect("Double it")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+
+
+def test_8_lessons_lists_time_estimates() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [PYTHON, "-m", "tutor", "lessons", "--lang", "en"],
+        cwd=str(ROOT),
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and re.search(r"tensors\s+Tensors\s+\(~\d+ min\)", done.stdout)

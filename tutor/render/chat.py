@@ -144,12 +144,20 @@ def numbered(items: Iterable[str]) -> Padding:
     return Padding(Group(*rows), (0, 0, 0, 2))
 
 
-def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lang: str) -> Text:
-    """``lesson 4 · step 3/8 · 5 done``."""
-    return Text(
-        t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done),
-        style="dim",
-    )
+def progress_line(
+    lesson_no: int | str,
+    step_no: int,
+    steps: int,
+    done: int,
+    lang: str,
+    *,
+    route: tuple[int, int] | None = None,
+) -> Text:
+    """``lesson 4 · step 3/8 · 5 done``; on a route, ``route 3/12 · `` first."""
+    text = t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done)
+    if route is not None:
+        text = t("progress_route", lang, k=route[0], n=route[1]) + text
+    return Text(text, style="dim")
 
 
 # ---------------------------------------------------------------- verdicts
@@ -503,6 +511,34 @@ def lessons_table(
     return Fitted(table)
 
 
+def route_table(
+    rows: Sequence[tuple[int, str, str, Any, str, bool]],
+    lang: str,
+    minutes: int,
+    rough: bool,
+    left: int,
+) -> Group:
+    """The workshop route: number, lesson.step, title, time, status; the learner's stop ▶."""
+    table = _table(t("route_title", lang, count=len(rows), time=minutes_word(minutes, rough, lang)))
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(t("col_step", lang), no_wrap=True)
+    table.add_column(t("col_title", lang))
+    table.add_column(t("col_time", lang), justify="right", no_wrap=True)
+    table.add_column(t("col_status", lang), no_wrap=True)
+    for number, name, title, stop, status, here in rows:
+        table.add_row(
+            Text(f"▶ {number}", style="bold cyan") if here else str(number),
+            Text(name, style="bold cyan" if here else "cyan"),
+            title,
+            minutes_word(max(1, round(stop.minutes)), stop.rough, lang),
+            status_word(status, lang),
+        )
+    return Group(
+        Fitted(table),
+        Text(t("route_left", lang, time=minutes_word(left, rough, lang)), style="dim"),
+    )
+
+
 def progress_table(records: Sequence[Any], lang: str, path: str) -> Fitted:
     """Every step the learner has touched: status, attempts, hints, time."""
     table = _table(t("progress_title", lang, path=path))
@@ -593,6 +629,7 @@ __all__ = [
     "outcome",
     "progress_line",
     "progress_table",
+    "route_table",
     "solution",
     "status_word",
     "step_panel",

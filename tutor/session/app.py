@@ -61,6 +61,16 @@ def _sandbox(args: Any, lang: str) -> Any:
     return sandbox
 
 
+def _route(args: Any, lessons: list[Any], lang: str) -> tuple[Any, list[Any]]:
+    """The workshop route of ``--path FILE`` (None without one) and its problems."""
+    path = getattr(args, "path", None)
+    if not path:
+        return None, []
+    from tutor.course.route import load_route
+
+    return load_route(path, lessons, lang)
+
+
 def _start(lessons: list[Any], store: Store, args: Any) -> tuple[int, int] | Miss | None:
     """Where ``--lesson``/``--step`` start, a ``Miss`` for what does not exist, or None when
     there is no course to start in."""
@@ -90,6 +100,14 @@ def run_session(args: Any) -> int:
     except Exception:
         sandbox.close()
         raise
+    route, problems = _route(args, lessons, lang)
+    if problems:
+        store.close()
+        sandbox.close()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(t("start_unchanged", lang), file=sys.stderr)
+        return 2
     start = _start(lessons, store, args)
     if isinstance(start, Miss):
         # Before anything is shown or stored: a typo copied from the board moves no one.
@@ -120,6 +138,7 @@ def run_session(args: Any) -> int:
         glossary=glossary,
         save=not getattr(args, "no_save", False),
         record=record,
+        route=route,
     )
     try:
         code = session.run(getattr(args, "lesson", None), getattr(args, "step", None))

@@ -134,6 +134,11 @@ def cmd_goto(session: Session, arg: str) -> None:
 
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
+    session.show(lessons_view(session))
+
+
+def lessons_view(session: Session) -> Any:
+    """The lessons table: number, id, title, done, time, the learner's lesson marked."""
     from tutor.course.find import lesson_number
     from tutor.course.lesson import lesson_minutes
 
@@ -153,7 +158,30 @@ def cmd_lessons(session: Session, arg: str) -> None:
         )
         for i, les in enumerate(session.lessons)
     ]
-    session.show(render.lessons_table(rows, session.lang))
+    return render.lessons_table(rows, session.lang)
+
+
+@command("route")
+def cmd_route(session: Session, arg: str) -> None:
+    """The workshop route: its stops, their times, what is done and where the learner is."""
+    route = session.route
+    if route is None:
+        session.say("no_route", "dim")
+        return
+    rows = []
+    left = 0.0
+    for i, stop in enumerate(route.stops):
+        lesson = session.lessons[stop.lesson]
+        step = lesson.steps[stop.step]
+        status = session.store.get(lesson.id, step.id).status
+        if status not in ("passed", "skipped"):
+            left += stop.minutes
+        here = (stop.lesson, stop.step) == (session.li, session.si)
+        rows.append(
+            (i + 1, f"{lesson.id}.{step.id}", step.title.get(session.lang), stop, status, here)
+        )
+    minutes, rough = route.minutes
+    session.show(render.route_table(rows, session.lang, minutes, rough, round(left)))
 
 
 # ---------------------------------------------------------------- help with the step
@@ -330,4 +358,4 @@ def cmd_graph(session: Session, arg: str) -> None:
     session.show(picture if picture is not None else str(payload))
 
 
-__all__ = ["ALIASES", "COMMANDS", "command", "dispatch", "names", "resolve"]
+__all__ = ["ALIASES", "COMMANDS", "command", "dispatch", "lessons_view", "names", "resolve"]

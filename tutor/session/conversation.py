@@ -15,6 +15,7 @@ from typing import Any
 
 from tutor import codeinfo, pipeline
 from tutor.course.find import Miss, lesson_number, locate
+from tutor.course.route import Route
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
@@ -60,6 +61,7 @@ class Session:
         glossary: str | Path | None = None,
         save: bool = True,
         record: str | Path | None = None,
+        route: Route | None = None,
     ) -> None:
         self.lessons = lessons
         self.sandbox = sandbox
@@ -71,6 +73,7 @@ class Session:
         self.glossary = glossary
         self.save = save
         self.record = record  # --record FILE: the transcript, rewritten after every input
+        self.route = route  # --path FILE: the steps the class follows, in order
         self.li = 0
         self.si = 0
         self.running = True
@@ -109,8 +112,29 @@ class Session:
         self.show(render.note(text.replace("`", ""), style) if style else render.tutor_says(text))
 
     def find_start(self, lesson_id: str | None, step_id: str | None) -> tuple[int, int] | Miss:
-        """Where to begin (see ``start_place``); a ``Miss`` for an unknown lesson or step."""
+        """Where to begin (see ``start_place``); a ``Miss`` for an unknown lesson or step. On a
+        route with no lesson asked: the stored position if the route goes there, else its
+        first stop not yet done."""
+        if self.route is not None and lesson_id is None and step_id is None:
+            return self._route_start()
         return start_place(self.lessons, self.store.position(), lesson_id, step_id)
+
+    def _route_start(self) -> tuple[int, int]:
+        assert self.route is not None
+        position = self.store.position()
+        if position is not None:
+            found = locate(self.lessons, *position)
+            if not isinstance(found, Miss) and self.route.index(*found) is not None:
+                return found
+        for stop in self.route.stops:
+            status = self.store.get(self.lessons[stop.lesson].id, self._step_id(stop)).status
+            if status not in ("passed", "skipped"):
+                return stop.lesson, stop.step
+        first = self.route.stops[0]
+        return first.lesson, first.step
+
+    def _step_id(self, stop: Any) -> str:
+        return str(self.lessons[stop.lesson].steps[stop.step].id)
 
     # -- the loop ---------------------------------------------------------------
 
@@ -134,6 +158,13 @@ class Session:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
+        if self.route is not None:
+            minutes, rough = self.route.minutes
+            self.say(
+                "route_start",
+                count=len(self.route.stops),
+                time=render.minutes_word(minutes, rough, self.lang),
+            )
         self.goto(*start)
         while self.running:
             # Read.
@@ -242,7 +273,12 @@ class Session:
         done = sum(1 for r in self.store.records() if r.status == "passed")
         self.show(
             render.progress_line(
-                lesson_number(self.lesson, li), si + 1, len(self.lesson.steps), done, self.lang
+                lesson_number(self.lesson, li),
+                si + 1,
+                len(self.lesson.steps),
+                done,
+                self.lang,
+                route=self._route_place(),
             )
         )
         self.show(render.step_panel(self.lesson, self.step, self.lang))
@@ -260,27 +296,80 @@ class Session:
             self.store.set_status(*self.key, "skipped")
         self.say("gpu_skip", "yellow")
 
+    def _route_place(self) -> tuple[int, int] | None:
+        """(1-based stop, stops) when the learner stands on the route, else None."""
+        if self.route is None:
+            return None
+        index = self.route.index(self.li, self.si)
+        return None if index is None else (index + 1, len(self.route.stops))
+
     def advance(self) -> None:
-        """The next step, or the next lesson's first, or the end of the course."""
+        """The next step: the route's next stop on a route; else the lesson's next step, or
+        the first of the next lesson from the same folder (a custom lesson does not run on
+        into a built-in one), or the end."""
+        if self.route is not None:
+            self._advance_route()
+            return
         if self.si + 1 < len(self.lesson.steps):
             self.goto(self.li, self.si + 1)
-        elif self.li + 1 < len(self.lessons):
-            title = self.lesson.title.get(self.lang)
-            checked = [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
-            done = sum(
-                self.store.get(self.lesson.id, s.id).status in ("passed", "skipped")
-                for s in checked
-            )
-            if done == len(checked):
-                self.say("lesson_done", "green", title=title)
-            else:  # reached by /goto or /skip: say what is left rather than "complete"
-                self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
-            self.goto(self.li + 1, 0)
-        else:
+            return
+        following = self._next_lesson()
+        if following is None and self.li + 1 >= len(self.lessons):
             self.say("course_done")
+            return
+        self._say_lesson_end()
+        if following is None:
+            # What follows comes from another folder: stop here and show the way on.
+            self.say("lessons_end_menu", "dim")
+            self.show(commands.lessons_view(self))
+            return
+        self.goto(following, 0)
+
+    def _say_lesson_end(self) -> None:
+        title = self.lesson.title.get(self.lang)
+        checked = [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
+        done = sum(
+            self.store.get(self.lesson.id, s.id).status in ("passed", "skipped") for s in checked
+        )
+        if done == len(checked):
+            self.say("lesson_done", "green", title=title)
+        else:
+            self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
+
+    def _next_lesson(self) -> int | None:
+        """The next lesson from the same folder as this one (the built-in course, or the
+        folder a custom lesson came from), or None."""
+        folder = Path(self.lesson.path or "").parent
+        for i in range(self.li + 1, len(self.lessons)):
+            if Path(self.lessons[i].path or "").parent == folder:
+                return i
+        return None
+
+    def _advance_route(self) -> None:
+        """The route's next stop (from a step off the route: the first stop after it in the
+        course); after the last one, say the route is done and stay."""
+        assert self.route is not None
+        index = self.route.index(self.li, self.si)
+        following = index + 1 if index is not None else self.route.after(self.li, self.si)
+        if following is None or following >= len(self.route.stops):
+            self.say("route_done", "green")
+            return
+        stop = self.route.stops[following]
+        if stop.lesson != self.li and index is not None:
+            self._say_lesson_end()
+        self.goto(stop.lesson, stop.step)
 
     def back(self) -> None:
-        """The previous step (the last step of the previous lesson at a lesson's start)."""
+        """The previous step (on a route: the previous stop; else the last step of the
+        previous lesson at a lesson's start)."""
+        index = self.route.index(self.li, self.si) if self.route is not None else None
+        if self.route is not None and index is not None:
+            if index == 0:
+                self.say("first_step", "dim")
+            else:
+                stop = self.route.stops[index - 1]
+                self.goto(stop.lesson, stop.step)
+            return
         if self.si > 0:
             self.goto(self.li, self.si - 1)
         elif self.li > 0:
