@@ -238,3 +238,19 @@ def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     failed = [c["name"] for c in json.loads(result.stdout)["checks"] if not c["passed"]]
     assert failed[0] == "z.shape"
+
+
+def test_an_environment_fault_is_one_line_not_a_traceback(monkeypatch, capsys):
+    import errno
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device", "/home/me/.cache")
+
+    monkeypatch.setattr(cli, "cmd_lessons", full)
+    assert cli.main(["--lang", "en", "lessons"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "The tutor cannot go on: [Errno 28] No space left on device: '/home/me/.cache'\n"
+    )
+    assert cli.main(["--lang", "zh", "lessons"]) == 1
+    assert capsys.readouterr().err.startswith("教程无法继续：[Errno 28]")

@@ -40,6 +40,7 @@ _TEXT = {
     ),
     "invalid": ("{count} problems.", "{count} 个问题。"),
     "invalid-one": ("1 problem.", "1 个问题。"),
+    "environment": ("The tutor cannot go on: {error}", "教程无法继续：{error}"),
 }
 
 
@@ -147,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
+    p.add_argument(
+        "--import",
+        dest="import_copy",
+        metavar="COPY",
+        help="add back a copy of progress that could not be saved (the tutor names it)",
+    )
     p = command(
         "watch",
         "check FILE against a code step each time it is saved; "
@@ -391,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `torch-tutor lessons | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        # A fault of the machine (a full disk, a folder gone): one line, never a traceback.
+        print(_t("environment", args.lang, error=exc), file=sys.stderr)
         return 1
 
 

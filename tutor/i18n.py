@@ -233,9 +233,78 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The progress file was damaged; it was moved to {path} and a new one was started.",
         "进度文件已损坏；已移到 {path}，并新建了一个进度文件。",
     ),
-    "store_failed": (
-        "Progress cannot be saved ({error}); continuing without saving.",
-        "无法保存进度（{error}）；本次不保存进度继续。",
+    "store_write_failed": (
+        "Progress cannot be saved to {path}: {reason}. Your answers are kept in memory and "
+        "saved as soon as that works again.",
+        "进度无法保存到 {path}：{reason}。你的答案先保存在内存里，一旦能写入就会立即保存。",
+    ),
+    "store_saved_again": (
+        "Progress is being saved to {path} again; nothing was lost.",
+        "进度又能保存到 {path} 了，没有丢失任何记录。",
+    ),
+    "store_vanished": (
+        "The progress file {path} was deleted or emptied while the tutor ran; it has been "
+        "written again from this session's copy.",
+        "教程运行期间，进度文件 {path} 被删除或清空了；已用本次会话保存的副本重新写入。",
+    ),
+    "store_replaced": (
+        "The progress file {path} was replaced while the tutor ran; this session's progress "
+        "has been added to the new file.",
+        "教程运行期间，进度文件 {path} 被替换了；本次会话的进度已写入新的文件。",
+    ),
+    "store_damaged": (
+        "The progress file {path} was damaged while the tutor ran; it was moved to {moved} "
+        "and written again from this session's copy.",
+        "教程运行期间，进度文件 {path} 损坏了；已把它移到 {moved}，并用本次会话保存的副本"
+        "重新写入。",
+    ),
+    "store_damaged_read_only": (
+        "The progress file {path} is damaged (it is not a database); the tutor moves it "
+        "aside and starts a new one the next time it starts.",
+        "进度文件 {path} 已损坏（不是数据库文件）；下次启动教程时会把它移到一旁并新建一个。",
+    ),
+    "store_unreadable": (
+        "Cannot read the progress file {path}: {reason}.",
+        "无法读取进度文件 {path}：{reason}。",
+    ),
+    "store_unsaved": (
+        "Not saved to {path} ({reason}): your work on {steps}. A copy is in {copy}; once "
+        "that is fixed, `python -m tutor progress --import {copy}` adds it back.",
+        "未能保存到 {path}（{reason}）：你在 {steps} 上的进度。副本在 {copy}；问题解决后，"
+        "运行 `python -m tutor progress --import {copy}` 即可把它加回来。",
+    ),
+    "store_unsaved_nocopy": (
+        "Not saved to {path} ({reason}): your work on {steps}, and no copy could be written "
+        "either ({error}). Here it is; save it to a file and add it back later with "
+        "`python -m tutor progress --import FILE`:\n{data}",
+        "未能保存到 {path}（{reason}）：你在 {steps} 上的进度，而且副本也写不进去（{error}）。"
+        "内容如下；请把它存成文件，之后用 `python -m tutor progress --import 文件` "
+        "加回来：\n{data}",
+    ),
+    "reason_full": ("the disk is full", "磁盘已满"),
+    "reason_quota": ("the disk quota is used up", "磁盘配额已用完"),
+    "reason_read_only": ("the file system is read-only", "文件系统是只读的"),
+    "reason_denied": ("permission denied", "没有写入权限"),
+    "reason_size_limit": (
+        "the file size limit (ulimit -f) was reached",
+        "达到了文件大小上限（ulimit -f）",
+    ),
+    "reason_locked": ("another program holds the file locked", "文件被另一个程序锁定了"),
+    "reason_damaged_stuck": (
+        "the file is damaged and cannot be moved aside",
+        "文件已损坏，而且无法移到一旁",
+    ),
+    "import_done": (
+        "Added {count} saved change(s) from {copy} to {path}.",
+        "已把 {copy} 中的 {count} 项进度更改加入 {path}。",
+    ),
+    "import_again": (
+        "{copy} was added to {path} before; nothing to do.",
+        "{copy} 之前已经加入过 {path}，无需再加。",
+    ),
+    "import_bad": (
+        "Cannot add {copy}: {error}.",
+        "无法加入 {copy}：{error}。",
     ),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import sys
 import time
 from pathlib import Path
@@ -75,3 +77,46 @@ def test_unknown_or_wrong_step_exits_2(tmp_path: Path, args: tuple[str, str]) ->
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
+
+
+def test_unwritable_progress_is_said_and_kept(tmp_path: Path) -> None:
+    from fsfaults import Immutable
+
+    from tutor.progress import Store
+
+    home = tmp_path / "home"
+    Store(home / "progress.sqlite3").close()
+    answer = tmp_path / "answer.py"
+    answer.write_text("x = torch.zeros(2, 3)\n", encoding="utf-8")
+    argv = ["-m", "tutor", "--progress", str(home), "--lang", "en", "--lessons", str(LESSONS)]
+    with Immutable(home):
+        child = pexpect.spawn(
+            sys.executable,
+            [*argv, "watch", "watch-demo", "zeros", str(answer)],
+            cwd=str(tmp_path),
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(40, 200),
+            env={
+                "PATH": "/usr/bin:/bin",
+                "TERM": "dumb",
+                "PYTHONPATH": str(ROOT),
+                "TMPDIR": str(tmp_path),
+            },  # fmt: skip
+        )
+        child.logfile_read = screen = io.StringIO()
+        child.expect("Progress cannot be saved to")
+        child.expect("zeros: passed")
+        child.expect("Watching")
+        child.sendintr()
+        child.expect(pexpect.EOF)
+        child.close()
+    said = re.sub(r"\s+", "", screen.getvalue())  # lines wrap, even inside a long path
+    assert "Traceback" not in said
+    unsaved = f"Not saved to {home / 'progress.sqlite3'} (permission denied): your work on "
+    assert re.sub(r"\s+", "", unsaved) + "watch-demo.zeros." in said
+    copy = Path(re.search(r"Acopyisin(\S+?\.json);", said).group(1))  # type: ignore[union-attr]
+    store = Store(home / "progress.sqlite3")
+    store.import_copy(copy)
+    assert store.get("watch-demo", "zeros").status == "passed"
+    store.close()

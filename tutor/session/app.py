@@ -107,35 +107,41 @@ def run_session(args: Any) -> int:
             # also when the session ended with an exception.
             with contextlib.suppress(OSError):
                 session.ui.save(session.record)
+        if store.unsaved is not None and not session.said_goodbye:
+            print(store.unsaved.text(lang), file=sys.stderr)  # ended early: still say it
     return code
 
 
 def progress_command(args: Any) -> int:
-    """``torch-tutor progress [--json] [--export csv|json]``: show or export progress."""
+    """``torch-tutor progress [--json] [--export csv|json] [--import COPY]``: show, export or
+    add back progress. Showing and exporting only read: they work on a read-only home."""
     lang = _lang(args)
     path = resolve_path(getattr(args, "progress", None))
-    if not path.exists():
-        records = []
-    else:
-        store = Store(path)
-        try:
-            records = store.records()
-            notice = store.notice
-        finally:
-            store.close()
-        if notice:
-            print(t(notice[0], lang, **notice[1]), file=sys.stderr)
+    if getattr(args, "import_copy", None):
+        return _import_copy(path, args.import_copy, lang)
+    store = Store(path, read_only=True)
+    try:
+        records = store.records()
+        notices = store.take_notices()
+    finally:
+        store.close()
+    for notice in notices:
+        print(notice.text(lang), file=sys.stderr)
     fmt = getattr(args, "export", None)
     if fmt:
         sys.stdout.write(export(records, fmt))
-        return 0
-    if getattr(args, "json", False):
+    elif getattr(args, "json", False):
         print(
             json.dumps(
                 {"path": str(path), "steps": export_rows(records)}, ensure_ascii=False, indent=2
             )
         )
-        return 0
+    else:
+        _show_progress(args, records, lang, path)
+    return 1 if notices else 0
+
+
+def _show_progress(args: Any, records: list[Any], lang: str, path: Path) -> None:
     console = make_console(
         width=getattr(args, "width", None),
         plain=getattr(args, "plain", False) or not sys.stdout.isatty(),
@@ -143,8 +149,29 @@ def progress_command(args: Any) -> int:
     )
     if not records:
         console.print(t("progress_empty", lang))
-        return 0
+        return
     console.print(render.progress_table(records, lang, str(path)))
+
+
+def _import_copy(path: Path, copy: str, lang: str) -> int:
+    """``progress --import COPY``: add a copy of unsaved progress back to the store."""
+    store = Store(path)
+    try:
+        count = store.import_copy(copy)
+    except (OSError, ValueError) as exc:
+        store.close()
+        print(t("import_bad", lang, copy=copy, error=exc), file=sys.stderr)
+        return 1
+    unsaved = store.finish()
+    notices = store.take_notices()
+    store.close()
+    for notice in notices:
+        print(notice.text(lang), file=sys.stderr)
+    if unsaved is not None:
+        print(unsaved.text(lang), file=sys.stderr)
+        return 1
+    key = "import_done" if count else "import_again"
+    print(t(key, lang, count=count, copy=copy, path=path))
     return 0
 
 

@@ -217,6 +217,28 @@ def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -
             console.print(_t("done", lang), style="bold green")
         else:
             _show_task(console, watcher.lesson, nxt, lang)
+    _tell_store(console, watcher.store, lang)
+
+
+def _tell_store(console: Any, store: Any, lang: str, style: str = "yellow") -> None:
+    """Say what happened to the progress file (a write failed, it works again ...)."""
+    from rich.text import Text
+
+    for notice in store.take_notices() if store is not None else ():
+        console.print(Text(notice.text(lang), style=style))
+
+
+def _finish_store(console: Any, store: Any, lang: str) -> None:
+    """Save what waits a last time; say plainly what could not be saved and where its copy is."""
+    from rich.text import Text
+
+    if store is None:
+        return
+    unsaved = store.finish()
+    _tell_store(console, store, lang)
+    if unsaved is not None:
+        console.print(Text(unsaved.text(lang), style="red"))
+    store.close()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -244,12 +266,15 @@ def main(args: argparse.Namespace) -> int:
         kwargs["timeout"] = args.timeout
     sandbox = Sandbox(**kwargs)
     sandbox.start()
+    store = _store(args)
     try:
-        return _watch(console, sandbox, Watcher(sandbox, lesson, step.id, path, lang, _store(args)))
+        _tell_store(console, store, lang)
+        return _watch(console, sandbox, Watcher(sandbox, lesson, step.id, path, lang, store))
     except KeyboardInterrupt:
         return 1
     finally:
         sandbox.close()
+        _finish_store(console, store, lang)
 
 
 def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
