@@ -169,10 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    """The lessons, and the files left out (named on stderr)."""
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
+    from tutor.course.report import load_reporting
 
-    return load_course(course_dirs(args.lessons))
+    lessons, _errors, missing = load_reporting(course_dirs(args.lessons), args.lang)
+    return lessons, missing
 
 
 def _sandbox(args: argparse.Namespace) -> Any:
@@ -247,10 +249,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
     from tutor.course.lesson import find_step
 
-    lessons, _ = _course(args)
+    lessons, missing = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
     if lesson is None:
-        print(_t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
+        from tutor.course.report import why_unknown
+
+        why = why_unknown(missing, args.lesson_id, args.lang)
+        print(why or _t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
         return 2
     if step is None:
         print(

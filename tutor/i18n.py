@@ -228,6 +228,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_skipped": ("skipped", "已跳过"),
     "status_seen": ("seen", "看过"),
     "status_new": ("", ""),
+    # -- lesson files
+    "left_out": (
+        "{path}: this lesson file is left out of the course until that is fixed.",
+        "{path}：这个课程文件有错误，修正之前不会载入课程。",
+    ),
+    "left_out_unknown": (
+        "lesson `{lesson}` is left out of the course: {error}",
+        "课程 `{lesson}` 没有载入：{error}",
+    ),
     # -- store
     "corrupt_moved": (
         "The progress file was damaged; it was moved to {path} and a new one was started.",

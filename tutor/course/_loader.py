@@ -15,6 +15,7 @@ from tutor.course.lesson import (
     DETECTOR_IDS,
     KINDS,
     PROPS,
+    SECTIONS,
     Expect,
     FeedbackRule,
     Lesson,
@@ -364,6 +365,12 @@ class Loader:
                 f"lesson id `{lesson_id}` may hold only lower-case letters, digits and '-'",
             )
         section = self.value(doc, "section", _INT, (), required=True, default=0)
+        if not SECTIONS[0] <= section <= SECTIONS[-1]:
+            self.error(
+                self.map.key((), "section"),
+                f"`section` must be {SECTIONS[0]}..{SECTIONS[-1]} (part one of the course uses "
+                f"0..8), not {section}",
+            )
         order = self.value(doc, "order", _INT, (), default=0)
         title = self.value(doc, "title", _TEXT, (), required=True, default=Text())
         summary = self.value(doc, "summary", _TEXT, (), default=Text())
@@ -457,7 +464,7 @@ class Loader:
         if name == "traps":
             answer = vals.pop("answer", None)
             return Trap(**vals, answer=None if answer is None else str(answer), line=line)
-        return Variant(setup=vals.get("setup") or "", seed=vals.get("seed"), line=line)
+        return Variant(setup=vals.get("setup"), seed=vals.get("seed"), line=line)
 
     def rules(self, step: Step, raw: dict[str, Any], path: tuple[Any, ...]) -> None:
         """Per-kind requirements; course-quality rules are lint (the lesson still loads)."""
@@ -493,7 +500,11 @@ class Loader:
             self.error(line, "missing `code` (the code the learner reads)")
         for e in step.expects:
             self.expect_rules(e)
-        ids = {f.id for f in step.feedback}
+        ids: set[str] = set()
+        for f in step.feedback:
+            if f.id and f.id in ids:
+                self.error(f.line, f"duplicate feedback id `{f.id}` in step `{step.id}`")
+            ids.add(f.id)
         for t in step.traps:
             if t.feedback and t.feedback not in ids and t.feedback not in DETECTOR_IDS:
                 close = difflib.get_close_matches(t.feedback, sorted(ids | DETECTOR_IDS), n=1)

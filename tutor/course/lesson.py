@@ -21,6 +21,10 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 KINDS = ("read", "code", "quiz", "predict", "explore")
+# A lesson's section orders the catalog. Part one of the course is 0..8, part two goes on
+# from 9; two digits leave room for both and for a teacher's own lessons placed after them
+# (90..99), and match the two-digit numbers of the lesson files.
+SECTIONS = range(0, 100)
 PROPS = (
     "type",
     "shape",
@@ -121,11 +125,21 @@ class Trap:
 
 @dataclass(frozen=True)
 class Variant:
-    """Another set-up (and seed) on which a passing answer must pass again."""
+    """Another set-up and/or seed on which a passing answer must pass again.
 
-    setup: str = ""
+    ``setup`` None: the step's own set-up (a variant that changes only the seed);
+    ``seed`` None: the step's seed.
+    """
+
+    setup: str | None = None
     seed: int | None = None
     line: int = 0
+
+    def setup_for(self, step: Step) -> str:
+        return step.setup if self.setup is None else self.setup
+
+    def seed_for(self, step: Step) -> int | None:
+        return step.seed if self.seed is None else self.seed
 
 
 @dataclass(frozen=True)
@@ -215,33 +229,98 @@ class LessonError:
     line: int
     message: str
     lint: bool = False
+    column: int = 0  # 1-based where known (syntax errors, undecodable bytes), else 0
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.line}:{self.column}" if self.column else str(self.line)
+        return f"{self.path}:{where}: {self.message}"
 
 
-_TOML_LINE = re.compile(r"at line (\d+)")
+@dataclass(frozen=True)
+class LeftOut:
+    """A lesson file left out of the course, with the errors that keep it out."""
+
+    path: str
+    lesson_id: str  # its id as written in the file, even when the file does not parse; or ""
+    errors: tuple[LessonError, ...]
+
+
+_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)")
+_OPENS = re.compile(r"\"\"\"|'''|[\"'\[{]")
 
 
 def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
     """Load one lesson file: the lesson (None when it has real errors) and every problem found."""
     path_str = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
         return None, [LessonError(path_str, 1, f"cannot read the file: {exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [_not_utf8(path_str, raw, exc)]
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = _TOML_LINE.search(str(exc))
-        line = int(m.group(1)) if m else getattr(exc, "lineno", 1)
-        message = _TOML_LINE.sub("", str(exc)).replace("(, column", "(column").strip()
-        return None, [LessonError(path_str, line, f"TOML syntax error: {message}")]
+        return None, [_syntax_error(path_str, text, exc)]
     from tutor.course._loader import Loader
 
     loader = Loader(path_str, text)
     lesson = loader.lesson(doc)
     return lesson, loader.errors
+
+
+def _not_utf8(path: str, raw: bytes, exc: UnicodeDecodeError) -> LessonError:
+    """Where the first byte that is not UTF-8 sits: its line, and its column in characters."""
+    start = raw.rfind(b"\n", 0, exc.start) + 1
+    column = len(raw[start : exc.start].decode("utf-8", errors="replace")) + 1
+    return LessonError(
+        path,
+        raw.count(b"\n", 0, exc.start) + 1,
+        f"the file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded (save it as UTF-8)",
+        column=column,
+    )
+
+
+def _syntax_error(path: str, text: str, exc: Exception) -> LessonError:
+    """A TOML syntax error at its line and column; one found only at the end of the document
+    (a string or array never closed) at the line and column where it opens."""
+    found = _TOML_AT.search(str(exc))
+    message = _TOML_AT.sub("", str(exc)).strip()
+    if found and found.group(1):
+        line, column = int(found.group(1)), int(found.group(2))
+        return LessonError(path, line, f"TOML syntax error: {message}", column=column)
+    line = _unclosed_from(text)
+    raw_line = text.splitlines()[line - 1] if text.splitlines() else ""
+    key, equals, value = raw_line.partition("=")
+    opening = _OPENS.search(value)
+    column = len(key) + len(equals) + opening.start() + 1 if opening else 0
+    if message.startswith("Unterminated string"):
+        message += ": it opens here and is never closed"
+    return LessonError(path, line, f"TOML syntax error: {message}", column=column)
+
+
+def _unclosed_from(text: str) -> int:
+    """The line where the construct left open starts: the shortest run of lines whose parse
+    runs off its end (found by bisection, so a long file costs a dozen parses)."""
+    lines = text.splitlines(keepends=True)
+
+    def runs_off(n: int) -> bool:
+        try:
+            tomllib.loads("".join(lines[:n]))
+        except tomllib.TOMLDecodeError as exc:
+            return "end of document" in str(exc)
+        return False
+
+    low, high = 1, max(len(lines), 1)  # the whole text runs off its end
+    while low < high:
+        mid = (low + high) // 2
+        if runs_off(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
 
 
 def lesson_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -281,6 +360,31 @@ def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonE
     return lessons, errors
 
 
+_ID_LINE = re.compile(r"""^\s*id\s*=\s*["']([^"']*)["']""", re.MULTILINE)
+
+
+def left_out(lessons: Iterable[Lesson], errors: Iterable[LessonError]) -> list[LeftOut]:
+    """The lesson files that ``load_course`` left out (errors that are not lint), each with its
+    errors and the lesson id it declares (read from the text when it does not parse)."""
+    loaded = {lesson.path for lesson in lessons}
+    found: dict[str, list[LessonError]] = {}
+    for error in errors:
+        if not error.lint and error.path not in loaded:
+            found.setdefault(error.path, []).append(error)
+    return [LeftOut(path, _declared_id(path), tuple(errs)) for path, errs in found.items()]
+
+
+def _declared_id(path: str) -> str:
+    """The first ``id = "..."`` before any table header: the lesson's own id."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    head = re.split(r"^\s*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
+    match = _ID_LINE.search(head)
+    return match.group(1) if match else ""
+
+
 def find_step(
     lessons: Iterable[Lesson], lesson_id: str, step_id: str
 ) -> tuple[Lesson | None, Step | None]:
@@ -296,14 +400,17 @@ __all__ = [
     "Expect",
     "FeedbackRule",
     "KINDS",
+    "LeftOut",
     "Lesson",
     "LessonError",
     "PROPS",
+    "SECTIONS",
     "Step",
     "Text",
     "Trap",
     "Variant",
     "find_step",
+    "left_out",
     "lesson_files",
     "load_course",
     "load_lesson",

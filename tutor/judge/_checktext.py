@@ -61,6 +61,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "must_call": ("Use {names}.", "请使用 {names}。"),
     "must_not_call": ("Do not use {names} here.", "这里不要使用 {names}。"),
     "predicate": ("The condition `{expr}` does not hold.", "条件 `{expr}` 不成立。"),
+    "unreadable": (
+        "`{name}` is a {type}, which a predicate cannot read (it reads tensors, arrays, "
+        "numbers, strings, lists, tuples, dicts, modules and optimizers)",
+        "`{name}` 是 {type}，条件判断读取不了这种值（可以读取张量、数组、数字、字符串、列表、"
+        "元组、字典、模块和优化器）",
+    ),
 }
 
 

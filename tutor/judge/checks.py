@@ -536,9 +536,19 @@ def _text(text: Any, lang: str) -> str:
     return str(text or "")
 
 
+class _Unreadable(Exception):
+    """A value a predicate cannot be given (a function, a generator, a learner's object)."""
+
+
 def _python_value(v: Value) -> Any:
     if v.kind in ("tensor",):
         return v.data
+    if v.tree is not None:
+        from tutor.judge.rebuild import rebuild
+
+        return rebuild(*v.tree)
+    if v.kind == "other" or (v.kind in ("list", "tuple") and not isinstance(v.data, torch.Tensor)):
+        raise _Unreadable(v.type_name)
     if v.kind == "ndarray":
         return v.data.numpy() if isinstance(v.data, torch.Tensor) else None
     if v.kind in ("list", "tuple") and isinstance(v.data, torch.Tensor):
@@ -554,7 +564,10 @@ def evaluate(expr: str, uses: Any, values: dict[str, Value], lang: str = "en") -
         v = values.get(name, _MISSING)
         if v.kind == "missing":
             return False, msg("name_not_defined", lang, name=name)
-        env[name.replace(".", "_")] = _python_value(v)
+        try:
+            env[name.replace(".", "_")] = _python_value(v)
+        except _Unreadable:
+            return False, msg("unreadable", lang, name=name, type=v.type_name)
     try:
         result = eval(expr, env)  # noqa: S307 - author code, in the pristine judge
     except Exception as exc:  # noqa: BLE001 - any failure means the predicate does not hold

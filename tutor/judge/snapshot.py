@@ -16,6 +16,8 @@ import os as _os
 from dataclasses import dataclass
 from typing import Any
 
+from tutor.judge import _tree
+
 
 @dataclass(frozen=True)
 class Value:
@@ -43,6 +45,9 @@ class Value:
     storage: tuple[int, int] | None = None
     scalar: Any = None  # the Python value for numbers, bools, strings
     data: Any = None  # torch.Tensor on the judge side
+    # A module, optimizer, dict, dtype ... as plain data for predicates: (JSON tree, tensors)
+    # that tutor.judge.rebuild makes an object again; None for values read otherwise.
+    tree: Any = None
 
 
 # ---------------------------------------------------------------- worker side
@@ -62,6 +67,7 @@ _dumps = _json.dumps
 _path_join = _os.path.join
 
 _BUILTINS = dict(_builtins.__dict__)
+_TREE_SEP = "\x00"  # a tree's tensors are saved as NAME\x00INDEX: no name holds a NUL
 _REPR_LIMIT = 2000
 _TENSOR_PROPS = (
     "shape",
@@ -262,6 +268,11 @@ def take(
         _builtins.__dict__.update(learner_builtins)
 
 
+def _tensor_parts(t: Any) -> tuple[dict[str, Any], Any, Any]:
+    meta, data = _tensor_meta(t)
+    return meta, data, _prop(t, "grad") if meta["has_grad"] else None
+
+
 def _take(
     namespace: dict[str, Any], names: list[str] | tuple[str, ...], dest: str
 ) -> dict[str, Any]:
@@ -276,6 +287,12 @@ def _take(
         metas[name] = meta
         if data is not None:
             tensors[name] = data
+        elif meta["kind"] in ("other", "list", "tuple"):
+            plain = _tree.tree(obj, _tensor_parts)  # for predicates: modules, dicts, dtypes ...
+            if plain is not None:
+                meta["tree"] = plain[0]
+                for i, part in enumerate(plain[1]):
+                    tensors[f"{name}{_TREE_SEP}{i}"] = part
         if grad is not None and name + ".grad" not in metas:
             gmeta, gdata, _ = _describe(name + ".grad", grad)
             metas[name + ".grad"] = gmeta
@@ -299,6 +316,14 @@ def load(dest: str) -> dict[str, Value]:
     tensors = torch.load(_path_join(dest, "values.pt"), weights_only=True)
     out: dict[str, Value] = {}
     for name, m in metas.items():
+        tree = None
+        if m.get("tree") is not None:
+            parts = sorted(
+                (int(key.rsplit(_TREE_SEP, 1)[1]), t)
+                for key, t in tensors.items()
+                if key.startswith(name + _TREE_SEP)
+            )
+            tree = (m["tree"], [t for _, t in parts])
         out[name] = Value(
             name=name,
             kind=m.get("kind", "other"),
@@ -314,5 +339,6 @@ def load(dest: str) -> dict[str, Value]:
             storage=tuple(m["storage"]) if m.get("storage") else None,
             scalar=m.get("scalar"),
             data=tensors.get(name),
+            tree=tree,
         )
     return out

@@ -27,12 +27,12 @@ def _lang(args: Any) -> str:
     return getattr(args, "lang", None) or detect_lang()
 
 
-def _course(args: Any) -> tuple[list[Any], Path | None]:
+def _course(args: Any, lang: str) -> tuple[list[Any], Path | None]:
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
+    from tutor.course.report import load_reporting
 
     dirs = course_dirs(getattr(args, "lessons", None) or [])
-    lessons, _errors = load_course(dirs)
+    lessons, _errors, _missing = load_reporting(dirs, lang)  # names what is left out
     glossary = next(
         (d / "glossary.toml" for d in map(Path, dirs) if (d / "glossary.toml").is_file()), None
     )
@@ -71,7 +71,7 @@ def run_session(args: Any) -> int:
     )
     sandbox = _sandbox(args, lang)
     try:
-        lessons, glossary = _course(args)
+        lessons, glossary = _course(args, lang)
         store = _store(args)
     except Exception:
         sandbox.close()

@@ -246,15 +246,19 @@ def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
+    from tutor.course.report import load_reporting, why_unknown
     from tutor.sandbox import Sandbox
 
     lang = args.lang
     console = Console(width=getattr(args, "width", None))
-    lessons, _errors = load_course(course_dirs(args.lessons))
+    lessons, _errors, missing = load_reporting(course_dirs(args.lessons), lang)
     found = _find(lessons, args.lesson_id, args.step_id)
     if found is None:
-        console.print(_t("unknown", lang, what=f"{args.lesson_id} {args.step_id}"), style="red")
+        from rich.text import Text
+
+        why = why_unknown(missing, args.lesson_id, lang)
+        said = why or _t("unknown", lang, what=f"{args.lesson_id} {args.step_id}")
+        console.print(Text(said, style="red"))
         return 2
     lesson, step = found
     if step.kind != "code":
