@@ -25,6 +25,7 @@ from tutor.judge.verdict import Verdict
 # save (write + rename + chmod) as one change.
 STEP_MS = 30
 DEBOUNCE_MS = 300
+QUIET_MS = 500  # with no event for this long, look at the file anyway
 
 _TEXT = {
     "watching": (
@@ -158,7 +159,14 @@ class Watcher:
             self.store.set_status(self.lesson.id, outcome.step.id, "passed")
 
     def changes(self, stop: threading.Event) -> Any:
-        """Yield once per save of the watched file until ``stop`` is set."""
+        """Yield once per save of the watched file until ``stop`` is set, and after every
+        half second without one.
+
+        The quiet yields let the caller look at the file again: a save made before the
+        file-system watch was in place (just after "Watching" was printed) sends no
+        event, and is still checked; looking costs a read, and the same text is not
+        checked twice.
+        """
         import watchfiles
 
         name = self.path.name
@@ -168,8 +176,8 @@ class Watcher:
             step=STEP_MS,
             debounce=DEBOUNCE_MS,
             stop_event=stop,
-            rust_timeout=500,
-            yield_on_timeout=False,
+            rust_timeout=QUIET_MS,
+            yield_on_timeout=True,
         ):
             if self.path.exists():
                 yield
