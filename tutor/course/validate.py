@@ -187,6 +187,8 @@ def _failure(verdict: Verdict) -> str:
     first = verdict.first_failure
     if first is not None and first.name == "reference":
         return f"raised {first.got}" if ": " in first.got else f"was stopped ({first.got})"
+    if first is not None and first.name == "sandbox":
+        return f"could not be judged: the sandbox was stopped ({first.got})"
     return f"does not pass ({_describe(verdict)})"
 
 

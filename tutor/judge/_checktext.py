@@ -67,6 +67,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "`{name}` 是 {type}，条件判断读取不了这种值（可以读取张量、数组、数字、字符串、列表、"
         "元组、字典、模块和优化器）",
     ),
+    "predicate_unchecked": (
+        "the condition could not be evaluated in the sandbox",
+        "无法在沙箱中检查这个条件",
+    ),
 }
 
 

@@ -140,7 +140,7 @@ class _Walk:
         self.tensors.append(data)
         self.found[key] = node
         if grad is not None:
-            node["grad"] = self.tensor_node(grad)["i"]
+            node["grad"] = self.tensor_node(grad)
         return node
 
     def module_node(self, obj: Any, kind: type, depth: int) -> dict[str, Any] | None:
@@ -239,4 +239,22 @@ def tree(obj: Any, tensor: Any) -> tuple[dict[str, Any], list[Any]] | None:
     return found, walk.tensors
 
 
-__all__ = ["MAX_ELEMENTS", "MAX_NODES", "tree"]
+def tensor_nodes(node: Any) -> list[dict[str, Any]]:
+    """The tree's tensor nodes in the order of their numbers (``"i"``): the order of the
+    tensors ``tree`` returned. Each number is counted once (a tensor met twice is one)."""
+    found: dict[int, dict[str, Any]] = {}
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("t") == "tensor" and isinstance(item.get("i"), int):
+                found.setdefault(item["i"], item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    if sorted(found) != list(range(len(found))):
+        raise ValueError("a tree's tensors are not numbered 0..n-1")
+    return [found[i] for i in range(len(found))]
+
+
+__all__ = ["MAX_ELEMENTS", "MAX_NODES", "tensor_nodes", "tree"]

@@ -17,7 +17,7 @@ from tutor import codeinfo
 from tutor.course.lesson import PROPS
 from tutor.judge._checktext import msg
 from tutor.judge.snapshot import Value
-from tutor.judge.verdict import Check, Feedback, Verdict
+from tutor.judge.verdict import Check, Feedback, Verdict, predicate_key
 
 DEFAULT_PROPS = ("type", "shape", "dtype", "device", "values", "requires_grad", "grad")
 _TOL = {
@@ -120,6 +120,16 @@ class _Checker:
         self.lang = lang
         self.checks: list[Check] = []
         self.failed_vars: dict[str, dict[str, Any]] = {}
+        self.predicates: dict[str, Any] | None = None  # answers from the evaluator
+
+    def predicate(self, expr: str, uses: Any) -> tuple[bool, str]:
+        """Whether an author's predicate holds: the evaluator's answer when it gave one."""
+        if self.predicates is None:
+            return evaluate(expr, uses, self.learner, self.lang)
+        found = self.predicates.get(predicate_key(expr, uses))
+        if not isinstance(found, (list, tuple)) or len(found) != 2:
+            return False, msg("predicate_unchecked", self.lang)
+        return bool(found[0]), str(found[1])
 
     def add(self, check: Check) -> bool:
         self.checks.append(check)
@@ -525,7 +535,7 @@ def _run_expectation(
             Check("calls", not (missing or banned), expected, ", ".join(sorted(found))[:400], text)
         )
     if e.get("predicate"):
-        ok, detail = evaluate(e["predicate"], e.get("uses") or (), c.learner, lang)
+        ok, detail = c.predicate(e["predicate"], e.get("uses") or ())
         message = _text(e.get("message"), lang) or msg("predicate", lang, expr=e["predicate"])
         c.add(Check("predicate", ok, e["predicate"], detail, "" if ok else message))
 
@@ -540,13 +550,46 @@ class _Unreadable(Exception):
     """A value a predicate cannot be given (a function, a generator, a learner's object)."""
 
 
+class Opaque:
+    """What a predicate gets for a value it cannot read: its name and type, nothing more.
+
+    Testing what it is not still works (``not isinstance(gpu, bool)``: the learner
+    stored a function instead of calling it); anything that would need its content
+    (an attribute, a call, a comparison, its truth) raises a TypeError that says
+    which value could not be read, so the predicate does not hold and says why.
+    """
+
+    __slots__ = ("_why", "_type")
+
+    def __init__(self, why: str, type_name: str) -> None:
+        object.__setattr__(self, "_why", why)
+        object.__setattr__(self, "_type", type_name)
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(object.__getattribute__(self, "_why"))
+
+    def __getattr__(self, name: str) -> Any:
+        raise TypeError(object.__getattribute__(self, "_why"))
+
+    def __repr__(self) -> str:
+        return f"<{object.__getattribute__(self, '_type')}>"
+
+    __call__ = __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __len__ = __iter__ = __getitem__ = __contains__ = _refuse
+    __add__ = __sub__ = __mul__ = __truediv__ = __matmul__ = _refuse
+    __hash__ = object.__hash__
+
+
 def _python_value(v: Value) -> Any:
     if v.kind in ("tensor",):
         return v.data
     if v.tree is not None:
         from tutor.judge.rebuild import rebuild
 
-        return rebuild(*v.tree)
+        try:
+            return rebuild(*v.tree)
+        except Exception as exc:  # noqa: BLE001 - the tree came from the learner's process
+            raise _Unreadable(v.type_name) from exc
     if v.kind == "other" or (v.kind in ("list", "tuple") and not isinstance(v.data, torch.Tensor)):
         raise _Unreadable(v.type_name)
     if v.kind == "ndarray":
@@ -567,14 +610,18 @@ def evaluate(expr: str, uses: Any, values: dict[str, Value], lang: str = "en") -
         try:
             env[name.replace(".", "_")] = _python_value(v)
         except _Unreadable:
-            return False, msg("unreadable", lang, name=name, type=v.type_name)
+            why = msg("unreadable", lang, name=name, type=v.type_name)
+            env[name.replace(".", "_")] = Opaque(why, v.type_name)
     try:
         result = eval(expr, env)  # noqa: S307 - author code, in the pristine judge
+        holds = bool(result.all()) if isinstance(result, torch.Tensor) else bool(result)
     except Exception as exc:  # noqa: BLE001 - any failure means the predicate does not hold
+        if isinstance(exc, TypeError) and any(
+            isinstance(value, Opaque) and str(exc) == value._why for value in env.values()
+        ):
+            return False, str(exc)  # the value that could not be read, named as such
         return False, f"{type(exc).__name__}: {exc}"
-    if isinstance(result, torch.Tensor):
-        result = bool(result.all())
-    return bool(result), str(result)
+    return holds, str(holds if isinstance(result, torch.Tensor) else result)
 
 
 def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], code: str) -> bool:
@@ -596,10 +643,7 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
     for want in wants:
         if not any(f == want or f.startswith(want + ".") for f in failed):
             return False
-    if (
-        rule.get("predicate")
-        and not evaluate(rule["predicate"], rule.get("uses") or (), c.learner)[0]
-    ):
+    if rule.get("predicate") and not c.predicate(rule["predicate"], rule.get("uses") or ())[0]:
         return False
     etype, emsg = _error_of(learner_run)
     if rule.get("error") and etype.split(".")[-1] != rule["error"].split(".")[-1]:
@@ -689,10 +733,17 @@ def run_checks(
     reference_run: dict[str, Any] | None = None,
     code: str = "",
     lang: str = "en",
+    predicates: dict[str, Any] | None = None,
 ) -> Verdict:
-    """Check one answer against a step's spec (see ``Step.spec``) and return the Verdict."""
+    """Check one answer against a step's spec (see ``Step.spec``) and return the Verdict.
+
+    ``predicates`` holds the evaluator's answers ({predicate_key: [holds, detail]});
+    the judge always passes it, so no lesson code runs in the judge. Without it
+    (tests, tools) predicates are evaluated here.
+    """
     learner_run = learner_run or {"outcome": "ok", "output": ""}
     c = _Checker(learner, reference, lang)
+    c.predicates = predicates
     expects = list(spec.get("expect") or ())
     etype, emsg = _error_of(learner_run)
     if etype and not any(e.get("raises") for e in expects):

@@ -5,7 +5,8 @@ A PyTorch module or optimizer comes back as its own class (found by name in an
 already-imported ``torch`` module, never imported here), built without its
 ``__init__`` and filled with the captured parameters, buffers, sub-modules and
 settings, so torch's own methods (``parameters()``, a layer's forward) work on it.
-A class the learner wrote comes back as a PyTorch base class under the same name
+An optimizer is built the same way, without ``__init__``. A class the learner
+wrote comes back as a PyTorch base class under the same name
 whose ``forward`` (or ``step``) refuses to run: that code is the learner's, and it
 never runs in the judge.
 """
@@ -42,7 +43,10 @@ class _Builder:
         if kind == "tensor":
             return self.tensor(node)
         if kind == "dtype":
-            return getattr(torch, node["v"].removeprefix("torch."))
+            dtype = getattr(torch, str(node["v"]).removeprefix("torch."), None)
+            if not isinstance(dtype, torch.dtype):
+                raise ValueError(f"not a dtype: {node['v']!r}")
+            return dtype
         if kind == "device":
             return torch.device(node["v"])
         if kind == "size":
@@ -69,8 +73,8 @@ class _Builder:
         else:
             made = data.requires_grad_(node["rg"] and can_grad)
         self.made[index] = made
-        if node.get("grad") is not None:
-            made.grad = self.tensor({"t": "tensor", "i": node["grad"], "param": False, "rg": False})
+        if isinstance(node.get("grad"), dict):
+            made.grad = self.tensor(node["grad"])
         return made
 
     def module(self, node: dict[str, Any]) -> torch.nn.Module:
@@ -93,23 +97,19 @@ class _Builder:
         return module
 
     def optimizer(self, node: dict[str, Any]) -> torch.optim.Optimizer:
-        groups = self.build(node["param_groups"])
         cls: Any = _torch_class(node["torch"], torch.optim.Optimizer) or _learner_class(
             node["name"], torch.optim.Optimizer, "step"
         )
         optimizer = cls.__new__(cls)
-        first = next((p for g in groups for p in g.get("params", ())), None)
-        if first is None:
-            raise ValueError("an optimizer without parameters")
-        # The base class sets up what its methods need (hooks, profiling names); then the
-        # captured groups and state replace the ones it made.
-        torch.optim.Optimizer.__init__(optimizer, [first], dict(self.build(node["defaults"])))
-        optimizer.param_groups = groups
-        optimizer.state = collections.defaultdict(dict, self.build(node["state"]))
+        # Not Optimizer.__init__: it wants its parameters afresh and sets up compilation
+        # caches (a temporary folder this confined process does not have). The captured
+        # instance dict (hooks, settings) is put back as it was, then groups and state.
         state = optimizer.__dict__
         for name, part in node["attrs"]:
-            if name not in state:
-                state[name] = self.build(part)
+            state[name] = self.build(part)
+        optimizer.defaults = self.build(node["defaults"])
+        optimizer.param_groups = self.build(node["param_groups"])
+        optimizer.state = collections.defaultdict(dict, self.build(node["state"]))
         return optimizer
 
 
