@@ -214,7 +214,7 @@ def test_default_language_from_locale(env, lang):
 
 def test_ui_modules_do_not_import_torch():
     code = (
-        "import sys, tutor.cli, tutor.course.lesson, tutor.pipeline, tutor.course.validate, "
+        "import sys, tutor.cli, tutor.course.lesson, tutor.pipeline, tutor.validate, "
         "tutor.course.files, tutor.codeinfo; "
         "sys.exit('torch' in sys.modules)"
     )

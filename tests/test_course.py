@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tutor.course import load_course
 from tutor.course.files import builtin_dir, course_dirs
-from tutor.course.lesson import load_course
 
 ROOT = Path(__file__).resolve().parents[1]
 

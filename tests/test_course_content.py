@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tutor import pipeline
+from tutor.course import load_course
 from tutor.course.files import course_dirs
-from tutor.course.lesson import DETECTOR_IDS, Lesson, Step, Text, load_course
+from tutor.course.lesson import DETECTOR_IDS, Lesson, Step, Text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "course.md"

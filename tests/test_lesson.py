@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.course.lesson import Text, find_step, load_course, load_lesson
+from tutor.course import find_step, load_course, load_lesson
+from tutor.course.lesson import Text
 
 GOOD = """\
 id = "good"

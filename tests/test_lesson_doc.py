@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.course.lesson import load_lesson
+from tutor.course import load_lesson
 
 if sys.version_info >= (3, 11):
     import tomllib

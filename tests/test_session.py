@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tutor.codeinfo import relevant_code
-from tutor.course.lesson import load_lesson
+from tutor.course import load_lesson
 from tutor.progress import Store
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult
 from tutor.session.conversation import Session

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.course.validate import validate_course
 from tutor.sandbox import Sandbox
+from tutor.validate import validate_course
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "lessons" / "04-creating-tensors.toml"

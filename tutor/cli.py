@@ -162,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    from tutor.course import load_course
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
 
     return load_course(course_dirs(args.lessons))
 
@@ -227,7 +227,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    from tutor.session.conversation import lesson_number
+    from tutor.course.lesson import lesson_number
 
     for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
         print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")
@@ -238,7 +238,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
-    from tutor.course.lesson import find_step
+    from tutor.course import find_step
 
     lessons, _ = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
@@ -311,7 +311,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from tutor.course.files import course_dirs
-    from tutor.course.validate import validate_course
+    from tutor.validate import validate_course
 
     paths = args.paths or course_dirs(args.lessons)
     try:

@@ -28,7 +28,7 @@ def run_session_script(
     ``lesson`` is a Lesson, a lesson file, or a list of lessons; the sandbox is
     started (and closed) here unless one is given. Nothing is saved.
     """
-    from tutor.course.lesson import load_lesson
+    from tutor.course import load_lesson
 
     if isinstance(lesson, (str, Path)):
         loaded, errors = load_lesson(lesson)

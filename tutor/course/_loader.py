@@ -1,6 +1,7 @@
 """The lesson loader's machinery: the schema, line numbers in the raw text, and checks.
 
-Private to :mod:`tutor.course.lesson`, which exposes ``load_lesson`` and ``load_course``.
+``load_lesson`` and ``load_course`` (re-exported by :mod:`tutor.course`) read files;
+errors read ``path:line: message``.
 """
 
 from __future__ import annotations
@@ -8,8 +9,15 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from tutor.course.lesson import (
     DETECTOR_IDS,
@@ -543,3 +551,70 @@ class Loader:
 
 
 _BAD = object()
+
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
+    """Load one lesson file: the lesson (None when it has real errors) and every problem found."""
+    path_str = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [LessonError(path_str, 1, f"cannot read the file: {exc}")]
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_LINE.search(str(exc))
+        line = int(m.group(1)) if m else getattr(exc, "lineno", 1)
+        message = _TOML_LINE.sub("", str(exc)).replace("(, column", "(column").strip()
+        return None, [LessonError(path_str, line, f"TOML syntax error: {message}")]
+    loader = Loader(path_str, text)
+    lesson = loader.lesson(doc)
+    return lesson, loader.errors
+
+
+def lesson_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The lesson files under ``paths`` (files, or folders scanned for ``*.toml``), sorted."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(f for f in p.glob("*.toml") if f.name != "glossary.toml")
+        else:
+            files.append(p)
+    return files
+
+
+def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonError]]:
+    """Load every lesson under ``paths``; a broken lesson never stops the others loading."""
+    lessons: list[Lesson] = []
+    errors: list[LessonError] = []
+    seen: dict[str, str] = {}
+    for f in lesson_files(paths):
+        lesson, errs = load_lesson(f)
+        errors += errs
+        if lesson is None:
+            continue
+        if lesson.id in seen:
+            line = LineMap(f.read_text(encoding="utf-8")).key((), "id")
+            errors.append(
+                LessonError(
+                    str(f), line, f"duplicate lesson id `{lesson.id}` (also in {seen[lesson.id]})"
+                )
+            )
+            continue
+        seen[lesson.id] = str(f)
+        lessons.append(lesson)
+    lessons.sort(key=lambda lesson: (lesson.section, lesson.order, Path(lesson.path).name))
+    return lessons, errors
+
+
+def find_step(
+    lessons: Iterable[Lesson], lesson_id: str, step_id: str
+) -> tuple[Lesson | None, Step | None]:
+    """The lesson with ``lesson_id`` (or its file name stem) and its step ``step_id``."""
+    for lesson in lessons:
+        if lesson_id in (lesson.id, Path(lesson.path).stem):
+            return lesson, lesson.step(step_id)
+    return None, None

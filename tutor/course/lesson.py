@@ -1,4 +1,4 @@
-"""The lesson model (frozen dataclasses) and its loader, whose errors read ``path:line: message``.
+"""The lesson model: frozen dataclasses, built by :mod:`tutor.course._loader` from TOML.
 
 The format is described for authors in docs/lesson-format.md. This module never
 imports torch: the UI process loads lessons.
@@ -7,18 +7,11 @@ imports torch: the UI process loads lessons.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from tutor import codeinfo
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 KINDS = ("read", "code", "quiz", "predict", "explore")
 PROPS = (
@@ -220,75 +213,11 @@ class LessonError:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-_TOML_LINE = re.compile(r"at line (\d+)")
-
-
-def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
-    """Load one lesson file: the lesson (None when it has real errors) and every problem found."""
-    path_str = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [LessonError(path_str, 1, f"cannot read the file: {exc}")]
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = _TOML_LINE.search(str(exc))
-        line = int(m.group(1)) if m else getattr(exc, "lineno", 1)
-        message = _TOML_LINE.sub("", str(exc)).replace("(, column", "(column").strip()
-        return None, [LessonError(path_str, line, f"TOML syntax error: {message}")]
-    from tutor.course._loader import Loader
-
-    loader = Loader(path_str, text)
-    lesson = loader.lesson(doc)
-    return lesson, loader.errors
-
-
-def lesson_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The lesson files under ``paths`` (files, or folders scanned for ``*.toml``), sorted."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(f for f in p.glob("*.toml") if f.name != "glossary.toml")
-        else:
-            files.append(p)
-    return files
-
-
-def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonError]]:
-    """Load every lesson under ``paths``; a broken lesson never stops the others loading."""
-    lessons: list[Lesson] = []
-    errors: list[LessonError] = []
-    seen: dict[str, str] = {}
-    for f in lesson_files(paths):
-        lesson, errs = load_lesson(f)
-        errors += errs
-        if lesson is None:
-            continue
-        if lesson.id in seen:
-            from tutor.course._loader import LineMap
-
-            line = LineMap(f.read_text(encoding="utf-8")).key((), "id")
-            errors.append(
-                LessonError(
-                    str(f), line, f"duplicate lesson id `{lesson.id}` (also in {seen[lesson.id]})"
-                )
-            )
-            continue
-        seen[lesson.id] = str(f)
-        lessons.append(lesson)
-    lessons.sort(key=lambda lesson: (lesson.section, lesson.order, Path(lesson.path).name))
-    return lessons, errors
-
-
-def find_step(
-    lessons: Iterable[Lesson], lesson_id: str, step_id: str
-) -> tuple[Lesson | None, Step | None]:
-    """The lesson with ``lesson_id`` (or its file name stem) and its step ``step_id``."""
-    for lesson in lessons:
-        if lesson_id in (lesson.id, Path(lesson.path).stem):
-            return lesson, lesson.step(step_id)
-    return None, None
+def lesson_number(lesson: Lesson, index: int) -> str:
+    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
+    place."""
+    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
+    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 __all__ = [
@@ -303,8 +232,5 @@ __all__ = [
     "Text",
     "Trap",
     "Variant",
-    "find_step",
-    "lesson_files",
-    "load_course",
-    "load_lesson",
+    "lesson_number",
 ]

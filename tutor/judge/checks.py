@@ -15,19 +15,13 @@ import torch
 
 from tutor import codeinfo
 from tutor.course.lesson import PROPS
+from tutor.judge import diagnose
 from tutor.judge._checktext import msg
 from tutor.judge.snapshot import Value
+from tutor.judge.tolerance import tolerance
 from tutor.judge.verdict import Check, Feedback, Verdict
 
 DEFAULT_PROPS = ("type", "shape", "dtype", "device", "values", "requires_grad", "grad")
-_TOL = {
-    torch.float16: (1e-3, 1e-5),
-    torch.bfloat16: (1.6e-2, 1e-5),
-    torch.float32: (1.3e-6, 1e-5),
-    torch.complex64: (1.3e-6, 1e-5),
-    torch.float64: (1e-7, 1e-7),
-    torch.complex128: (1e-7, 1e-7),
-}
 _MISSING = Value(name="", kind="missing", type_name="")
 
 
@@ -50,15 +44,6 @@ def _family(t: torch.Tensor) -> str:
     if t.dtype == torch.bool:
         return "bool"
     return "complex" if t.dtype.is_complex else "real"
-
-
-def tolerance(
-    a: torch.Tensor, b: torch.Tensor, rtol: float | None, atol: float | None
-) -> tuple[float, float]:
-    """The looser default tolerance of the two dtypes, unless the author gave one."""
-    tols = [_TOL.get(t.dtype, (0.0, 0.0)) for t in (a, b)]
-    default = max(tols)
-    return (default[0] if rtol is None else rtol, default[1] if atol is None else atol)
 
 
 def _short(t: torch.Tensor | None, fallback: str = "", *, array: bool = False) -> str:
@@ -633,10 +618,6 @@ def _detectors(
     c: _Checker, code: str, solution: str = ""
 ) -> tuple[list[Feedback], list[dict[str, Any]]]:
     """Run tutor.judge.diagnose's detectors on every failing name; a broken detector is skipped."""
-    try:
-        from tutor.judge import diagnose
-    except Exception:  # noqa: BLE001 - diagnosis is a bonus, never a reason to fail a check
-        return [], []
     found: list[Feedback] = []
     pictures: list[dict[str, Any]] = []
     for name, expect in c.failed_vars.items():

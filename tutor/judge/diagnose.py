@@ -23,6 +23,7 @@ import torch
 
 from tutor import codeinfo
 from tutor.judge.snapshot import Value
+from tutor.judge.tolerance import tolerance
 from tutor.judge.verdict import Feedback
 
 _MATMUL = ("@", "matmul", "mm", "bmm", "mv", "dot", "einsum")
@@ -998,10 +999,6 @@ def value_picture(
     got, want = _data(learner), _data(reference)
     if got is None or want is None or got.shape != want.shape:
         return None
-    from tutor.judge.checks import (
-        tolerance,  # here: tutor.judge.checks imports this module lazily too
-    )
-
     rtol, atol = tolerance(got, want, rtol, atol)  # as the check compared them
     g, w = _wide(got), _wide(want)
     mismatch = ~torch.isclose(g, w, rtol=rtol, atol=atol, equal_nan=True)

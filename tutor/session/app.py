@@ -28,8 +28,8 @@ def _lang(args: Any) -> str:
 
 
 def _course(args: Any) -> tuple[list[Any], Path | None]:
+    from tutor.course import load_course
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
 
     dirs = course_dirs(getattr(args, "lessons", None) or [])
     lessons, _errors = load_course(dirs)

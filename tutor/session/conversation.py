@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor import codeinfo, pipeline
+from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
@@ -24,13 +25,6 @@ from tutor.session.ui import UI
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
-
-
-def lesson_number(lesson: Any, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
-    place."""
-    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
-    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 class Session:

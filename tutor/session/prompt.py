@@ -32,6 +32,7 @@ from pygments.lexers.python import PythonLexer
 from pygments.styles import get_style_by_name
 from rich.console import Console
 
+from tutor.session import commands
 from tutor.session.ui import (
     CONTINUATION,
     PROMPT,
@@ -178,8 +179,6 @@ class PromptUI:
     def __init__(
         self, console: Console, sandbox: Any, history: Path | None, **session_kwargs: Any
     ) -> None:
-        from tutor.session import commands
-
         self.console = console
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))
         color = not console.no_color and console.color_system is not None

@@ -223,8 +223,8 @@ def main(args: argparse.Namespace) -> int:
     """``torch-tutor watch LESSON STEP FILE``: exit 0 when the lesson's code steps all pass."""
     from rich.console import Console
 
+    from tutor.course import load_course
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
     from tutor.sandbox import Sandbox
 
     lang = args.lang

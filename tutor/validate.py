@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from tutor import pipeline
+from tutor.course import load_course
 from tutor.course._loader import LineMap
-from tutor.course.lesson import Lesson, LessonError, Step, Trap, load_course
+from tutor.course.lesson import Lesson, LessonError, Step, Trap
 from tutor.judge.verdict import Verdict
 
 
