@@ -8,16 +8,47 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tutor import pipeline
+from tutor.course.lesson import lesson_number
 from tutor.i18n import LANGS, t
 from tutor.render import chat as render
 
-if TYPE_CHECKING:
-    from tutor.session.conversation import Session
 
-Handler = Callable[["Session", str], None]
+class Session(Protocol):
+    """What a handler may use of the conversation (:class:`tutor.session.conversation.Session`).
+
+    A protocol, so this module never imports the conversation that dispatches to it.
+    """
+
+    lessons: list[Any]
+    sandbox: Any
+    store: Any
+    ui: Any
+    lang: str
+    li: int
+    running: bool
+    last_run: tuple[str, Any] | None
+
+    @property
+    def lesson(self) -> Any: ...
+    @property
+    def step(self) -> Any: ...
+    @property
+    def key(self) -> tuple[str, str]: ...
+    def show(self, *renderables: Any) -> None: ...
+    def say(self, key: str, style: str = "", **fields: Any) -> None: ...
+    def ensure_namespace(self, fresh: bool = False) -> Any: ...
+    def run_code(self, code: str, attempt: bool = False) -> None: ...
+    def judge(self, code: str, result: Any, quiet: bool) -> None: ...
+    def advance(self) -> None: ...
+    def back(self) -> None: ...
+    def goto(self, li: int, si: int) -> None: ...
+    def set_lang(self, lang: str) -> None: ...
+
+
+Handler = Callable[[Session, str], None]
 COMMANDS: dict[str, Handler] = {}
 ALIASES = {
     "h": "help",
@@ -110,8 +141,6 @@ def cmd_lang(session: Session, arg: str) -> None:
 
 def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int, int] | None:
     """Lesson by id, file name, number (``4`` for ``04-...``) or title; step by id or number."""
-    from tutor.session.conversation import lesson_number
-
     if lesson is None:
         return None
     want = lesson.strip().lower()
@@ -160,8 +189,6 @@ def cmd_goto(session: Session, arg: str) -> None:
 
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
-    from tutor.session.conversation import lesson_number
-
     passed: dict[str, int] = {}
     for r in session.store.records():
         if r.status == "passed":
