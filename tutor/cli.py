@@ -16,46 +16,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+from tutor.i18n import LANGS, detect_lang, t
 
-_TEXT = {
-    "passed": ("Passed.", "通过。"),
-    "failed": ("Not yet.", "还没有通过。"),
-    "expected": ("expected", "期望"),
-    "got": ("got", "实际"),
-    "unknown_lesson": (
-        "unknown lesson `{lesson}`; `python -m tutor lessons` lists them",
-        "没有名为 `{lesson}` 的课程；用 `python -m tutor lessons` 查看全部课程",
-    ),
-    "unknown_step": (
-        "lesson `{lesson}` has no step `{step}`; its steps: {steps}",
-        "课程 `{lesson}` 没有 `{step}` 这一步；它的步骤有：{steps}",
-    ),
-    "unreadable": ("cannot read {file}: {error}", "无法读取 {file}：{error}"),
-    "no_sandbox": ("the sandbox could not start: {error}", "沙箱无法启动：{error}"),
-    "not_checked": ("a {kind} step has nothing to check", "{kind} 类型的步骤没有可检查的内容"),
-    "valid": (
-        "{lessons} lesson{ls}, {steps} step{ss}: all valid.",
-        "{lessons} 节课，{steps} 个步骤：全部有效。",
-    ),
-    "invalid": ("{count} problems.", "{count} 个问题。"),
-    "invalid-one": ("1 problem.", "1 个问题。"),
-}
+_DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 def _t(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"cli.{key}", lang, **fields)
 
 
 def default_lang(environ: dict[str, str] | None = None) -> str:
-    """``zh`` when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else ``en``."""
-    env = os.environ if environ is None else environ
-    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(key)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """The catalog language of the locale (LC_ALL, LC_MESSAGES, LANG), else English."""
+    return detect_lang(environ)
 
 
 def _device(text: str) -> str:
@@ -82,7 +54,7 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
     add(
         "--lang",
-        choices=("en", "zh"),
+        choices=LANGS,
         default=default(default_lang()),
         help="language of the lessons and messages (default: from the locale)",
     )
@@ -328,11 +300,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     steps = sum(len(lesson.steps) for lesson in lessons)
     sys.stdout.flush()
     if errors:
-        key = "invalid-one" if len(errors) == 1 else "invalid"
-        print("\n" + _t(key, args.lang, count=len(errors)), file=sys.stderr)
+        print("\n" + _t("invalid", args.lang, count=len(errors)), file=sys.stderr)
         return 1
-    plural = {"ls": "" if len(lessons) == 1 else "s", "ss": "" if steps == 1 else "s"}
-    print(_t("valid", args.lang, lessons=len(lessons), steps=steps, **plural))
+    counted = {
+        "lessons": _t("lessons", args.lang, count=len(lessons)),
+        "steps": _t("steps", args.lang, count=steps),
+    }
+    print(_t("valid", args.lang, **counted))
     return 0
 
 

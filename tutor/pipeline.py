@@ -17,43 +17,16 @@ from typing import Any
 
 from tutor import codeinfo
 from tutor.course.lesson import FeedbackRule, Lesson, Step
+from tutor.i18n import t
 from tutor.judge.verdict import Check, Feedback, Verdict
 
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary()
 )
 
-_MESSAGES = {
-    "setup": ("The step's set-up code failed: {error}", "本步骤的预设代码出错了：{error}"),
-    "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
-    "variant": (
-        "Your answer passes with the given values but not when they change (checked again "
-        "with `{setup}`; the rows above are from that run). Does it hard-code numbers or "
-        "leave out a case?",
-        "你的答案用给定的数据能通过，但换一组起始数据就不行了（又用 `{setup}` 检查了一次，"
-        "上面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
-    ),
-    "answer": ("That is not the answer.", "答案不对。"),
-    "not_a_choice": (
-        "That is none of the choices: type a choice's number (1 to {count}), or its words "
-        "as written.",
-        "这不是任何一个选项：请输入选项的编号（1 到 {count}），或者照原样输入选项的文字。",
-    ),
-    "snapshot": (
-        "Your values could not be read back for checking.",
-        "无法读取你的变量来进行检查。",
-    ),
-    "gpu": (
-        "This step needs a GPU, and none is available.",
-        "这一步需要 GPU，但当前没有可用的 GPU。",
-    ),
-    "hidden": ("(shown once right)", "（答对后显示）"),
-}
-
 
 def _msg(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _MESSAGES[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"pipeline.{key}", lang, **fields)
 
 
 def _error_text(run: Any) -> str:
@@ -268,13 +241,9 @@ def _only(matches: set[int]) -> int | None:
 def _by_text(step: Step, answer: str) -> int | None:
     """The choice whose whole text was typed; the case decides between look-alikes."""
     text, cased = normalize(answer), _cased(answer)
-    same = {i for i, c in enumerate(step.choices, 1) if text in (normalize(c.en), normalize(c.zh))}
+    same = {i for i, c in enumerate(step.choices, 1) if text in map(normalize, c.variants())}
     if len(same) > 1:  # `torch.zeros(2, 3)` and `torch.Zeros(2, 3)`
-        same = {
-            i
-            for i in same
-            if cased in (_cased(step.choices[i - 1].en), _cased(step.choices[i - 1].zh))
-        }
+        same = {i for i in same if cased in map(_cased, step.choices[i - 1].variants())}
     return min(same) if same else None
 
 
@@ -283,15 +252,13 @@ def _by_output(step: Step, answer: str) -> int | None:
     if step.kind != "predict":
         return None
     typed = _collapse(answer.replace("`", ""))
-    return _only(
-        {i for i, c in enumerate(step.choices, 1) if typed in (_printed(c.en), _printed(c.zh))}
-    )
+    return _only({i for i, c in enumerate(step.choices, 1) if typed in map(_printed, c.variants())})
 
 
 def _by_head(step: Step, answer: str) -> int | None:
     """The one choice whose title (the text before its explanation) was typed."""
     text = normalize(answer)
-    return _only({i for i, c in enumerate(step.choices, 1) if text in (_head(c.en), _head(c.zh))})
+    return _only({i for i, c in enumerate(step.choices, 1) if text in map(_head, c.variants())})
 
 
 def _choice_number(step: Step, answer: str) -> int | None:

@@ -32,6 +32,13 @@ from tutor.course.lesson import (
     Trap,
     Variant,
 )
+from tutor.i18n import LANGS, t
+
+
+def _listed(items: list[str]) -> str:
+    """``a and b``, ``a, b and c``: the loader speaks English to authors."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
 
 # ---------------------------------------------------------------- schema
 
@@ -327,17 +334,24 @@ class Loader:
         if not isinstance(raw, dict):
             self.error(line, f"`{key}` must be a text table (`{key}.en = ...`, `{key}.zh = ...`)")
             return _BAD
-        for lang in raw:
-            if lang not in ("en", "zh"):
-                self.error(line, f"unknown key `{key}.{lang}`: texts have `en` and `zh`")
+        self._langs(raw, key, line)
         if not all(isinstance(v, str) for v in raw.values()):
-            self.error(line, f"`{key}.en` and `{key}.zh` must be strings")
+            self.error(line, f"{_listed([f'`{key}.{lang}`' for lang in LANGS])} must be strings")
             return _BAD
         if not raw.get("en"):
             self.error(line, f"missing `{key}.en`")
-        if not raw.get("zh"):
-            self.error(line, f"missing Chinese translation `{key}.zh`", lint=True)
-        return Text(raw.get("en", ""), raw.get("zh", ""))
+        for lang in LANGS[1:]:
+            if not raw.get(lang):
+                name = t("language.english_name", lang)
+                self.error(line, f"missing {name} translation `{key}.{lang}`", lint=True)
+        return Text(**{lang: v for lang, v in raw.items() if lang in LANGS})
+
+    def _langs(self, raw: dict[str, Any], key: str, line: int) -> None:
+        """A text table's keys must be languages there is a catalog for."""
+        for lang in raw:
+            if lang not in LANGS:
+                known = _listed([f"`{lang}`" for lang in LANGS])
+                self.error(line, f"unknown key `{key}.{lang}`: texts have {known}")
 
     def _texts(self, raw: Any, key: str, line: int) -> Any:
         if isinstance(raw, list):
@@ -349,17 +363,22 @@ class Loader:
                 line, f"`{key}` must be lists of strings (`{key}.en = [...]`, `{key}.zh = [...]`)"
             )
             return _BAD
-        for lang in raw:
-            if lang not in ("en", "zh"):
-                self.error(line, f"unknown key `{key}.{lang}`: texts have `en` and `zh`")
-        en, zh = raw.get("en", []), raw.get("zh", [])
+        self._langs(raw, key, line)
+        en = raw.get("en", [])
         if not en:
             self.error(line, f"missing `{key}.en`")
-        if len(zh) != len(en):
-            self.error(
-                line, f"`{key}.zh` has {len(zh)} entries, `{key}.en` has {len(en)}", lint=True
-            )
-        return tuple(Text(e, zh[i] if i < len(zh) else "") for i, e in enumerate(en))
+        more = {lang: raw.get(lang, []) for lang in LANGS[1:]}
+        for lang, texts in more.items():
+            if len(texts) != len(en):
+                self.error(
+                    line,
+                    f"`{key}.{lang}` has {len(texts)} entries, `{key}.en` has {len(en)}",
+                    lint=True,
+                )
+        return tuple(
+            Text(e, **{lang: texts[i] for lang, texts in more.items() if i < len(texts)})
+            for i, e in enumerate(en)
+        )
 
     # -- lesson and steps
 

@@ -7,7 +7,7 @@ imports torch: the UI process loads lessons.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +36,40 @@ DETECTOR_IDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Text:
-    """A piece of learner-facing text in English and Chinese (``zh`` may be empty)."""
+    """A piece of learner-facing text: English, and a translation per language (any may be
+    missing: then English is shown). ``Text("zeros", zh="零")``, ``Text("zeros", fr="zéros")``."""
 
-    en: str = ""
-    zh: str = ""
+    en: str
+    translations: tuple[tuple[str, str], ...]  # (lang, text), sorted, none empty
+
+    def __init__(self, en: str = "", zh: str = "", **more: str) -> None:
+        object.__setattr__(self, "en", en)
+        found = {"zh": zh, **more}
+        object.__setattr__(self, "translations", tuple(sorted(i for i in found.items() if i[1])))
+
+    @property
+    def zh(self) -> str:
+        return self.of("zh")
+
+    def of(self, lang: str) -> str:
+        """The text in ``lang`` exactly ("" when not translated)."""
+        return self.en if lang == "en" else dict(self.translations).get(lang, "")
 
     def get(self, lang: str) -> str:
         """The text in ``lang``, falling back to English."""
-        return self.zh if lang == "zh" and self.zh else self.en
+        return self.of(lang) or self.en
+
+    def variants(self) -> tuple[str, ...]:
+        """Every language's text, English first."""
+        return (self.en, *(text for _, text in self.translations))
+
+    def as_json(self) -> dict[str, str]:
+        return {"en": self.en, **dict(self.translations)}
 
     def __bool__(self) -> bool:
-        return bool(self.en or self.zh)
+        return bool(self.en or self.translations)
 
 
 @dataclass(frozen=True)
@@ -172,10 +193,21 @@ class Step:
         return {
             "kind": self.kind,
             "check": list(self.check),
-            "expect": [asdict(e) for e in self.expects],
-            "feedback": [asdict(f) for f in self.feedback],
+            "expect": [_plain(e) for e in self.expects],
+            "feedback": [_plain(f) for f in self.feedback],
             "solution": self.solution,
         }
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass as JSON-ready data (``asdict``, with each Text as ``{"en": ..., "zh": ...}``)."""
+    if isinstance(value, Text):
+        return value.as_json()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -517,7 +517,7 @@ def _run_expectation(
 
 def _text(text: Any, lang: str) -> str:
     if isinstance(text, dict):
-        return (text.get(lang) or text.get("en") or "") if lang == "zh" else text.get("en", "")
+        return str(text.get(lang) or text.get("en") or "")
     return str(text or "")
 
 

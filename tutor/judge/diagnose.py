@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from tutor import codeinfo
+from tutor.i18n import Msg
 from tutor.judge.snapshot import Value
 from tutor.judge.tolerance import tolerance
 from tutor.judge.verdict import Feedback
@@ -49,8 +50,13 @@ class _Case:
     def name(self) -> str:
         return str(self.expect.get("var") or self.learner.name or "x")
 
-    def say(self, id_: str, en: str, zh: str) -> Feedback:
-        return Feedback(id_, zh if self.lang.startswith("zh") else en, kind="diagnosis")
+    def msg(self, id_: str, part: str = "message", **fields: Any) -> Msg:
+        """A message of detector ``id_`` from the ``[detect.ID]`` table of the catalogs."""
+        return Msg(f"detect.{id_}.{part}", **fields)
+
+    def say(self, id_: str, part: str = "message", **fields: Any) -> Feedback:
+        """Feedback ``id_`` with its catalog message ``part``, in the case's language."""
+        return Feedback(id_, self.msg(id_, part, **fields).render(self.lang), kind="diagnosis")
 
     def calls(self, *patterns: str) -> list[str]:
         return codeinfo.calls_any(self.code, patterns)
@@ -177,13 +183,7 @@ def _list_not_tensor(case: _Case) -> Feedback | None:
     if not _close(_data(case.learner), _data(ref)):
         return None
     kind = case.learner.kind
-    return case.say(
-        "list-not-tensor",
-        f"`{case.name}` holds the right values, but as a Python {kind}, not a tensor. "
-        f"Wrap it: `torch.tensor({case.name})`.",
-        f"`{case.name}` 的值是对的，但它是 Python 的 {kind}，不是张量。"
-        f"用 `torch.tensor({case.name})` 包一层。",
-    )
+    return case.say("list-not-tensor", name=case.name, kind=kind)
 
 
 def _ndarray_not_tensor(case: _Case) -> Feedback | None:
@@ -192,14 +192,7 @@ def _ndarray_not_tensor(case: _Case) -> Feedback | None:
         return None
     if not _close(_data(case.learner), _data(ref)):
         return None
-    return case.say(
-        "ndarray-not-tensor",
-        f"`{case.name}` holds the right values, but it is a NumPy array, not a tensor. "
-        f"`torch.from_numpy({case.name})` turns it into one that shares its memory; "
-        f"`torch.tensor({case.name})` makes a copy.",
-        f"`{case.name}` 的值是对的，但它是 NumPy 数组，不是张量。`torch.from_numpy({case.name})` "
-        f"得到与它共享内存的张量；`torch.tensor({case.name})` 则复制一份。",
-    )
+    return case.say("ndarray-not-tensor", name=case.name)
 
 
 def _wrong_device(case: _Case) -> Feedback | None:
@@ -210,13 +203,7 @@ def _wrong_device(case: _Case) -> Feedback | None:
         return None
     if not _close(*pair):
         return None
-    return case.say(
-        "wrong-device",
-        f"`{case.name}` has the right values, but it lives on `{got}` and the step wants it on "
-        f"`{want}`. Move it: `{case.name} = {case.name}.to(device)`.",
-        f"`{case.name}` 的值是对的，但它在 `{got}` 上，而这一步要求在 `{want}` 上。"
-        f"移过去：`{case.name} = {case.name}.to(device)`。",
-    )
+    return case.say("wrong-device", name=case.name, got=got, want=want)
 
 
 def _shapes_differ(a: Value, b: Value) -> bool:
@@ -232,21 +219,11 @@ def _int_not_float(case: _Case) -> Feedback | None:
     want_dtype = ref.dtype or ref.kind
     if not (_is_int(got_dtype) and _is_float(want_dtype)) or _shapes_differ(case.learner, ref):
         return None
-    cut = ""
+    cut: Msg | str = ""
     a, b = _data(case.learner), _data(ref)
     if a is not None and b is not None and a.shape == b.shape and not _close(a, b):
-        cut = (
-            " Your whole numbers differ from the expected fractions, e.g. "
-            f"{_vals(a, 3)} vs {_vals(b, 3)}."
-        )
-    return case.say(
-        "int-not-float",
-        f"`{case.name}` holds integers ({got_dtype}), but floating-point numbers "
-        f"({want_dtype}) were expected.{cut} Write `1.0` instead of `1`, pass "
-        f"`dtype=torch.float32`, or call `.float()`.",
-        f"`{case.name}` 是整数（{got_dtype}），而这里需要浮点数（{want_dtype}）。"
-        f"把 `1` 写成 `1.0`、传入 `dtype=torch.float32`，或调用 `.float()`。",
-    )
+        cut = case.msg("int-not-float", "cut", got=_vals(a, 3), want=_vals(b, 3))
+    return case.say("int-not-float", name=case.name, got=got_dtype, want=want_dtype, cut=cut)
 
 
 def _float_not_int(case: _Case) -> Feedback | None:
@@ -258,22 +235,12 @@ def _float_not_int(case: _Case) -> Feedback | None:
     if not (_is_float(got_dtype) and _is_int(want_dtype)) or _shapes_differ(case.learner, ref):
         return None
     # Name the cause the code shows: a float literal, or the float-only torch.Tensor(...).
+    how: Msg | str = ""
     if case.calls("torch.Tensor", "Tensor"):
-        how = "`torch.Tensor(...)` always makes float32: use `torch.tensor(...)`, "
-        how_zh = "`torch.Tensor(...)` 总是生成 float32：请用 `torch.tensor(...)`，"
+        how = case.msg("float-not-int", "how_tensor")
     elif _has_float_literal(case.code):
-        how, how_zh = "Write `1` instead of `1.0`, ", "把 `1.0` 写成 `1`、"
-    else:
-        how, how_zh = "", ""
-    return case.say(
-        "float-not-int",
-        f"`{case.name}` holds floating-point numbers ({got_dtype}), but integers "
-        f"({want_dtype}) were expected. {how}pass `dtype=torch.int64`, "
-        f"or call `.long()` (`.int()` gives int32 and cuts toward zero).",
-        f"`{case.name}` 是浮点数（{got_dtype}），而这里需要整数（{want_dtype}）。"
-        f"{how_zh}传入 `dtype=torch.int64`，或调用 `.long()`"
-        f"（`.int()` 得到 int32，向零截断）。",
-    )
+        how = case.msg("float-not-int", "how_literal")
+    return case.say("float-not-int", name=case.name, got=got_dtype, want=want_dtype, how=how)
 
 
 def _has_float_literal(code: str) -> bool:
@@ -298,25 +265,14 @@ def _transposed(case: _Case) -> Feedback | None:
         return None  # every value alike: any shape mistake "transposes" it, say the shape instead
     if 1 in a.shape[-2:] and case.calls("unsqueeze", "squeeze"):
         return None  # a row for a column made by (un)squeeze: the squeeze detectors say it better
-    if a.shape == b.shape:
-        shapes_en = shapes_zh = ""
-    else:
-        shapes_en = (
-            f" it has shape {_shape(a.shape)}, the expected result has {_shape(b.shape)}, and"
-        )
-        shapes_zh = f"它的形状是 {_shape(a.shape)}，期望是 {_shape(b.shape)}，而 "
+    shapes: Msg | str = ""
+    if a.shape != b.shape:
+        shapes = case.msg("transposed", "shapes", got=_shape(a.shape), want=_shape(b.shape))
     if _tensor_product(case.code, (ast.MatMult,), ("matmul", "mm", "bmm")):
-        why_en = "Check the order of the operands (`(A @ B).T == B.T @ A.T`)."
-        why_zh = "检查操作数的顺序（`(A @ B).T == B.T @ A.T`）。"
+        why = case.msg("transposed", "why_order")
     else:
-        why_en = "Check which dims you swapped or the shape you built it with."
-        why_zh = "检查交换了哪两个维度，或创建时给的形状。"
-    return case.say(
-        "transposed",
-        f"`{case.name}` looks transposed:{shapes_en} `{case.name}.T` holds exactly the expected "
-        f"values. {why_en}",
-        f"`{case.name}` 像是被转置了：{shapes_zh}`{case.name}.T` 恰好就是期望的值。{why_zh}",
-    )
+        why = case.msg("transposed", "why_dims")
+    return case.say("transposed", name=case.name, shapes=shapes, why=why)
 
 
 def _product_fits(
@@ -352,23 +308,18 @@ def _sol_uses(case: _Case, patterns: tuple[str, ...]) -> bool:
     return bool(codeinfo.calls_any(case.solution, patterns)) if case.solution else False
 
 
-def _gave(case: _Case) -> tuple[str, str]:
+def _gave(case: _Case, id_: str) -> Msg | str:
     """ ", which gave `c` shape (2, 3)" when the learner's value is a tensor, else nothing."""
     if case.learner.kind != "tensor" or case.learner.shape is None:
-        return "", ""
-    shape = _shape(case.learner.shape)
-    return f", which gave `{case.name}` shape {shape}", f"，得到的 `{case.name}` 形状为 {shape}"
+        return ""
+    return case.msg(id_, "gave", name=case.name, shape=_shape(case.learner.shape))
 
 
-def _want(case: _Case) -> str:
+def _want(case: _Case, id_: str) -> Msg | str:
     ref = case.reference
     if ref is None or ref.shape is None:
         return ""
-    return (
-        f"，形状 {_shape(ref.shape)}"
-        if case.lang.startswith("zh")
-        else f", shape {_shape(ref.shape)}"
-    )
+    return case.msg(id_, "want", shape=_shape(ref.shape))
 
 
 def _mul_vs_matmul(case: _Case) -> Feedback | None:
@@ -380,13 +331,8 @@ def _mul_vs_matmul(case: _Case) -> Feedback | None:
         fits = _sol_uses(case, _MATMUL) and _tensor_product(case.code, (ast.Mult,), _MUL[1:])
     if not fits or _same(case):
         return None
-    gave, gave_zh = _gave(case)
     return case.say(
-        "mul-vs-matmul",
-        f"`*` multiplies element by element (the Hadamard product){gave}. This step wants the "
-        f"matrix product (rows times columns){_want(case)}: use `@` (or `torch.matmul`).",
-        f"`*` 是逐元素相乘（阿达玛积）{gave_zh}。这一步要的是矩阵乘法（行乘列）{_want(case)}："
-        f"请用 `@`（或 `torch.matmul`）。",
+        "mul-vs-matmul", gave=_gave(case, "mul-vs-matmul"), want=_want(case, "mul-vs-matmul")
     )
 
 
@@ -399,13 +345,8 @@ def _matmul_vs_mul(case: _Case) -> Feedback | None:
         fits = _tensor_product(case.solution, (ast.Mult,), _MUL[1:])
     if not fits or _same(case):
         return None
-    gave, gave_zh = _gave(case)
     return case.say(
-        "matmul-vs-mul",
-        f"`@` is the matrix product (rows times columns){gave}. This step wants the "
-        f"element-by-element product{_want(case)}: use `*` (or `torch.mul`).",
-        f"`@` 是矩阵乘法（行乘列）{gave_zh}。这一步要的是逐元素相乘{_want(case)}："
-        f"请用 `*`（或 `torch.mul`）。",
+        "matmul-vs-mul", gave=_gave(case, "matmul-vs-mul"), want=_want(case, "matmul-vs-mul")
     )
 
 
@@ -435,29 +376,9 @@ def _arange_end(case: _Case) -> Feedback | None:
         f"`torch.arange({_num(b[0].item())}, "
         f"{_num((b[-1] + (long_[1] - long_[0])).item())}, {step})`"
     )
-    if a.numel() < b.numel():
-        en = (
-            f"`{case.name}` stops at {_num(a[-1].item())}, one value early: the expected result "
-            f"also holds {_num(b[-1].item())}. `torch.arange(start, end, step)` leaves `end` out, "
-            f"so `end` must be past the last value you want, e.g. {fix}."
-        )
-        zh = (
-            f"`{case.name}` 停在 {_num(a[-1].item())}，少了一个值：期望的结果还包含 "
-            f"{_num(b[-1].item())}。`torch.arange(start, end, step)` 不包含 `end`，"
-            f"所以 `end` 要超过你想要的最后一个值，例如 {fix}。"
-        )
-    else:
-        en = (
-            f"`{case.name}` has one value too many at the end ({_num(a[-1].item())}); the "
-            f"expected result stops at {_num(b[-1].item())}. `torch.arange` leaves `end` out, "
-            f"so `end` is the first value you do not want: {fix}."
-        )
-        zh = (
-            f"`{case.name}` 末尾多了一个值（{_num(a[-1].item())}）；"
-            f"期望的结果停在 {_num(b[-1].item())}。"
-            f"`torch.arange` 不包含 `end`，所以 `end` 是第一个你不想要的值：{fix}。"
-        )
-    return case.say("arange-end", en, zh)
+    part = "early" if a.numel() < b.numel() else "late"
+    last, want_last = _num(a[-1].item()), _num(b[-1].item())
+    return case.say("arange-end", part, name=case.name, last=last, want_last=want_last, fix=fix)
 
 
 def _linspace_count(case: _Case) -> Feedback | None:
@@ -470,15 +391,7 @@ def _linspace_count(case: _Case) -> Feedback | None:
     if not (_close(a[:1], b[:1]) and _close(a[-1:], b[-1:])):
         return None
     lo, hi = _num(b[0].item()), _num(b[-1].item())
-    return case.say(
-        "linspace-count",
-        f"`{case.name}` runs from {lo} to {hi} in {a.numel()} points, but {b.numel()} points were "
-        f"expected. The third argument of `torch.linspace(start, end, steps)` is how many points "
-        f"you get, both ends included: `torch.linspace({lo}, {hi}, {b.numel()})`.",
-        f"`{case.name}` 从 {lo} 到 {hi} 共 {a.numel()} 个点，而期望是 {b.numel()} 个点。"
-        f"`torch.linspace(start, end, steps)` 的第三个参数就是点的个数，两端都包含："
-        f"`torch.linspace({lo}, {hi}, {b.numel()})`。",
-    )
+    return case.say("linspace-count", name=case.name, lo=lo, hi=hi, got=a.numel(), want=b.numel())
 
 
 _BUILDERS = ("tensor", "zeros", "ones", "full", "empty", "rand", "randn", "randint", "arange")
@@ -498,51 +411,25 @@ def _squeeze_dims(case: _Case) -> Feedback | None:
     mine = ", ".join(str(i) for i, n in enumerate(a.shape) if n == 1)
     ones = ", ".join(str(i) for i, n in enumerate(b.shape) if n == 1)
     where = (
-        f"yours at dim {mine or '-'}, expected at dim {ones}"
+        case.msg("size-one", "where", mine=mine or "-", ones=ones)
         if ones
-        else f"yours at dim {mine or '-'}; the expected shape has none"
-    )
-    where_zh = (
-        f"你的在第 {mine or '-'} 维，期望在第 {ones} 维"
-        if ones
-        else f"你的在第 {mine or '-'} 维；期望的形状里没有"
+        else case.msg("size-one", "where_none", mine=mine or "-")
     )
     got, want = _shape(a.shape), _shape(b.shape)
     if a.dim() == b.dim():
-        what, what_zh = "a size-1 dimension is in the wrong place", "大小为 1 的维度放错了位置"
+        what = case.msg("size-one", "misplaced")
     elif a.dim() < b.dim():
-        what, what_zh = "a size-1 dimension is missing", "少了大小为 1 的维度"
+        what = case.msg("size-one", "missing")
     else:
-        what, what_zh = "there is an extra size-1 dimension", "多了大小为 1 的维度"
-    head = f"`{case.name}` has the right values but shape {got}; expected {want}: {what}."
-    head_zh = f"`{case.name}` 的值是对的，但形状是 {got}，期望是 {want}：{what_zh}。"
+        what = case.msg("size-one", "extra")
+    head = case.msg("size-one", "head", name=case.name, got=got, want=want, what=what)
     reshaped = case.calls("squeeze", "unsqueeze", "reshape", "view", "flatten")
     if not reshaped and case.calls(*_BUILDERS):
         # Built with one dim too many or too few: the brackets or the shape, not (un)squeeze.
-        return case.say(
-            "size-one-built",
-            f"{head} Count the brackets or the sizes you gave: `torch.tensor(3.5)` has shape (), "
-            f"`torch.tensor([3.5])` has shape (1,), `torch.zeros(3)` (3,) and `torch.zeros(1, 3)` "
-            f"(1, 3).",
-            f"{head_zh}数一数方括号或给出的各维大小：`torch.tensor(3.5)` 的形状是 ()，"
-            f"`torch.tensor([3.5])` 是 (1,)，`torch.zeros(3)` 是 (3,)，"
-            f"`torch.zeros(1, 3)` 是 (1, 3)。",
-        )
+        return case.say("size-one-built", head=head)
     if case.calls("unsqueeze") or (not case.calls("squeeze") and a.dim() <= b.dim()):
-        return case.say(
-            "unsqueeze-dim",
-            f"{head} Size-1 dims: {where}. `unsqueeze(d)` puts the new dimension at position `d`: "
-            f"`unsqueeze(0)` of (3,) gives (1, 3), `unsqueeze(1)` gives (3, 1).",
-            f"{head_zh}大小为 1 的维度：{where_zh}。`unsqueeze(d)` 会把新维度放在第 `d` 个位置："
-            f"(3,) 经 `unsqueeze(0)` 得到 (1, 3)，经 `unsqueeze(1)` 得到 (3, 1)。",
-        )
-    return case.say(
-        "squeeze-dim",
-        f"{head} Size-1 dims: {where}. `squeeze()` with no argument removes every size-1 "
-        f"dimension; `squeeze(d)` removes only dimension `d` (if its size is 1).",
-        f"{head_zh}大小为 1 的维度：{where_zh}。不带参数的 `squeeze()` 会去掉所有大小为 1 的维度；"
-        f"`squeeze(d)` 只去掉第 `d` 维（且它的大小必须为 1）。",
-    )
+        return case.say("unsqueeze-dim", head=head, where=where)
+    return case.say("squeeze-dim", head=head, where=where)
 
 
 def _stretched(case: _Case, result: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]] | None:
@@ -581,16 +468,7 @@ def _broadcast_bigger(case: _Case) -> Feedback | None:
         return None  # no two operands of the learner's grew into this shape: not broadcasting
     who = " (" + ", ".join(f"`{n}` {_shape(shape)}" for n, shape in stretched) + ")"
     got, want = _shape(a.shape), _shape(b.shape)
-    return case.say(
-        "broadcast-bigger",
-        f"`{case.name}` has shape {got}, bigger than the expected {want}: broadcasting stretched "
-        f"your operands{who} into a grid. A (3,) and a (3, 1) tensor combine into (3, 3), "
-        f"not (3,). Make both operands the same shape first, e.g. with `.squeeze(1)` or "
-        f"`.view(-1)`.",
-        f"`{case.name}` 的形状是 {got}，比期望的 {want} 大：广播把你的操作数{who}扩展成了一个网格。"
-        f"形状 (3,) 和 (3, 1) 的张量相加得到 (3, 3)，而不是 (3,)。先让两个操作数形状一致，"
-        f"例如用 `.squeeze(1)` 或 `.view(-1)`。",
-    )
+    return case.say("broadcast-bigger", name=case.name, got=got, want=want, who=who)
 
 
 # ------------------------------------------------------------------ detectors: autograd
@@ -624,17 +502,7 @@ def _grad_accumulated(case: _Case) -> Feedback | None:
     if k < 2 or not _close(got, want * k):
         return None
     base = case.name.removesuffix(".grad")
-    return case.say(
-        "grad-accumulated",
-        f"`{base}.grad` is exactly {k} × the expected gradient ({_vals(want)}). Gradients add up "
-        f"across `backward()` calls, so `backward()` probably ran {k} times. Zero the gradient "
-        f"before each backward (`{base}.grad.zero_()` or `{base}.grad = None`), or `/reset` "
-        f"the step.",
-        f"`{base}.grad` 恰好是期望梯度（{_vals(want)}）的 {k} 倍。"
-        f"多次调用 `backward()` 时梯度会累加，"
-        f"所以 `backward()` 很可能运行了 {k} 次。每次反向传播前先清零（`{base}.grad.zero_()` 或 "
-        f"`{base}.grad = None`），或用 `/reset` 重做这一步。",
-    )
+    return case.say("grad-accumulated", base=base, k=k, want=_vals(want))
 
 
 _GRAD_CHECKS = (".grad", ".requires_grad", ".grad_fn", ".is_leaf")
@@ -754,10 +622,9 @@ def _grad_non_leaf(case: _Case) -> Feedback | None:
     if value is not None and value.kind == "tensor":
         if value.is_leaf is not False:
             return None
-        made = f" (grad_fn={value.grad_fn})" if value.grad_fn else ""
-        made_zh = f"（grad_fn={value.grad_fn}）" if value.grad_fn else ""
+        made = case.msg("grad-non-leaf", "made", grad_fn=value.grad_fn) if value.grad_fn else ""
     elif _made_by_op(case.code, source):
-        made = made_zh = ""
+        made = ""
     else:
         return None
     leaves = [
@@ -765,21 +632,8 @@ def _grad_non_leaf(case: _Case) -> Feedback | None:
         for n, v in case.context.items()
         if v.kind == "tensor" and v.is_leaf and v.requires_grad and "." not in n
     ]
-    read = f"`{leaves[0]}.grad`" if leaves else "the `.grad` of the tensor you created"
-    read_zh = f"`{leaves[0]}.grad`" if leaves else "你创建的那个张量的 `.grad`"
-    return case.say(
-        "grad-non-leaf",
-        f"`{source}` is not a leaf: it was computed from other tensors{made}, so after "
-        f"`backward()` PyTorch keeps no `.grad` for it (it warns about this) and `{source}.grad` "
-        f"is None. Gradients land on the leaves you created with `requires_grad=True`: read "
-        f"{read}. (To keep an intermediate gradient, call `{source}.retain_grad()` before "
-        f"`backward()`.)",
-        f"`{source}` 不是叶子节点：它是由其他张量计算出来的{made_zh}，"
-        f"所以 `backward()` 之后 PyTorch 不会为它保留 `.grad`（并会给出警告），"
-        f"`{source}.grad` 是 None。梯度存放在你用 `requires_grad=True` 创建的叶子上："
-        f"请读取 {read_zh}。"
-        f"（若要保留中间结果的梯度，在 `backward()` 之前调用 `{source}.retain_grad()`。）",
-    )
+    read = f"`{leaves[0]}.grad`" if leaves else case.msg("grad-non-leaf", "read_created")
+    return case.say("grad-non-leaf", source=source, made=made, read=read)
 
 
 def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
@@ -792,25 +646,13 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
         return None
     computed = value.is_leaf is False or _made_by_op(case.code, source)
     if computed:
-        where = (
-            "Create the input it is computed from with `requires_grad=True`, then compute it again"
-        )
-        where_zh = "用 `requires_grad=True` 创建它所依赖的输入，然后重新计算"
+        where = case.msg("grad-missing-requires-grad", "computed")
     elif case.code.strip() and source not in codeinfo.assigned(case.code):
         # A tensor that already exists (given, or made earlier): switch tracking on.
-        where = f"Switch it on: `{source}.requires_grad_()` (or `{source}.requires_grad = True`)"
-        where_zh = f"把它打开：`{source}.requires_grad_()`（或 `{source}.requires_grad = True`）"
+        where = case.msg("grad-missing-requires-grad", "switch_on", source=source)
     else:
-        where = (
-            "Create it with `requires_grad=True`, e.g. `torch.tensor([2.0], requires_grad=True)`"
-        )
-        where_zh = "创建时加上 `requires_grad=True`，例如 `torch.tensor([2.0], requires_grad=True)`"
-    return case.say(
-        "grad-missing-requires-grad",
-        f"`{source}` does not require grad, so autograd did not track it and no gradient reaches "
-        f"it. {where}.",
-        f"`{source}` 没有 requires_grad，自动微分不会跟踪它，梯度也就传不到它。{where_zh}。",
-    )
+        where = case.msg("grad-missing-requires-grad", "create")
+    return case.say("grad-missing-requires-grad", source=source, where=where)
 
 
 def _backward_missing(case: _Case) -> Feedback | None:
@@ -819,13 +661,7 @@ def _backward_missing(case: _Case) -> Feedback | None:
     source, value = _source_value(case)
     if value is None or value.kind != "tensor" or not value.requires_grad or not value.is_leaf:
         return None
-    return case.say(
-        "backward-missing",
-        f"`{source}.grad` is still None: gradients are only computed when you call `.backward()` "
-        f"on the result that depends on `{source}` (for example `y.backward()`).",
-        f"`{source}.grad` 仍是 None：只有对依赖 `{source}` 的结果调用 `.backward()`（例如 "
-        f"`y.backward()`）时才会计算梯度。",
-    )
+    return case.say("backward-missing", source=source)
 
 
 # ------------------------------------------------------------------ detectors: memory
@@ -852,13 +688,7 @@ def _copy_not_shared(case: _Case) -> Feedback | None:
     statement = _rebound(case.code, case.name)
     if statement:
         return case.say(
-            "copy-not-shared",
-            f"`{statement}` computes a new tensor and then rebinds the name to it, "
-            f"so `{partner}` still holds the old one. Change the tensor itself with the in-place "
-            f"form: a method ending in `_` (`{case.name}.mul_(2)`) or `{case.name} *= 2`.",
-            f"`{statement}` 先算出一个新张量，再让名字指向它，所以 `{partner}` 仍是旧的那个。"
-            f"要修改张量本身，请用原地写法："
-            f"以 `_` 结尾的方法（`{case.name}.mul_(2)`）或 `{case.name} *= 2`。",
+            "copy-not-shared", "rebound", statement=statement, partner=partner, name=case.name
         )
     copied = case.calls(
         "torch.tensor",
@@ -876,32 +706,15 @@ def _copy_not_shared(case: _Case) -> Feedback | None:
         "contiguous",
     )
     call = next((f"`{c}(...)`" if "." in c else f"`.{c}()`" for c in copied), "")
-    how = f" ({call} makes a copy)" if call else ""
-    how_zh = f"（{call} 会复制）" if call else ""
-    return case.say(
-        "copy-not-shared",
-        f"`{case.name}` has its own copy of the data{how}, so changing `{partner}` will not change "
-        f"it. To share memory use `torch.from_numpy(array)`, `tensor.numpy()`, `detach()` or a "
-        f"view (`view`, slicing).",
-        f"`{case.name}` 拥有一份独立的数据副本{how_zh}，所以修改 `{partner}` 不会影响它。"
-        f"要共享内存，请用 "
-        f"`torch.from_numpy(array)`、`tensor.numpy()`、`detach()` 或视图（`view`、切片）。",
-    )
+    how = case.msg("copy-not-shared", "how", call=call) if call else ""
+    return case.say("copy-not-shared", name=case.name, how=how, partner=partner)
 
 
 def _shared_not_copy(case: _Case) -> Feedback | None:
     partner = case.expect.get("independent_of")
     if not partner or not _overlap(case.learner, case.context.get(partner)):
         return None
-    return case.say(
-        "shared-not-copy",
-        f"`{case.name}` shares memory with `{partner}`: changing one changes the other. Make an "
-        f"independent copy: `.clone()` for a tensor (`detach().clone()` to leave the graph too), "
-        f"`.copy()` for a NumPy array, or `torch.tensor(array)`.",
-        f"`{case.name}` 与 `{partner}` 共享内存：改一个，另一个也会变。请做一份独立的副本：张量用 "
-        f"`.clone()`（要同时脱离计算图用 `detach().clone()`），NumPy 数组用 `.copy()`，"
-        f"或 `torch.tensor(array)`。",
-    )
+    return case.say("shared-not-copy", name=case.name, partner=partner)
 
 
 # Most specific first: the first detectors name a single clear cause.
@@ -944,7 +757,7 @@ def detect(
     ``shares_memory_with``, ``independent_of``, ``failed`` ...). ``learner`` /
     ``reference``: the ``Value`` of ``expect["var"]`` on each side (reference None
     when the step has no reference value). ``code``: the learner's source.
-    ``lang``: ``"en"`` or ``"zh"``. Optional, and the more the better:
+    ``lang``: a catalog language. Optional, and the more the better:
     ``context`` / ``ref_context``: every loaded learner / reference Value by name
     (the ``snapshot.load`` dicts), used for the partner of a memory expectation,
     ``NAME.grad``, the tensor a gradient was read from, and the operands of ``*`` /

@@ -21,7 +21,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from tutor.i18n import HELP, t
+from tutor.i18n import help_rows, t
 from tutor.render import _cjkwrap
 from tutor.render._markdown import TutorMarkdown
 
@@ -170,7 +170,8 @@ _WARNING_LINE = re.compile(r"^(?=.*\b[A-Z]\w*Warning: )", re.MULTILINE)
 
 def label_warnings(text: str, lang: str) -> str:
     """Python's warning lines, labelled in Chinese; their text stays as PyTorch wrote it."""
-    return _WARNING_LINE.sub(t("warning_label", lang), text) if lang == "zh" else text
+    label = t("warning_label", lang)
+    return _WARNING_LINE.sub(label, text) if label else text
 
 
 def verdict_table(verdict: Any, lang: str) -> Table:
@@ -229,8 +230,10 @@ def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
 def verdict_brief(verdict: Any, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
     failed = [check_label(c.name, lang) for c in verdict.checks if not c.passed]
-    gap = "" if lang == "zh" else " "  # no space after a full-width full stop
-    return Text(f"{t('not_yet', lang)}{gap}✗ " + ", ".join(failed), style="yellow")
+    return Text(
+        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=", ".join(failed)),
+        style="yellow",
+    )
 
 
 def chosen_feedback(items: Iterable[Any], error_shown: bool = False) -> list[Any]:
@@ -275,8 +278,7 @@ def feedback(items: Iterable[Any]) -> list[RenderableType]:
 def explanation(text: str, lang: str) -> Markdown:
     """A quiz step's explanation."""
     # In Chinese the colon is full-width, and outside the bold: "**原因：**文字" stays unbolded.
-    label = f"**{t('explanation', lang)}**：" if lang == "zh" else f"**{t('explanation', lang)}:** "
-    return markdown(label + text)
+    return markdown(t("explanation_label", lang, label=t("explanation", lang)) + text)
 
 
 def hint(text: str, n: int, total: int, lang: str) -> Panel:
@@ -377,8 +379,8 @@ def help_table(lang: str) -> Table:
     table = _table(t("help_title", lang), header=False)
     table.add_column("")
     table.add_column("")
-    for usage, en, zh in HELP:
-        table.add_row(Text(usage, style="cyan"), zh if lang == "zh" else en)
+    for usage, what in help_rows(lang):
+        table.add_row(Text(usage, style="cyan"), what)
     return table
 
 

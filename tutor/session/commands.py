@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from tutor import pipeline
 from tutor.course.lesson import lesson_number
-from tutor.i18n import LANGS, t
+from tutor.i18n import LANGS, choices, t
 from tutor.render import chat as render
 
 
@@ -132,7 +132,8 @@ def cmd_explain(session: Session, arg: str) -> None:
 @command("lang")
 def cmd_lang(session: Session, arg: str) -> None:
     if arg not in LANGS:
-        session.say("lang_usage", "yellow")
+        usage = choices([f"`/lang {lang}`" for lang in LANGS], session.lang)
+        session.say("lang_usage", "yellow", choices=usage)
         return
     session.set_lang(arg)
     session.say("lang_set", "green")

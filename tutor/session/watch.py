@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.course.lesson import Lesson, Step
+from tutor.i18n import t
 from tutor.judge.verdict import Verdict
 
 # watchfiles waits for STEP_MS of quiet before it reports a change, and never
@@ -26,30 +27,9 @@ from tutor.judge.verdict import Verdict
 STEP_MS = 30
 DEBOUNCE_MS = 300
 
-_TEXT = {
-    "watching": (
-        "Watching {file}: save it to check your answer. Ctrl-C stops.",
-        "正在监视 {file}：保存文件即检查答案。按 Ctrl-C 停止。",
-    ),
-    "starter": ("Wrote a starter file {file}.", "已写入初始文件 {file}。"),
-    "checking": ("checking {file} …", "正在检查 {file} …"),
-    "passed": (
-        "✓ {step}: passed. Your answer is kept in {copy}.",
-        "✓ {step}：通过。你的答案保存在 {copy}。",
-    ),
-    "done": ("Lesson complete: every code step passed.", "本课完成：所有代码步骤都已通过。"),
-    "unknown": ("unknown lesson or step: {what}", "未知的课程或步骤：{what}"),
-    "unreadable": ("cannot read {file}: {why}", "无法读取 {file}：{why}"),
-    "not-code": (
-        "step {step} is not a code step; watch mode checks code steps.",
-        "步骤 {step} 不是代码步骤；监视模式只检查代码步骤。",
-    ),
-}
-
 
 def _t(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"watch.{key}", lang, **fields)
 
 
 def code_steps_from(lesson: Lesson, step_id: str) -> list[Step]:
@@ -65,11 +45,7 @@ def starter_text(lesson: Lesson, step: Step, lang: str) -> str:
     lines += [f"# {line}".rstrip() for line in step.text.get(lang).strip().splitlines()]
     lines.append("#")
     if step.setup.strip():
-        lines.append(
-            "# Already defined before your code runs:"
-            if lang != "zh"
-            else "# 你的代码运行前已执行："
-        )
+        lines.append(_t("setup_comment", lang))
         lines += [f"#     {line}".rstrip() for line in step.setup.strip().splitlines()]
     return "\n".join(lines) + "\n\n"
 
