@@ -74,6 +74,7 @@ _STEP_KEYS = {
     "setup": _CODE,
     "solution": _CODE,
     "check": _STRS,
+    "quiet": _STRS,
     "seed": _INT,
     "device": _STR,
     "watch": _STRS,
@@ -92,7 +93,7 @@ _STEP_KEYS = {
 _BASE = {"id", "kind", "title", "text"}
 _KIND_KEYS = {
     "read": _BASE,
-    "explore": _BASE | {"setup", "seed", "device", "hints"},
+    "explore": _BASE | {"setup", "seed", "device", "hints", "quiet"},
     "code": _BASE
     | {
         "setup",
@@ -107,6 +108,7 @@ _KIND_KEYS = {
         "traps",
         "variants",
         "explanation",
+        "quiet",
     },
     "quiz": _BASE
     | {"choices", "answer", "accept", "items", "explanation", "hints", "feedback", "traps"},
@@ -457,10 +459,21 @@ class Loader:
             items=get.get("items") or (),
             explanation=get.get("explanation") or Text(),
             code=get.get("code") or "",
+            quiet=self.quiet(get.get("quiet") or (), path),
             line=self.map.table(path),
         )
         self.rules(step, raw, path)
         return step
+
+    def quiet(self, ids: tuple[str, ...], path: tuple[Any, ...]) -> tuple[str, ...]:
+        """``quiet = [...]``: built-in feedback ids (detectors, error explanations) to turn off."""
+        for unknown in [i for i in ids if i not in DETECTOR_IDS]:
+            known = ", ".join(sorted(DETECTOR_IDS))
+            self.error(
+                self.map.key(path, "quiet"),
+                f"unknown feedback id `{unknown}` in `quiet`; the built-in ids are: {known}",
+            )
+        return tuple(i for i in ids if i in DETECTOR_IDS)
 
     def sub(self, raw: dict[str, Any], name: str, path: tuple[Any, ...]) -> Any:
         keys = _SUBTABLES[name]

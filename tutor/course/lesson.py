@@ -32,7 +32,7 @@ DETECTOR_IDS = frozenset(
     "ndarray-not-tensor matmul-inner-size broadcast-mismatch view-non-contiguous view-numel "
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
-    "backward-no-grad inplace-dtype arg-not-tensor backward-missing".split()
+    "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built".split()
 )
 
 
@@ -167,6 +167,7 @@ class Step:
     items: tuple[Text, ...] = ()
     explanation: Text = Text()
     code: str = ""
+    quiet: tuple[str, ...] = ()  # built-in feedback ids this step never shows
     line: int = 0
 
     @property
@@ -196,6 +197,7 @@ class Step:
             "expect": [_plain(e) for e in self.expects],
             "feedback": [_plain(f) for f in self.feedback],
             "solution": self.solution,
+            "quiet": list(self.quiet),
         }
 
 

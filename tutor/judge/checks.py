@@ -582,18 +582,16 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
     return all(s in output for s in rule.get("output_contains") or ())
 
 
-def _detect(
-    diagnose: Any,
-    expect: dict[str, Any],
-    got: Value,
-    want: Value | None,
-    code: str,
-    c: _Checker,
-    solution: str,
-) -> list[Feedback]:
-    try:
-        return list(
-            diagnose.detect(
+def _detectors(
+    c: _Checker, code: str, solution: str = "", off: frozenset[str] = frozenset()
+) -> tuple[list[Feedback], list[dict[str, Any]]]:
+    """Run the detectors on every failing name (``off``: ids the step turned off)."""
+    found: list[Feedback] = []
+    pictures: list[dict[str, Any]] = []
+    for name, expect in c.failed_vars.items():
+        got, want = c.get(name), c.reference.get(name)
+        try:
+            found += diagnose.detect(
                 expect,
                 got,
                 want,
@@ -602,27 +600,10 @@ def _detect(
                 context=c.learner,
                 ref_context=c.reference,
                 solution=solution,
+                off=off,
             )
-        )
-    except TypeError:
-        pass  # an older detect() without the keyword arguments
-    except Exception:  # noqa: BLE001 - a broken detector must not break the verdict
-        return []
-    try:
-        return list(diagnose.detect(expect, got, want, code, c.lang))
-    except Exception:  # noqa: BLE001
-        return []
-
-
-def _detectors(
-    c: _Checker, code: str, solution: str = ""
-) -> tuple[list[Feedback], list[dict[str, Any]]]:
-    """Run tutor.judge.diagnose's detectors on every failing name; a broken detector is skipped."""
-    found: list[Feedback] = []
-    pictures: list[dict[str, Any]] = []
-    for name, expect in c.failed_vars.items():
-        got, want = c.get(name), c.reference.get(name)
-        found += _detect(diagnose, expect, got, want, code, c, solution)
+        except Exception:  # noqa: BLE001 - a broken detector must not break the verdict
+            pass
         if want is not None and any(f.endswith(".values") for f in expect.get("failed", ())):
             try:
                 picture = diagnose.value_picture(got, want, expect.get("rtol"), expect.get("atol"))
@@ -690,7 +671,8 @@ def run_checks(
     # When the run stopped, the values left are from earlier inputs, and the error's own
     # explanation says what went wrong: no diagnosis of them.
     if not any(ch.name == "error" and not ch.passed for ch in c.checks):
-        detected, pictures = _detectors(c, code, spec.get("solution") or "")
+        off = frozenset(spec.get("quiet") or ())
+        detected, pictures = _detectors(c, code, spec.get("solution") or "", off)
     first: dict[str, Feedback] = {}
     for f in feedback + detected:
         first.setdefault(f.id, f)  # a rule's own message beats a detector's on the same id

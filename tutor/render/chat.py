@@ -9,7 +9,7 @@ as well as colours (✓ ✗ →) so plain text and NO_COLOR keep them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from rich import box
@@ -308,7 +308,12 @@ def solution(source: str, lang: str) -> Panel:
 
 
 def error_block(
-    error: Any, lang: str, *, code: str = "", shapes: dict[str, Any] | None = None
+    error: Any,
+    lang: str,
+    *,
+    code: str = "",
+    shapes: dict[str, Any] | None = None,
+    quiet: Collection[str] = (),
 ) -> Group:
     """The learner's traceback (kept as Python wrote it) and, when known, what it means.
 
@@ -319,7 +324,7 @@ def error_block(
 
     text = (error.traceback or f"{error.type}: {error.message}").rstrip()
     parts: list[RenderableType] = [Text(text, style="red")]
-    explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes)
+    explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes, off=quiet)
     if explained is not None:
         body: list[RenderableType] = [markdown(explained.feedback.message)]
         if explained.picture:
@@ -350,12 +355,18 @@ OUTCOME_KEYS = {
 
 
 def outcome(
-    result: Any, lang: str, *, code: str = "", shapes: dict[str, Any] | None = None
+    result: Any,
+    lang: str,
+    *,
+    code: str = "",
+    shapes: dict[str, Any] | None = None,
+    quiet: Collection[str] = (),
 ) -> list[RenderableType]:
-    """Plain words for how a run ended (error traceback, time limit, crash, restart)."""
+    """Plain words for how a run ended (error traceback, time limit, crash, restart);
+    ``quiet``: error-explanation ids the step turned off."""
     parts: list[RenderableType] = []
     if result.outcome == "error" and result.error is not None:
-        parts.append(error_block(result.error, lang, code=code, shapes=shapes))
+        parts.append(error_block(result.error, lang, code=code, shapes=shapes, quiet=quiet))
     elif result.outcome in OUTCOME_KEYS:
         if result.outcome != "interrupted" and result.error is not None and result.error.message:
             parts.append(note(result.error.message, "red"))

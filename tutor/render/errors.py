@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -511,6 +511,7 @@ def explain(
     *,
     code: str = "",
     shapes: Mapping[str, Sequence[int]] | None = None,
+    off: Collection[str] = (),
 ) -> Explanation | None:
     """Explain a PyTorch error in the learner's language, or None when it is not a known one.
 
@@ -520,10 +521,13 @@ def explain(
     Optional: ``code`` (the code that failed) lets a broadcasting error quote the
     operands of the failing operation; with ``shapes`` too (name -> shape of the
     learner's tensors, e.g. from ``sb.call("vars")``) two clashing variables are
-    named and their whole shapes drawn.
+    named and their whole shapes drawn. ``off``: ids the step turned off (``quiet``):
+    such an error is shown without an explanation.
     """
     for rule in _RULES:
         found = rule.pattern.search(message)
+        if found and rule.id in off:
+            return None
         if found:
             msg, picture = rule.build(found)
             text = msg.render(lang)

@@ -332,7 +332,9 @@ class Session:
         if not self._output_ends_line:
             self.ui.write_output("\n")
         shapes = self._shapes(sb) if result.outcome == "error" else None
-        self.show(*render.outcome(result, self.lang, code=code, shapes=shapes))
+        self.show(
+            *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
+        )
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
