@@ -14,9 +14,16 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.i18n import LANGS, detect_lang, t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tutor.course.lesson import Lesson, LessonError
+    from tutor.judge.verdict import Check, Verdict
+    from tutor.sandbox import RunResult, Sandbox
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -133,14 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- helpers
 
 
-def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LessonError]]:
     from tutor.course import load_course
     from tutor.course.files import course_dirs
 
     return load_course(course_dirs(args.lessons))
 
 
-def _sandbox(args: argparse.Namespace) -> Any:
+def _sandbox(args: argparse.Namespace) -> Sandbox:
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
@@ -154,12 +161,12 @@ def _sandbox(args: argparse.Namespace) -> Any:
     return sandbox
 
 
-def _leading_first(checks: Any) -> list[Any]:
+def _leading_first(checks: Iterable[Check]) -> list[Check]:
     """Failing checks first (the first one leads), then the passing ones, each in check order."""
     return [c for c in checks if not c.passed] + [c for c in checks if c.passed]
 
 
-def _print_verdict(verdict: Any, lang: str) -> None:
+def _print_verdict(verdict: Verdict, lang: str) -> None:
     from tutor.render.chat import check_label
 
     for c in _leading_first(verdict.checks):
@@ -186,7 +193,7 @@ def _print_verdict(verdict: Any, lang: str) -> None:
 
 def cmd_lessons(args: argparse.Namespace) -> int:
     lessons, _ = _course(args)
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "id": lesson.id,
             "title": lesson.title.get(args.lang),
@@ -343,7 +350,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.outcome == "ok" else 1
 
 
-def _exit_code(result: Any) -> int | None:
+def _exit_code(result: RunResult) -> int | None:
     """The status passed to sys.exit, read from the sandbox's message (its only number)."""
     found = re.search(r"-?\d+", result.error.message if result.error else "")
     return int(found.group()) if found else None

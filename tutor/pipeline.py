@@ -13,14 +13,17 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo
 from tutor.course.lesson import FeedbackRule, Lesson, Step
 from tutor.i18n import t
-from tutor.judge.verdict import Check, Feedback, Verdict
+from tutor.judge.verdict import Check, Feedback, JudgeRequest, RunJson, Verdict
 
-_REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
+if TYPE_CHECKING:
+    from tutor.sandbox import ReferenceRun, RunResult, Sandbox
+
+_REFERENCES: weakref.WeakKeyDictionary[Sandbox, dict[tuple[Any, ...], ReferenceRun]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -29,7 +32,7 @@ def _msg(key: str, lang: str, **fields: Any) -> str:
     return t(f"pipeline.{key}", lang, **fields)
 
 
-def _error_text(run: Any) -> str:
+def _error_text(run: RunResult) -> str:
     if run.error is not None:
         return f"{run.error.type}: {run.error.message}"
     return run.note or run.outcome
@@ -51,7 +54,7 @@ def effective_setup(step: Step, setup: str | None = None) -> str:
     return _CPU_PRELUDE + setup if step.device == "cpu" else setup
 
 
-def needs_gpu(sandbox: Any, step: Step) -> bool:
+def needs_gpu(sandbox: Sandbox, step: Step) -> bool:
     """True when the step needs a GPU and the sandbox has none."""
     if step.device != "gpu":
         return False
@@ -62,7 +65,9 @@ def needs_gpu(sandbox: Any, step: Step) -> bool:
     return not (info.get("cuda") or info.get("mps"))
 
 
-def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
+def reference(
+    sandbox: Sandbox, lesson: Lesson, step: Step, setup: str, seed: int | None
+) -> ReferenceRun:
     """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
     cache = _REFERENCES.setdefault(sandbox, {})
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
@@ -74,11 +79,11 @@ def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | 
 
 
 def judge_live(
-    sandbox: Any,
+    sandbox: Sandbox,
     lesson: Lesson,
     step: Step,
     code: str,
-    run: Any,
+    run: RunResult,
     lang: str = "en",
     *,
     setup: str | None = None,
@@ -102,7 +107,7 @@ def judge_live(
             False,
             (Check("error", False, "", str(exc).splitlines()[0][:300], _msg("snapshot", lang)),),
         )
-    request = {
+    request: JudgeRequest = {
         "lang": lang,
         "step": step.spec(),
         "learner": learner_dir,
@@ -117,14 +122,14 @@ def judge_live(
         _discard(sandbox, learner_dir)
 
 
-def _discard(sandbox: Any, directory: str | None) -> None:
+def _discard(sandbox: Sandbox, directory: str | None) -> None:
     """Delete a learner snapshot once judged (references stay cached)."""
     discard = getattr(sandbox, "discard", None)
     if directory and discard is not None:
         discard(directory)
 
 
-def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
+def _reference_problem(step: Step, ref: ReferenceRun, lang: str) -> Verdict | None:
     """A failed verdict when the reference solution did not run as the step expects."""
     raised_on_purpose = ref.outcome == "error" and any(e.raises for e in step.expects)
     if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
@@ -135,13 +140,13 @@ def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
     )
 
 
-def _run_json(run: Any) -> dict[str, Any]:
+def _run_json(run: RunResult) -> RunJson:
     data = run.to_json()
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
 
 
 def _check_once(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
 ) -> Verdict:
     start = sandbox.new_namespace(effective_setup(step, setup), seed)
     if start.outcome != "ok":
@@ -151,7 +156,9 @@ def _check_once(
     return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed)
 
 
-def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en") -> Verdict:
+def check_answer(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str = "en"
+) -> Verdict:
     """Check a complete answer to a code step in a fresh namespace, then on each variant."""
     if needs_gpu(sandbox, step):
         return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
@@ -162,7 +169,7 @@ def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str 
 
 
 def check_variants(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str = "en"
 ) -> Verdict | None:
     """Run an answer that passed once more on each variant; the first failing verdict, or None.
 
@@ -178,7 +185,7 @@ def check_variants(
         broken = _reference_problem(step, ref, lang)
         if broken is not None:
             return broken
-        request = {
+        request: JudgeRequest = {
             "lang": lang,
             "step": step.spec(),
             "learner": mine.snapshot_dir,
@@ -390,13 +397,13 @@ def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Ver
     return _answer_verdict(step, answer, ok, output.strip(), lang)
 
 
-def run_predict(sandbox: Any, step: Step) -> Any:
+def run_predict(sandbox: Sandbox, step: Step) -> RunResult:
     """Run a predict step's code in a fresh namespace: its RunResult holds the real output."""
     sandbox.new_namespace(effective_setup(step), step.seed)
     return sandbox.run(step.code, filename="<predict>", seed=step.seed, record=False)
 
 
-def check_text_answer(sandbox: Any, step: Step, answer: str, lang: str = "en") -> Verdict:
+def check_text_answer(sandbox: Sandbox, step: Step, answer: str, lang: str = "en") -> Verdict:
     """Check a quiz or predict answer (a predict step without choices runs its code)."""
     if step.kind == "predict" and not step.choices:
         return check_predict(step, answer, run_predict(sandbox, step).output, lang)

@@ -283,7 +283,7 @@ def _take(
                 tensors[name + ".grad"] = gdata
     with _open(_path_join(dest, "meta.json"), "w", encoding="utf-8") as f:
         f.write(_dumps(metas))
-    _T["save"](tensors, _path_join(dest, "values.pt"))  # type: ignore[index]
+    _T["save"](tensors, _path_join(dest, "values.pt"))
     return metas
 
 

@@ -7,7 +7,27 @@ torch, rich or prompt_toolkit.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+
+class RunJson(TypedDict):
+    """How one run ended, as the judge reads it (``RunResult.to_json()`` minus the timings)."""
+
+    outcome: str
+    output: str
+    error: dict[str, str] | None
+
+
+class JudgeRequest(TypedDict):
+    """What the UI sends the judge (``sandbox.judge``) for one answer; JSON both ways."""
+
+    lang: str
+    step: dict[str, Any]  # Step.spec(): the expectations, feedback rules and solution, as JSON
+    learner: str | None  # the learner's snapshot folder
+    reference: str | None  # the reference's snapshot folder
+    learner_run: RunJson | dict[str, Any]
+    reference_run: RunJson | dict[str, Any] | None
+    code: str
 
 
 @dataclass(frozen=True)

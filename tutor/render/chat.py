@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -25,9 +25,42 @@ from tutor.i18n import help_rows, t
 from tutor.render import _cjkwrap
 from tutor.render._markdown import TutorMarkdown
 
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
+    from tutor.judge.verdict import Feedback, Verdict
+    from tutor.sandbox import ErrorInfo, RunResult
+
 _cjkwrap.install()  # Chinese lines break between characters, not only at spaces
 
 CODE_THEME = "monokai"
+
+
+class ProgressRow(Protocol):
+    """A row of the progress store (``tutor.progress.StepRecord``), as the table reads it."""
+
+    @property
+    def lesson(self) -> str: ...
+    @property
+    def step(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def hints(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+
+
+class Found(Protocol):
+    """An answer to a plain-words question (``tutor.session.ask.Answer``)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def source(self) -> str: ...
 
 
 def markdown(text: str) -> Markdown:
@@ -87,7 +120,7 @@ def note(text: str, style: str = "yellow") -> Text:
 # ---------------------------------------------------------------- steps
 
 
-def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
+def step_panel(lesson: Lesson, step: Step, lang: str) -> Panel:
     """The step's text, titled with the lesson and step; choices or code below it."""
     parts: list[RenderableType] = []
     if step.text:
@@ -125,7 +158,7 @@ def inline_code(text: str, style: str = "") -> Text:
     return out
 
 
-def answer_prompt(step: Any) -> str:
+def answer_prompt(step: Step) -> str:
     """The i18n key telling how to answer a quiz or predict step: a choice, an order, a text."""
     if step.choices:
         return "quiz_prompt"
@@ -174,7 +207,7 @@ def label_warnings(text: str, lang: str) -> str:
     return _WARNING_LINE.sub(label, text) if label else text
 
 
-def verdict_table(verdict: Any, lang: str) -> Table:
+def verdict_table(verdict: Verdict, lang: str) -> Table:
     """Property by property: ✓/✗, the check, expected and got."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("", no_wrap=True)
@@ -205,7 +238,7 @@ def _table_cell(text: str, style: str = "") -> Text:
     return Text("\n".join(lines), style=style, no_wrap=True, overflow="ellipsis")
 
 
-def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
+def verdict(verdict: Verdict, lang: str, *, error_shown: bool = False) -> Group:
     """The whole verdict: a headline, the table, the first failure's message, feedback, pictures.
 
     ``error_shown``: the code's error was just explained above, so the verdict
@@ -227,7 +260,7 @@ def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
     return Group(*parts)
 
 
-def verdict_brief(verdict: Any, lang: str) -> Text:
+def verdict_brief(verdict: Verdict, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
     failed = [check_label(c.name, lang) for c in verdict.checks if not c.passed]
     return Text(
@@ -236,7 +269,7 @@ def verdict_brief(verdict: Any, lang: str) -> Text:
     )
 
 
-def chosen_feedback(items: Iterable[Any], error_shown: bool = False) -> list[Any]:
+def chosen_feedback(items: Iterable[Feedback], error_shown: bool = False) -> list[Feedback]:
     """The feedback worth reading: the lesson's own first, then at most one new diagnosis.
 
     A detector's message is dropped when the lesson already says the same
@@ -256,7 +289,7 @@ _CODE_SPAN = re.compile(r"`([^`]+)`|\(\d+(?:, \d+)*,?\)")
 _WORDS = re.compile(r"\w+")
 
 
-def _same_point(found: Any, said: Any) -> bool:
+def _same_point(found: Feedback, said: Feedback) -> bool:
     """Whether a detector's feedback repeats the lesson's (``said``)."""
     if found.id and found.id in said.id:
         return True  # e.g. the lesson's "transposed-result" and the detector "transposed"
@@ -270,7 +303,7 @@ def _same_point(found: Any, said: Any) -> bool:
     return len(words_a & words_b) / min(len(words_a), len(words_b)) > 0.6
 
 
-def feedback(items: Iterable[Any]) -> list[RenderableType]:
+def feedback(items: Iterable[Feedback]) -> list[RenderableType]:
     """Each feedback message as a ``→`` line of Markdown."""
     return [markdown("→ " + f.message) for f in items if f.message]
 
@@ -308,7 +341,7 @@ def solution(source: str, lang: str) -> Panel:
 
 
 def error_block(
-    error: Any,
+    error: ErrorInfo,
     lang: str,
     *,
     code: str = "",
@@ -355,7 +388,7 @@ OUTCOME_KEYS = {
 
 
 def outcome(
-    result: Any,
+    result: RunResult,
     lang: str,
     *,
     code: str = "",
@@ -459,7 +492,7 @@ def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: st
     return table
 
 
-def progress_table(records: Sequence[Any], lang: str, path: str) -> Table:
+def progress_table(records: Sequence[ProgressRow], lang: str, path: str) -> Table:
     """Every step the learner has touched: status, attempts, hints, time."""
     table = _table(t("progress_title", lang, path=path))
     for head, justify in (
@@ -513,7 +546,7 @@ def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> Rende
     )
 
 
-def answers(found: Sequence[Any], lang: str) -> RenderableType:
+def answers(found: Sequence[Found], lang: str) -> RenderableType:
     """Answers to a plain-words question, best first."""
     if not found:
         return markdown(t("no_answer", lang))

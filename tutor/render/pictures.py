@@ -306,7 +306,8 @@ def render_text(renderable: Any, width: int = 60) -> str:
 
     console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
     console.print(Group(renderable))
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return text
 
 
 __all__ = ["BroadcastPicture", "DiffPicture", "GraphTree", "picture_for", "render_text"]

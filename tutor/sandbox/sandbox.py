@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tutor.sandbox import limits as _limits
@@ -262,7 +262,7 @@ class Sandbox:
         finally:
             self._pool.retire(handle)
 
-    def judge(self, request: dict[str, Any]) -> dict[str, Any]:
+    def judge(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """Answer ``request`` with the judge handler, in the pristine judge process."""
         self.start()
         with self._judge_lock:

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tutor import pipeline
 from tutor.course.lesson import lesson_number
 from tutor.i18n import LANGS, choices, t
 from tutor.render import chat as render
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
+    from tutor.progress import Store
+    from tutor.sandbox import RunResult, Sandbox
+    from tutor.session.transcript import Recorder
 
 
 class Session(Protocol):
@@ -22,26 +28,26 @@ class Session(Protocol):
     A protocol, so this module never imports the conversation that dispatches to it.
     """
 
-    lessons: list[Any]
-    sandbox: Any
-    store: Any
-    ui: Any
+    lessons: list[Lesson]
+    sandbox: Sandbox | None
+    store: Store
+    ui: Recorder
     lang: str
     li: int
     running: bool
-    last_run: tuple[str, Any] | None
+    last_run: tuple[str, RunResult] | None
 
     @property
-    def lesson(self) -> Any: ...
+    def lesson(self) -> Lesson: ...
     @property
-    def step(self) -> Any: ...
+    def step(self) -> Step: ...
     @property
     def key(self) -> tuple[str, str]: ...
     def show(self, *renderables: Any) -> None: ...
     def say(self, key: str, style: str = "", **fields: Any) -> None: ...
-    def ensure_namespace(self, fresh: bool = False) -> Any: ...
+    def ensure_namespace(self, fresh: bool = False) -> Sandbox | None: ...
     def run_code(self, code: str, attempt: bool = False) -> None: ...
-    def judge(self, code: str, result: Any, quiet: bool) -> None: ...
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None: ...
     def advance(self) -> None: ...
     def back(self) -> None: ...
     def goto(self, li: int, si: int) -> None: ...
@@ -250,7 +256,7 @@ def cmd_solution(session: Session, arg: str) -> None:
         session.run_code(code, attempt=step.kind == "code")
 
 
-def _answer_text(step: Any, lang: str) -> str:
+def _answer_text(step: Step, lang: str) -> str:
     if step.choices and isinstance(step.answer, int):
         return f"{step.answer}. {step.choices[step.answer - 1].get(lang)}"
     if step.items and step.answer:
@@ -314,7 +320,7 @@ def cmd_check(session: Session, arg: str) -> None:
     session.judge(code, result, quiet=False)
 
 
-def _empty_run() -> Any:
+def _empty_run() -> RunResult:
     from tutor.sandbox import RunResult
 
     return RunResult("ok")
@@ -326,10 +332,11 @@ def _empty_run() -> Any:
 def _call(session: Session, op: str, **kwargs: Any) -> Any:
     from tutor.sandbox import SandboxBusy, SandboxError
 
-    if session.ensure_namespace() is None:
+    sb = session.ensure_namespace()
+    if sb is None:
         return None
     try:
-        return session.sandbox.call(op, **kwargs)
+        return sb.call(op, **kwargs)
     except SandboxBusy:
         session.say("busy", "yellow")
     except SandboxError as exc:

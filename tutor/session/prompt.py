@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application.current import get_app
@@ -41,6 +41,9 @@ from tutor.session.ui import (
     is_yes,
     next_indent,
 )
+
+if TYPE_CHECKING:
+    from tutor.sandbox import Sandbox
 
 _WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\.?$")
 _COMMAND = re.compile(r"^/\w*$")
@@ -107,7 +110,7 @@ class SandboxCompleter(Completer):
     code runs; wrapped in a ThreadedCompleter it never blocks typing.
     """
 
-    def __init__(self, sandbox: Any, commands: Iterable[str] = ()) -> None:
+    def __init__(self, sandbox: Sandbox | None, commands: Iterable[str] = ()) -> None:
         self.sandbox = sandbox
         self.commands = sorted(commands)
 
@@ -177,7 +180,7 @@ class PromptUI:
     animates = True  # type_in() shows the code being typed
 
     def __init__(
-        self, console: Console, sandbox: Any, history: Path | None, **session_kwargs: Any
+        self, console: Console, sandbox: Sandbox | None, history: Path | None, **session_kwargs: Any
     ) -> None:
         self.console = console
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))

@@ -288,7 +288,8 @@ class ScriptUI(PlainUI):
 
     def transcript(self) -> str:
         """Everything shown so far."""
-        return self.console.file.getvalue()  # type: ignore[attr-defined]
+        text: str = self.console.file.getvalue()  # type: ignore[attr-defined]
+        return text
 
 
 __all__ = [

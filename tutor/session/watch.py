@@ -15,11 +15,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.course.lesson import Lesson, Step
 from tutor.i18n import t
 from tutor.judge.verdict import Verdict
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tutor.progress import Store
+    from tutor.sandbox import Sandbox
 
 # watchfiles waits for STEP_MS of quiet before it reports a change, and never
 # longer than DEBOUNCE_MS: short enough to feel instant, long enough to see one
@@ -70,12 +76,12 @@ class Watcher:
 
     def __init__(
         self,
-        sandbox: Any,
+        sandbox: Sandbox,
         lesson: Lesson,
         step_id: str,
         path: Path,
         lang: str = "en",
-        store: Any = None,
+        store: Store | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.lesson = lesson
@@ -173,13 +179,13 @@ def _find(lessons: list[Lesson], lesson_id: str, step_id: str) -> tuple[Lesson, 
     return None
 
 
-def _show_task(console: Any, lesson: Lesson, step: Step, lang: str) -> None:
+def _show_task(console: Console, lesson: Lesson, step: Step, lang: str) -> None:
     from tutor.render import chat as render
 
     console.print(render.step_panel(lesson, step, lang))
 
 
-def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -> None:
+def _show_outcome(console: Console, watcher: Watcher, outcome: Outcome, lang: str) -> None:
     from tutor.render import chat as render
 
     console.print(render.verdict(outcome.verdict, lang))
@@ -228,7 +234,7 @@ def main(args: argparse.Namespace) -> int:
         sandbox.close()
 
 
-def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
+def _watch(console: Console, sandbox: Sandbox, watcher: Watcher) -> int:
     lang, path = watcher.lang, watcher.path
 
     def show(outcome: Outcome) -> None:
@@ -254,7 +260,7 @@ def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace) -> Any:
+def _store(args: argparse.Namespace) -> Store | None:
     if getattr(args, "no_save", False):
         return None
     from tutor.progress import Store, resolve_path

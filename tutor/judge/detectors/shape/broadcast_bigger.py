@@ -32,7 +32,7 @@ def _stretched(case: Case, result: tuple[int, ...]) -> list[tuple[str, tuple[int
     for i, (first, p) in enumerate(shapes):
         for second, q in shapes[i + 1 :]:
             try:
-                if tuple(torch.broadcast_shapes(p, q)) == result:
+                if tuple(torch.broadcast_shapes(p, q)) == result:  # type: ignore[no-untyped-call]
                     return [(first, p), (second, q)]
             except RuntimeError:
                 continue
