@@ -17,7 +17,7 @@ from tutor.course import load_course
 from tutor.course.files import course_dirs
 from tutor.course.lesson import DETECTOR_IDS, Lesson, Step, Text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "course.md"
 CHECKED = ("code", "quiz", "predict")
 SECTIONS = range(0, 9)

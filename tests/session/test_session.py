@@ -18,7 +18,7 @@ from tutor.session.conversation import Session
 from tutor.session.ui import ScriptUI
 from tutor.testing import run_session_script
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 LESSON = """
 id = "sums"
