@@ -285,3 +285,14 @@ def test_a_side_crossing_through_another_module_is_caught():
         "UI module tutor.pipeline reaches torch: tutor.pipeline -> tutor.judge.checks -> torch"
         in side_violations(graph)
     )
+
+
+# ---------------------------------------------------------------- module size
+
+MAX_LINES = 600
+
+
+def test_no_module_above_600_lines():
+    # a module that grows past this is two modules: split it along a seam the layers allow
+    sizes = {name: src.count("\n") for name, src in module_sources().items()}
+    assert {n: k for n, k in sizes.items() if k > MAX_LINES} == {}

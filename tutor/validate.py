@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from tutor import pipeline
 from tutor.course import load_course
-from tutor.course._loader import LineMap
+from tutor.course._lines import LineMap
 from tutor.course.lesson import Lesson, LessonError, Step, Trap
 from tutor.judge.verdict import Verdict
 

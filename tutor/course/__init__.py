@@ -1,5 +1,4 @@
 """The course: lesson model, TOML loader (``path:line`` errors), where the lesson files live.
-
 May import tutor.codeinfo and tutor.i18n only: no torch, no rich; every other stage imports it.
 """
 

@@ -19,6 +19,26 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from tutor.course._lines import LineMap
+from tutor.course._schema import (
+    _ANSWER,
+    _BOOL,
+    _CODE,
+    _EXPR,
+    _ID_RE,
+    _INT,
+    _INTS,
+    _KIND_KEYS,
+    _LESSON_KEYS,
+    _NUM,
+    _STEP_KEYS,
+    _STR,
+    _STRS,
+    _SUBTABLES,
+    _TABLES,
+    _TEXT,
+    _TEXTS,
+)
 from tutor.course.lesson import (
     DETECTOR_IDS,
     KINDS,
@@ -38,198 +58,6 @@ from tutor.i18n import LANGS, t
 def _listed(items: list[str]) -> str:
     """``a and b``, ``a, b and c``: the loader speaks English to authors."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-# ---------------------------------------------------------------- schema
-
-_TEXT, _TEXTS, _STR, _STRS, _INT, _NUM, _BOOL, _CODE, _EXPR, _ANY, _TABLES, _INTS, _ANSWER = (
-    "text",
-    "texts",
-    "str",
-    "strs",
-    "int",
-    "num",
-    "bool",
-    "code",
-    "expr",
-    "any",
-    "tables",
-    "ints",
-    "answer",
-)
-
-_LESSON_KEYS = {
-    "id": _STR,
-    "section": _INT,
-    "order": _INT,
-    "title": _TEXT,
-    "summary": _TEXT,
-    "steps": _TABLES,
-}
-_STEP_KEYS = {
-    "id": _STR,
-    "kind": _STR,
-    "title": _TEXT,
-    "text": _TEXT,
-    "setup": _CODE,
-    "solution": _CODE,
-    "check": _STRS,
-    "quiet": _STRS,
-    "seed": _INT,
-    "device": _STR,
-    "watch": _STRS,
-    "hints": _TEXTS,
-    "expect": _TABLES,
-    "feedback": _TABLES,
-    "traps": _TABLES,
-    "variants": _TABLES,
-    "choices": _TEXTS,
-    "answer": _ANSWER,
-    "accept": _STRS,
-    "items": _TEXTS,
-    "explanation": _TEXT,
-    "code": _CODE,
-}
-_BASE = {"id", "kind", "title", "text"}
-_KIND_KEYS = {
-    "read": _BASE,
-    "explore": _BASE | {"setup", "seed", "device", "hints", "quiet"},
-    "code": _BASE
-    | {
-        "setup",
-        "solution",
-        "check",
-        "seed",
-        "device",
-        "watch",
-        "hints",
-        "expect",
-        "feedback",
-        "traps",
-        "variants",
-        "explanation",
-        "quiet",
-    },
-    "quiz": _BASE
-    | {"choices", "answer", "accept", "items", "explanation", "hints", "feedback", "traps"},
-    "predict": _BASE
-    | {
-        "code",
-        "setup",
-        "seed",
-        "device",
-        "choices",
-        "answer",
-        "accept",
-        "explanation",
-        "hints",
-        "feedback",
-        "traps",
-    },
-}
-_EXPECT_KEYS = {
-    "var": _STR,
-    "props": _STRS,
-    "rtol": _NUM,
-    "atol": _NUM,
-    "type": _STR,
-    "shape": _INTS,
-    "dtype": _STR,
-    "device": _STR,
-    "values": _ANY,
-    "requires_grad": _BOOL,
-    "is_leaf": _BOOL,
-    "grad_fn": _STR,
-    "grad": _ANY,
-    "shares_memory_with": _STR,
-    "independent_of": _STR,
-    "raises": _STR,
-    "match": _STR,
-    "output": _STR,
-    "output_contains": _STRS,
-    "same_output": _BOOL,
-    "must_call": _STRS,
-    "must_not_call": _STRS,
-    "predicate": _EXPR,
-    "uses": _STRS,
-    "message": _TEXT,
-}
-_FEEDBACK_KEYS = {
-    "id": _STR,
-    "message": _TEXT,
-    "calls": _STRS,
-    "failed": _STRS,
-    "predicate": _EXPR,
-    "uses": _STRS,
-    "error": _STR,
-    "error_match": _STR,
-    "output_contains": _STRS,
-    "answer": _STRS,
-}
-_TRAP_KEYS = {"code": _CODE, "answer": _ANY, "feedback": _STR, "fails": _STR}
-_VARIANT_KEYS = {"setup": _CODE, "seed": _INT}
-_SUBTABLES = {
-    "expect": _EXPECT_KEYS,
-    "feedback": _FEEDBACK_KEYS,
-    "traps": _TRAP_KEYS,
-    "variants": _VARIANT_KEYS,
-}
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-# ---------------------------------------------------------------- line numbers
-
-_HEADER_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
-
-
-class LineMap:
-    """Finds the line of a table or key by scanning the raw TOML text."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.headers = [
-            (i + 1, m.group(1).replace(" ", ""))
-            for i, line in enumerate(self.lines)
-            if (m := _HEADER_RE.match(line))
-        ]
-
-    def _span(self, path: tuple[Any, ...]) -> tuple[int, int]:
-        """The (first, last) line of the table at ``path`` (e.g. ("steps", 2, "traps", 0))."""
-        end = len(self.lines)
-        if not path:
-            return 1, (self.headers[0][0] - 1 if self.headers else end)
-        step_heads = [n for n, name in self.headers if name == "steps"]
-        if path[1] >= len(step_heads):
-            return 1, end
-        start = step_heads[path[1]]
-        nxt = [n for n in step_heads if n > start]
-        stop = nxt[0] - 1 if nxt else end
-        if len(path) == 2:
-            after = [n for n, _ in self.headers if n > start]
-            return start, (after[0] - 1 if after else end)
-        subs = [n for n, name in self.headers if name == f"steps.{path[2]}" and start < n <= stop]
-        if path[3] >= len(subs):
-            return start, stop
-        sub = subs[path[3]]
-        after = [n for n, _ in self.headers if n > sub]
-        return sub, (after[0] - 1 if after else end)
-
-    def table(self, path: tuple[Any, ...]) -> int:
-        return self._span(path)[0]
-
-    def key(self, path: tuple[Any, ...], key: str) -> int:
-        first, last = self._span(path)
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*[.=]")
-        for n in range(first, last + 1):
-            if pattern.match(self.lines[n - 1]):
-                return n
-        return first
-
-    def code_offset(self, line: int) -> int:
-        """1 when the string on ``line`` opens with triple quotes and a newline (TOML drops it)."""
-        raw = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        value = raw.split("=", 1)[-1].strip()
-        return 1 if value in ('"""', "'''") else 0
 
 
 # ---------------------------------------------------------------- the loader

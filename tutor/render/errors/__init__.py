@@ -1,4 +1,5 @@
-"""Friendly explanations of PyTorch's own error messages, in the catalogs' languages.
+"""Friendly explanations of PyTorch's own error messages: a registry, one module per family.
+May import tutor.i18n, tutor.codeinfo and tutor.judge.verdict; never torch.
 
 UI side: this module must never import torch. ``explain(error_type, message,
 lang)`` matches the stable part of a message with a regular expression, pulls the
