@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.judge import checks, snapshot
+from tutor.i18n import LANGS, catalog
+from tutor.judge import checks, detectors, snapshot
 from tutor.judge.verdict import JudgeRequest
+
+# Loaded here, once: the zygote imports this module before it forks the judge, so every judge
+# starts with the detector modules imported and the catalogs parsed.
+detectors.detectors()
+for _lang in LANGS:
+    catalog(_lang)
 
 
 def handle(request: JudgeRequest) -> dict[str, Any]:
