@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p = command("run", "run a Python file in the sandbox")
     p.add_argument("file", metavar="FILE")
+    command("doctor", "list the sandbox's protections, each on or off with the reason")
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
@@ -148,11 +149,16 @@ def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LessonError]]:
 
 
 def _sandbox(args: argparse.Namespace) -> Sandbox:
+    from tutor.course.files import private_paths
+    from tutor.progress import resolve_path
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
+    kwargs["private"] = private_paths(
+        args.lessons, resolve_path(getattr(args, "progress", None)).parent
+    )
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     if not sandbox.wait_ready(120):
@@ -356,6 +362,53 @@ def _exit_code(result: RunResult) -> int | None:
     return int(found.group()) if found else None
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from tutor.render.chat import protection_rows
+    from tutor.sandbox import confine
+
+    try:
+        sandbox = _sandbox(args)
+    except Exception as exc:  # noqa: BLE001
+        print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
+        return 3
+    try:
+        info = sandbox.device_info()
+        rows = protection_rows(sandbox.protections(), args.lang)
+    finally:
+        sandbox.close()
+    print(_t("doctor_title", args.lang))
+    print(_t("doctor_versions", args.lang, **info))
+    abi = confine.abi_version()
+    if abi:
+        print(_t("doctor_landlock", args.lang, abi=abi))
+    else:
+        print(_t("doctor_no_landlock", args.lang, why=confine.missing_reason()))
+    width = max(_width(name) for name, _ in rows)
+    for name, state in rows:
+        print(f"  {name}{' ' * (width - _width(name))}  {state.plain}")
+    return 0
+
+
+def _width(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def unsupported_reason(platform: str | None = None) -> str:
+    """Why the sandbox cannot run on this system ("" when it can): no fork, no Unix sockets."""
+    import socket
+
+    platform = sys.platform if platform is None else platform
+    if platform.startswith("win"):
+        return "native Windows"
+    if not hasattr(os, "fork"):
+        return "this Python has no os.fork"
+    if not hasattr(socket, "AF_UNIX"):
+        return "this Python has no Unix sockets"
+    return ""
+
+
 def _delegate(module: str, function: str, args: argparse.Namespace) -> int:
     import importlib
 
@@ -376,11 +429,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    why = unsupported_reason()
+    if why and args.command not in ("lessons", "progress"):
+        print(_t("unsupported", args.lang, why=why), file=sys.stderr)
+        return 3
     commands = {
         "lessons": cmd_lessons,
         "check": cmd_check,
         "validate": cmd_validate,
         "run": cmd_run,
+        "doctor": cmd_doctor,
     }
     if args.command in commands:
         return commands[args.command](args)

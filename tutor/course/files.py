@@ -27,3 +27,15 @@ def course_dirs(
     """The built-in course folder followed by any ``--lessons`` folders or files."""
     dirs = [builtin_dir()] if include_builtin else []
     return dirs + [Path(p) for p in extra or ()]
+
+
+def private_paths(
+    extra: list[str] | tuple[str, ...] | None, progress_folder: Path | str
+) -> list[str]:
+    """What no sandbox process may read: every lesson folder and the progress store's folder
+    (``tutor.progress.resolve_path(...).parent``: the front end passes it, the course never
+    imports the progress store).
+
+    Passed as ``Sandbox(private=...)``; the built-in course is hidden even without it.
+    """
+    return [str(p) for p in course_dirs(extra)] + [str(progress_folder)]

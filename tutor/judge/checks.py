@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
 from tutor import codeinfo
 from tutor.judge import diagnose
 from tutor.judge._checktext import msg
 from tutor.judge.checker import _Checker
-from tutor.judge.compare import _MISSING
+from tutor.judge.checker import evaluate as evaluate  # part of this module's API
 from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check, Feedback, Verdict
 
@@ -104,7 +102,7 @@ def _run_expectation(
             Check("calls", not (missing or banned), expected, ", ".join(sorted(found))[:400], text)
         )
     if e.get("predicate"):
-        ok, detail = evaluate(e["predicate"], e.get("uses") or (), c.learner, lang)
+        ok, detail = c.predicate(e["predicate"], e.get("uses") or ())
         message = _text(e.get("message"), lang) or msg("predicate", lang, expr=e["predicate"])
         c.add(Check("predicate", ok, e["predicate"], detail, "" if ok else message))
 
@@ -113,34 +111,6 @@ def _text(text: Any, lang: str) -> str:
     if isinstance(text, dict):
         return str(text.get(lang) or text.get("en") or "")
     return str(text or "")
-
-
-def _python_value(v: Value) -> Any:
-    if v.kind in ("tensor",):
-        return v.data
-    if v.kind == "ndarray":
-        return v.data.numpy() if isinstance(v.data, torch.Tensor) else None
-    if v.kind in ("list", "tuple") and isinstance(v.data, torch.Tensor):
-        items = v.data.tolist()
-        return items if v.kind == "list" else tuple(items)
-    return v.scalar
-
-
-def evaluate(expr: str, uses: Any, values: dict[str, Value], lang: str = "en") -> tuple[bool, str]:
-    """Evaluate an author's predicate on the learner's values; (holds, what happened)."""
-    env: dict[str, Any] = {"torch": torch}
-    for name in uses:
-        v = values.get(name, _MISSING)
-        if v.kind == "missing":
-            return False, msg("name_not_defined", lang, name=name)
-        env[name.replace(".", "_")] = _python_value(v)
-    try:
-        result = eval(expr, env)  # noqa: S307 - author code, in the pristine judge
-    except Exception as exc:  # noqa: BLE001 - any failure means the predicate does not hold
-        return False, f"{type(exc).__name__}: {exc}"
-    if isinstance(result, torch.Tensor):
-        result = bool(result.all())
-    return bool(result), str(result)
 
 
 def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], code: str) -> bool:
@@ -162,10 +132,7 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
     for want in wants:
         if not any(f == want or f.startswith(want + ".") for f in failed):
             return False
-    if (
-        rule.get("predicate")
-        and not evaluate(rule["predicate"], rule.get("uses") or (), c.learner)[0]
-    ):
+    if rule.get("predicate") and not c.predicate(rule["predicate"], rule.get("uses") or ())[0]:
         return False
     etype, emsg = _error_of(learner_run)
     if rule.get("error") and etype.split(".")[-1] != rule["error"].split(".")[-1]:
@@ -232,10 +199,17 @@ def run_checks(
     reference_run: dict[str, Any] | None = None,
     code: str = "",
     lang: str = "en",
+    predicates: dict[str, Any] | None = None,
 ) -> Verdict:
-    """Check one answer against a step's spec (see ``Step.spec``) and return the Verdict."""
+    """Check one answer against a step's spec (see ``Step.spec``) and return the Verdict.
+
+    ``predicates`` holds the evaluator's answers ({predicate_key: [holds, detail]});
+    the judge always passes it, so no lesson code runs in the judge. Without it
+    (tests, tools) predicates are evaluated here.
+    """
     learner_run = learner_run or {"outcome": "ok", "output": ""}
     c = _Checker(learner, reference, lang)
+    c.predicates = predicates
     expects = list(spec.get("expect") or ())
     etype, emsg = _error_of(learner_run)
     if etype and not any(e.get("raises") for e in expects):

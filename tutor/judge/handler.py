@@ -33,5 +33,7 @@ def handle(request: JudgeRequest) -> dict[str, Any]:
         reference_run=dict(reference_run) if reference_run is not None else None,
         code=request.get("code", ""),
         lang=request.get("lang", "en"),
+        # Predicates were evaluated in the confined evaluator: none runs here.
+        predicates=request.get("predicates") or {},
     )
     return verdict.to_json()

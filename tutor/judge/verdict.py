@@ -18,8 +18,8 @@ class RunJson(TypedDict):
     error: dict[str, str] | None
 
 
-class JudgeRequest(TypedDict):
-    """What the UI sends the judge (``sandbox.judge``) for one answer; JSON both ways."""
+class _JudgeRequired(TypedDict):
+    """The keys every judge request has (see JudgeRequest)."""
 
     lang: str
     step: dict[str, Any]  # Step.spec(): the expectations, feedback rules and solution, as JSON
@@ -28,6 +28,13 @@ class JudgeRequest(TypedDict):
     learner_run: RunJson | dict[str, Any]
     reference_run: RunJson | dict[str, Any] | None
     code: str
+
+
+class JudgeRequest(_JudgeRequired, total=False):
+    """What the UI sends the judge (``sandbox.judge``) for one answer; JSON both ways."""
+
+    # {predicate_key(expr, uses): [holds, detail]}, evaluated in the confined evaluator
+    predicates: dict[str, list[Any]]
 
 
 @dataclass(frozen=True)
@@ -82,3 +89,8 @@ class Verdict:
             feedback=tuple(Feedback(**f) for f in data.get("feedback", ())),
             pictures=tuple(data.get("pictures", ())),
         )
+
+
+def predicate_key(expr: str, uses: Any) -> str:
+    """How a lesson predicate and the names it uses are named in the evaluator's answers."""
+    return expr + "\x00" + ",".join(uses or ())

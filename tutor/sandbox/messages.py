@@ -44,3 +44,29 @@ def size_words(nbytes: int) -> str:
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{nbytes} bytes"
+
+
+# The protections `doctor` and `/env` list, in order; their names are the catalogs'
+# [sandbox.protection] table.
+PROTECTIONS: tuple[str, ...] = (
+    "files",
+    "processes_outside",
+    "signals",
+    "file_size",
+    "disk",
+    "process_count",
+    "memory",
+    "snapshot",
+    "references",
+    "predicates",
+)
+
+
+def protection_name(key: str, lang: str = "en") -> str:
+    """A protection's name in words."""
+    return t(f"sandbox.protection.{key}", lang) if key in PROTECTIONS else key
+
+
+def state_word(on: bool, lang: str = "en") -> str:
+    """ "on" or "off" in ``lang``."""
+    return t("sandbox.state_on" if on else "sandbox.state_off", lang)

@@ -52,11 +52,14 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _sandbox(args: argparse.Namespace, lang: str) -> Sandbox:
+    from tutor.course.files import private_paths
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": getattr(args, "device", None) or "auto", "lang": lang}
     if getattr(args, "timeout", None) is not None:
         kwargs["timeout"] = args.timeout
+    progress_folder = resolve_path(getattr(args, "progress", None)).parent
+    kwargs["private"] = private_paths(getattr(args, "lessons", None), progress_folder)
     sandbox = Sandbox(**kwargs)
     sandbox.start()  # returns at once: torch loads while the learner reads
     return sandbox

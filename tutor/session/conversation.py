@@ -287,7 +287,7 @@ class Session:
             except KeyboardInterrupt:
                 return None
             if not ok:
-                self._sandbox_failed = True
+                # Not remembered: the next input tries again (a killed zygote is replaced).
                 self.say("no_sandbox", "red", error=_start_error(sb))
                 return None
         return sb
@@ -484,7 +484,7 @@ def _error_line(result: RunResult) -> str:
 
 def _start_error(sandbox: Sandbox) -> str:
     try:
-        return str(sandbox._start_failure())  # type: ignore[attr-defined]  # noqa: SLF001
+        return str(sandbox.start_failure())
     except Exception:  # noqa: BLE001
         return "PyTorch did not start in time"
 

@@ -221,9 +221,15 @@ def main(args: argparse.Namespace) -> int:
         console.print(_t("not-code", lang, step=step.id), style="red")
         return 2
     path = Path(args.file).resolve()
+    from tutor.course.files import private_paths
+    from tutor.progress import resolve_path
+
     kwargs: dict[str, Any] = {"device": args.device, "lang": lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
+    kwargs["private"] = private_paths(
+        args.lessons, resolve_path(getattr(args, "progress", None)).parent
+    )
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     try:
