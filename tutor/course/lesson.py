@@ -1,4 +1,4 @@
-"""The lesson model (frozen dataclasses) and its loader, whose errors read ``path:line: message``.
+"""The lesson model: frozen dataclasses, built by :mod:`tutor.course._loader` from TOML.
 
 The format is described for authors in docs/lesson-format.md. This module never
 imports torch: the UI process loads lessons.
@@ -7,18 +7,11 @@ imports torch: the UI process loads lessons.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from tutor import codeinfo
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 KINDS = ("read", "code", "quiz", "predict", "explore")
 # A lesson's section orders the catalog. Part one of the course is 0..8, part two goes on
@@ -43,23 +36,44 @@ DETECTOR_IDS = frozenset(
     "ndarray-not-tensor matmul-inner-size broadcast-mismatch view-non-contiguous view-numel "
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
-    "backward-no-grad inplace-dtype arg-not-tensor backward-missing".split()
+    "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built".split()
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Text:
-    """A piece of learner-facing text in English and Chinese (``zh`` may be empty)."""
+    """A piece of learner-facing text: English, and a translation per language (any may be
+    missing: then English is shown). ``Text("zeros", zh="零")``, ``Text("zeros", fr="zéros")``."""
 
-    en: str = ""
-    zh: str = ""
+    en: str
+    translations: tuple[tuple[str, str], ...]  # (lang, text), sorted, none empty
+
+    def __init__(self, en: str = "", zh: str = "", **more: str) -> None:
+        object.__setattr__(self, "en", en)
+        found = {"zh": zh, **more}
+        object.__setattr__(self, "translations", tuple(sorted(i for i in found.items() if i[1])))
+
+    @property
+    def zh(self) -> str:
+        return self.of("zh")
+
+    def of(self, lang: str) -> str:
+        """The text in ``lang`` exactly ("" when not translated)."""
+        return self.en if lang == "en" else dict(self.translations).get(lang, "")
 
     def get(self, lang: str) -> str:
         """The text in ``lang``, falling back to English."""
-        return self.zh if lang == "zh" and self.zh else self.en
+        return self.of(lang) or self.en
+
+    def variants(self) -> tuple[str, ...]:
+        """Every language's text, English first."""
+        return (self.en, *(text for _, text in self.translations))
+
+    def as_json(self) -> dict[str, str]:
+        return {"en": self.en, **dict(self.translations)}
 
     def __bool__(self) -> bool:
-        return bool(self.en or self.zh)
+        return bool(self.en or self.translations)
 
 
 @dataclass(frozen=True)
@@ -167,6 +181,7 @@ class Step:
     items: tuple[Text, ...] = ()
     explanation: Text = Text()
     code: str = ""
+    quiet: tuple[str, ...] = ()  # built-in feedback ids this step never shows
     line: int = 0
 
     @property
@@ -193,10 +208,22 @@ class Step:
         return {
             "kind": self.kind,
             "check": list(self.check),
-            "expect": [asdict(e) for e in self.expects],
-            "feedback": [asdict(f) for f in self.feedback],
+            "expect": [_plain(e) for e in self.expects],
+            "feedback": [_plain(f) for f in self.feedback],
             "solution": self.solution,
+            "quiet": list(self.quiet),
         }
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass as JSON-ready data (``asdict``, with each Text as ``{"en": ..., "zh": ...}``)."""
+    if isinstance(value, Text):
+        return value.as_json()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -245,154 +272,11 @@ class LeftOut:
     errors: tuple[LessonError, ...]
 
 
-_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)")
-_OPENS = re.compile(r"\"\"\"|'''|[\"'\[{]")
-
-
-def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
-    """Load one lesson file: the lesson (None when it has real errors) and every problem found."""
-    path_str = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return None, [LessonError(path_str, 1, f"cannot read the file: {exc}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [_not_utf8(path_str, raw, exc)]
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return None, [_syntax_error(path_str, text, exc)]
-    from tutor.course._loader import Loader
-
-    loader = Loader(path_str, text)
-    lesson = loader.lesson(doc)
-    return lesson, loader.errors
-
-
-def _not_utf8(path: str, raw: bytes, exc: UnicodeDecodeError) -> LessonError:
-    """Where the first byte that is not UTF-8 sits: its line, and its column in characters."""
-    start = raw.rfind(b"\n", 0, exc.start) + 1
-    column = len(raw[start : exc.start].decode("utf-8", errors="replace")) + 1
-    return LessonError(
-        path,
-        raw.count(b"\n", 0, exc.start) + 1,
-        f"the file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded (save it as UTF-8)",
-        column=column,
-    )
-
-
-def _syntax_error(path: str, text: str, exc: Exception) -> LessonError:
-    """A TOML syntax error at its line and column; one found only at the end of the document
-    (a string or array never closed) at the line and column where it opens."""
-    found = _TOML_AT.search(str(exc))
-    message = _TOML_AT.sub("", str(exc)).strip()
-    if found and found.group(1):
-        line, column = int(found.group(1)), int(found.group(2))
-        return LessonError(path, line, f"TOML syntax error: {message}", column=column)
-    line = _unclosed_from(text)
-    raw_line = text.splitlines()[line - 1] if text.splitlines() else ""
-    key, equals, value = raw_line.partition("=")
-    opening = _OPENS.search(value)
-    column = len(key) + len(equals) + opening.start() + 1 if opening else 0
-    if message.startswith("Unterminated string"):
-        message += ": it opens here and is never closed"
-    return LessonError(path, line, f"TOML syntax error: {message}", column=column)
-
-
-def _unclosed_from(text: str) -> int:
-    """The line where the construct left open starts: the shortest run of lines whose parse
-    runs off its end (found by bisection, so a long file costs a dozen parses)."""
-    lines = text.splitlines(keepends=True)
-
-    def runs_off(n: int) -> bool:
-        try:
-            tomllib.loads("".join(lines[:n]))
-        except tomllib.TOMLDecodeError as exc:
-            return "end of document" in str(exc)
-        return False
-
-    low, high = 1, max(len(lines), 1)  # the whole text runs off its end
-    while low < high:
-        mid = (low + high) // 2
-        if runs_off(mid):
-            high = mid
-        else:
-            low = mid + 1
-    return low
-
-
-def lesson_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The lesson files under ``paths`` (files, or folders scanned for ``*.toml``), sorted."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(f for f in p.glob("*.toml") if f.name != "glossary.toml")
-        else:
-            files.append(p)
-    return files
-
-
-def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonError]]:
-    """Load every lesson under ``paths``; a broken lesson never stops the others loading."""
-    lessons: list[Lesson] = []
-    errors: list[LessonError] = []
-    seen: dict[str, str] = {}
-    for f in lesson_files(paths):
-        lesson, errs = load_lesson(f)
-        errors += errs
-        if lesson is None:
-            continue
-        if lesson.id in seen:
-            from tutor.course._loader import LineMap
-
-            line = LineMap(f.read_text(encoding="utf-8")).key((), "id")
-            errors.append(
-                LessonError(
-                    str(f), line, f"duplicate lesson id `{lesson.id}` (also in {seen[lesson.id]})"
-                )
-            )
-            continue
-        seen[lesson.id] = str(f)
-        lessons.append(lesson)
-    lessons.sort(key=lambda lesson: (lesson.section, lesson.order, Path(lesson.path).name))
-    return lessons, errors
-
-
-_ID_LINE = re.compile(r"""^\s*id\s*=\s*["']([^"']*)["']""", re.MULTILINE)
-
-
-def left_out(lessons: Iterable[Lesson], errors: Iterable[LessonError]) -> list[LeftOut]:
-    """The lesson files that ``load_course`` left out (errors that are not lint), each with its
-    errors and the lesson id it declares (read from the text when it does not parse)."""
-    loaded = {lesson.path for lesson in lessons}
-    found: dict[str, list[LessonError]] = {}
-    for error in errors:
-        if not error.lint and error.path not in loaded:
-            found.setdefault(error.path, []).append(error)
-    return [LeftOut(path, _declared_id(path), tuple(errs)) for path, errs in found.items()]
-
-
-def _declared_id(path: str) -> str:
-    """The first ``id = "..."`` before any table header: the lesson's own id."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    head = re.split(r"^\s*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
-    match = _ID_LINE.search(head)
-    return match.group(1) if match else ""
-
-
-def find_step(
-    lessons: Iterable[Lesson], lesson_id: str, step_id: str
-) -> tuple[Lesson | None, Step | None]:
-    """The lesson with ``lesson_id`` (or its file name stem) and its step ``step_id``."""
-    for lesson in lessons:
-        if lesson_id in (lesson.id, Path(lesson.path).stem):
-            return lesson, lesson.step(step_id)
-    return None, None
+def lesson_number(lesson: Lesson, index: int) -> str:
+    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
+    place."""
+    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
+    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 __all__ = [
@@ -409,9 +293,5 @@ __all__ = [
     "Text",
     "Trap",
     "Variant",
-    "find_step",
-    "left_out",
-    "lesson_files",
-    "load_course",
-    "load_lesson",
+    "lesson_number",
 ]

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from tutor.course.lesson import LeftOut, Lesson, LessonError, left_out, load_course
+from tutor.course._loader import left_out, load_course
+from tutor.course.lesson import LeftOut, Lesson, LessonError
 from tutor.i18n import t
 
 

@@ -81,7 +81,7 @@ class _Builder:
         cls: Any = _torch_class(node["torch"], torch.nn.Module) or _learner_class(
             node["name"], torch.nn.Module, "forward"
         )
-        module = cls.__new__(cls)
+        module: torch.nn.Module = cls.__new__(cls)
         torch.nn.Module.__init__(module)
         for name, part in node["params"]:
             module._parameters[name] = None if part is None else self.build(part)
@@ -100,7 +100,7 @@ class _Builder:
         cls: Any = _torch_class(node["torch"], torch.optim.Optimizer) or _learner_class(
             node["name"], torch.optim.Optimizer, "step"
         )
-        optimizer = cls.__new__(cls)
+        optimizer: torch.optim.Optimizer = cls.__new__(cls)
         # Not Optimizer.__init__: it wants its parameters afresh and sets up compilation
         # caches (a temporary folder this confined process does not have). The captured
         # instance dict (hooks, settings) is put back as it was, then groups and state.

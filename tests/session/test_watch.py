@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from tutor.course.lesson import load_lesson
+from tutor.course import load_lesson
 from tutor.session.watch import Watcher
 
-LESSON = Path(__file__).resolve().parent / "watch_lessons" / "watch-demo.toml"
+LESSON = Path(__file__).resolve().parents[1] / "watch_lessons" / "watch-demo.toml"
 
 
 def test_the_file_is_looked_at_again_without_an_event(tmp_path: Path) -> None:
