@@ -321,6 +321,29 @@ def test_pending_lessons_are_complete_in_both_languages():
     assert not problems, problems
 
 
+def test_pending_lessons_follow_the_chinese_guide():
+    # tests/test_zh_lint.py reads the lessons the course loads; the pending ones are read here.
+    from test_zh_lint import lint_zh
+
+    def chinese(node: object, where: str) -> list[str]:
+        found: list[str] = []
+        if isinstance(node, dict):
+            zh = node.get("zh")
+            for text in zh if isinstance(zh, list) else [zh] if isinstance(zh, str) else []:
+                found += [f"{where}: {finding}" for finding in lint_zh(text)]
+            for key, value in node.items():
+                if key != "zh":
+                    found += chinese(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                name = value.get("id", i) if isinstance(value, dict) else i
+                found += chinese(value, f"{where}[{name}]")
+        return found
+
+    problems = [p for lesson_id, doc in pending_lessons().items() for p in chinese(doc, lesson_id)]
+    assert not problems, "\n".join(problems)
+
+
 # --- NumPy steps run on the CPU ---------------------------------------------------------------
 
 NUMPY_CALL = re.compile(r"\.numpy\(|torch\.from_numpy\(")
