@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo, pipeline
+from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
@@ -21,16 +22,14 @@ from tutor.session import ask, commands
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
+    from tutor.judge.verdict import Verdict
+    from tutor.sandbox import RunResult, Sandbox
+
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
-
-
-def lesson_number(lesson: Any, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
-    place."""
-    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
-    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 class Session:
@@ -38,8 +37,8 @@ class Session:
 
     def __init__(
         self,
-        lessons: list[Any],
-        sandbox: Any,
+        lessons: list[Lesson],
+        sandbox: Sandbox | None,
         store: Store,
         ui: UI,
         lang: str = "en",
@@ -52,7 +51,7 @@ class Session:
         self.sandbox = sandbox
         self.store = store
         # Every session keeps its transcript, so /save works at any moment.
-        self.ui: Any = ui if isinstance(ui, Recorder) else Recorder(ui)
+        self.ui: Recorder = ui if isinstance(ui, Recorder) else Recorder(ui)
         self.lang = lang
         self.glossary = glossary
         self.save = save
@@ -61,9 +60,9 @@ class Session:
         self.si = 0
         self.running = True
         self.inputs: list[str] = []  # code that ran without error in this step's namespace
-        self.last_run: tuple[str, Any] | None = None
+        self.last_run: tuple[str, RunResult] | None = None
         self._ns_key: tuple[str, str] | None = None
-        self._last_verdict: Any = None
+        self._last_verdict: Verdict | None = None
         self._index: ask.Index | None = None
         self._sandbox_failed = False
         self._clock = time.monotonic()
@@ -74,11 +73,11 @@ class Session:
     # -- where we are ---------------------------------------------------------
 
     @property
-    def lesson(self) -> Any:
+    def lesson(self) -> Lesson:
         return self.lessons[self.li]
 
     @property
-    def step(self) -> Any:
+    def step(self) -> Step:
         return self.lesson.steps[self.si]
 
     @property
@@ -275,7 +274,7 @@ class Session:
 
     # -- the sandbox ----------------------------------------------------------------
 
-    def ready_sandbox(self) -> Any:
+    def ready_sandbox(self) -> Sandbox | None:
         """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""
         sb = self.sandbox
         if sb is None or self._sandbox_failed:
@@ -293,7 +292,7 @@ class Session:
                 return None
         return sb
 
-    def ensure_namespace(self, fresh: bool = False) -> Any:
+    def ensure_namespace(self, fresh: bool = False) -> Sandbox | None:
         """The sandbox with this step's namespace ready (set-up run once per step)."""
         sb = self.ready_sandbox()
         if sb is None:
@@ -338,14 +337,16 @@ class Session:
         if not self._output_ends_line:
             self.ui.write_output("\n")
         shapes = self._shapes(sb) if result.outcome == "error" else None
-        self.show(*render.outcome(result, self.lang, code=code, shapes=shapes))
+        self.show(
+            *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
+        )
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
         if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
 
-    def _shapes(self, sb: Any) -> dict[str, list[int]] | None:
+    def _shapes(self, sb: Sandbox) -> dict[str, list[int]] | None:
         """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
         try:
             rows = sb.call("vars")
@@ -361,19 +362,20 @@ class Session:
         """The learner's answer as the checker reads it: this input and the inputs it builds on."""
         return codeinfo.relevant_code(self.inputs, code)
 
-    def judge(self, code: str, result: Any, quiet: bool) -> None:
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None:
         """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
         from tutor.sandbox import SandboxError
 
         answer = self.answer_code(code)
+        sb = self.sandbox
+        if sb is None:  # code ran, so there is a sandbox; this says so to the type checker
+            return
         try:
-            verdict = pipeline.judge_live(
-                self.sandbox, self.lesson, self.step, answer, result, self.lang
-            )
+            verdict = pipeline.judge_live(sb, self.lesson, self.step, answer, result, self.lang)
             if verdict.passed and self.step.variants:
                 # Right here, but would other starting values still pass (no hard-coded numbers)?
                 verdict = (
-                    pipeline.check_variants(self.sandbox, self.lesson, self.step, answer, self.lang)
+                    pipeline.check_variants(sb, self.lesson, self.step, answer, self.lang)
                     or verdict
                 )
         except SandboxError as exc:
@@ -474,13 +476,13 @@ class Session:
             self.sandbox.lang = lang
 
 
-def _error_line(result: Any) -> str:
+def _error_line(result: RunResult) -> str:
     if result.error is not None:
         return f"{result.error.type}: {result.error.message}"
     return result.note or result.outcome
 
 
-def _start_error(sandbox: Any) -> str:
+def _start_error(sandbox: Sandbox) -> str:
     try:
         return str(sandbox.start_failure())
     except Exception:  # noqa: BLE001

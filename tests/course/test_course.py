@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tutor.course import load_course
 from tutor.course.files import builtin_dir, course_dirs
-from tutor.course.lesson import load_course
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_builtin_dir_in_a_checkout_is_lessons():

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tutor.course import load_lesson
 from tutor.course.files import builtin_dir
-from tutor.course.lesson import Lesson, Step, Text, load_lesson
+from tutor.course.lesson import Lesson, Step, Text
 from tutor.session.ask import load_glossary
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "translation-zh.md"
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

@@ -3,9 +3,7 @@ truthfully."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -13,15 +11,16 @@ from pathlib import Path
 import pytest
 
 from tutor import pipeline
+from tutor.course import load_course, load_lesson
 from tutor.course.files import course_dirs
-from tutor.course.lesson import DETECTOR_IDS, Lesson, Step, Text, load_course, load_lesson
+from tutor.course.lesson import DETECTOR_IDS, Lesson, Step, Text
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "course.md"
 PENDING = ROOT / "lessons" / "pending"
 CHECKED = ("code", "quiz", "predict")
@@ -386,33 +385,22 @@ def test_numpy_steps_that_call_numpy_are_pinned_to_the_cpu(course):
 # --- validate (a sandbox runs; each call takes ~10 s) -----------------------------------------
 
 
-def run_tutor(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
 @pytest.mark.timeout(300)
-def test_whole_course_validates_in_chinese():
+def test_whole_course_validates_in_chinese(tutor_cli):
     # tests/test_validate.py runs the whole course with the default language; this adds zh.
-    result = run_tutor("validate", "--lang", "zh")
+    result = tutor_cli("validate", "--lang", "zh")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "全部有效" in result.stdout
 
 
 @pytest.mark.timeout(300)
-def test_validate_fails_on_a_missing_translation(tmp_path):
+def test_validate_fails_on_a_missing_translation(tmp_path, tutor_cli):
     source = ROOT / "lessons" / "01-what-is-ai.toml"
     lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
     gone = next(i for i, line in enumerate(lines) if line.startswith('title.zh = "三要素"'))
     path = tmp_path / "01-broken.toml"
     path.write_text("".join(lines[:gone] + lines[gone + 1 :]), encoding="utf-8")
-    result = run_tutor("validate", "--lang", "en", str(path))
+    result = tutor_cli("validate", "--lang", "en", str(path))
     assert result.returncode != 0
     hits = [
         line

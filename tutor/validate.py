@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tutor import pipeline
-from tutor.course._loader import LineMap
-from tutor.course.lesson import Lesson, LessonError, Step, Trap, load_course
+from tutor.course import load_course
+from tutor.course._lines import LineMap
+from tutor.course.lesson import Lesson, LessonError, Step, Trap
 from tutor.judge.verdict import Verdict
+
+if TYPE_CHECKING:
+    from tutor.sandbox import Sandbox
 
 
 def _one_line(text: object) -> str:
@@ -41,7 +45,7 @@ def _describe(verdict: Verdict) -> str:
 class _Validator:
     """Runs the answers of one lesson and records what does not hold."""
 
-    def __init__(self, sandbox: Any, lesson: Lesson) -> None:
+    def __init__(self, sandbox: Sandbox, lesson: Lesson) -> None:
         self.sandbox = sandbox
         self.lesson = lesson
         self.errors: list[LessonError] = []
@@ -166,7 +170,7 @@ def _right_answer(step: Step, output: str) -> str | None:
 
 def validate_course(
     paths: Iterable[str | Path],
-    sandbox: Any,
+    sandbox: Sandbox,
     on_lesson: Callable[[Lesson, list[LessonError]], None] | None = None,
 ) -> tuple[list[Lesson], list[LessonError]]:
     """Load and prove every lesson under ``paths``; return the lessons and every problem."""

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from tutor.codeinfo import relevant_code
-from tutor.course.lesson import load_lesson
+from tutor.course import load_lesson
 from tutor.progress import Store
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult
 from tutor.session.conversation import Session
 from tutor.session.ui import ScriptUI
 from tutor.testing import run_session_script
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 LESSON = """
 id = "sums"
@@ -284,13 +284,13 @@ def test_the_ui_modules_never_import_torch() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def test_plain_mode_from_a_pipe() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tutor", "--plain", "--no-save", "--lang", "en"],
+def test_plain_mode_from_a_pipe(tutor_cli: Any) -> None:
+    proc = tutor_cli(
+        "--plain",
+        "--no-save",
+        "--lang",
+        "en",
         input="x = torch.zeros(2, 3)\n/quit\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
         timeout=120,
         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
     )

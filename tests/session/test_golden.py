@@ -2,7 +2,7 @@
 
 Any change to what a learner sees (lesson text, verdict tables, feedback,
 hints) shows up here as a readable diff. After a deliberate change, rewrite
-the files with ``TUTOR_GOLDEN=update python -m pytest tests/test_golden.py``
+the files with ``TUTOR_GOLDEN=update python -m pytest tests/session/test_golden.py``
 and read the diff before committing it.
 """
 
@@ -17,7 +17,7 @@ import pytest
 
 from tutor.testing import run_session_script
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 # Lesson 3 (tensors): a wrong answer, a hint or a look-up, then the right answer, at each step.
