@@ -107,7 +107,8 @@ def test_section_is_0_to_99(tmp_path):
         assert errors_of(tmp_path, GOOD.replace("section = 4", f"section = {section}")) == []
     for section in (-1, 100, 2024):
         assert errors_of(tmp_path, GOOD.replace("section = 4", f"section = {section}")) == [
-            f"L:2: `section` must be 0..99 (part one of the course uses 0..8), not {section}"
+            f"L:2: `section` must be 0..99 (the syllabus's sections, then a teacher's own at "
+            f"90..99), not {section}"
         ]
 
 

@@ -226,8 +226,8 @@ class Loader:
         if not SECTIONS[0] <= section <= SECTIONS[-1]:
             self.error(
                 self.map.key((), "section"),
-                f"`section` must be {SECTIONS[0]}..{SECTIONS[-1]} (part one of the course uses "
-                f"0..8), not {section}",
+                f"`section` must be {SECTIONS[0]}..{SECTIONS[-1]} (the syllabus's sections, then a "
+                f"teacher's own at 90..99), not {section}",
             )
         order = self.value(doc, "order", _INT, (), default=0)
         title = self.value(doc, "title", _TEXT, (), required=True, default=Text())
