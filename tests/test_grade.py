@@ -7,6 +7,7 @@ is tests/security/test_grade.py.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import threading
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 
-from tests.test_cli import answer, tutor
 from tutor import grade as grading
 from tutor.course.lesson import Lesson, Step, Text
 from tutor.judge.verdict import Check, Feedback, Verdict
@@ -220,7 +221,19 @@ def test_the_report_reads_in_both_languages_at_projector_width() -> None:
 # ---------------------------------------------------------------- the command line
 
 
-def test_grade_quiz_answers_as_csv(tmp_path: Path) -> None:
+def answer(folder: Path, text: str, name: str) -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture()
+def tutor(tutor_cli: Any) -> Any:
+    """``python -m tutor ...`` in English (no locale)."""
+    return functools.partial(tutor_cli, env=tutor_cli.env(keep_locale=False), timeout=120)
+
+
+def test_grade_quiz_answers_as_csv(tmp_path: Path, tutor: Any) -> None:
     folder = tmp_path / "answers"
     folder.mkdir()
     answer(folder, "1", "alice.txt")
@@ -234,7 +247,7 @@ def test_grade_quiz_answers_as_csv(tmp_path: Path) -> None:
     assert result.returncode == 1
 
 
-def test_grade_says_what_it_could_not_find(tmp_path: Path) -> None:
+def test_grade_says_what_it_could_not_find(tmp_path: Path, tutor: Any) -> None:
     result = tutor("grade", "tensros", "1", str(tmp_path))
     assert (
         result.returncode == 2 and "`tensors`" in result.stderr and "Traceback" not in result.stderr

@@ -14,58 +14,27 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tutor.i18n import LANGS, detect_lang, t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tutor.course.lesson import LeftOut, Lesson
+    from tutor.judge.verdict import Check, Verdict
+    from tutor.sandbox import RunResult, Sandbox
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
-_TEXT = {
-    "passed": ("Passed.", "通过。"),
-    "failed": ("Not yet.", "还没有通过。"),
-    "expected": ("expected", "期望"),
-    "got": ("got", "实际"),
-    "unreadable": ("cannot read {file}: {error}", "无法读取 {file}：{error}"),
-    "no_sandbox": ("the sandbox could not start: {error}", "沙箱无法启动：{error}"),
-    "not_checked": ("a {kind} step has nothing to check", "{kind} 类型的步骤没有可检查的内容"),
-    "valid": (
-        "{lessons} lesson{ls}, {steps} step{ss}: all valid.",
-        "{lessons} 节课，{steps} 个步骤：全部有效。",
-    ),
-    "invalid": ("{count} problems.", "{count} 个问题。"),
-    "invalid-one": ("1 problem.", "1 个问题。"),
-    "doctor_title": ("The sandbox's protections", "沙箱的保护措施"),
-    "doctor_versions": (
-        "Python {python}, PyTorch {torch}, device {device}",
-        "Python {python}，PyTorch {torch}，设备 {device}",
-    ),
-    "doctor_landlock": ("Landlock: ABI {abi}", "Landlock：ABI {abi}"),
-    "doctor_no_landlock": (
-        "Landlock: unavailable ({why}); the sandbox runs with the protections below that are on.",
-        "Landlock：不可用（{why}）；沙箱只启用下面标为开启的保护措施。",
-    ),
-    "unsupported": (
-        "torch-tutor cannot run its sandbox here: {why}. It needs fork() and Unix sockets, "
-        "which native Windows lacks. On Windows, install WSL2 (`wsl --install` in PowerShell), "
-        "then install and start torch-tutor inside the Linux it gives you.",
-        "torch-tutor 无法在这里运行它的沙箱：{why}。沙箱需要 fork() 和 Unix 套接字，"
-        "原生 Windows 不提供。在 Windows 上请先安装 WSL2（在 PowerShell 中运行 "
-        "`wsl --install`），然后在它提供的 Linux 中安装并启动 torch-tutor。",
-    ),
-}
-
 
 def _t(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"cli.{key}", lang, **fields)
 
 
 def default_lang(environ: dict[str, str] | None = None) -> str:
-    """``zh`` when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else ``en``."""
-    env = os.environ if environ is None else environ
-    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(key)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """The catalog language of the locale (LC_ALL, LC_MESSAGES, LANG), else English."""
+    return detect_lang(environ)
 
 
 def _device(text: str) -> str:
@@ -102,7 +71,7 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
     add(
         "--lang",
-        choices=("en", "zh"),
+        choices=LANGS,
         default=default(default_lang()),
         help="language of the lessons and messages (default: from the locale)",
     )
@@ -199,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
+    p.add_argument(
+        "--import",
+        dest="import_copy",
+        metavar="COPY",
+        help="add back a copy of progress that could not be saved (the tutor names it)",
+    )
     p = command(
         "watch",
         "check FILE against a code step each time it is saved; "
@@ -213,21 +188,26 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- helpers
 
 
-def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LeftOut]]:
+    """The lessons, and the files left out (named on stderr)."""
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
+    from tutor.course.report import load_reporting
 
-    return load_course(course_dirs(args.lessons))
+    lessons, _errors, missing = load_reporting(course_dirs(args.lessons), args.lang)
+    return lessons, missing
 
 
-def _sandbox(args: argparse.Namespace) -> Any:
+def _sandbox(args: argparse.Namespace) -> Sandbox:
     from tutor.course.files import private_paths
+    from tutor.progress import resolve_path
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
-    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
+    kwargs["private"] = private_paths(
+        args.lessons, resolve_path(getattr(args, "progress", None)).parent
+    )
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     if not sandbox.wait_ready(120):
@@ -236,12 +216,12 @@ def _sandbox(args: argparse.Namespace) -> Any:
     return sandbox
 
 
-def _leading_first(checks: Any) -> list[Any]:
+def _leading_first(checks: Iterable[Check]) -> list[Check]:
     """Failing checks first (the first one leads), then the passing ones, each in check order."""
     return [c for c in checks if not c.passed] + [c for c in checks if c.passed]
 
 
-def _print_verdict(verdict: Any, lang: str) -> None:
+def _print_verdict(verdict: Verdict, lang: str) -> None:
     from tutor.render.chat import check_label
 
     for c in _leading_first(verdict.checks):
@@ -270,7 +250,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     from tutor.course.lesson import lesson_minutes, step_minutes
 
     lessons, _ = _course(args)
-    data = []
+    data: list[dict[str, Any]] = []
     for lesson in lessons:
         minutes, rough = lesson_minutes(lesson)
         steps = []
@@ -297,13 +277,13 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    from tutor.course.find import lesson_number
+    from tutor.course.lesson import lesson_number
     from tutor.render.chat import minutes_word
 
-    for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
-        time_text = minutes_word(lesson["minutes"], lesson["estimated"], args.lang)
-        print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}  ({time_text})")
-        for j, step in enumerate(lesson["steps"], 1):
+    for i, (row, loaded) in enumerate(zip(data, lessons, strict=True)):
+        time_text = minutes_word(row["minutes"], row["estimated"], args.lang)
+        print(f"{lesson_number(loaded, i):>3}. {row['id']:<24} {row['title']}  ({time_text})")
+        for j, step in enumerate(row["steps"], 1):
             print(f"       {j:2}. {step['id']:<22} [{step['kind']}] {step['title']}")
     return 0
 
@@ -312,11 +292,14 @@ def _find_step(args: argparse.Namespace) -> tuple[Any, Any] | None:
     """The lesson and step named on the command line; a miss is told on stderr (with the
     closest names: a near miss is never taken for what was meant)."""
     from tutor.course.find import Miss, find
+    from tutor.course.report import why_unknown
 
-    lessons, _ = _course(args)
+    lessons, missing = _course(args)
     found = find(lessons, args.lesson_id, args.step_id)
     if isinstance(found, Miss):
-        print(found.message(args.lang, "python -m tutor lessons"), file=sys.stderr)
+        # A lesson file that failed to load says why, before any "did you mean".
+        why = why_unknown(missing, args.lesson_id, args.lang) if found.kind == "lesson" else None
+        print(why or found.message(args.lang, "python -m tutor lessons"), file=sys.stderr)
         return None
     lesson, index = found
     return lesson, lesson.steps[index]
@@ -382,103 +365,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Grade many submissions to one step in one warm sandbox; see tutor.grade."""
-    import time
-
-    from tutor import grade as grading
-    from tutor.i18n import t
+    """Grade many submissions to one step in one warm sandbox (tutor.instructor)."""
+    from tutor import instructor
 
     found = _find_step(args)
     if found is None:
         return 2
-    lesson, step = found
-    if step.kind not in ("code", "quiz", "predict"):
-        print(_t("not_checked", args.lang, kind=step.kind), file=sys.stderr)
-        return 2
-    files, missing = grading.submissions(args.paths, step)
-    for path in missing:
-        print(t("grade_missing", args.lang, path=path), file=sys.stderr)
-    if missing:
-        return 2
-    if not files:
-        suffixes = "*.py" if step.kind == "code" else "*.txt, *.md"
-        paths = ", ".join(args.paths)
-        print(t("grade_no_files", args.lang, paths=paths, suffixes=suffixes), file=sys.stderr)
-        return 2
-    needs_sandbox = step.kind == "code" or (step.kind == "predict" and not step.choices)
-    try:
-        sandbox = _sandbox(args) if needs_sandbox else None
-    except Exception as exc:  # noqa: BLE001 - report, do not crash
-        print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
-        return 3
-    jobs = args.jobs or grading.default_jobs()
-    started = time.monotonic()
-    try:
-        grader = grading.Grader(sandbox, lesson, step, args.lang)
-        rows = grading.grade(grader, files, jobs, _grade_progress(len(files), args.lang))
-    except KeyboardInterrupt:
-        print("\n" + t("grade_interrupted", args.lang), file=sys.stderr)
-        return 130
-    finally:
-        if sandbox is not None:
-            sandbox.close()
-    if sys.stderr.isatty():
-        print("\r\x1b[K", end="", file=sys.stderr)
-    jobs = min(jobs, len(files))
-    summary = grading.to_json(rows, lesson, step, time.monotonic() - started, jobs)
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
-    elif args.csv:
-        sys.stdout.write(grading.to_csv(rows))
-    else:
-        from tutor.render.reports import grade_report
-
-        _print(_console(args.width), grade_report(rows, summary, args.lang))
-    return 0 if all(row.passed for row in rows) else 1
-
-
-def _print(console: Any, renderable: Any) -> None:
-    """Print through ``console``; in a pipe, without the spaces rich pads lines with."""
-    if console.is_terminal:
-        console.print(renderable)
-        return
-    with console.capture() as captured:
-        console.print(renderable)
-    sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
-
-
-def _grade_progress(total: int, lang: str) -> Any:
-    """A "graded 12 of 30" line on a terminal's stderr while grading; nothing in a pipe."""
-    from tutor.i18n import t
-
-    if not sys.stderr.isatty():
-        return None
-    done = [0]
-
-    def tell(_row: Any) -> None:
-        done[0] += 1
-        print(f"\r{t('grade_progress', lang, done=done[0], total=total)}", end="", file=sys.stderr)
-
-    return tell
-
-
-def _console(width: int | None = None) -> Any:
-    """A Console for reports: colour on a terminal (NO_COLOR honoured), plain text in a pipe;
-    ``width`` (``--width``) or the terminal's, 100 columns in a pipe."""
-    from tutor.session.ui import make_console
-
-    tty = sys.stdout.isatty()
-    return make_console(
-        sys.stdout,
-        width=width or (None if tty else 100),
-        plain=not tty,
-        no_color="NO_COLOR" in os.environ,
-    )
+    return instructor.grade_command(args, *found, lambda: _sandbox(args))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from tutor.course.files import course_dirs
-    from tutor.course.validate import validate_course
+    from tutor.validate import validate_course
 
     paths = args.paths or course_dirs(args.lessons)
     try:
@@ -495,11 +393,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     steps = sum(len(lesson.steps) for lesson in lessons)
     sys.stdout.flush()
     if errors:
-        key = "invalid-one" if len(errors) == 1 else "invalid"
-        print("\n" + _t(key, args.lang, count=len(errors)), file=sys.stderr)
+        print("\n" + _t("invalid", args.lang, count=len(errors)), file=sys.stderr)
         return 1
-    plural = {"ls": "" if len(lessons) == 1 else "s", "ss": "" if steps == 1 else "s"}
-    print(_t("valid", args.lang, lessons=len(lessons), steps=steps, **plural))
+    counted = {
+        "lessons": _t("lessons", args.lang, count=len(lessons)),
+        "steps": _t("steps", args.lang, count=steps),
+    }
+    print(_t("valid", args.lang, **counted))
     return 0
 
 
@@ -536,7 +436,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.outcome == "ok" else 1
 
 
-def _exit_code(result: Any) -> int | None:
+def _exit_code(result: RunResult) -> int | None:
     """The status passed to sys.exit, read from the sandbox's message (its only number)."""
     found = re.search(r"-?\d+", result.error.message if result.error else "")
     return int(found.group()) if found else None
@@ -605,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `torch-tutor lessons | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        # A fault of the machine (a full disk, a folder gone): one line, never a traceback.
+        print(_t("environment", args.lang, error=exc), file=sys.stderr)
         return 1
 
 

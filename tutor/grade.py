@@ -120,8 +120,8 @@ class Grader:
         if step.kind == "code":
             pipeline.reference(self.sandbox, self.lesson, step, step.setup, step.seed)
             for variant in step.variants:
-                seed = step.seed if variant.seed is None else variant.seed
-                pipeline.reference(self.sandbox, self.lesson, step, variant.setup, seed)
+                setup, seed = variant.setup_for(step), variant.seed_for(step)
+                pipeline.reference(self.sandbox, self.lesson, step, setup, seed)
         elif step.kind == "predict" and not step.choices:
             run = pipeline.run_predict(self.sandbox, step)
             error = run.error

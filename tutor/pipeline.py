@@ -13,59 +13,26 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo
-from tutor.course.lesson import FeedbackRule, Lesson, Step
-from tutor.judge.verdict import Check, Feedback, Verdict
+from tutor.course.lesson import FeedbackRule, Lesson, Step, Variant
+from tutor.i18n import t
+from tutor.judge.verdict import Check, Feedback, JudgeRequest, RunJson, Verdict
 
-_REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
+if TYPE_CHECKING:
+    from tutor.sandbox import ReferenceRun, RunResult, Sandbox
+
+_REFERENCES: weakref.WeakKeyDictionary[Sandbox, dict[tuple[Any, ...], ReferenceRun]] = (
     weakref.WeakKeyDictionary()
 )
 
-_MESSAGES = {
-    "setup": ("The step's set-up code failed: {error}", "本步骤的预设代码出错了：{error}"),
-    "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
-    "variant": (
-        "Your answer passes with the given values but not when they change (checked again "
-        "with `{setup}`; the rows above are from that run). Does it hard-code numbers or "
-        "leave out a case?",
-        "你的答案用给定的数据能通过，但换一组起始数据就不行了（又用 `{setup}` 检查了一次，"
-        "上面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
-    ),
-    "answer": ("That is not the answer.", "答案不对。"),
-    "not_a_choice": (
-        "That is none of the choices: type a choice's number (1 to {count}), or its words "
-        "as written.",
-        "这不是任何一个选项：请输入选项的编号（1 到 {count}），或者照原样输入选项的文字。",
-    ),
-    "snapshot": (
-        "Your values could not be read back for checking.",
-        "无法读取你的变量来进行检查。",
-    ),
-    "gpu": (
-        "This step needs a GPU, and none is available.",
-        "这一步需要 GPU，但当前没有可用的 GPU。",
-    ),
-    "hidden": ("(shown once right)", "（答对后显示）"),
-    "sandbox_lost": (
-        "The sandbox was stopped from outside while checking ({error}), so nothing was "
-        "judged; check again.",
-        "检查时沙箱被外部终止了（{error}），因此没有做出判定；请再检查一次。",
-    ),
-    "predicates": (
-        "The lesson's conditions could not be checked in the sandbox.",
-        "无法在沙箱中检查本课的条件。",
-    ),
-}
-
 
 def _msg(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _MESSAGES[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"pipeline.{key}", lang, **fields)
 
 
-def _error_text(run: Any) -> str:
+def _error_text(run: RunResult) -> str:
     if run.error is not None:
         return f"{run.error.type}: {run.error.message}"
     return run.note or run.outcome
@@ -87,7 +54,7 @@ def effective_setup(step: Step, setup: str | None = None) -> str:
     return _CPU_PRELUDE + setup if step.device == "cpu" else setup
 
 
-def needs_gpu(sandbox: Any, step: Step) -> bool:
+def needs_gpu(sandbox: Sandbox, step: Step) -> bool:
     """True when the step needs a GPU and the sandbox has none."""
     if step.device != "gpu":
         return False
@@ -98,7 +65,9 @@ def needs_gpu(sandbox: Any, step: Step) -> bool:
     return not (info.get("cuda") or info.get("mps"))
 
 
-def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
+def reference(
+    sandbox: Sandbox, lesson: Lesson, step: Step, setup: str, seed: int | None
+) -> ReferenceRun:
     """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
     cache = _REFERENCES.setdefault(sandbox, {})
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
@@ -110,11 +79,11 @@ def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | 
 
 
 def judge_live(
-    sandbox: Any,
+    sandbox: Sandbox,
     lesson: Lesson,
     step: Step,
     code: str,
-    run: Any,
+    run: RunResult,
     lang: str = "en",
     *,
     setup: str | None = None,
@@ -138,7 +107,7 @@ def judge_live(
             False,
             (Check("error", False, "", str(exc).splitlines()[0][:300], _msg("snapshot", lang)),),
         )
-    request = {
+    request: JudgeRequest = {
         "lang": lang,
         "step": step.spec(),
         "learner": learner_dir,
@@ -154,7 +123,7 @@ def judge_live(
         _discard(sandbox, learner_dir)
 
 
-def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any]:
+def _predicates(sandbox: Sandbox, step: Step, snapshot: str | None) -> dict[str, Any]:
     """The step's predicates evaluated in the sandbox's confined evaluator (not in the judge).
 
     A predicate the evaluator could not answer stays out, and the judge then says
@@ -168,14 +137,14 @@ def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any
     return evaluate(list(dict.fromkeys((p, tuple(u)) for p, u in pairs)), snapshot) or {}
 
 
-def _discard(sandbox: Any, directory: str | None) -> None:
+def _discard(sandbox: Sandbox, directory: str | None) -> None:
     """Delete a learner snapshot once judged (references stay cached)."""
     discard = getattr(sandbox, "discard", None)
     if directory and discard is not None:
         discard(directory)
 
 
-def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
+def _reference_problem(step: Step, ref: ReferenceRun, lang: str) -> Verdict | None:
     """A failed verdict when the reference solution did not run as the step expects."""
     raised_on_purpose = ref.outcome == "error" and any(e.raises for e in step.expects)
     if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
@@ -193,14 +162,15 @@ def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
     )
 
 
-def _run_json(run: Any) -> dict[str, Any]:
+def _run_json(run: RunResult) -> RunJson:
     data = run.to_json()
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
 
 
-def _check_once(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
+def check_once(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
 ) -> Verdict:
+    """Check ``code`` once, in a fresh namespace built by ``setup`` and ``seed`` (no variants)."""
     start = sandbox.new_namespace(effective_setup(step, setup), seed)
     if start.outcome != "ok":
         error = _error_text(start)
@@ -209,19 +179,21 @@ def _check_once(
     return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed)
 
 
-def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en") -> Verdict:
+def check_answer(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str = "en"
+) -> Verdict:
     """Check a complete answer to a code step in a fresh namespace, then on each variant."""
     if needs_gpu(sandbox, step):
         return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
-    verdict = _check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
+    verdict = check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
     if not verdict.passed:
         return verdict
     return check_variants(sandbox, lesson, step, code, lang) or verdict
 
 
 def check_fresh(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
-) -> tuple[Verdict, Any]:
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str = "en"
+) -> tuple[Verdict, ReferenceRun | None]:
     """Check a complete answer as ``check_answer`` does, in a fresh worker of its own
     (``sandbox.trial``): the sandbox's namespace is left alone, so several threads may
     check answers at once (batch grading). Returns the verdict and the answer's run
@@ -239,9 +211,12 @@ def check_fresh(
     return verdict, mine
 
 
-def _judge_trial(sandbox: Any, step: Step, code: str, mine: Any, ref: Any, lang: str) -> Verdict:
-    """Judge a run made in a worker of its own (``sandbox.trial``) against ``ref``."""
-    request = {
+def _judge_trial(
+    sandbox: Sandbox, step: Step, code: str, mine: ReferenceRun, ref: ReferenceRun, lang: str
+) -> Verdict:
+    """Judge a run made in a worker of its own (``sandbox.trial``) against ``ref``; the
+    learner snapshot is discarded once judged."""
+    request: JudgeRequest = {
         "lang": lang,
         "step": step.spec(),
         "learner": mine.snapshot_dir,
@@ -258,7 +233,7 @@ def _judge_trial(sandbox: Any, step: Step, code: str, mine: Any, ref: Any, lang:
 
 
 def check_variants(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str = "en"
 ) -> Verdict | None:
     """Run an answer that passed once more on each variant; the first failing verdict, or None.
 
@@ -266,21 +241,41 @@ def check_variants(
     learner's live namespace in the REPL is left as it was.
     """
     for variant in step.variants:
-        seed = step.seed if variant.seed is None else variant.seed
-        ref = reference(sandbox, lesson, step, variant.setup, seed)
-        trial = getattr(sandbox, "trial", sandbox.reference)
-        mine = trial(effective_setup(step, variant.setup), code, seed, list(step.capture_names))
-        broken = _reference_problem(step, ref, lang)
-        if broken is not None:
-            _discard(sandbox, mine.snapshot_dir)
-            return broken
-        again = _judge_trial(sandbox, step, code, mine, ref, lang)
-        if not again.passed:
-            given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
-            given = given if len(given) <= 80 else given[:77] + "..."
+        again = check_variant(sandbox, lesson, step, code, variant, lang)
+        if again is not None:
+            if again.first_failure is not None and again.first_failure.name in (
+                "reference",
+                "sandbox",
+            ):
+                return again  # not the answer's failure: say what happened, not "variant"
+            given = variant_text(step, variant)
             lead = Check("variant", False, given, "", _msg("variant", lang, setup=given))
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
+
+
+def check_variant(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, variant: Variant, lang: str = "en"
+) -> Verdict | None:
+    """``code`` judged on one variant: its failing verdict (a ``reference`` check when the
+    reference solution itself failed there), or None when it passes."""
+    setup, seed = variant.setup_for(step), variant.seed_for(step)
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken
+    trial = getattr(sandbox, "trial", sandbox.reference)
+    mine = trial(effective_setup(step, setup), code, seed, list(step.capture_names))
+    again = _judge_trial(sandbox, step, code, mine, ref, lang)
+    return None if again.passed else again
+
+
+def variant_text(step: Step, variant: Variant) -> str:
+    """What a variant changes, as code on one line: its set-up, else the seed it sets."""
+    if variant.setup is None:
+        return f"torch.manual_seed({variant.seed_for(step)})"
+    given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    return given if len(given) <= 80 else given[:77] + "..."
 
 
 # ---------------------------------------------------------------- quiz and predict
@@ -325,13 +320,9 @@ def _only(matches: set[int]) -> int | None:
 def _by_text(step: Step, answer: str) -> int | None:
     """The choice whose whole text was typed; the case decides between look-alikes."""
     text, cased = normalize(answer), _cased(answer)
-    same = {i for i, c in enumerate(step.choices, 1) if text in (normalize(c.en), normalize(c.zh))}
+    same = {i for i, c in enumerate(step.choices, 1) if text in map(normalize, c.variants())}
     if len(same) > 1:  # `torch.zeros(2, 3)` and `torch.Zeros(2, 3)`
-        same = {
-            i
-            for i in same
-            if cased in (_cased(step.choices[i - 1].en), _cased(step.choices[i - 1].zh))
-        }
+        same = {i for i in same if cased in map(_cased, step.choices[i - 1].variants())}
     return min(same) if same else None
 
 
@@ -340,15 +331,13 @@ def _by_output(step: Step, answer: str) -> int | None:
     if step.kind != "predict":
         return None
     typed = _collapse(answer.replace("`", ""))
-    return _only(
-        {i for i, c in enumerate(step.choices, 1) if typed in (_printed(c.en), _printed(c.zh))}
-    )
+    return _only({i for i, c in enumerate(step.choices, 1) if typed in map(_printed, c.variants())})
 
 
 def _by_head(step: Step, answer: str) -> int | None:
     """The one choice whose title (the text before its explanation) was typed."""
     text = normalize(answer)
-    return _only({i for i, c in enumerate(step.choices, 1) if text in (_head(c.en), _head(c.zh))})
+    return _only({i for i, c in enumerate(step.choices, 1) if text in map(_head, c.variants())})
 
 
 def _choice_number(step: Step, answer: str) -> int | None:
@@ -480,13 +469,13 @@ def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Ver
     return _answer_verdict(step, answer, ok, output.strip(), lang)
 
 
-def run_predict(sandbox: Any, step: Step) -> Any:
+def run_predict(sandbox: Sandbox, step: Step) -> RunResult:
     """Run a predict step's code in a fresh namespace: its RunResult holds the real output."""
     sandbox.new_namespace(effective_setup(step), step.seed)
     return sandbox.run(step.code, filename="<predict>", seed=step.seed, record=False)
 
 
-def check_text_answer(sandbox: Any, step: Step, answer: str, lang: str = "en") -> Verdict:
+def check_text_answer(sandbox: Sandbox, step: Step, answer: str, lang: str = "en") -> Verdict:
     """Check a quiz or predict answer (a predict step without choices runs its code)."""
     if step.kind == "predict" and not step.choices:
         return check_predict(step, answer, run_predict(sandbox, step).output, lang)
@@ -508,9 +497,11 @@ __all__ = [
     "answer_key",
     "check_answer",
     "check_fresh",
+    "check_once",
     "check_predict",
     "check_quiz",
     "check_text_answer",
+    "check_variant",
     "check_variants",
     "effective_setup",
     "is_attempt",
@@ -519,4 +510,5 @@ __all__ = [
     "normalize",
     "reference",
     "run_predict",
+    "variant_text",
 ]

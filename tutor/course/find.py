@@ -13,20 +13,12 @@ UI side, no torch.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.course.lesson import Lesson
+from tutor.course.lesson import Lesson, lesson_number
 from tutor.i18n import t
-
-
-def lesson_number(lesson: Lesson, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else
-    its place."""
-    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
-    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 @dataclass(frozen=True)

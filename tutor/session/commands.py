@@ -8,17 +8,61 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tutor import pipeline
 from tutor.course.find import Miss, locate
-from tutor.i18n import LANGS, t
+from tutor.course.lesson import lesson_minutes, lesson_number
+from tutor.i18n import LANGS, choices, t
 from tutor.render import chat as render
 
 if TYPE_CHECKING:
-    from tutor.session.conversation import Session
+    from rich.console import RenderableType
 
-Handler = Callable[["Session", str], None]
+    from tutor.course.lesson import Lesson, Step
+    from tutor.course.route import Route
+    from tutor.judge.verdict import Verdict
+    from tutor.progress import Store
+    from tutor.sandbox import RunResult, Sandbox
+    from tutor.session.transcript import Recorder
+
+
+class Session(Protocol):
+    """What a handler may use of the conversation (:class:`tutor.session.conversation.Session`).
+
+    A protocol, so this module never imports the conversation that dispatches to it.
+    """
+
+    lessons: list[Lesson]
+    sandbox: Sandbox | None
+    store: Store
+    ui: Recorder
+    lang: str
+    li: int
+    si: int
+    running: bool
+    last_run: tuple[str, RunResult] | None
+    route: Route | None
+    shown_verdict: Verdict | None
+
+    @property
+    def lesson(self) -> Lesson: ...
+    @property
+    def step(self) -> Step: ...
+    @property
+    def key(self) -> tuple[str, str]: ...
+    def show(self, *renderables: Any) -> None: ...
+    def say(self, key: str, style: str = "", **fields: Any) -> None: ...
+    def ensure_namespace(self, fresh: bool = False) -> Sandbox | None: ...
+    def run_code(self, code: str, attempt: bool = False) -> None: ...
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None: ...
+    def advance(self) -> None: ...
+    def back(self) -> None: ...
+    def goto(self, li: int, si: int) -> None: ...
+    def set_lang(self, lang: str) -> None: ...
+
+
+Handler = Callable[[Session, str], None]
 COMMANDS: dict[str, Handler] = {}
 ALIASES = {
     "h": "help",
@@ -102,7 +146,8 @@ def cmd_explain(session: Session, arg: str) -> None:
 @command("lang")
 def cmd_lang(session: Session, arg: str) -> None:
     if arg not in LANGS:
-        session.say("lang_usage", "yellow")
+        usage = choices([f"`/lang {lang}`" for lang in LANGS], session.lang)
+        session.say("lang_usage", "yellow", choices=usage)
         return
     session.set_lang(arg)
     session.say("lang_set", "green")
@@ -137,11 +182,8 @@ def cmd_lessons(session: Session, arg: str) -> None:
     session.show(lessons_view(session))
 
 
-def lessons_view(session: Session) -> Any:
+def lessons_view(session: Session) -> RenderableType:
     """The lessons table: number, id, title, done, time, the learner's lesson marked."""
-    from tutor.course.find import lesson_number
-    from tutor.course.lesson import lesson_minutes
-
     passed: dict[str, int] = {}
     for r in session.store.records():
         if r.status == "passed":
@@ -226,7 +268,7 @@ def cmd_solution(session: Session, arg: str) -> None:
         session.run_code(code, attempt=step.kind == "code")
 
 
-def _answer_text(step: Any, lang: str) -> str:
+def _answer_text(step: Step, lang: str) -> str:
     if step.choices and isinstance(step.answer, int):
         return f"{step.answer}. {step.choices[step.answer - 1].get(lang)}"
     if step.items and step.answer:
@@ -299,7 +341,7 @@ def cmd_verdict(session: Session, arg: str) -> None:
     session.show(render.verdict(session.shown_verdict, session.lang, full=True))
 
 
-def _empty_run() -> Any:
+def _empty_run() -> RunResult:
     from tutor.sandbox import RunResult
 
     return RunResult("ok")
@@ -311,10 +353,11 @@ def _empty_run() -> Any:
 def _call(session: Session, op: str, **kwargs: Any) -> Any:
     from tutor.sandbox import SandboxBusy, SandboxError
 
-    if session.ensure_namespace() is None:
+    sb = session.ensure_namespace()
+    if sb is None:
         return None
     try:
-        return session.sandbox.call(op, **kwargs)
+        return sb.call(op, **kwargs)
     except SandboxBusy:
         session.say("busy", "yellow")
     except SandboxError as exc:
@@ -337,8 +380,10 @@ def cmd_vars(session: Session, arg: str) -> None:
 def cmd_env(session: Session, arg: str) -> None:
     info = _call(session, "env")
     if info is not None:
+        sb = session.sandbox
         try:
-            info["protections"] = session.sandbox.protections()
+            if sb is not None:
+                info["protections"] = sb.protections()
         except Exception:  # noqa: BLE001 - the versions are worth showing alone
             info.pop("protections", None)
         session.show(render.env_table(info, session.lang))

@@ -11,40 +11,27 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo, pipeline
-from tutor.course.find import Miss, lesson_number, locate
+from tutor.course.find import Miss
+from tutor.course.lesson import lesson_number
 from tutor.course.route import Route
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
-from tutor.session import ask, commands
+from tutor.session import ask, commands, places
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
+    from tutor.judge.verdict import Verdict
+    from tutor.sandbox import RunResult, Sandbox
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
-
-
-def start_place(
-    lessons: list[Any],
-    position: tuple[str, str] | None,
-    lesson_id: str | None,
-    step_id: str | None,
-) -> tuple[int, int] | Miss:
-    """Where a session begins: the asked lesson and step (``--step`` alone: in the lesson where
-    the learner is), else the stored position, else the start; a ``Miss`` for what was asked
-    and does not exist (never a near match taken in its place)."""
-    if lesson_id is None and step_id is None:
-        found = locate(lessons, *position) if position is not None else (0, 0)
-        return (0, 0) if isinstance(found, Miss) else found  # a stored lesson gone: the start
-    if lesson_id is None:
-        lesson_id = position[0] if position is not None else lessons[0].id
-        if isinstance(locate(lessons, lesson_id), Miss):
-            lesson_id = lessons[0].id
-    return locate(lessons, lesson_id, step_id)
 
 
 class Session:
@@ -52,8 +39,8 @@ class Session:
 
     def __init__(
         self,
-        lessons: list[Any],
-        sandbox: Any,
+        lessons: list[Lesson],
+        sandbox: Sandbox | None,
         store: Store,
         ui: UI,
         lang: str = "en",
@@ -67,7 +54,7 @@ class Session:
         self.sandbox = sandbox
         self.store = store
         # Every session keeps its transcript, so /save works at any moment.
-        self.ui: Any = ui if isinstance(ui, Recorder) else Recorder(ui)
+        self.ui: Recorder = ui if isinstance(ui, Recorder) else Recorder(ui)
         self.ui.lang = lang
         self.lang = lang
         self.glossary = glossary
@@ -78,25 +65,26 @@ class Session:
         self.si = 0
         self.running = True
         self.inputs: list[str] = []  # code that ran without error in this step's namespace
-        self.last_run: tuple[str, Any] | None = None
+        self.last_run: tuple[str, RunResult] | None = None
         self._ns_key: tuple[str, str] | None = None
-        self._last_verdict: Any = None
-        self.shown_verdict: Any = None  # the last verdict shown, for /verdict
+        self._last_verdict: Verdict | None = None
+        self.shown_verdict: Verdict | None = None  # the last verdict shown, for /verdict
         self._index: ask.Index | None = None
         self._sandbox_failed = False
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
         self._told_rebound = False
+        self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
 
     @property
-    def lesson(self) -> Any:
+    def lesson(self) -> Lesson:
         return self.lessons[self.li]
 
     @property
-    def step(self) -> Any:
+    def step(self) -> Step:
         return self.lesson.steps[self.si]
 
     @property
@@ -112,29 +100,14 @@ class Session:
         self.show(render.note(text.replace("`", ""), style) if style else render.tutor_says(text))
 
     def find_start(self, lesson_id: str | None, step_id: str | None) -> tuple[int, int] | Miss:
-        """Where to begin (see ``start_place``); a ``Miss`` for an unknown lesson or step. On a
-        route with no lesson asked: the stored position if the route goes there, else its
-        first stop not yet done."""
-        if self.route is not None and lesson_id is None and step_id is None:
-            return self._route_start()
-        return start_place(self.lessons, self.store.position(), lesson_id, step_id)
-
-    def _route_start(self) -> tuple[int, int]:
-        assert self.route is not None
+        """Where to begin (``places.start_place``); a ``Miss`` for an unknown lesson or step.
+        On a route with no lesson asked: where the route resumes (``places.route_start``)."""
         position = self.store.position()
-        if position is not None:
-            found = locate(self.lessons, *position)
-            if not isinstance(found, Miss) and self.route.index(*found) is not None:
-                return found
-        for stop in self.route.stops:
-            status = self.store.get(self.lessons[stop.lesson].id, self._step_id(stop)).status
-            if status not in ("passed", "skipped"):
-                return stop.lesson, stop.step
-        first = self.route.stops[0]
-        return first.lesson, first.step
-
-    def _step_id(self, stop: Any) -> str:
-        return str(self.lessons[stop.lesson].steps[stop.step].id)
+        if self.route is not None and lesson_id is None and step_id is None:
+            return places.route_start(
+                self.lessons, self.route, position, lambda les, st: self.store.get(les, st).status
+            )
+        return places.start_place(self.lessons, position, lesson_id, step_id)
 
     # -- the loop ---------------------------------------------------------------
 
@@ -151,9 +124,7 @@ class Session:
             return 2
         resumed = lesson_id is None and self.store.position() is not None
         self.say("welcome" if self.save else "welcome_demo")
-        if self.store.notice:
-            key, fields = self.store.notice
-            self.say(key, "yellow", **fields)
+        self.tell_store()
         if not self.save:
             self.say("no_save", "dim")
         elif resumed:
@@ -177,11 +148,30 @@ class Session:
                 self.handle(text)
             except Exception as exc:  # noqa: BLE001 - one bad input must not end the session
                 self.internal_error(exc)
+            self.tell_store()
             self.save_record()
         self._tick()
-        self.say("bye" if self.save else "bye_nosave", "dim")
+        self.goodbye()
         self.save_record()
         return 0
+
+    def tell_store(self) -> None:
+        """Say what happened to the progress file (a write failed, it works again ...)."""
+        for notice in self.store.take_notices():
+            self.show(render.note(notice.text(self.lang).replace("`", ""), "yellow"))
+
+    def goodbye(self) -> None:
+        """The last word: saved, or plainly what was not saved and where its copy is."""
+        unsaved = self.store.finish()
+        self.tell_store()
+        self.said_goodbye = True
+        if unsaved is None:
+            self.say("bye" if self.save else "bye_nosave", "dim")
+            return
+        said, _, data = unsaved.text(self.lang).partition("\n")
+        self.show(render.note(said.replace("`", ""), "red"))
+        if data:  # no copy could be written: the data itself, as it must be kept
+            self.show(render.note(data, ""))
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
@@ -278,7 +268,7 @@ class Session:
                 len(self.lesson.steps),
                 done,
                 self.lang,
-                route=self._route_place(),
+                route=places.on_route(self.route, li, si),
             )
         )
         self.show(render.step_panel(self.lesson, self.step, self.lang))
@@ -296,24 +286,23 @@ class Session:
             self.store.set_status(*self.key, "skipped")
         self.say("gpu_skip", "yellow")
 
-    def _route_place(self) -> tuple[int, int] | None:
-        """(1-based stop, stops) when the learner stands on the route, else None."""
-        if self.route is None:
-            return None
-        index = self.route.index(self.li, self.si)
-        return None if index is None else (index + 1, len(self.route.stops))
-
     def advance(self) -> None:
         """The next step: the route's next stop on a route; else the lesson's next step, or
         the first of the next lesson from the same folder (a custom lesson does not run on
         into a built-in one), or the end."""
         if self.route is not None:
-            self._advance_route()
+            place = places.route_next(self.route, self.li, self.si)
+            if place is None:
+                self.say("route_done", "green")
+                return
+            if place[0] != self.li and self.route.index(self.li, self.si) is not None:
+                self._say_lesson_end()
+            self.goto(*place)
             return
         if self.si + 1 < len(self.lesson.steps):
             self.goto(self.li, self.si + 1)
             return
-        following = self._next_lesson()
+        following = places.next_lesson(self.lessons, self.li)
         if following is None and self.li + 1 >= len(self.lessons):
             self.say("course_done")
             return
@@ -336,39 +325,16 @@ class Session:
         else:
             self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
 
-    def _next_lesson(self) -> int | None:
-        """The next lesson from the same folder as this one (the built-in course, or the
-        folder a custom lesson came from), or None."""
-        folder = Path(self.lesson.path or "").parent
-        for i in range(self.li + 1, len(self.lessons)):
-            if Path(self.lessons[i].path or "").parent == folder:
-                return i
-        return None
-
-    def _advance_route(self) -> None:
-        """The route's next stop (from a step off the route: the first stop after it in the
-        course); after the last one, say the route is done and stay."""
-        assert self.route is not None
-        index = self.route.index(self.li, self.si)
-        following = index + 1 if index is not None else self.route.after(self.li, self.si)
-        if following is None or following >= len(self.route.stops):
-            self.say("route_done", "green")
-            return
-        stop = self.route.stops[following]
-        if stop.lesson != self.li and index is not None:
-            self._say_lesson_end()
-        self.goto(stop.lesson, stop.step)
-
     def back(self) -> None:
         """The previous step (on a route: the previous stop; else the last step of the
         previous lesson at a lesson's start)."""
-        index = self.route.index(self.li, self.si) if self.route is not None else None
-        if self.route is not None and index is not None:
-            if index == 0:
+        if places.on_route(self.route, self.li, self.si) is not None:
+            assert self.route is not None
+            place = places.route_previous(self.route, self.li, self.si)
+            if place is None:
                 self.say("first_step", "dim")
             else:
-                stop = self.route.stops[index - 1]
-                self.goto(stop.lesson, stop.step)
+                self.goto(*place)
             return
         if self.si > 0:
             self.goto(self.li, self.si - 1)
@@ -379,7 +345,7 @@ class Session:
 
     # -- the sandbox ----------------------------------------------------------------
 
-    def ready_sandbox(self) -> Any:
+    def ready_sandbox(self) -> Sandbox | None:
         """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""
         sb = self.sandbox
         if sb is None or self._sandbox_failed:
@@ -397,7 +363,7 @@ class Session:
                 return None
         return sb
 
-    def ensure_namespace(self, fresh: bool = False) -> Any:
+    def ensure_namespace(self, fresh: bool = False) -> Sandbox | None:
         """The sandbox with this step's namespace ready (set-up run once per step)."""
         sb = self.ready_sandbox()
         if sb is None:
@@ -442,14 +408,16 @@ class Session:
         if not self._output_ends_line:
             self.ui.write_output("\n")
         shapes = self._shapes(sb) if result.outcome == "error" else None
-        self.show(*render.outcome(result, self.lang, code=code, shapes=shapes))
+        self.show(
+            *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
+        )
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
         if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
 
-    def _shapes(self, sb: Any) -> dict[str, list[int]] | None:
+    def _shapes(self, sb: Sandbox) -> dict[str, list[int]] | None:
         """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
         try:
             rows = sb.call("vars")
@@ -465,19 +433,20 @@ class Session:
         """The learner's answer as the checker reads it: this input and the inputs it builds on."""
         return codeinfo.relevant_code(self.inputs, code)
 
-    def judge(self, code: str, result: Any, quiet: bool) -> None:
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None:
         """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
         from tutor.sandbox import SandboxError
 
         answer = self.answer_code(code)
+        sb = self.sandbox
+        if sb is None:  # code ran, so there is a sandbox; this says so to the type checker
+            return
         try:
-            verdict = pipeline.judge_live(
-                self.sandbox, self.lesson, self.step, answer, result, self.lang
-            )
+            verdict = pipeline.judge_live(sb, self.lesson, self.step, answer, result, self.lang)
             if verdict.passed and self.step.variants:
                 # Right here, but would other starting values still pass (no hard-coded numbers)?
                 verdict = (
-                    pipeline.check_variants(self.sandbox, self.lesson, self.step, answer, self.lang)
+                    pipeline.check_variants(sb, self.lesson, self.step, answer, self.lang)
                     or verdict
                 )
         except SandboxError as exc:
@@ -585,17 +554,19 @@ class Session:
             self.sandbox.lang = lang
 
 
-def _error_line(result: Any) -> str:
+def _error_line(result: RunResult) -> str:
     if result.error is not None:
         return f"{result.error.type}: {result.error.message}"
     return result.note or result.outcome
 
 
-def _start_error(sandbox: Any) -> str:
+def _start_error(sandbox: Sandbox) -> str:
     try:
         return str(sandbox.start_failure())
     except Exception:  # noqa: BLE001
         return "PyTorch did not start in time"
 
+
+start_place = places.start_place  # where --lesson/--step start (app checks it first)
 
 __all__ = ["Session", "lesson_number", "start_place"]

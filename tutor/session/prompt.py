@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application.current import get_app
@@ -33,6 +33,7 @@ from pygments.styles import get_style_by_name
 from rich.console import Console
 
 from tutor.render.theme import code_style
+from tutor.session import commands
 from tutor.session.ui import (
     CONTINUATION,
     PROMPT,
@@ -41,6 +42,9 @@ from tutor.session.ui import (
     is_yes,
     next_indent,
 )
+
+if TYPE_CHECKING:
+    from tutor.sandbox import Sandbox
 
 _WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\.?$")
 _COMMAND = re.compile(r"^/\w*$")
@@ -107,7 +111,7 @@ class SandboxCompleter(Completer):
     code runs; wrapped in a ThreadedCompleter it never blocks typing.
     """
 
-    def __init__(self, sandbox: Any, commands: Iterable[str] = ()) -> None:
+    def __init__(self, sandbox: Sandbox | None, commands: Iterable[str] = ()) -> None:
         self.sandbox = sandbox
         self.commands = sorted(commands)
 
@@ -143,6 +147,23 @@ class SandboxCompleter(Completer):
             yield Completion(item, -len(word), display=item.rpartition(".")[2])
 
 
+class _KeptHistory(FileHistory):
+    """File history that a full disk or an unreadable file never turns into a crash: the
+    lines stay in memory for this session (history is a convenience, progress is not)."""
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            return list(super().load_history_strings())
+        except OSError:
+            return []
+
+    def store_string(self, string: str) -> None:
+        try:
+            super().store_string(string)
+        except OSError:
+            pass
+
+
 def history_for(path: Path | None) -> History:
     """File history in the data folder (across sessions), or in memory when nothing is saved."""
     if path is None:
@@ -152,7 +173,7 @@ def history_for(path: Path | None) -> History:
         path.touch(exist_ok=True)
     except OSError:
         return InMemoryHistory()
-    return FileHistory(str(path))
+    return _KeptHistory(str(path))
 
 
 def type_delay(environ: Mapping[str, str] | None = None) -> float:
@@ -177,10 +198,8 @@ class PromptUI:
     animates = True  # type_in() shows the code being typed
 
     def __init__(
-        self, console: Console, sandbox: Any, history: Path | None, **session_kwargs: Any
+        self, console: Console, sandbox: Sandbox | None, history: Path | None, **session_kwargs: Any
     ) -> None:
-        from tutor.session import commands
-
         self.console = console
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))
         color = not console.no_color and console.color_system is not None

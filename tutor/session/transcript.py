@@ -20,7 +20,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from tutor.render.theme import code_style, rich_theme
-from tutor.session.ui import prompted
+from tutor.session.ui import UI, prompted
 
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -28,7 +28,7 @@ HTML_SUFFIXES = (".html", ".htm")
 class Recorder:
     """A UI that passes everything to ``ui`` and keeps a copy for the transcript."""
 
-    def __init__(self, ui: Any, width: int | None = None, lang: str = "en") -> None:
+    def __init__(self, ui: UI, width: int | None = None, lang: str = "en") -> None:
         self.ui = ui
         self.console = ui.console
         self.lang = lang  # the handout's language (its fonts); the session keeps it current

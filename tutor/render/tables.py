@@ -1,0 +1,265 @@
+"""Tables and panels: /help, /vars, /env, /lessons, /route, progress, ?name, answers to questions.
+
+Every table is ``Fitted``: at a projector's 60-70 columns no id or word is cut.
+
+UI side (rich, never torch); tutor.render.chat re-exports them for the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from tutor.i18n import help_rows, t
+from tutor.render._fit import Fitted
+from tutor.render.text import code, markdown, note
+
+
+class ProgressRow(Protocol):
+    """A row of the progress store (``tutor.progress.StepRecord``), as the table reads it."""
+
+    @property
+    def lesson(self) -> str: ...
+    @property
+    def step(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def hints(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+
+
+class Found(Protocol):
+    """An answer to a plain-words question (``tutor.session.ask.Answer``)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+def _table(title: str | None = None, header: bool = True) -> Table:
+    return Table(
+        title=title, box=box.ROUNDED, title_justify="left", header_style="bold", show_header=header
+    )
+
+
+def help_table(lang: str) -> Fitted:
+    """The commands and what they do."""
+    table = _table(t("help_title", lang), header=False)
+    table.add_column("")
+    table.add_column("")
+    for usage, what in help_rows(lang):
+        table.add_row(Text(usage, style="cyan"), what)
+    return Fitted(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(str(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return str(value)
+
+
+def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Fitted:
+    """The learner's variables: name, type, shape, dtype, device, requires_grad."""
+    table = _table()
+    keys = ("name", "type", "shape", "dtype", "device", "requires_grad")
+    heads = ("col_name", "col_type", "col_shape", "col_dtype", "col_device", "col_grad")
+    for head in heads:
+        table.add_column(t(head, lang))
+    for row in rows:
+        table.add_row(*[_cell(row.get(k)) for k in keys])
+    return Fitted(table)
+
+
+def env_table(info: dict[str, Any], lang: str) -> Fitted:
+    """Python, torch, the device and the GPU's name."""
+    table = _table(t("env_title", lang), header=False)
+    table.add_column("")
+    table.add_column("")
+    rows = [
+        ("Python", info.get("python")),
+        ("PyTorch", info.get("torch")),
+        ("NumPy", info.get("numpy")),
+        (t("col_device", lang), info.get("device")),
+        ("GPU", info.get("gpu_name") or t("env_gpu_none", lang)),
+    ]
+    for label, value in rows:
+        if value is not None:
+            table.add_row(label, str(value))
+    for row in protection_rows(info.get("protections"), lang):
+        table.add_row(*row)
+    return Fitted(table)
+
+
+def protection_rows(items: Any, lang: str) -> list[tuple[str, Text]]:
+    """Each sandbox protection as (name, "on — detail" / "off — why"), from
+    ``Sandbox.protections()``; what ``/env`` and ``doctor`` show."""
+    from tutor.sandbox import messages
+
+    rows = []
+    for item in items if isinstance(items, list) else ():
+        on = bool(item.get("on"))
+        word = messages.state_word(on, lang)
+        detail = str(item.get("detail") or "")
+        text = Text(("✓ " if on else "✗ ") + word + (f" — {detail}" if detail else ""))
+        text.stylize("green" if on else "yellow", 0, 2 + len(word))
+        rows.append((messages.protection_name(str(item.get("key")), lang), text))
+    return rows
+
+
+def status_word(status: str, lang: str) -> Text:
+    """A step status as a word and a mark."""
+    styles = {"passed": ("✓ ", "green"), "skipped": ("» ", "yellow"), "seen": ("· ", "dim")}
+    mark, style = styles.get(status, ("", ""))
+    return Text(mark + t(f"status_{status or 'new'}", lang), style=style)
+
+
+def minutes_word(minutes: int, rough: bool, lang: str) -> str:
+    """A time estimate: ``25 min``, or ``~25 min`` when it is a rough guess."""
+    return t("time_min_rough" if rough else "time_min", lang, n=minutes)
+
+
+LessonRow = tuple[str, str, str, int, int, bool, tuple[int, bool]]
+
+
+def lessons_table(rows: Sequence[LessonRow], lang: str) -> Fitted:
+    """The catalog: number, id, title, done, the time it takes, and where the learner is.
+
+    The id is what a learner types (``/goto ID``): it is never cut; the title wraps. The
+    learner's lesson is marked ▶ (said under the table), which leaves the title room at a
+    projector's 60 columns."""
+    table = _table(t("lessons_title", lang))
+    table.caption = t("here_mark", lang) if any(row[5] for row in rows) else None
+    table.caption_justify = "left"
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(t("col_lesson", lang), no_wrap=True)
+    table.add_column(t("col_title", lang))
+    table.add_column(t("col_done", lang), justify="right", no_wrap=True)
+    table.add_column(t("col_time", lang), justify="right", no_wrap=True)
+    for number, lesson_id, title, steps, done, here, (minutes, rough) in rows:
+        table.add_row(
+            Text(f"▶ {number}", style="bold cyan") if here else number,
+            Text(lesson_id, style="bold cyan" if here else "cyan"),
+            title,
+            f"{done}/{steps}",
+            minutes_word(minutes, rough, lang),
+        )
+    return Fitted(table)
+
+
+class RouteStop(Protocol):
+    """A stop of a workshop route (``tutor.course.route.Stop``), as the table reads it."""
+
+    @property
+    def minutes(self) -> float: ...
+    @property
+    def rough(self) -> bool: ...
+
+
+def route_table(
+    rows: Sequence[tuple[int, str, str, RouteStop, str, bool]],
+    lang: str,
+    minutes: int,
+    rough: bool,
+    left: int,
+) -> Group:
+    """The workshop route: number, lesson.step, title, time, status; the learner's stop ▶."""
+    title = t("route_title", lang, count=len(rows), time=minutes_word(minutes, rough, lang))
+    table = _table(title)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(t("col_step", lang), no_wrap=True)
+    table.add_column(t("col_title", lang))
+    table.add_column(t("col_time", lang), justify="right", no_wrap=True)
+    table.add_column(t("col_status", lang), no_wrap=True)
+    for number, name, step_title, stop, status, here in rows:
+        table.add_row(
+            Text(f"▶ {number}", style="bold cyan") if here else str(number),
+            Text(name, style="bold cyan" if here else "cyan"),
+            step_title,
+            minutes_word(max(1, round(stop.minutes)), stop.rough, lang),
+            status_word(status, lang),
+        )
+    left_text = t("route_left", lang, time=minutes_word(left, rough, lang))
+    return Group(Fitted(table), Text(left_text, style="dim"))
+
+
+def progress_table(records: Sequence[ProgressRow], lang: str, path: str) -> Fitted:
+    """Every step the learner has touched: status, attempts, hints, time."""
+    table = _table(t("progress_title", lang, path=path))
+    for head, justify in (
+        ("col_lesson", "left"),
+        ("col_step", "left"),
+        ("col_status", "left"),
+        ("col_attempts", "right"),
+        ("col_hints", "right"),
+        ("col_seconds", "right"),
+    ):
+        table.add_column(t(head, lang), justify=justify)  # type: ignore[arg-type]
+    for r in records:
+        table.add_row(
+            r.lesson,
+            r.step,
+            status_word(r.status, lang),
+            str(r.attempts),
+            str(r.hints),
+            f"{r.seconds:.0f}",
+        )
+    return Fitted(table)
+
+
+def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> RenderableType:
+    """``?name``: the signature and the docstring (cut after ``max_lines``)."""
+    if not info.get("found"):
+        return note(t("not_found", lang, name=info.get("name", "")))
+    doc_lines = (info.get("doc") or "").splitlines()
+    signature = str(info.get("signature") or "")
+    # torch's C functions repeat the signature as the docstring's first line.
+    while (
+        doc_lines
+        and signature
+        and doc_lines[0].strip()
+        and (signature.endswith(doc_lines[0].strip()) or doc_lines[0].strip() in signature)
+    ):
+        doc_lines = doc_lines[1:]
+    while doc_lines and not doc_lines[0].strip():
+        doc_lines = doc_lines[1:]
+    doc = "\n".join(doc_lines[:max_lines]) + ("\n…" if len(doc_lines) > max_lines else "")
+    parts: list[RenderableType] = []
+    if info.get("signature"):
+        parts.append(code(info["signature"]))
+    parts.append(Text(doc))
+    return Panel(
+        Group(*parts),
+        title=str(info.get("name", "")),
+        title_align="left",
+        border_style="blue",
+        box=box.ROUNDED,
+    )
+
+
+def answers(found: Sequence[Found], lang: str) -> RenderableType:
+    """Answers to a plain-words question, best first."""
+    if not found:
+        return markdown(t("no_answer", lang))
+    parts: list[RenderableType] = [Text(t("answers_title", lang), style="bold")]
+    for i, a in enumerate(found):
+        if i:
+            parts.append(Text(""))  # a blank line before each answer's heading, as after it
+        source = t("glossary", lang) if a.source == "glossary" else a.source
+        # A step's answer is already its best paragraph (tutor.session.ask); /goto shows the rest.
+        parts.append(markdown(f"**{a.title}** _({source})_\n\n{a.text}"))
+    return Panel(Group(*parts), border_style="green", box=box.ROUNDED, padding=(0, 1))
