@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tutor.__main__",),
     ("tutor.cli",),
     ("tutor.instructor",),
-    ("tutor.testing", "tutor.validate", "tutor.grade"),
+    ("tutor.testing", "tutor.validate", "tutor.grade", "tutor.classroom"),
     ("tutor.session",),
     ("tutor.render", "tutor.pipeline", "tutor.progress"),
     ("tutor.sandbox",),

@@ -94,6 +94,12 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     add("--lesson", metavar="ID", default=default(None), help="start at this lesson")
     add("--step", metavar="N", default=default(None), help="start at this step (number or id)")
     add(
+        "--name",
+        metavar="NAME",
+        default=default(None),
+        help="your name, remembered in your progress file, for your teacher's class report",
+    )
+    add(
         "--path",
         metavar="FILE",
         default=default(None),
@@ -159,6 +165,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         default=None,
         help="submissions judged at once (default: the number of cores)",
+    )
+    p = command(
+        "class",
+        "the class report from many learners' progress files (or their exports): who is "
+        "where, who is stuck, the most common mistakes per step, passes made with help",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument(
+        "--csv",
+        nargs="?",
+        const="learners",
+        choices=("learners", "mistakes"),
+        help="print CSV: one line per learner (default), or per mistake at a step",
+    )
+    p.add_argument(
+        "--stuck-attempts",
+        type=_positive,
+        default=3,
+        metavar="N",
+        help="stuck: this many tries at the current step without passing (default 3)",
+    )
+    p.add_argument(
+        "--stuck-minutes",
+        type=float,
+        default=10.0,
+        metavar="M",
+        help="stuck: this many minutes at the current step without passing (default 10)",
     )
     p = command("validate", "prove lessons: references pass, traps fail, translations exist")
     p.add_argument("paths", nargs="*", metavar="PATH")
@@ -374,6 +409,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return instructor.grade_command(args, *found, lambda: _sandbox(args))
 
 
+def cmd_class(args: argparse.Namespace) -> int:
+    """The class report (tutor.instructor)."""
+    from tutor import instructor
+
+    return instructor.class_command(args)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from tutor.course.files import course_dirs
     from tutor.validate import validate_course
@@ -517,10 +559,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     theme.use(getattr(args, "theme", None))
     why = unsupported_reason()
-    if why and args.command not in ("lessons", "progress"):
+    if why and args.command not in ("lessons", "progress", "class"):
         print(_t("unsupported", args.lang, why=why), file=sys.stderr)
         return 3
     commands = {
+        "class": cmd_class,
         "lessons": cmd_lessons,
         "check": cmd_check,
         "grade": cmd_grade,

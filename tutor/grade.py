@@ -28,19 +28,21 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import pipeline
 from tutor.course.lesson import Lesson, Step
 from tutor.i18n import t
 from tutor.judge.verdict import Verdict
+from tutor.session import mistakes as judged
+from tutor.session.mistakes import ERROR_OTHER, STOPPED
 
-# How a run stopped, as an outcome and the feedback id that names it.
-STOPPED = ("timeout", "memory", "crashed", "exited", "killed")
+if TYPE_CHECKING:
+    from tutor.sandbox import ReferenceRun
+
 # Outcomes worth a second, solitary try: the worker (or the whole sandbox) was taken down,
 # maybe by another submission running beside it.
 _RETRY = ("killed", "sandbox")
-ERROR_OTHER = "error-other"
 SANDBOX_KILLED = "sandbox-killed"  # the submission killed the sandbox's own processes
 
 
@@ -233,46 +235,19 @@ def grade(
     return [row for row in rows if row is not None]
 
 
-def row_for(file: str, verdict: Verdict, run: Any, code: str, lang: str, seconds: float) -> Row:
+def row_for(
+    file: str, verdict: Verdict, run: ReferenceRun | None, code: str, lang: str, seconds: float
+) -> Row:
     """A graded submission from its verdict and its run (``ReferenceRun`` or None)."""
-    failing = tuple(c.name for c in verdict.checks if not c.passed)
-    messages = [(f.id, f.message) for f in verdict.feedback if f.id]
-    outcome = "passed" if verdict.passed else "failed"
-    error = ""
-    run_outcome = getattr(run, "outcome", "ok")
-    run_error = getattr(run, "error", None)
-    if run_error is not None and run_outcome != "ok":
-        error = f"{run_error.type}: {run_error.message}".splitlines()[0][:300]
-    if not verdict.passed:
-        if "sandbox" in failing or "reference" in failing:
-            outcome = "sandbox"
-        elif run_outcome in STOPPED:
-            outcome = run_outcome
-            messages.append((run_outcome, run_error.message if run_error else ""))
-        elif run_outcome == "error" and "error" in failing:
-            outcome = "error"
-            messages.append(_explained(run_error, code, lang))
-        if not messages:
-            lead = verdict.first_failure
-            messages.append((f"check-{lead.name}" if lead else "check-failed", ""))
-    ids = tuple(dict.fromkeys(i for i, _ in messages))
-    said = tuple(dict.fromkeys(messages))
-    return Row(file, verdict.passed, outcome, failing, ids, seconds, error, said)
-
-
-def _explained(error: Any, code: str, lang: str) -> tuple[str, str]:
-    """The error explanation's id and words for an exception, or ``error-other``."""
-    from tutor.render import errors
-
-    if error is None:
-        return ERROR_OTHER, ""
-    try:
-        found = errors.explain(error.type, error.message, lang, code=code)
-    except Exception:  # noqa: BLE001 - an explanation is a bonus
-        found = None
-    if found is None:
-        return ERROR_OTHER, f"{error.type}: {error.message}".splitlines()[0]
-    return found.feedback.id, found.feedback.message
+    outcome = run.outcome if run is not None else "ok"
+    error = run.error if run is not None else None
+    found = judged.mistakes(verdict, outcome, error, code, lang)
+    said = ""
+    if error is not None and outcome != "ok":
+        said = f"{error.type}: {error.message}".splitlines()[0][:300]
+    return Row(
+        file, verdict.passed, found.outcome, found.checks, found.ids, seconds, said, found.said
+    )
 
 
 # ---------------------------------------------------------------- summaries
@@ -340,6 +315,7 @@ def to_csv(rows: Sequence[Row]) -> str:
 __all__ = [
     "CSV_FIELDS",
     "ERROR_OTHER",
+    "STOPPED",
     "SANDBOX_KILLED",
     "Grader",
     "Row",

@@ -1,8 +1,10 @@
-"""The instructor's commands: ``grade`` (a class's answers to one step) and its output.
+"""The instructor's commands: ``grade`` (a class's answers to one step) and ``class`` (the
+class report from many progress stores).
 
-``tutor.cli`` finds the lesson and step and knows how to start a sandbox; this module
-does the rest: which files, the grading (tutor.grade), and the table, CSV or JSON.
-Never imports torch.
+For ``grade``, ``tutor.cli`` finds the lesson and step and knows how to start a
+sandbox; this module does the rest: which files, the grading (tutor.grade), and the
+table, CSV or JSON. ``class`` reads the stores (tutor.classroom) and prints the
+report. Never imports torch.
 """
 
 from __future__ import annotations
@@ -79,6 +81,30 @@ def grade_command(
     return 0 if all(row.passed for row in rows) else 1
 
 
+def class_command(args: argparse.Namespace) -> int:
+    """``class PATH...``: exit 0 with a report, 2 when nothing under the paths is a progress
+    store or an export (what could not be read is named on stderr)."""
+    from tutor import classroom
+
+    lang = args.lang
+    learners, problems = classroom.read(args.paths, lang)
+    for problem in problems:
+        print(t("class_unreadable", lang, problem=problem), file=sys.stderr)
+    if not learners:
+        print(t("class_none", lang, paths=", ".join(args.paths)), file=sys.stderr)
+        return 2
+    report = classroom.report(learners, None, args.stuck_attempts, args.stuck_minutes)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(classroom.to_csv(report, args.csv))
+    else:
+        from tutor.render.reports import class_report
+
+        show(console(args.width), class_report(report, lang))
+    return 0
+
+
 def show(out: Console, renderable: RenderableType) -> None:
     """Print through ``out``; in a pipe, without the spaces rich pads lines with."""
     if out.is_terminal:
@@ -116,4 +142,4 @@ def _progress(total: int, lang: str) -> Callable[[Any], None] | None:
     return tell
 
 
-__all__ = ["console", "grade_command", "show"]
+__all__ = ["class_command", "console", "grade_command", "show"]

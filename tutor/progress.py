@@ -11,20 +11,19 @@ and when") states the guarantees.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sqlite3
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tutor import _progressdb as db
 from tutor import _progressfile as files
+from tutor._progressexport import EXPORT_FIELDS, counted, export, export_rows, stamp
 from tutor._progressfile import REASON_KEYS
 
 FILENAME = "progress.sqlite3"
@@ -34,7 +33,11 @@ COPY_FORMAT = "torch-tutor-unsaved-progress-1"
 
 @dataclass(frozen=True)
 class StepRecord:
-    """What the store knows about one step."""
+    """What the store knows about one step.
+
+    ``help``: the most help the learner had here ("", "hints" when every hint was shown,
+    "solution"); ``assisted``: the help in use when the step was first passed ("" for a
+    pass of the learner's own); ``updated``: when anything last happened at the step."""
 
     lesson: str
     step: str
@@ -43,6 +46,26 @@ class StepRecord:
     hints: int = 0
     last_code: str = ""
     seconds: float = 0.0
+    help: str = ""
+    assisted: str = ""
+    updated: float = 0.0
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One attempt at a step: when, whether it passed, the feedback ids and failing checks
+    it got, and the help in use ("", "hints", "solution")."""
+
+    ts: float
+    lesson: str
+    step: str
+    passed: bool
+    feedback: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+    assisted: str = ""
+
+
+_STEP_FIELDS = "lesson, step, status, attempts, hints, last_code, seconds, help, assisted, updated"
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -113,7 +136,7 @@ class Store:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        self._mem.executescript(db.SCHEMA)
+        db.prepare(self._mem)
         self._db: sqlite3.Connection | None = None
         self._ident: tuple[int, int] | None = None
         self._pending: list[db.Op] = []
@@ -136,7 +159,7 @@ class Store:
         try:
             self._db = self._open_file(at_start=True)
             self._db.backup(self._mem)
-            self._mem.executescript(db.SCHEMA)
+            db.prepare(self._mem)
         except _Stuck as exc:
             self._failed(exc.error, "reason_damaged_stuck")
         except (sqlite3.Error, OSError) as exc:
@@ -160,7 +183,7 @@ class Store:
                 source.backup(self._mem)
             finally:
                 source.close()
-            self._mem.executescript(db.SCHEMA)
+            db.prepare(self._mem)
         except (sqlite3.Error, OSError) as exc:
             if self.read_only:
                 reason = files.reason(self.path, exc)
@@ -324,9 +347,30 @@ class Store:
         """Mark the step as seen (a step already passed or skipped keeps its status)."""
         self._record(db.Op("seen", lesson, step, time.time()))
 
-    def attempt(self, lesson: str, step: str, code: str, passed: bool) -> None:
-        """Count an attempt and keep its code; a pass marks the step passed."""
-        self._record(db.Op("attempt", lesson, step, time.time(), [code, bool(passed)]))
+    def attempt(
+        self,
+        lesson: str,
+        step: str,
+        code: str,
+        passed: bool,
+        feedback: tuple[str, ...] | list[str] = (),
+        checks: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        """Count an attempt and keep its code, the feedback ids it got and its failing checks;
+        a pass marks the step passed (and, when it is the first, with the help then in use)."""
+        arg = [code, bool(passed), list(feedback), list(checks)]
+        self._record(db.Op("attempt", lesson, step, time.time(), arg))
+
+    def helped(self, lesson: str, step: str, how: str) -> None:
+        """Record help given at a step: ``hints`` (every hint shown) or ``solution``; a pass
+        after it is recorded as made with that help."""
+        if how not in db.HELPS:
+            raise ValueError(f"unknown help {how!r}")
+        self._record(db.Op("help", lesson, step, time.time(), how))
+
+    def set_name(self, name: str) -> None:
+        """Remember the learner's name (``--name``), for the class report and exports."""
+        self._record(db.Op("name", "", "", time.time(), name.strip()))
 
     def set_status(self, lesson: str, step: str, status: str) -> None:
         """Raise the step's status to ``status`` (passed > skipped > seen)."""
@@ -432,19 +476,38 @@ class Store:
     def get(self, lesson: str, step: str) -> StepRecord:
         """The record of one step (an empty one when never seen)."""
         row = self._mem.execute(
-            "SELECT lesson, step, status, attempts, hints, last_code, seconds "
-            "FROM steps WHERE lesson = ? AND step = ?",
-            (lesson, step),
+            f"SELECT {_STEP_FIELDS} FROM steps WHERE lesson = ? AND step = ?", (lesson, step)
         ).fetchone()
         return StepRecord(*row) if row else StepRecord(lesson, step)
 
     def records(self) -> list[StepRecord]:
         """Every step record, ordered by lesson and first appearance."""
+        rows = self._mem.execute(f"SELECT {_STEP_FIELDS} FROM steps ORDER BY lesson, rowid")
+        return [StepRecord(*row) for row in rows.fetchall()]
+
+    def attempts(self) -> list[AttemptRecord]:
+        """Every attempt, oldest first (a store from before they were kept has none)."""
         rows = self._mem.execute(
-            "SELECT lesson, step, status, attempts, hints, last_code, seconds "
-            "FROM steps ORDER BY lesson, rowid"
+            "SELECT ts, lesson, step, passed, feedback, checks, assisted FROM attempts "
+            "ORDER BY ts, rowid"
         ).fetchall()
-        return [StepRecord(*row) for row in rows]
+        return [
+            AttemptRecord(ts, lesson, step, bool(ok), tuple(ids.split()), tuple(cs.split()), aid)
+            for ts, lesson, step, ok, ids, cs, aid in rows
+        ]
+
+    def name(self) -> str:
+        """The learner's name (``--name``), or ""."""
+        row = self._mem.execute("SELECT value FROM learner WHERE key = 'name'").fetchone()
+        return str(row[0]) if row else ""
+
+    def last_activity(self) -> float | None:
+        """When the learner last did anything (a Unix time), or None."""
+        row = self._mem.execute(
+            "SELECT MAX(t) FROM (SELECT MAX(ts) AS t FROM events "
+            "UNION ALL SELECT MAX(updated) FROM steps UNION ALL SELECT MAX(updated) FROM position)"
+        ).fetchone()
+        return float(row[0]) if row and row[0] else None
 
     def passed_count(self) -> int:
         """How many steps have been passed."""
@@ -490,7 +553,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         row = connection.execute("PRAGMA quick_check").fetchone()
         if row is None or row[0] != "ok":
             raise _Damaged(f"quick_check: {row}")
-        connection.executescript(db.SCHEMA)
+        db.prepare(connection)
     except sqlite3.OperationalError:
         connection.close()
         raise
@@ -503,43 +566,19 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-EXPORT_FIELDS = ("lesson", "step", "status", "attempts", "hints", "seconds")
-
-
-def export_rows(records: list[StepRecord]) -> list[dict[str, Any]]:
-    """One plain row per step, as ``--export`` writes it."""
-    return [
-        {
-            k: (round(v, 1) if k == "seconds" else v)
-            for k, v in asdict(r).items()
-            if k in EXPORT_FIELDS
-        }
-        for r in records
-    ]
-
-
-def export(records: list[StepRecord], fmt: str) -> str:
-    """The records as CSV or JSON text."""
-    rows = export_rows(records)
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 __all__ = [
     "COPY_FORMAT",
+    "AttemptRecord",
     "EXPORT_FIELDS",
     "FILENAME",
     "Notice",
     "STATUSES",
     "Store",
     "StepRecord",
+    "counted",
     "data_dir",
     "export",
     "export_rows",
     "resolve_path",
+    "stamp",
 ]

@@ -412,3 +412,100 @@ def test_8_lessons_lists_time_estimates() -> None:
         timeout=60,
     )
     assert done.returncode == 0 and re.search(r"tensors\s+Tensors\s+\(~\d+ min\)", done.stdout)
+
+
+# 2 -------------------------------------------------------------------------------------------
+
+
+def test_2_a_pass_made_with_the_solution_shows_as_such(tmp_path: Path) -> None:
+    import csv
+    import io
+    import subprocess
+
+    progress = tmp_path / "p.sqlite3"
+    child = spawn(
+        progress,
+        "--lesson",
+        "e2e-basics",
+        "--step",
+        "zeros",
+        "--name",
+        "Cy",
+        environ=env(TORCH_TUTOR_TYPE_DELAY="0"),
+    )
+    try:
+        child.expect("A tensor of zeros")
+        child.expect_exact(PROMPT)
+        send(child, "/solution")
+        child.expect_exact("Show the solution? [y/N]")
+        send(child, "y")
+        child.expect("Press Enter to run it")
+        child.expect(r"3\S*\)")  # the solution, typed at the prompt
+        child.send("\r")
+        child.expect("Well done")
+        child.expect_exact(PROMPT)
+    finally:
+        _quit(child)
+    shown = spawn(progress, "progress", dimensions=(30, 100))
+    shown.expect_exact("passed (solution)")
+    shown.expect(pexpect.EOF)
+    done = subprocess.run(
+        [PYTHON, "-m", "tutor", "--progress", str(progress), "progress", "--export", "csv"],
+        cwd=str(ROOT),
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    rows = {r["step"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+    assert rows["zeros"]["status"] == "passed" and rows["zeros"]["assisted"] == "solution"
+    assert rows["zeros"]["learner"] == "Cy"
+
+
+# 3 -------------------------------------------------------------------------------------------
+
+
+def test_3_the_class_view_in_a_terminal(tmp_path: Path) -> None:
+    from tutor.progress import Store
+
+    for name, tries in (("Ada", 1), ("Bea", 5), ("Cy", 2)):
+        store = Store(tmp_path / f"{name.lower()}.sqlite3")
+        store.set_name(name)
+        store.seen("e2e-basics", "zeros")
+        store.set_position("e2e-basics", "zeros")
+        for _ in range(tries):
+            store.attempt("e2e-basics", "zeros", "x", False, ["used-ones"], ["x.values"])
+        store.close()
+    child = spawn(tmp_path / "ignored.sqlite3", "class", str(tmp_path), dimensions=(40, 70))
+    child.expect_exact("Who is where")
+    child.expect_exact("⚠ Bea")
+    child.expect_exact("Stuck")
+    child.expect_exact("used-ones (3 learners)")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+# 4 -------------------------------------------------------------------------------------------
+
+
+def test_4_grade_a_folder_in_a_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    (folder / "ada.py").write_text("x = torch.zeros(2, 3)\n")
+    (folder / "bea.py").write_text("x = torch.ones(2, 3)\n")
+    (folder / "cy.py").write_text("x = torch.zeros(2, 3) @ torch.zeros(2, 3)\n")
+    (folder / "dee.py").write_text("x = zeros(2, 3)\n")
+    child = spawn(
+        tmp_path / "p.sqlite3", "grade", "e2e-basics", "zeros", str(folder), dimensions=(40, 70)
+    )
+    child.expect_exact("4 submissions")
+    child.expect_exact("ada.py")
+    child.expect_exact("Most common mistakes")
+    shown = ANSI.sub("", child.before)
+    child.expect_exact("1 of 4 passed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    for expected in ("used-ones", "matmul-inner-size", "error-other"):
+        assert expected in shown, shown

@@ -63,7 +63,7 @@ class Fitted:
         self._widths = [column.width for column in table.columns]
 
     def _cells(self, column: Column) -> list[RenderableType]:
-        return [column.header, *column.cells] if self.table.show_header else list(column.cells)
+        return list(column.cells)
 
     def _span(self, console: Console, options: ConsoleOptions, column: Column) -> tuple[int, int]:
         """(least, natural) width of a column's content, padding and borders left out."""
@@ -79,6 +79,14 @@ class Fitted:
             if isinstance(cell, Text) and cell.no_wrap and cell.overflow == "ellipsis":
                 low = min(high, _CUT_MIN)  # a printed tensor, cut with … by design
             least, natural = max(least, low), max(natural, high)
+        head = _text_of(column.header) if self.table.show_header else None
+        if head:
+            # A header may wrap at its spaces, never inside a word (CJK words included):
+            # rich cuts a header too narrow for a word with an ellipsis.
+            words = [cell_len(w) for w in head.split()]
+            whole = _widest_line(head)
+            least = max(least, whole if column.no_wrap else max(words, default=0))
+            natural = max(natural, whole)
         return least, natural
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

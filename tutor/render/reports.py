@@ -13,6 +13,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -52,8 +53,8 @@ def grade_table(rows: Sequence[Any], lang: str, title: str | None = None) -> Fit
     return Fitted(table)
 
 
-def histogram(counts: Sequence[tuple[str, int]], title: str, total: int | None = None) -> Group:
-    """A title, then counts as bars, longest first: ``no-broadcast  ████████ 8``.
+def bars(counts: Sequence[tuple[str, int]], total: int | None = None) -> Table:
+    """Counts as bars, longest first: ``no-broadcast  ████████ 8``.
 
     ``total``: what the bars are a share of (the failing submissions); by default the
     largest count fills the bar.
@@ -66,7 +67,12 @@ def histogram(counts: Sequence[tuple[str, int]], title: str, total: int | None =
     for name, n in counts:
         cells = max(1, round(_BAR * n / top))
         table.add_row(Text(name), Text("█" * cells, style="magenta"), str(n))
-    return Group(Text(title, style="bold"), table)
+    return table
+
+
+def histogram(counts: Sequence[tuple[str, int]], title: str, total: int | None = None) -> Group:
+    """A title, then the counts as bars (see ``bars``)."""
+    return Group(Text(title, style="bold"), bars(counts, total))
 
 
 def grade_report(
@@ -116,4 +122,161 @@ def grade_report(
     return Group(*parts)
 
 
-__all__ = ["grade_report", "grade_table", "histogram", "outcome_word"]
+# ---------------------------------------------------------------- the class report
+
+
+def duration(seconds: float | None, lang: str) -> str:
+    """``45 s``, ``12 min``, ``1 h 5 min``, ``3 d``; "" when unknown."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return t("duration_s", lang, n=round(seconds))
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return t("duration_min", lang, n=minutes)
+    if minutes < 48 * 60:
+        return t("duration_h", lang, h=minutes // 60, m=minutes % 60)
+    return t("duration_d", lang, n=minutes // (24 * 60))
+
+
+def _help_word(how: str, lang: str) -> str:
+    return t(f"help_{how}", lang) if how in ("hints", "solution") else ""
+
+
+def class_where(report: Any, lang: str) -> Fitted:
+    """One line per learner: the step they are at, their passes (those made with help in
+    brackets), their tries and time at that step, when last active; a stuck one marked ⚠."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, collapse_padding=True)
+    for head, justify, wrap in (
+        ("col_learner", "left", True),
+        ("col_at", "left", True),
+        ("col_passed_help", "right", True),
+        ("col_here", "right", False),  # "4× · 5 min" reads as one
+        ("col_last", "right", False),
+    ):
+        table.add_column(t(head, lang), justify=justify, no_wrap=not wrap)  # type: ignore[arg-type]
+    for learner in report.learners:
+        here = learner.at()
+        stuck = report.stuck(learner)
+        idle = report.idle(learner)
+        passed, helped = len(learner.passed), len(learner.helped)
+        name = Text(learner.name, style="bold")
+        if stuck:
+            name = Text(f"⚠ {learner.name}", style="bold red")
+        table.add_row(
+            name,
+            Text(here.name if here else "—", style="cyan"),
+            f"{passed} ({helped})" if helped else str(passed),
+            t("tries_here", lang, count=here.attempts, time=duration(here.seconds, lang))
+            if here
+            else "",
+            t("ago", lang, time=duration(idle, lang)) if idle is not None else "",
+        )
+    if any(report.stuck(learner) for learner in report.learners):
+        table.caption = f"⚠ {t('stuck_mark', lang)}"
+        table.caption_justify = "left"
+    return Fitted(table)
+
+
+def class_stuck(report: Any, lang: str) -> RenderableType:
+    """The stuck learners: where, how many tries, how long, when last active."""
+    title = Text(
+        t(
+            "class_stuck",
+            lang,
+            attempts=report.stuck_attempts,
+            minutes=f"{report.stuck_minutes:g}",
+        ),
+        style="bold",
+    )
+    stuck = report.stuck_learners()
+    if not stuck:
+        return Group(title, Text(t("class_nobody_stuck", lang), style="green"))
+    table = Table(box=None, show_header=False, pad_edge=False)
+    for _ in range(5):
+        table.add_column()
+    for learner in stuck:
+        here = learner.at()
+        idle = report.idle(learner)
+        table.add_row(
+            Text(f"⚠ {learner.name}", style="bold red"),
+            Text(here.name if here else "", style="cyan"),
+            f"{here.attempts if here else 0}×",
+            duration(here.seconds if here else 0, lang),
+            t("ago", lang, time=duration(idle, lang)) if idle is not None else "",
+        )
+    return Group(title, Fitted(table))
+
+
+def class_mistakes(report: Any, lang: str, most: int = 3) -> RenderableType:
+    """Per step, the most common feedback ids (as bars) and failing checks."""
+    parts: list[RenderableType] = [Text(t("class_mistakes", lang), style="bold")]
+    found = report.mistakes(most)
+    for step in found:
+        learners = t("learners_count", lang, count=step.learners)
+        parts.append(
+            Text(
+                t(
+                    "class_step_line",
+                    lang,
+                    step=step.step,
+                    tries=t("tries_count", lang, count=step.failing),
+                    learners=learners,
+                ),
+                style="cyan",
+            )
+        )
+        if step.ids:
+            named = [
+                (f"{m.name} ({t('learners_count', lang, count=m.learners)})", m.count)
+                for m in step.ids
+            ]
+            parts.append(Padding(bars(named, step.failing), (0, 0, 0, 2)))
+        if step.checks:
+            checks = ", ".join(f"{m.name} {m.count}" for m in step.checks)
+            parts.append(Text(f"  {t('checks_label', lang)}: {checks}", style="dim"))
+    return Group(*parts)
+
+
+def class_help(report: Any, lang: str) -> RenderableType:
+    """The passes made with the solution or every hint: who, where, which help."""
+    rows = [(le.name, s.name, s.assisted) for le in report.learners for s in le.helped]
+    if not rows:
+        return Text(t("class_no_help", lang), style="dim")
+    table = Table(box=None, show_header=False, pad_edge=False)
+    for _ in range(3):
+        table.add_column()
+    for name, step, how in rows:
+        table.add_row(Text(name, style="bold"), Text(step, style="cyan"), _help_word(how, lang))
+    return Group(Text(t("class_help", lang, count=len(rows)), style="bold"), Fitted(table))
+
+
+def class_report(report: Any, lang: str) -> Group:
+    """The whole class: who is where, who is stuck, the common mistakes, help."""
+    return Group(
+        Text(t("class_title", lang, count=len(report.learners)), style="bold"),
+        Text(""),
+        Text(t("class_where", lang), style="bold"),
+        class_where(report, lang),
+        Text(""),
+        class_stuck(report, lang),
+        Text(""),
+        class_mistakes(report, lang),
+        Text(""),
+        class_help(report, lang),
+    )
+
+
+__all__ = [
+    "class_help",
+    "class_mistakes",
+    "class_report",
+    "class_stuck",
+    "class_where",
+    "bars",
+    "duration",
+    "grade_report",
+    "grade_table",
+    "histogram",
+    "outcome_word",
+]

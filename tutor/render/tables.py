@@ -36,6 +36,8 @@ class ProgressRow(Protocol):
     def hints(self) -> int: ...
     @property
     def seconds(self) -> float: ...
+    @property
+    def assisted(self) -> str: ...
 
 
 class Found(Protocol):
@@ -121,11 +123,15 @@ def protection_rows(items: Any, lang: str) -> list[tuple[str, Text]]:
     return rows
 
 
-def status_word(status: str, lang: str) -> Text:
-    """A step status as a word and a mark."""
+def status_word(status: str, lang: str, assisted: str = "") -> Text:
+    """A step status as a word and a mark; a pass made with the solution or every hint says
+    so (``✓ passed (solution)``)."""
     styles = {"passed": ("✓ ", "green"), "skipped": ("» ", "yellow"), "seen": ("· ", "dim")}
     mark, style = styles.get(status, ("", ""))
-    return Text(mark + t(f"status_{status or 'new'}", lang), style=style)
+    key = f"status_{status or 'new'}"
+    if status == "passed" and assisted in ("hints", "solution"):
+        key, style = f"status_passed_{assisted}", "yellow"
+    return Text(mark + t(key, lang), style=style)
 
 
 def minutes_word(minutes: int, rough: bool, lang: str) -> str:
@@ -171,7 +177,7 @@ class RouteStop(Protocol):
 
 
 def route_table(
-    rows: Sequence[tuple[int, str, str, RouteStop, str, bool]],
+    rows: Sequence[tuple[int, str, str, RouteStop, tuple[str, str], bool]],
     lang: str,
     minutes: int,
     rough: bool,
@@ -191,7 +197,7 @@ def route_table(
             Text(name, style="bold cyan" if here else "cyan"),
             step_title,
             minutes_word(max(1, round(stop.minutes)), stop.rough, lang),
-            status_word(status, lang),
+            status_word(status[0], lang, status[1]),
         )
     left_text = t("route_left", lang, time=minutes_word(left, rough, lang))
     return Group(Fitted(table), Text(left_text, style="dim"))
@@ -213,7 +219,7 @@ def progress_table(records: Sequence[ProgressRow], lang: str, path: str) -> Fitt
         table.add_row(
             r.lesson,
             r.step,
-            status_word(r.status, lang),
+            status_word(r.status, lang, r.assisted),
             str(r.attempts),
             str(r.hints),
             f"{r.seconds:.0f}",

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tutor._progressexport import stamp
 from tutor.course.find import Miss
 from tutor.i18n import t
 from tutor.progress import StepRecord, Store, export, export_rows, resolve_path
@@ -51,6 +52,13 @@ def _store(args: argparse.Namespace) -> Store:
     if getattr(args, "no_save", False):
         return Store(None)
     return Store(resolve_path(getattr(args, "progress", None)))
+
+
+def remember_name(store: Store, args: argparse.Namespace) -> None:
+    """``--name``: kept in the store, so later sessions need not say it again."""
+    name = (getattr(args, "name", None) or "").strip()
+    if name and name != store.name():
+        store.set_name(name)
 
 
 def _sandbox(args: argparse.Namespace, lang: str) -> Sandbox:
@@ -129,6 +137,7 @@ def run_session(args: argparse.Namespace) -> int:
         said = why or start.message(lang, "torch-tutor lessons")
         print(f"{said} {t('start_unchanged', lang)}", file=sys.stderr)
         return 2
+    remember_name(store, args)
     history = (
         None
         if getattr(args, "no_save", False)
@@ -177,19 +186,30 @@ def progress_command(args: argparse.Namespace) -> int:
     try:
         records = store.records()
         notices = store.take_notices()
+        # What a class report needs to read an export back: who, where, what went wrong.
+        about: dict[str, Any] = {
+            "learner": store.name(),
+            "position": store.position(),
+            "attempts": store.attempts(),
+        }
+        last = store.last_activity()
     finally:
         store.close()
     for notice in notices:
         print(notice.text(lang), file=sys.stderr)
     fmt = getattr(args, "export", None)
     if fmt:
-        sys.stdout.write(export(records, fmt))
+        sys.stdout.write(export(records, fmt, **about))
     elif getattr(args, "json", False):
-        print(
-            json.dumps(
-                {"path": str(path), "steps": export_rows(records)}, ensure_ascii=False, indent=2
-            )
-        )
+        position = about["position"]
+        summary = {
+            "path": str(path),
+            "learner": about["learner"],
+            "position": {"lesson": position[0], "step": position[1]} if position else None,
+            "last_activity": stamp(last),
+            "steps": export_rows(records, **about),
+        }
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         _show_progress(args, records, lang, path)
     return 1 if notices else 0

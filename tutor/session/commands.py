@@ -215,10 +215,11 @@ def cmd_route(session: Session, arg: str) -> None:
     for i, stop in enumerate(route.stops):
         lesson = session.lessons[stop.lesson]
         step = lesson.steps[stop.step]
-        status = session.store.get(lesson.id, step.id).status
-        if status not in ("passed", "skipped"):
+        record = session.store.get(lesson.id, step.id)
+        if record.status not in ("passed", "skipped"):
             left += stop.minutes
         here = (stop.lesson, stop.step) == (session.li, session.si)
+        status = (record.status, record.assisted)
         rows.append(
             (i + 1, f"{lesson.id}.{step.id}", step.title.get(session.lang), stop, status, here)
         )
@@ -243,6 +244,8 @@ def cmd_hint(session: Session, arg: str) -> None:
     session.store.hint(*session.key, used + 1)
     session.show(render.hint(hints[used].get(session.lang), used + 1, len(hints), session.lang))
     if used + 1 == len(hints):
+        # Every hint, the last one close to the answer: a pass from here is made with help.
+        session.store.helped(*session.key, "hints")
         session.say("hints_used_up", "dim")
 
 
@@ -251,6 +254,7 @@ def cmd_solution(session: Session, arg: str) -> None:
     step = session.step
     if step.kind in ("quiz", "predict") and (step.answer is not None or step.accept):
         if session.ui.confirm(t("solution_confirm", session.lang)):
+            session.store.helped(*session.key, "solution")  # a pass from now on is one with it
             session.say("answer_is", "green", answer=_answer_text(step, session.lang))
             if step.explanation:
                 session.show(render.explanation(step.explanation.get(session.lang), session.lang))
@@ -260,6 +264,7 @@ def cmd_solution(session: Session, arg: str) -> None:
         return
     if not session.ui.confirm(t("solution_confirm", session.lang)):
         return
+    session.store.helped(*session.key, "solution")  # a pass from now on is one with it
     if getattr(session.ui, "animates", False):
         session.say("solution_typed", "dim")
     # Typed at the prompt where the room is looking; Enter runs it as an answer.

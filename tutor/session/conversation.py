@@ -21,6 +21,7 @@ from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
 from tutor.session import ask, commands, places
+from tutor.session.mistakes import mistakes
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
@@ -455,7 +456,8 @@ class Session:
         error = result.error.type if result.outcome == "error" and result.error else None
         attempt = pipeline.is_attempt(self.step, code, error)
         if verdict.passed or attempt:
-            self.store.attempt(*self.key, answer, verdict.passed)
+            found = mistakes(verdict, result.outcome, result.error, answer, self.lang)
+            self.store.attempt(*self.key, answer, verdict.passed, found.ids, found.checks)
         shown = result.outcome == "error"  # its explanation is already on screen
         if verdict.passed:
             self.show_verdict(verdict, error_shown=shown)
@@ -508,7 +510,8 @@ class Session:
             verdict = pipeline.check_predict(step, text, output, self.lang)
         else:
             verdict = pipeline.check_quiz(step, text, self.lang)
-        self.store.attempt(*self.key, text, verdict.passed)
+        found = mistakes(verdict, "ok", None, text, self.lang)
+        self.store.attempt(*self.key, text, verdict.passed, found.ids, found.checks)
         self.show_verdict(verdict)
         if output is not None:
             self.show(

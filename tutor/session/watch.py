@@ -21,6 +21,7 @@ from tutor.course.find import Miss, find
 from tutor.course.lesson import Lesson, Step
 from tutor.i18n import t
 from tutor.judge.verdict import Verdict
+from tutor.session.mistakes import mistakes
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -137,7 +138,15 @@ class Watcher:
     def _record(self, outcome: Outcome) -> None:
         if self.store is None:
             return
-        self.store.attempt(self.lesson.id, outcome.step.id, outcome.code, outcome.verdict.passed)
+        found = mistakes(outcome.verdict, "ok", None, outcome.code, self.lang)
+        self.store.attempt(
+            self.lesson.id,
+            outcome.step.id,
+            outcome.code,
+            outcome.verdict.passed,
+            found.ids,
+            found.checks,
+        )
         if outcome.verdict.passed:
             self.store.set_status(self.lesson.id, outcome.step.id, "passed")
 
@@ -307,4 +316,8 @@ def _store(args: argparse.Namespace) -> Store | None:
         return None
     from tutor.progress import Store, resolve_path
 
-    return Store(resolve_path(getattr(args, "progress", None)))
+    store = Store(resolve_path(getattr(args, "progress", None)))
+    name = (getattr(args, "name", None) or "").strip()
+    if name and name != store.name():
+        store.set_name(name)  # --name, as the interactive tutor keeps it
+    return store
