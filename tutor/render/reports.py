@@ -42,15 +42,30 @@ def grade_table(rows: Sequence[Any], lang: str, title: str | None = None) -> Fit
     table.add_column(t("col_failing", lang))
     table.add_column(t("col_feedback", lang))
     table.add_column(t("col_seconds", lang), justify="right", no_wrap=True)
-    for row in rows:
+    names = _short_names([row.file for row in rows])
+    for row, name in zip(rows, names, strict=True):
         table.add_row(
-            Text(row.file),
+            Text(name),
             outcome_word(row.outcome, lang),
             Text(", ".join(row.failing)),
             Text(", ".join(row.feedback), style="yellow"),
             f"{row.seconds:.2f}",
         )
     return Fitted(table)
+
+
+def _short_names(files: Sequence[str]) -> list[str]:
+    """File names relative to the folder they all sit in (``answers/ada.py`` -> ``ada.py``),
+    so the table keeps its room for the results; the title names the folder."""
+    import os
+
+    if len(files) < 2:
+        return [os.path.basename(f) for f in files]
+    try:
+        common = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
+    except ValueError:
+        return list(files)
+    return [os.path.relpath(os.path.abspath(f), common) for f in files]
 
 
 def bars(counts: Sequence[tuple[str, int]], total: int | None = None) -> Table:
@@ -75,6 +90,21 @@ def histogram(counts: Sequence[tuple[str, int]], title: str, total: int | None =
     return Group(Text(title, style="bold"), bars(counts, total))
 
 
+def _folder_of(rows: Sequence[Any]) -> str:
+    """`` (in FOLDER)`` when the submissions share a folder, else ""."""
+    import os
+
+    files = [os.path.abspath(row.file) for row in rows]
+    if not files:
+        return ""
+    try:
+        common = os.path.commonpath([os.path.dirname(f) for f in files])
+    except ValueError:
+        return ""
+    shown = os.path.relpath(common)
+    return f" — {common if shown.startswith('..') else shown}" if len(files) > 1 else ""
+
+
 def grade_report(
     rows: Sequence[Any],
     summary: dict[str, Any],
@@ -91,7 +121,8 @@ def grade_report(
                 lesson=summary["lesson"],
                 step=summary["step"],
                 count=summary["total"],
-            ),
+            )
+            + _folder_of(rows),
         )
     ]
     failed = [row for row in rows if not row.passed]

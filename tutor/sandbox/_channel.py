@@ -58,6 +58,7 @@ class WorkerHandle:
         os.set_blocking(self._wake_w, False)
         self._interrupts = 0
         self._lock = threading.RLock()
+        self._closed = False
         self.collector: OutputCollector | None = None
 
     # -- called from other threads -----------------------------------------
@@ -72,10 +73,13 @@ class WorkerHandle:
         self._wake()
 
     def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"!")
-        except OSError:
-            pass
+        with self._lock:
+            if self._closed:
+                return  # its number may belong to another file by now
+            try:
+                os.write(self._wake_w, b"!")
+            except OSError:
+                pass
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -102,8 +106,13 @@ class WorkerHandle:
         self.dead = True
 
     def close(self) -> None:
-        """Kill the process and release the UI's file descriptors."""
+        """Kill the process and release the UI's file descriptors (once: a second call would
+        close numbers another handle may hold by then)."""
         self.kill()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         for fd in (self.out, self._wake_r, self._wake_w):
             if fd is not None:
                 try:

@@ -54,6 +54,7 @@ class Pool:
         self.generation = 0  # zygotes started so far: a change means the last one was lost
         self._judge_req: int | None = None
         self._handles: dict[int, WorkerHandle] = {}
+        self._orphans: list[WorkerHandle] = []  # a lost zygote's, until their users retire them
         self.lost = ""
         self._evaluator_req: int | None = None
 
@@ -110,7 +111,7 @@ class Pool:
         return lost
 
     def restart(self, dead: ZygoteClient | None = None) -> None:
-        """Replace a dead zygote; every handle of the old one is closed.
+        """Replace a dead zygote; every handle of the old one is marked dead.
 
         ``dead``: the zygote the caller found dead; when another thread has replaced
         it meanwhile, nothing more is done.
@@ -122,7 +123,12 @@ class Pool:
                 self.lost = self.zygote.lost or "killed"
                 self.zygote.close()
             for handle in list(self._handles.values()):
-                handle.close()
+                # Another thread may be in an exchange with it: it sees the handle dead and
+                # retires it itself. Closing its files here would free their numbers for the
+                # new zygote's forks while that thread still reads them.
+                handle.dead = True
+                handle.notify_exit()
+                self._orphans.append(handle)
             self._handles.clear()
             with self._lock:
                 self._first_req = self._judge_req = None
@@ -211,7 +217,10 @@ class Pool:
     def retire(self, handle: WorkerHandle) -> None:
         """Kill a process and forget it."""
         handle.close()
-        self._handles.pop(handle.pid, None)
+        if self._handles.get(handle.pid) is handle:
+            del self._handles[handle.pid]
+        if handle in self._orphans:
+            self._orphans.remove(handle)
 
     def gone(self, handle: WorkerHandle) -> bool:
         """True when ``handle``'s process is dead or belongs to a dead (or stopped) zygote."""
@@ -263,9 +272,10 @@ class Pool:
         self.closed = True
         if self.zygote is not None:
             self.zygote.close()
-        for handle in list(self._handles.values()):
+        for handle in [*self._handles.values(), *self._orphans]:
             handle.close()
         self._handles.clear()
+        self._orphans.clear()
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
