@@ -130,10 +130,13 @@ builtins.print = lambda *a, **k: None
 
 
 def test_run_prints_output_and_exit_codes(tmp_path):
-    ok = tutor("run", answer(tmp_path, "print(torch.arange(3))\n"))
+    ok = tutor("run", answer(tmp_path, "import torch\nprint(torch.arange(3))\n"))
     assert ok.returncode == 0 and "tensor([0, 1, 2])" in ok.stdout
     bad = tutor(
-        "run", answer(tmp_path, "print('before')\ntorch.zeros(2) @ torch.zeros(3)\n", "bad.py")
+        "run",
+        answer(
+            tmp_path, "import torch\nprint('before')\ntorch.zeros(2) @ torch.zeros(3)\n", "bad.py"
+        ),
     )
     assert bad.returncode == 1
     assert "before" in bad.stdout
@@ -150,7 +153,38 @@ def test_run_stopped_by_time_limit(tmp_path):
 def test_run_exit_status(tmp_path):
     assert tutor("run", answer(tmp_path, "import sys\nsys.exit(0)\n")).returncode == 0
     result = tutor("run", answer(tmp_path, "import sys\nprint('x')\nsys.exit(3)\n"))
-    assert result.returncode == 1 and "3" in result.stderr
+    # As `python FILE`: the status itself, and nothing added on stderr.
+    assert result.returncode == 3 and result.stdout == "x\n" and result.stderr == ""
+
+
+def test_run_passes_arguments_streams_and_folder(tmp_path):
+    """The command line as `python FILE ARGS`: arguments after FILE are the script's (even
+    ones that look like the tutor's options), stderr apart from stdout, stdin read, and the
+    script's folder as working directory, where the files it writes stay."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "helper.py").write_text("WORD = 'sibling'\n", encoding="utf-8")
+    script = folder / "main.py"
+    script.write_text(
+        "import os, sys\nimport helper\n"
+        "print(sys.argv[1:], helper.WORD, os.getcwd() == os.path.dirname(__file__))\n"
+        "print('to stderr', file=sys.stderr)\n"
+        "open('saved.txt', 'w').write(input())\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "run", str(script), "4", "--lang", "zh", "-x"],
+        capture_output=True,
+        text=True,
+        input="kept\n",
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['4', '--lang', 'zh', '-x'] sibling True\n"
+    assert result.stderr == "to stderr\n"
+    assert (folder / "saved.txt").read_text(encoding="utf-8") == "kept"
 
 
 def test_wrong_flag_is_a_usage_error():

@@ -142,8 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("validate", "prove lessons: references pass, traps fail, translations exist")
     p.add_argument("paths", nargs="*", metavar="PATH")
-    p = command("run", "run a Python file in the sandbox")
+    p = command("run", "run a Python file in the sandbox, as `python FILE ARGS` would")
     p.add_argument("file", metavar="FILE")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for FILE")
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
@@ -337,10 +338,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    try:
-        code = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(_t("unreadable", args.lang, file=args.file, error=exc), file=sys.stderr)
+    from tutor.runscript import run_file
+
+    if not os.path.isfile(args.file) or not os.access(args.file, os.R_OK):
+        error = "not a readable file" if os.path.exists(args.file) else "no such file"
+        print(_t("unreadable", args.lang, file=args.file, error=error), file=sys.stderr)
         return 2
     try:
         sandbox = _sandbox(args)
@@ -348,31 +350,43 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
         return 3
     try:
-        sandbox.new_namespace("", None)
-
-        def show(text: str) -> None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-
-        result = sandbox.run(code, filename=args.file, on_output=show, record=False)
+        return run_file(
+            sandbox,
+            args.file,
+            list(args.args),
+            stdin=sys.stdin.fileno()
+            if _has_fileno(sys.stdin)
+            else os.open(os.devnull, os.O_RDONLY),
+            out=_writer(sys.stdout),
+            err=_writer(sys.stderr),
+            lang=args.lang,
+        )
     finally:
         sandbox.close()
-    sys.stdout.flush()
-    if result.outcome == "exited" and _exit_code(result) == 0:
-        return 0  # sys.exit(0) ends a script successfully, as it does outside the sandbox
-    if result.error is not None:
-        if result.error.traceback:
-            print(result.error.traceback.rstrip(), file=sys.stderr)
-        if result.outcome != "error" or not result.error.traceback:
-            # Why the run was stopped (time limit, memory, crash), in the learner's language.
-            print(f"{result.error.type}: {result.error.message}", file=sys.stderr)
-    return 0 if result.outcome == "ok" else 1
 
 
-def _exit_code(result: Any) -> int | None:
-    """The status passed to sys.exit, read from the sandbox's message (its only number)."""
-    found = re.search(r"-?\d+", result.error.message if result.error else "")
-    return int(found.group()) if found else None
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
+def _writer(stream: Any) -> Any:
+    """Write the script's text as it arrives (bytes as the script wrote them, UTF-8)."""
+    raw = getattr(stream, "buffer", None)
+
+    def write(text: str) -> None:
+        if raw is not None:
+            stream.flush()
+            raw.write(text.encode("utf-8", "replace"))
+            raw.flush()
+        else:
+            stream.write(text)
+            stream.flush()
+
+    return write
 
 
 def _delegate(module: str, function: str, args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 from tutor.sandbox import limits as _limits
 from tutor.sandbox import messages, outcomes
-from tutor.sandbox._channel import Exchange, WorkerHandle, forward_sigint
+from tutor.sandbox._channel import ErrorStream, Exchange, WorkerHandle, forward_sigint
 from tutor.sandbox._pool import FORK_WAIT, Pool
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult, SandboxBusy, SandboxError
 
@@ -127,6 +127,70 @@ class Sandbox:
         self.start()
         with self._lock:
             return self._run(code, filename, on_output, seed, record, echo)
+
+    def run_script(
+        self,
+        path: str,
+        argv: list[str],
+        *,
+        stdin: int,
+        on_output: Callable[[str], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> RunResult:
+        """Run the file at ``path`` as ``python FILE`` does, in a fresh worker of its own.
+
+        ``argv`` becomes ``sys.argv`` (the script as given first); the script's
+        folder is its working directory and leads ``sys.path``. ``stdin`` is a
+        file descriptor the script reads as its standard input. Its stdout and
+        stderr stream to ``on_output`` and ``on_error`` apart; an uncaught
+        exception is printed on its stderr by the worker, as Python prints it.
+        The result's ``exit_code`` is the status ``python FILE`` would end with
+        (None when the run was stopped or the process died). Ctrl-C while this
+        blocks interrupts the script.
+        """
+        self.start()
+        with self._lock:
+            handle = self._pool.take_spare()
+        err_r, err_w = os.pipe()
+        errors = ErrorStream(err_r, self._limits, self.lang, on_error)
+        msg = {"op": "script", "path": os.path.abspath(path), "argv": list(argv)}
+        self._running = handle
+        try:
+            with forward_sigint(handle):
+                ex = handle.exchange(
+                    msg,
+                    timeout=self.timeout,
+                    lang=self.lang,
+                    on_output=on_output,
+                    interruptible=True,
+                    fds=[err_w, stdin],
+                    errors=errors,
+                )
+        finally:
+            self._running = None
+            os.close(err_w)
+            self._pool.retire(handle)
+            os.close(err_r)
+        outcome, error = self._classify(ex)
+        code = (ex.reply or {}).get("exit_code")
+        status = ex.status or {}
+        if ex.dead:
+            # os._exit(n) ends with n; a crash with the status a shell shows (128 + signal).
+            code = status.get("code")
+            if "signal" in status and not ex.killed:
+                code = 128 + int(status["signal"])
+            elif outcome == "interrupted":
+                code = 130
+        if outcome == "timeout":
+            code = None
+        return RunResult(
+            outcome,
+            ex.output,
+            error,
+            ex.duration,
+            exit_code=code if isinstance(code, int) else None,
+            errors=ex.errors,
+        )
 
     def interrupt(self) -> None:
         """Interrupt the running code (from another thread); a second call kills it."""
