@@ -128,8 +128,8 @@ def _show_syntax_error(report: Any, names: SourceNames) -> None:
     """A SyntaxError from the compiler (not the parser) carries no source line: add it, so the
     line and its caret show, then give the file its learner-facing name."""
     internal = report.filename
-    if internal and report.text is None and report.lineno:
-        line = linecache.getline(internal, report.lineno)
+    if internal and report.text is None and str(report.lineno or "").isdigit():
+        line = linecache.getline(internal, int(report.lineno))  # kept as text by traceback
         if line:
             report.text = line
     if internal:
