@@ -174,3 +174,20 @@ def test_a_tall_printed_tensor_is_cut_in_the_table_not_rewrapped() -> None:
     lines = shown.splitlines()
     assert len(lines) <= 3 + 8  # header, rule, eight lines of the row
     assert any(line.rstrip().endswith("…") for line in lines)
+
+
+def test_a_long_syntax_error_line_keeps_its_caret_column() -> None:
+    """Rich must not word-wrap a traceback: the caret would land under the wrong character."""
+    from tutor.sandbox.results import ErrorInfo
+    from tutor.session.transcript import Recorder
+    from tutor.session.ui import PlainUI, make_console
+
+    source = "x = torch.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]) + torch.ones(13) +"
+    caret = " " * (len(source) - 1) + "^"
+    trace = f'  File "<input>", line 1\n    {source}\n    {caret}\nSyntaxError: invalid syntax'
+    out = io.StringIO()
+    ui = Recorder(PlainUI(make_console(out, width=40, plain=True), io.StringIO("")))
+    ui.show(render.error_block(ErrorInfo("SyntaxError", "invalid syntax", trace), "en"))
+    for shown in (out.getvalue(), ui.text()):
+        lines = shown.split("\n")
+        assert "    " + source in lines and "    " + caret in lines, shown

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from tutor import codeinfo
@@ -168,24 +169,51 @@ def _run_json(run: Any) -> dict[str, Any]:
 
 
 def _check_once(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
-) -> Verdict:
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str,
+    lang: str,
+    setup: str,
+    seed: int | None,
+    filename: str = "<answer>",
+    on_output: Callable[[str], None] | None = None,
+) -> tuple[Verdict, Any]:
     start = sandbox.new_namespace(effective_setup(step, setup), seed)
     if start.outcome != "ok":
         error = _error_text(start)
-        return Verdict(False, (Check("setup", False, "", error, _msg("setup", lang, error=error)),))
-    run = sandbox.run(code, filename="<answer>", seed=seed)
-    return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed)
+        check = Check("setup", False, "", error, _msg("setup", lang, error=error))
+        return Verdict(False, (check,)), None
+    run = sandbox.run(code, filename=filename, seed=seed, on_output=on_output)
+    return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed), run
 
 
 def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en") -> Verdict:
     """Check a complete answer to a code step in a fresh namespace, then on each variant."""
+    return check_file(sandbox, lesson, step, code, lang)[0]
+
+
+def check_file(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str,
+    lang: str = "en",
+    *,
+    filename: str = "<answer>",
+    on_output: Callable[[str], None] | None = None,
+) -> tuple[Verdict, Any]:
+    """``check_answer`` that also returns the run (its output and traceback; None when the
+    answer never ran). ``filename`` is what tracebacks call the code (editor mode: the
+    file's path, so line numbers point into it); its output streams to ``on_output``."""
     if needs_gpu(sandbox, step):
-        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
-    verdict = _check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
+        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),)), None
+    verdict, run = _check_once(
+        sandbox, lesson, step, code, lang, step.setup, step.seed, filename, on_output
+    )
     if not verdict.passed:
-        return verdict
-    return check_variants(sandbox, lesson, step, code, lang) or verdict
+        return verdict, run
+    return check_variants(sandbox, lesson, step, code, lang) or verdict, run
 
 
 def check_variants(

@@ -75,3 +75,25 @@ def test_unknown_or_wrong_step_exits_2(tmp_path: Path, args: tuple[str, str]) ->
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
+
+
+def test_prints_and_tracebacks_with_the_files_line_numbers(tmp_path: Path) -> None:
+    """What the file prints is shown, and an error names the file and its line, as
+    `python FILE` would (the newcomer walk saw neither)."""
+    answer = tmp_path / "answer.py"
+    child = _spawn(tmp_path, "watch-demo", "zeros", str(answer))
+    child.expect("Watching")
+    time.sleep(0.3)
+    _save(answer, "# my try\no = torch.ones(1, 3)\nprint(o.shape)\nprint(q)\n")
+    child.expect(r"torch\.Size\(\[1, 3\]\)")
+    child.expect(f'File "{answer}", line 4, in <module>')
+    child.expect(r"print\(q\)")
+    child.expect("NameError: name 'q' is not defined")
+    time.sleep(0.3)
+    _save(answer, "x = torch.zeros((2, 3)\n")
+    child.expect(f'File "{answer}", line 1')
+    child.expect(r"\^")
+    child.expect("was never closed")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()

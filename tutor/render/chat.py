@@ -74,6 +74,14 @@ def code(source: str) -> Syntax:
     )
 
 
+def program_output(text: str) -> Text:
+    """What a program printed, as its terminal would show it (``\r`` rewrites the line), taken
+    literally (no markup, no highlighting)."""
+    from tutor.render.terminal import as_shown
+
+    return Text(as_shown(text).rstrip("\n"), no_wrap=True, overflow="ignore")
+
+
 def tutor_says(text: str) -> Markdown:
     """A short message from the tutor (Markdown)."""
     return markdown(text)
@@ -316,7 +324,9 @@ def error_block(
     from tutor.render import errors, pictures
 
     text = (error.traceback or f"{error.type}: {error.message}").rstrip()
-    parts: list[RenderableType] = [Text(text, style="red")]
+    # Never re-wrapped (print it with crop=False): a source line and the caret under it must
+    # keep their columns; the terminal wraps a long line as it wraps Python's own.
+    parts: list[RenderableType] = [Text(text, style="red", no_wrap=True, overflow="ignore")]
     explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes)
     if explained is not None:
         body: list[RenderableType] = [markdown(explained.feedback.message)]

@@ -17,6 +17,7 @@ from tutor import codeinfo, pipeline
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
+from tutor.render.terminal import as_shown
 from tutor.session import ask, commands
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
@@ -434,7 +435,7 @@ class Session:
         if output is not None:
             self.show(
                 render.note(t("real_output", self.lang), "dim"),
-                render.code(render.label_warnings(output, self.lang) or " "),
+                render.code(render.label_warnings(as_shown(output), self.lang) or " "),
             )
         if verdict.passed:
             if step.explanation:

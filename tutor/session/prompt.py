@@ -231,7 +231,9 @@ class PromptUI:
 
     def show(self, *renderables: Any) -> None:
         for r in renderables:
-            self.console.print(r)
+            # crop=False: a traceback or program output longer than the screen is left to the
+            # terminal to wrap (as Python's are), so a caret stays under its column.
+            self.console.print(r, crop=False)
 
     def write_output(self, text: str) -> None:
         self.console.file.write(text)

@@ -21,6 +21,8 @@ from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 
+from tutor.render.terminal import LineEditor
+
 PROMPT = ">>> "
 CONTINUATION = "... "
 
@@ -223,8 +225,13 @@ class PlainUI:
         self.echo = echo
         self._reader = BlockReader()
         self._ready: list[str] = []
+        # Not a terminal (a pipe, a file, a screen reader): nothing would redraw a line that a
+        # progress bar rewrites with \r, so each line is written once, as a terminal shows it.
+        self._lines = None if _is_terminal(self.console.file) else LineEditor()
 
     def _write(self, text: str) -> None:
+        if self._lines is not None and self._lines.pending:
+            text = self._lines.flush() + "\n" + text
         self.console.file.write(text)
         self.console.file.flush()
 
@@ -246,12 +253,18 @@ class PlainUI:
         # Rich pads Markdown to the full width; plain text should not carry trailing spaces.
         for r in renderables:
             with self.console.capture() as captured:
-                self.console.print(r)
+                self.console.print(r, crop=False)  # long traceback lines stay whole
             text = "\n".join(line.rstrip() for line in captured.get().split("\n"))
             self._write(text)
 
     def write_output(self, text: str) -> None:
-        self._write(text)
+        if self._lines is None:
+            self._write(text)
+            return
+        done = self._lines.feed(text)
+        if done:
+            self.console.file.write(done)
+            self.console.file.flush()
 
     @contextlib.contextmanager
     def busy(self, message: str) -> Iterator[None]:
@@ -269,6 +282,13 @@ class PlainUI:
         if self.echo:
             self._write(answer if answer.endswith("\n") else answer + "\n")
         return is_yes(answer)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def is_yes(answer: str) -> bool:
