@@ -6,6 +6,7 @@ strings pin the wording of other versions (and of CUDA, absent on CI).
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from collections.abc import Callable
@@ -28,6 +29,16 @@ def raised(fn: Callable[[], Any]) -> tuple[str, str]:
     raise AssertionError("expected an error")
 
 
+def _input_at_eof() -> None:
+    # What code at the prompt meets: a standard input with nothing to read.
+    saved = sys.stdin
+    sys.stdin = io.StringIO("")
+    try:
+        input()
+    finally:
+        sys.stdin = saved
+
+
 def _backward_twice() -> None:
     x = torch.ones(3, requires_grad=True)
     y = (x * x).sum()
@@ -37,6 +48,7 @@ def _backward_twice() -> None:
 
 # id -> (code that fails, words the English text must contain, words the Chinese text must contain)
 LIVE: dict[str, tuple[Callable[[], Any], list[str], list[str]]] = {
+    "input-eof": (_input_at_eof, ["input()", "run FILE"], ["input()", "run FILE"]),
     "matmul-inner-size": (
         lambda: torch.ones(2, 3) @ torch.ones(2, 4),
         ["(2, 3)", "(2, 4)", "3 ≠ 2"],

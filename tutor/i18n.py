@@ -149,6 +149,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Not yet: your code stopped at the error above. Fix it and run it again.",
         "还没完成：代码在上面的错误处停下了。改正后再运行一次。",
     ),
+    "block_hint": (
+        "Alt-Enter (or Esc, Enter) runs the block · Enter adds a line",
+        "Alt-Enter（或先按 Esc 再按 Enter）运行整段代码 · Enter 换行",
+    ),
     "rebound": (
         "You gave the set-up's {names} a new value: `/reset` brings the starting values back.",
         "你给预设代码中的 {names} 赋了新值：`/reset` 可以恢复初始值。",

@@ -51,6 +51,38 @@ ALLOWED = {
 }
 
 
+# Programs that are scripts by nature, left out when the corpus is typed at the prompt, and
+# why (each is a documented difference between the prompt and `python FILE`).
+NOT_AT_THE_PROMPT = {
+    "argparse_demo.py": "reads a script's command line",
+    "argparse_error.py": "reads a script's command line",
+    "sys_path_cwd.py": "a script's __file__, folder and arguments",
+    "main_attributes.py": "a script's __file__ and loader",
+    "exit_code_3.py": "ends the process (the prompt says so and goes on)",
+    "exit_message.py": "ends the process (the prompt says so and goes on)",
+    "exit_zero.py": "ends the process (the prompt says so and goes on)",
+    "os_exit.py": "ends the process (the prompt says so and goes on)",
+    "keyboard_interrupt.py": "at the prompt an interrupt stops the input, as Ctrl-C does",
+    "excepthook.py": "the prompt shows errors itself, with an explanation",
+    "threads_at_exit.py": "runs when the interpreter exits",
+    "atexit_handler.py": "runs when the interpreter exits",
+    "input_eof.py": "reads standard input (the prompt explains input())",
+    "input_read.py": "reads standard input (the prompt explains input())",
+    "stdin_lines.py": "reads standard input (the prompt explains input())",
+    "coding_latin1.py": "a file's bytes and coding line",
+    "coding_missing.py": "a file's bytes and coding line",
+    "no_torch_predefined.py": "torch is predefined at the prompt",
+    "helpers_mod.py": "a module other files import",
+    "sibling_import.py": "imports a module from the script's folder",
+    "sibling_error.py": "imports a module from the script's folder",
+}
+
+
+def prompt_programs() -> list[str]:
+    """The corpus programs that make sense typed at a prompt."""
+    return [name for name in programs() if name not in NOT_AT_THE_PROMPT]
+
+
 @dataclass(frozen=True)
 class Result:
     """What a user sees of one run."""
@@ -83,6 +115,33 @@ def environ() -> dict[str, str]:
 def _exit_code(code: int) -> int:
     # A process killed by signal N reads -N from subprocess and 128+N in a shell.
     return 128 - code if code < 0 else code
+
+
+def run_python_prompt(folder: Path, name: str) -> Result:
+    """``python -i`` fed the program's lines, as if typed at its prompt."""
+    source = (CORPUS / name).read_bytes()
+    proc = subprocess.run(
+        [PYTHON, "-q", "-i"],
+        cwd=folder,
+        input=source,
+        capture_output=True,
+        timeout=TIMEOUT,
+        env=environ(),
+    )
+    return Result(proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"), 0)
+
+
+_HEADLINE = re.compile(r"^[ |+\-]*(?P<line>[A-Z]\w*(?:Error|Exception|Group)\b(?::.*)?)$")
+
+
+def error_lines(text: str) -> list[str]:
+    """The ``Type: message`` lines of every traceback in ``text``, addresses normalised."""
+    found = []
+    for line in text.splitlines():
+        match = _HEADLINE.match(line.rstrip())
+        if match:
+            found.append(_ADDRESS.sub("0x?", match["line"]))
+    return found
 
 
 def run_python(folder: Path, name: str) -> Result:

@@ -405,6 +405,21 @@ def _not_tensor(m: re.Match[str]) -> tuple[str, str, dict[str, Any] | None]:
     return en, zh, None
 
 
+def _input_eof(m: re.Match[str]) -> tuple[str, str, dict[str, Any] | None]:
+    en = (
+        "`input()` waits for someone to type a line, but code at the tutor's prompt has no "
+        "keyboard to read from, so it met the end of input at once. Give the value directly "
+        'instead, e.g. `name = "Ada"`. A script that reads input runs as usual with '
+        "`python -m tutor run FILE` (or `python FILE`)."
+    )
+    zh = (
+        "`input()` 要等人输入一行文字，但在导师提示符下运行的代码没有键盘可读，"
+        '所以立刻读到了输入结束。请直接给出这个值，例如 `name = "Ada"`。'
+        "需要读取输入的脚本可以用 `python -m tutor run FILE`（或 `python FILE`）照常运行。"
+    )
+    return en, zh, None
+
+
 def _r(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.DOTALL)
 
@@ -579,6 +594,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _inplace_dtype,
     ),
+    _Rule("input-eof", _r(r"^EOF when reading a line$"), _input_eof),
 )
 
 IDS: tuple[str, ...] = tuple(dict.fromkeys(rule.id for rule in _RULES))

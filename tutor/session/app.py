@@ -84,7 +84,7 @@ def run_session(args: Any) -> int:
     if interactive:
         from tutor.session.prompt import PromptUI
 
-        ui: Any = PromptUI(console, sandbox, history)
+        ui: Any = PromptUI(console, sandbox, history, lang)
     else:
         ui = PlainUI(console)
     session = Session(

@@ -211,6 +211,8 @@ def asks_outright(text: str) -> bool:
     stripped = text.strip()
     if stripped.startswith("??"):
         return True
+    if "\n" in stripped:
+        return False  # a question is one line; several lines are code (a paste), errors and all
     words = stripped.split()
     if _CODE_CHARS & set(stripped) or not words:
         return False
@@ -226,11 +228,13 @@ def is_question(text: str) -> bool:
     """Whether an input that is not valid Python reads as a question in plain words.
 
     True for ``?? ...``, for text ending in a question mark, for Chinese text, and
-    for three or more plain words with no code punctuation.
+    for three or more plain words with no code punctuation; never for several lines.
     """
     stripped = text.strip()
     if stripped.startswith("??"):
         return True
+    if "\n" in stripped:
+        return False  # a question is one line; several lines are code (a paste), errors and all
     words = stripped.split()
     plain = not (_CODE_CHARS | {":", ","}) & set(stripped)
     # "what is broadcasting" is valid Python (an `is` comparison), but no learner means that.

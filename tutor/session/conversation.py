@@ -473,6 +473,9 @@ class Session:
         self._index = None
         if self.sandbox is not None:
             self.sandbox.lang = lang
+        ui = getattr(self.ui, "ui", self.ui)  # the prompt's own hints (under the Recorder)
+        if hasattr(ui, "lang"):
+            ui.lang = lang
 
 
 def _error_line(result: Any) -> str:

@@ -15,6 +15,7 @@ import contextlib
 import io
 import re
 import sys
+import tokenize
 import warnings
 from collections.abc import Iterator
 from typing import Any, Protocol, TextIO
@@ -91,13 +92,16 @@ def input_complete(text: str) -> bool:
     (codeop decides, as Python's own prompt does) and does not end in a
     compound statement, which, as in Python, ends with a blank line; text that
     can never compile submits too, so the learner sees the SyntaxError (or the
-    question is answered).
+    question is answered). As at Python's prompt, a blank line inside an open
+    bracket or a triple-quoted string (a docstring's paragraphs) is part of the
+    input, not its end.
     """
     if not text.strip() or (starts_command(text) and "\n" not in text.strip()):
         return True
     lines = text.split("\n")
     if len(lines) > 1 and not lines[-1].strip():
-        return True
+        # Still open, and nothing wrong so far: the blank line belongs to the input.
+        return not (open_at_end(text) and _incomplete(text))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for "is" with a literal, etc.
@@ -107,6 +111,16 @@ def input_complete(text: str) -> bool:
     if compiled is None:
         return False
     return not _ends_in_block(text)
+
+
+def _incomplete(text: str) -> bool:
+    """Whether Python's compiler (codeop) wants more lines, rather than seeing an error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return codeop.compile_command(text, "<input>", "exec") is None
+    except (SyntaxError, ValueError, OverflowError):
+        return False
 
 
 def _ends_in_block(text: str) -> bool:
@@ -125,20 +139,57 @@ def _ends_in_block(text: str) -> bool:
     return (last.end_lineno or last.lineno) > last.lineno
 
 
+def open_at_end(text: str) -> bool:
+    """Whether ``text`` ends inside an open bracket, a triple-quoted string or a backslash
+    continuation, as Python's own tokenizer reads it."""
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            pass
+    except tokenize.TokenError:
+        return True  # "EOF in multi-line string" / "EOF in multi-line statement"
+    except (SyntaxError, ValueError):
+        return False  # e.g. inconsistent dedent: Python will say so
+    return False
+
+
+def _last_line_code(text: str) -> str | None:
+    """The last line of ``text`` without its comment or an open string (the tokenizer knows a
+    ``#`` in a string from a comment); None when the whole line is inside a triple-quoted
+    string begun above it."""
+    lines = text.split("\n")
+    last = lines[-1]
+    cut: int | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and token.start[0] == len(lines):
+                cut = token.start[1]
+    except tokenize.TokenError as exc:
+        where = exc.args[1] if len(exc.args) > 1 else None
+        if "string" in str(exc.args[0]) and isinstance(where, tuple):
+            if where[0] < len(lines):
+                return None
+            cut = where[1]
+    except (SyntaxError, ValueError):
+        pass
+    return last if cut is None else last[:cut]
+
+
 def next_indent(text: str) -> str:
     """The indentation for a new line after ``text``: deeper after a colon, shallower after a
-    line that ends its block (``return``, ``pass``, ``break``, ``continue``, ``raise``)."""
-    last = _COMMENT.sub("", text.split("\n")[-1])
+    line that ends its block (``return``, ``pass``, ``break``, ``continue``, ``raise``); a
+    comment-only line, and a line inside a triple-quoted string, keep their own."""
+    last = text.split("\n")[-1]
     indent = last[: len(last) - len(last.lstrip())]
-    if last.rstrip().endswith(":"):
+    code = _last_line_code(text)
+    if code is None or not code.strip():
+        return indent
+    if code.rstrip().endswith(":"):
         indent += "    "
-    elif _ENDS_BLOCK.match(last):
+    elif _ENDS_BLOCK.match(code):
         indent = indent[:-4] if indent.endswith("    ") else ""
     return indent
 
 
-# A trailing comment, when no quote precedes it on the line ("if x:  # positive").
-_COMMENT = re.compile(r"""\s*#[^'"]*$""")
 _ENDS_BLOCK = re.compile(r"\s+(return|pass|break|continue|raise)\b")
 _CLAUSE = re.compile(r"(\s+)(else|elif\b.*|except\b.*|finally)\s*:\s*$")
 
@@ -151,7 +202,8 @@ def dedent_clause(text: str) -> str:
     A clause already dedented by hand (shallower than the line above) stays put.
     """
     lines = text.split("\n")
-    found = _CLAUSE.match(_COMMENT.sub("", lines[-1]))
+    code = _last_line_code(text)
+    found = _CLAUSE.match(code) if code is not None else None
     above = [line for line in lines[:-1] if line.strip()]
     if found is None or not above or len(found.group(1)) < 4:
         return text
