@@ -49,6 +49,15 @@ _MESSAGES = {
         "这一步需要 GPU，但当前没有可用的 GPU。",
     ),
     "hidden": ("(shown once right)", "（答对后显示）"),
+    "sandbox_lost": (
+        "The sandbox was stopped from outside while checking ({error}), so nothing was "
+        "judged; check again.",
+        "检查时沙箱被外部终止了（{error}），因此没有做出判定；请再检查一次。",
+    ),
+    "predicates": (
+        "The lesson's conditions could not be checked in the sandbox.",
+        "无法在沙箱中检查本课的条件。",
+    ),
 }
 
 
@@ -140,9 +149,24 @@ def judge_live(
         "code": code,
     }
     try:
+        request["predicates"] = _predicates(sandbox, step, learner_dir)
         return Verdict.from_json(sandbox.judge(request))
     finally:
         _discard(sandbox, learner_dir)
+
+
+def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any]:
+    """The step's predicates evaluated in the sandbox's confined evaluator (not in the judge).
+
+    A predicate the evaluator could not answer stays out, and the judge then says
+    it could not be checked.
+    """
+    pairs = [(e.predicate, list(e.uses)) for e in step.expects if e.predicate]
+    pairs += [(f.predicate, list(f.uses)) for f in step.feedback if f.predicate]
+    evaluate = getattr(sandbox, "evaluate", None)
+    if not pairs or evaluate is None or snapshot is None:
+        return {}
+    return evaluate(list(dict.fromkeys((p, tuple(u)) for p, u in pairs)), snapshot) or {}
 
 
 def _discard(sandbox: Any, directory: str | None) -> None:
@@ -158,6 +182,13 @@ def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
     if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
         return None
     error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
+    if ref.outcome in ("killed", "ok"):
+        # Killed from outside, or it ran and its values could not be read: the sandbox
+        # was taken down (by the learner's code, most likely), not the reference.
+        error = error if ref.outcome == "killed" else ref.outcome
+        return Verdict(
+            False, (Check("sandbox", False, "", error, _msg("sandbox_lost", lang, error=error)),)
+        )
     return Verdict(
         False, (Check("reference", False, "", error, _msg("reference", lang, error=error)),)
     )
@@ -227,9 +258,8 @@ def check_variants(
     for variant in step.variants:
         seed = step.seed if variant.seed is None else variant.seed
         ref = reference(sandbox, lesson, step, variant.setup, seed)
-        mine = sandbox.reference(
-            effective_setup(step, variant.setup), code, seed, list(step.capture_names)
-        )
+        trial = getattr(sandbox, "trial", sandbox.reference)
+        mine = trial(effective_setup(step, variant.setup), code, seed, list(step.capture_names))
         broken = _reference_problem(step, ref, lang)
         if broken is not None:
             return broken
@@ -243,6 +273,7 @@ def check_variants(
             "code": code,
         }
         try:
+            request["predicates"] = _predicates(sandbox, step, mine.snapshot_dir)
             again = Verdict.from_json(sandbox.judge(request))
         finally:
             _discard(sandbox, mine.snapshot_dir)

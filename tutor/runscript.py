@@ -17,6 +17,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 NOTE_PREFIX = "torch-tutor: "
+# POSIX shared memory: multiprocessing's locks and queues (sem_open) and torch's tensors
+# shared with DataLoader workers live there. A script run, the user's own program run on
+# request with no check to fool, gets it as `python FILE` has it; the prompt does not.
+SHARED_MEMORY = "/dev/shm"
+
+
+def writable_paths(path: str) -> list[str]:
+    """What the sandbox must let a run of the script at ``path`` read and write: its folder
+    (its working directory) and POSIX shared memory."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return [folder] + ([SHARED_MEMORY] if os.path.isdir(SHARED_MEMORY) else [])
 
 
 def run_file(
@@ -89,4 +100,4 @@ def _relay(source: int, target: int) -> None:
         os.close(target)
 
 
-__all__ = ["NOTE_PREFIX", "exit_status", "run_file", "stop_note"]
+__all__ = ["NOTE_PREFIX", "SHARED_MEMORY", "exit_status", "run_file", "stop_note", "writable_paths"]

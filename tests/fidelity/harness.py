@@ -75,6 +75,8 @@ NOT_AT_THE_PROMPT = {
     "helpers_mod.py": "a module other files import",
     "sibling_import.py": "imports a module from the script's folder",
     "sibling_error.py": "imports a module from the script's folder",
+    "multiprocessing_pool.py": "needs shared memory (/dev/shm), closed to code at the prompt",
+    "dataloader.py": "needs shared memory (/dev/shm), closed to code at the prompt",
 }
 
 

@@ -15,9 +15,8 @@ from tests.fidelity import harness
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("fidelity")
-    return harness.workspace(root, "python"), harness.workspace(root, "tutor")
+def folders(corpus_root: Path) -> tuple[Path, Path]:
+    return harness.workspace(corpus_root, "python"), harness.workspace(corpus_root, "tutor")
 
 
 def test_corpus_is_large_enough() -> None:

@@ -3,6 +3,9 @@ runs it): a real ``__main__``, no inherited ``from __future__``, Python's own tr
 
 from __future__ import annotations
 
+from sandbox_helpers import make_sandbox
+
+from tutor import runscript
 from tutor.sandbox import Sandbox
 
 
@@ -36,19 +39,33 @@ def test_learner_code_lives_in_a_real_main_module(sb: Sandbox) -> None:
     assert result.output == "3 8\nTrue __main__\n", result
 
 
-def test_torch_save_and_a_pool_of_a_learner_class_and_function(sb: Sandbox) -> None:
+def test_torch_save_of_a_learner_module(sb: Sandbox) -> None:
     sb.new_namespace("")
     code = (
-        "import io\nfrom torch import nn\nfrom multiprocessing import Pool\n"
+        "import io\nfrom torch import nn\n"
         "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.fc = nn.Linear(2, 1)\n"
         "buf = io.BytesIO()\ntorch.save(Net(), buf)\nbuf.seek(0)\n"
-        "print(type(torch.load(buf, weights_only=False)).__name__)\n"
-        "def square(n):\n    return n * n\n"
-        "with Pool(2) as pool:\n    print(pool.map(square, range(4)))"
+        "print(type(torch.load(buf, weights_only=False)).__name__)"
     )
     result = sb.run(code)
-    assert result.output == "Net\n[0, 1, 4, 9]\n", result
+    assert result.output == "Net\n", result
+
+
+def test_a_pool_maps_a_function_defined_at_the_prompt() -> None:
+    # Shared memory (multiprocessing's locks) is granted as `run FILE` grants it; the
+    # function is sent to the pool's children by reference to __main__.
+    sandbox = make_sandbox(timeout=30.0, write=[runscript.SHARED_MEMORY])
+    try:
+        code = (
+            "from multiprocessing import Pool\n"
+            "def square(n):\n    return n * n\n"
+            "with Pool(2) as pool:\n    print(pool.map(square, range(4)))"
+        )
+        result = sandbox.run(code)
+        assert result.output == "[0, 1, 4, 9]\n", result
+    finally:
+        sandbox.close()
 
 
 def test_main_attributes_and_argv_are_those_of_the_python_prompt(sb: Sandbox) -> None:

@@ -23,5 +23,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         reference_run=request.get("reference_run"),
         code=request.get("code", ""),
         lang=request.get("lang", "en"),
+        # Predicates were evaluated in the confined evaluator: none runs here.
+        predicates=request.get("predicates") or {},
     )
     return verdict.to_json()

@@ -128,8 +128,8 @@ class WorkerHandle:
         fds: list[int] | None = None,
         errors: ErrorStream | None = None,
     ) -> Exchange:
-        """Send ``msg`` (with ``fds``) and wait for its reply, streaming output; enforce the time
-        limit. ``errors``: a second output pipe (a script's stderr), read alongside."""
+        """Send ``msg`` (and ``fds``) and wait for its reply, streaming output; enforce the
+        time limit. ``errors``: a second output pipe (a script's stderr), read alongside."""
         result = Exchange()
         started = time.monotonic()
         self.errors = errors

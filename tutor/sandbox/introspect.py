@@ -165,6 +165,7 @@ def env(worker: Any) -> dict[str, Any]:
         "device": str(worker.device),
         "gpu_name": gpu,
         "threads": torch.get_num_threads(),
+        "protections": dict(getattr(worker, "protections", {}) or {}),
     }
 
 

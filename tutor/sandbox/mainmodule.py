@@ -109,12 +109,11 @@ def _declares_encoding(source: bytes) -> bool:
 
 
 def attach_streams(stderr_fd: int, stdin_fd: int) -> None:
-    """Make ``stderr_fd`` the process's fd 2 and ``stdin_fd`` its fd 0 (both passed by the UI),
-    with ``sys.stderr`` and ``sys.stdin`` over them as Python opens them."""
-    for fd, target in ((stderr_fd, 2), (stdin_fd, 0)):
-        if fd != target:
-            os.dup2(fd, target)
-            os.close(fd)
+    """Make ``stderr_fd`` the process's fd 2 and ``stdin_fd`` its fd 0 (both passed by the UI;
+    the caller closes them), with ``sys.stderr`` and ``sys.stdin`` over them as Python opens
+    them."""
+    os.dup2(stderr_fd, 2)
+    os.dup2(stdin_fd, 0)
     stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
     sys.stdin = stdin
     err = io.TextIOWrapper(
