@@ -200,7 +200,11 @@ class Worker:
     def run(self, code: str, filename: str, seed: int | None, echo: bool) -> dict[str, Any]:
         """Run ``code`` in the namespace and classify how it ended."""
         internal = self.names.new(filename)
-        linecache.cache[internal] = (len(code), None, code.splitlines(True), internal)
+        lines = code.splitlines(True)
+        if lines and not lines[-1].endswith("\n"):
+            # As linecache reads a file: Python's caret column counts on the line's newline.
+            lines[-1] += "\n"
+        linecache.cache[internal] = (len(code), None, lines, internal)
         try:
             body, last = self._compile(code, internal, echo)
             self._future_flags |= body.co_flags & _FUTURE_FLAGS
