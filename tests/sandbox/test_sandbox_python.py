@@ -116,4 +116,4 @@ def test_name_error_suggests_as_python_does(sb: Sandbox) -> None:
 def test_position_markers_stand_under_their_columns_on_the_last_line(sb: Sandbox) -> None:
     # The input's last line has no newline; the markers must not move one column right.
     trace = sb.run('x = None\nname = len(x) + input("?")').error.traceback
-    assert "\n    name = len(x) + input(\"?\")\n           ^^^^^^\n" in trace, trace
+    assert '\n    name = len(x) + input("?")\n           ^^^^^^\n' in trace, trace
