@@ -70,3 +70,45 @@ def test_inside_a_block_the_hint_says_how_to_run_it(tutor: pexpect.spawn) -> Non
     tutor.send("\x1b\r")  # Alt-Enter runs the block from there
     found = tutor.expect([NOT_PYTHON, "answer 42"])
     assert found == 1, tutor.before
+
+
+@pytest.mark.timeout(900)
+def test_every_prompt_program_of_the_corpus_pasted_in_a_terminal(tmp_path: Path) -> None:
+    """The corpus (tests/fidelity) pasted into one session, one program after another with
+    /reset between: each prints what `python FILE` prints, with no SyntaxError Python would
+    not give and no line taken for a question."""
+    from tests.fidelity import harness
+    from tutor.render.terminal import as_shown
+
+    folder = harness.workspace(tmp_path, "python")
+    child = spawn(tmp_path / "progress.sqlite3", "--lessons", LESSONS, "--lesson", "fidelity")
+    try:
+        child.expect("Type any Python")
+        for name in harness.prompt_programs():
+            expected = harness.run_python(folder, name)
+            printed = [line for line in as_shown(expected.stdout).splitlines() if line.strip()]
+            errors = harness.error_lines(expected.stderr)
+            source = (CORPUS / name).read_text(encoding="utf-8")
+            # What shows only once the code ran: a line not in the source (which the
+            # prompt shows as it is pasted), else a printed line on a line of its own.
+            unique = [line for line in [*errors, *printed][::-1] if line not in source]
+            marker = (
+                _literal(harness._ADDRESS.sub("0x", unique[0]))
+                if unique
+                else "\n" + _literal(printed[-1]) + "\r\n"
+            )
+            child.send("/reset\r")
+            child.expect("namespace was reset")
+            child.send("\x1b[200~" + source + "\x1b[201~\r")
+            wrong = NOT_PYTHON if not errors else "From the course|I found nothing"
+            found = child.expect([wrong, marker])
+            assert found == 1, (name, child.before)
+    finally:
+        leave(child)
+
+
+def _literal(line: str) -> str:
+    """A pattern for ``line`` as the terminal shows it (any address where it had one)."""
+    import re
+
+    return re.escape(line.rstrip()).replace("0x", "0x[0-9a-f]+")

@@ -3,6 +3,9 @@ runs it): a real ``__main__``, no inherited ``from __future__``, Python's own tr
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from sandbox_helpers import make_sandbox
 
 from tutor import runscript
@@ -117,3 +120,22 @@ def test_position_markers_stand_under_their_columns_on_the_last_line(sb: Sandbox
     # The input's last line has no newline; the markers must not move one column right.
     trace = sb.run('x = None\nname = len(x) + input("?")').error.traceback
     assert '\n    name = len(x) + input("?")\n           ^^^^^^\n' in trace, trace
+
+
+def test_a_script_starts_on_the_cpu_whatever_device_the_prompt_uses(tmp_path: Path) -> None:
+    # The prompt's device (a GPU, say; here "meta", which any build has) is the default for
+    # code at the prompt; a script picks its own, and its tensors start on the CPU.
+    script = tmp_path / "where.py"
+    script.write_text("import torch\nprint(torch.zeros(1).device)\n", encoding="utf-8")
+    sandbox = make_sandbox(device="meta", timeout=30.0, write=[tmp_path])
+    try:
+        assert sandbox.run("print(torch.zeros(1).device)").output == "meta\n"
+        read_end, write_end = os.pipe()
+        os.close(write_end)
+        try:
+            result = sandbox.run_script(str(script), [str(script)], stdin=read_end)
+        finally:
+            os.close(read_end)
+        assert (result.output, result.exit_code) == ("cpu\n", 0), result
+    finally:
+        sandbox.close()

@@ -235,6 +235,9 @@ class Worker:
         """
         mainmodule.attach_streams(*fds)
         self._streams = (sys.stdout, sys.stderr)  # type: ignore[assignment]
+        if self.device.type != "cpu":
+            # A script picks its device itself; tensors start on the CPU, as in Python.
+            torch.set_default_device(None)
         folder = os.path.dirname(path)
         self.namespace = mainmodule.script_module(path, argv).__dict__
         self.names.add_root(folder)
