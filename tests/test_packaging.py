@@ -60,19 +60,28 @@ def test_installed_package_finds_the_course(tmp_path):
         [
             str(python),
             "-c",
-            "import tutor, tutor.course.files; print(tutor.__file__); "
-            "print(tutor.course.files.builtin_dir())",
+            "import tutor, tutor.course.files, tutor.i18n; print(tutor.__file__); "
+            "print(tutor.course.files.builtin_dir()); print(','.join(tutor.i18n.LANGS))",
         ],
         cwd=elsewhere,
         env=env,
     )
     assert where.returncode == 0, where.stderr
-    module_file, course = where.stdout.split()
+    module_file, course, langs = where.stdout.split()
+    assert langs == "en,zh"  # the string catalogs travel in the wheel
     assert str(env_dir) in module_file and str(env_dir) in course
     listed = _run([str(python), "-m", "tutor", "lessons", "--json"], cwd=elsewhere, env=env)
     assert listed.returncode == 0, listed.stderr
     ids = [lesson["id"] for lesson in json.loads(listed.stdout)]
     assert {"creating-tensors", "autograd", "autograd-more"} <= set(ids)
+    # The course data the set-ups read ships with the lessons, its licence note beside it;
+    # the lessons still waiting for the format (lessons/pending) do not ship.
+    data = Path(course) / "data"
+    assert (data / "digits.csv.gz").is_file() and (data / "README.md").is_file()
+    assert (data / "digits.csv.gz").read_bytes() == (
+        ROOT / "lessons/data/digits.csv.gz"
+    ).read_bytes()
+    assert not (Path(course) / "pending").exists()
 
 
 def test_every_subpackage_is_listed_in_pyproject():
@@ -87,3 +96,4 @@ def test_every_subpackage_is_listed_in_pyproject():
     assert found | {"tutor.lessons"} == listed
     assert config["tool"]["setuptools"]["package-dir"]["tutor.lessons"] == "lessons"
     assert "*.toml" in config["tool"]["setuptools"]["package-data"]["tutor.lessons"]
+    assert "catalogs/*.toml" in config["tool"]["setuptools"]["package-data"]["tutor"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tutor import pipeline
-from tutor.course.lesson import Expect, FeedbackRule, Lesson, Step, Text, Variant, load_course
+from tutor.course import load_course
+from tutor.course.lesson import Expect, FeedbackRule, Lesson, Step, Text, Variant
 from tutor.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]

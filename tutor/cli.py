@@ -14,66 +14,27 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tutor.i18n import LANGS, detect_lang, t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tutor.course.lesson import LeftOut, Lesson
+    from tutor.judge.verdict import Check, Verdict
+    from tutor.sandbox import Sandbox
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
-_TEXT = {
-    "passed": ("Passed.", "通过。"),
-    "failed": ("Not yet.", "还没有通过。"),
-    "expected": ("expected", "期望"),
-    "got": ("got", "实际"),
-    "unknown_lesson": (
-        "unknown lesson `{lesson}`; `python -m tutor lessons` lists them",
-        "没有名为 `{lesson}` 的课程；用 `python -m tutor lessons` 查看全部课程",
-    ),
-    "unknown_step": (
-        "lesson `{lesson}` has no step `{step}`; its steps: {steps}",
-        "课程 `{lesson}` 没有 `{step}` 这一步；它的步骤有：{steps}",
-    ),
-    "unreadable": ("cannot read {file}: {error}", "无法读取 {file}：{error}"),
-    "no_sandbox": ("the sandbox could not start: {error}", "沙箱无法启动：{error}"),
-    "not_checked": ("a {kind} step has nothing to check", "{kind} 类型的步骤没有可检查的内容"),
-    "valid": (
-        "{lessons} lesson{ls}, {steps} step{ss}: all valid.",
-        "{lessons} 节课，{steps} 个步骤：全部有效。",
-    ),
-    "invalid": ("{count} problems.", "{count} 个问题。"),
-    "invalid-one": ("1 problem.", "1 个问题。"),
-    "doctor_title": ("The sandbox's protections", "沙箱的保护措施"),
-    "doctor_versions": (
-        "Python {python}, PyTorch {torch}, device {device}",
-        "Python {python}，PyTorch {torch}，设备 {device}",
-    ),
-    "doctor_landlock": ("Landlock: ABI {abi}", "Landlock：ABI {abi}"),
-    "doctor_no_landlock": (
-        "Landlock: unavailable ({why}); the sandbox runs with the protections below that are on.",
-        "Landlock：不可用（{why}）；沙箱只启用下面标为开启的保护措施。",
-    ),
-    "unsupported": (
-        "torch-tutor cannot run its sandbox here: {why}. It needs fork() and Unix sockets, "
-        "which native Windows lacks. On Windows, install WSL2 (`wsl --install` in PowerShell), "
-        "then install and start torch-tutor inside the Linux it gives you.",
-        "torch-tutor 无法在这里运行它的沙箱：{why}。沙箱需要 fork() 和 Unix 套接字，"
-        "原生 Windows 不提供。在 Windows 上请先安装 WSL2（在 PowerShell 中运行 "
-        "`wsl --install`），然后在它提供的 Linux 中安装并启动 torch-tutor。",
-    ),
-}
-
 
 def _t(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"cli.{key}", lang, **fields)
 
 
 def default_lang(environ: dict[str, str] | None = None) -> str:
-    """``zh`` when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else ``en``."""
-    env = os.environ if environ is None else environ
-    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(key)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """The catalog language of the locale (LC_ALL, LC_MESSAGES, LANG), else English."""
+    return detect_lang(environ)
 
 
 def _device(text: str) -> str:
@@ -100,7 +61,7 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
     add(
         "--lang",
-        choices=("en", "zh"),
+        choices=LANGS,
         default=default(default_lang()),
         help="language of the lessons and messages (default: from the locale)",
     )
@@ -167,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
+    p.add_argument(
+        "--import",
+        dest="import_copy",
+        metavar="COPY",
+        help="add back a copy of progress that could not be saved (the tutor names it)",
+    )
     p = command(
         "watch",
         "check FILE against a code step each time it is saved; "
@@ -181,22 +148,27 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- helpers
 
 
-def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LeftOut]]:
+    """The lessons, and the files left out (named on stderr)."""
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
+    from tutor.course.report import load_reporting
 
-    return load_course(course_dirs(args.lessons))
+    lessons, _errors, missing = load_reporting(course_dirs(args.lessons), args.lang)
+    return lessons, missing
 
 
-def _sandbox(args: argparse.Namespace, write: list[str] | None = None) -> Any:
+def _sandbox(args: argparse.Namespace, write: list[str] | None = None) -> Sandbox:
     """A started sandbox; ``write``: folders its workers may also read and write."""
     from tutor.course.files import private_paths
+    from tutor.progress import resolve_path
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
-    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
+    kwargs["private"] = private_paths(
+        args.lessons, resolve_path(getattr(args, "progress", None)).parent
+    )
     kwargs["write"] = write or []
     sandbox = Sandbox(**kwargs)
     sandbox.start()
@@ -206,12 +178,12 @@ def _sandbox(args: argparse.Namespace, write: list[str] | None = None) -> Any:
     return sandbox
 
 
-def _leading_first(checks: Any) -> list[Any]:
+def _leading_first(checks: Iterable[Check]) -> list[Check]:
     """Failing checks first (the first one leads), then the passing ones, each in check order."""
     return [c for c in checks if not c.passed] + [c for c in checks if c.passed]
 
 
-def _print_verdict(verdict: Any, lang: str) -> None:
+def _print_verdict(verdict: Verdict, lang: str) -> None:
     from tutor.render.chat import check_label
 
     for c in _leading_first(verdict.checks):
@@ -238,7 +210,7 @@ def _print_verdict(verdict: Any, lang: str) -> None:
 
 def cmd_lessons(args: argparse.Namespace) -> int:
     lessons, _ = _course(args)
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "id": lesson.id,
             "title": lesson.title.get(args.lang),
@@ -251,7 +223,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    from tutor.session.conversation import lesson_number
+    from tutor.course.lesson import lesson_number
 
     for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
         print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")
@@ -262,12 +234,15 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
-    from tutor.course.lesson import find_step
+    from tutor.course import find_step
 
-    lessons, _ = _course(args)
+    lessons, missing = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
     if lesson is None:
-        print(_t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
+        from tutor.course.report import why_unknown
+
+        why = why_unknown(missing, args.lesson_id, args.lang)
+        print(why or _t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
         return 2
     if step is None:
         print(
@@ -335,7 +310,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from tutor.course.files import course_dirs
-    from tutor.course.validate import validate_course
+    from tutor.validate import validate_course
 
     paths = args.paths or course_dirs(args.lessons)
     try:
@@ -352,11 +327,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     steps = sum(len(lesson.steps) for lesson in lessons)
     sys.stdout.flush()
     if errors:
-        key = "invalid-one" if len(errors) == 1 else "invalid"
-        print("\n" + _t(key, args.lang, count=len(errors)), file=sys.stderr)
+        print("\n" + _t("invalid", args.lang, count=len(errors)), file=sys.stderr)
         return 1
-    plural = {"ls": "" if len(lessons) == 1 else "s", "ss": "" if steps == 1 else "s"}
-    print(_t("valid", args.lang, lessons=len(lessons), steps=steps, **plural))
+    counted = {
+        "lessons": _t("lessons", args.lang, count=len(lessons)),
+        "steps": _t("steps", args.lang, count=steps),
+    }
+    print(_t("valid", args.lang, **counted))
     return 0
 
 
@@ -384,7 +361,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             else os.open(os.devnull, os.O_RDONLY),
             out=_writer(sys.stdout),
             err=_writer(sys.stderr),
-            lang=args.lang,
         )
     finally:
         sandbox.close()
@@ -477,6 +453,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `torch-tutor lessons | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        # A fault of the machine (a full disk, a folder gone): one line, never a traceback.
+        print(_t("environment", args.lang, error=exc), file=sys.stderr)
         return 1
 
 

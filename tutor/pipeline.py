@@ -14,59 +14,26 @@ import re
 import unicodedata
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo
-from tutor.course.lesson import FeedbackRule, Lesson, Step
-from tutor.judge.verdict import Check, Feedback, Verdict
+from tutor.course.lesson import FeedbackRule, Lesson, Step, Variant
+from tutor.i18n import t
+from tutor.judge.verdict import Check, Feedback, JudgeRequest, RunJson, Verdict
 
-_REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
+if TYPE_CHECKING:
+    from tutor.sandbox import ReferenceRun, RunResult, Sandbox
+
+_REFERENCES: weakref.WeakKeyDictionary[Sandbox, dict[tuple[Any, ...], ReferenceRun]] = (
     weakref.WeakKeyDictionary()
 )
 
-_MESSAGES = {
-    "setup": ("The step's set-up code failed: {error}", "本步骤的预设代码出错了：{error}"),
-    "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
-    "variant": (
-        "Your answer passes with the given values but not when they change (checked again "
-        "with `{setup}`; the rows above are from that run). Does it hard-code numbers or "
-        "leave out a case?",
-        "你的答案用给定的数据能通过，但换一组起始数据就不行了（又用 `{setup}` 检查了一次，"
-        "上面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
-    ),
-    "answer": ("That is not the answer.", "答案不对。"),
-    "not_a_choice": (
-        "That is none of the choices: type a choice's number (1 to {count}), or its words "
-        "as written.",
-        "这不是任何一个选项：请输入选项的编号（1 到 {count}），或者照原样输入选项的文字。",
-    ),
-    "snapshot": (
-        "Your values could not be read back for checking.",
-        "无法读取你的变量来进行检查。",
-    ),
-    "gpu": (
-        "This step needs a GPU, and none is available.",
-        "这一步需要 GPU，但当前没有可用的 GPU。",
-    ),
-    "hidden": ("(shown once right)", "（答对后显示）"),
-    "sandbox_lost": (
-        "The sandbox was stopped from outside while checking ({error}), so nothing was "
-        "judged; check again.",
-        "检查时沙箱被外部终止了（{error}），因此没有做出判定；请再检查一次。",
-    ),
-    "predicates": (
-        "The lesson's conditions could not be checked in the sandbox.",
-        "无法在沙箱中检查本课的条件。",
-    ),
-}
-
 
 def _msg(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _MESSAGES[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"pipeline.{key}", lang, **fields)
 
 
-def _error_text(run: Any) -> str:
+def _error_text(run: RunResult) -> str:
     if run.error is not None:
         return f"{run.error.type}: {run.error.message}"
     return run.note or run.outcome
@@ -88,7 +55,7 @@ def effective_setup(step: Step, setup: str | None = None) -> str:
     return _CPU_PRELUDE + setup if step.device == "cpu" else setup
 
 
-def needs_gpu(sandbox: Any, step: Step) -> bool:
+def needs_gpu(sandbox: Sandbox, step: Step) -> bool:
     """True when the step needs a GPU and the sandbox has none."""
     if step.device != "gpu":
         return False
@@ -99,7 +66,9 @@ def needs_gpu(sandbox: Any, step: Step) -> bool:
     return not (info.get("cuda") or info.get("mps"))
 
 
-def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
+def reference(
+    sandbox: Sandbox, lesson: Lesson, step: Step, setup: str, seed: int | None
+) -> ReferenceRun:
     """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
     cache = _REFERENCES.setdefault(sandbox, {})
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
@@ -111,11 +80,11 @@ def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | 
 
 
 def judge_live(
-    sandbox: Any,
+    sandbox: Sandbox,
     lesson: Lesson,
     step: Step,
     code: str,
-    run: Any,
+    run: RunResult,
     lang: str = "en",
     *,
     setup: str | None = None,
@@ -139,7 +108,7 @@ def judge_live(
             False,
             (Check("error", False, "", str(exc).splitlines()[0][:300], _msg("snapshot", lang)),),
         )
-    request = {
+    request: JudgeRequest = {
         "lang": lang,
         "step": step.spec(),
         "learner": learner_dir,
@@ -155,7 +124,7 @@ def judge_live(
         _discard(sandbox, learner_dir)
 
 
-def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any]:
+def _predicates(sandbox: Sandbox, step: Step, snapshot: str | None) -> dict[str, Any]:
     """The step's predicates evaluated in the sandbox's confined evaluator (not in the judge).
 
     A predicate the evaluator could not answer stays out, and the judge then says
@@ -169,14 +138,14 @@ def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any
     return evaluate(list(dict.fromkeys((p, tuple(u)) for p, u in pairs)), snapshot) or {}
 
 
-def _discard(sandbox: Any, directory: str | None) -> None:
+def _discard(sandbox: Sandbox, directory: str | None) -> None:
     """Delete a learner snapshot once judged (references stay cached)."""
     discard = getattr(sandbox, "discard", None)
     if directory and discard is not None:
         discard(directory)
 
 
-def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
+def _reference_problem(step: Step, ref: ReferenceRun, lang: str) -> Verdict | None:
     """A failed verdict when the reference solution did not run as the step expects."""
     raised_on_purpose = ref.outcome == "error" and any(e.raises for e in step.expects)
     if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
@@ -194,13 +163,20 @@ def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
     )
 
 
-def _run_json(run: Any) -> dict[str, Any]:
+def _run_json(run: RunResult) -> RunJson:
     data = run.to_json()
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
 
 
-def _check_once(
-    sandbox: Any,
+def check_once(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
+) -> Verdict:
+    """Check ``code`` once, in a fresh namespace built by ``setup`` and ``seed`` (no variants)."""
+    return _check_run(sandbox, lesson, step, code, lang, setup, seed)[0]
+
+
+def _check_run(
+    sandbox: Sandbox,
     lesson: Lesson,
     step: Step,
     code: str,
@@ -209,7 +185,8 @@ def _check_once(
     seed: int | None,
     filename: str = "<answer>",
     on_output: Callable[[str], None] | None = None,
-) -> tuple[Verdict, Any]:
+) -> tuple[Verdict, RunResult | None]:
+    """``check_once`` that also returns the run (None when the set-up failed)."""
     start = sandbox.new_namespace(effective_setup(step, setup), seed)
     if start.outcome != "ok":
         error = _error_text(start)
@@ -219,13 +196,15 @@ def _check_once(
     return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed), run
 
 
-def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en") -> Verdict:
+def check_answer(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str = "en"
+) -> Verdict:
     """Check a complete answer to a code step in a fresh namespace, then on each variant."""
     return check_file(sandbox, lesson, step, code, lang)[0]
 
 
 def check_file(
-    sandbox: Any,
+    sandbox: Sandbox,
     lesson: Lesson,
     step: Step,
     code: str,
@@ -233,13 +212,13 @@ def check_file(
     *,
     filename: str = "<answer>",
     on_output: Callable[[str], None] | None = None,
-) -> tuple[Verdict, Any]:
+) -> tuple[Verdict, RunResult | None]:
     """``check_answer`` that also returns the run (its output and traceback; None when the
     answer never ran). ``filename`` is what tracebacks call the code (editor mode: the
     file's path, so line numbers point into it); its output streams to ``on_output``."""
     if needs_gpu(sandbox, step):
         return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),)), None
-    verdict, run = _check_once(
+    verdict, run = _check_run(
         sandbox, lesson, step, code, lang, step.setup, step.seed, filename, on_output
     )
     if not verdict.passed:
@@ -248,7 +227,7 @@ def check_file(
 
 
 def check_variants(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str = "en"
 ) -> Verdict | None:
     """Run an answer that passed once more on each variant; the first failing verdict, or None.
 
@@ -256,33 +235,54 @@ def check_variants(
     learner's live namespace in the REPL is left as it was.
     """
     for variant in step.variants:
-        seed = step.seed if variant.seed is None else variant.seed
-        ref = reference(sandbox, lesson, step, variant.setup, seed)
-        trial = getattr(sandbox, "trial", sandbox.reference)
-        mine = trial(effective_setup(step, variant.setup), code, seed, list(step.capture_names))
-        broken = _reference_problem(step, ref, lang)
-        if broken is not None:
-            return broken
-        request = {
-            "lang": lang,
-            "step": step.spec(),
-            "learner": mine.snapshot_dir,
-            "reference": ref.snapshot_dir,
-            "learner_run": mine.to_json(),
-            "reference_run": ref.to_json(),
-            "code": code,
-        }
-        try:
-            request["predicates"] = _predicates(sandbox, step, mine.snapshot_dir)
-            again = Verdict.from_json(sandbox.judge(request))
-        finally:
-            _discard(sandbox, mine.snapshot_dir)
-        if not again.passed:
-            given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
-            given = given if len(given) <= 80 else given[:77] + "..."
+        again = check_variant(sandbox, lesson, step, code, variant, lang)
+        if again is not None:
+            if again.first_failure is not None and again.first_failure.name in (
+                "reference",
+                "sandbox",
+            ):
+                return again  # not the answer's failure: say what happened, not "variant"
+            given = variant_text(step, variant)
             lead = Check("variant", False, given, "", _msg("variant", lang, setup=given))
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
+
+
+def check_variant(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, variant: Variant, lang: str = "en"
+) -> Verdict | None:
+    """``code`` judged on one variant: its failing verdict (a ``reference`` check when the
+    reference solution itself failed there), or None when it passes."""
+    setup, seed = variant.setup_for(step), variant.seed_for(step)
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken
+    trial = getattr(sandbox, "trial", sandbox.reference)
+    mine = trial(effective_setup(step, setup), code, seed, list(step.capture_names))
+    request: JudgeRequest = {
+        "lang": lang,
+        "step": step.spec(),
+        "learner": mine.snapshot_dir,
+        "reference": ref.snapshot_dir,
+        "learner_run": mine.to_json(),
+        "reference_run": ref.to_json(),
+        "code": code,
+    }
+    try:
+        request["predicates"] = _predicates(sandbox, step, mine.snapshot_dir)
+        again = Verdict.from_json(sandbox.judge(request))
+    finally:
+        _discard(sandbox, mine.snapshot_dir)
+    return None if again.passed else again
+
+
+def variant_text(step: Step, variant: Variant) -> str:
+    """What a variant changes, as code on one line: its set-up, else the seed it sets."""
+    if variant.setup is None:
+        return f"torch.manual_seed({variant.seed_for(step)})"
+    given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    return given if len(given) <= 80 else given[:77] + "..."
 
 
 # ---------------------------------------------------------------- quiz and predict
@@ -327,13 +327,9 @@ def _only(matches: set[int]) -> int | None:
 def _by_text(step: Step, answer: str) -> int | None:
     """The choice whose whole text was typed; the case decides between look-alikes."""
     text, cased = normalize(answer), _cased(answer)
-    same = {i for i, c in enumerate(step.choices, 1) if text in (normalize(c.en), normalize(c.zh))}
+    same = {i for i, c in enumerate(step.choices, 1) if text in map(normalize, c.variants())}
     if len(same) > 1:  # `torch.zeros(2, 3)` and `torch.Zeros(2, 3)`
-        same = {
-            i
-            for i in same
-            if cased in (_cased(step.choices[i - 1].en), _cased(step.choices[i - 1].zh))
-        }
+        same = {i for i in same if cased in map(_cased, step.choices[i - 1].variants())}
     return min(same) if same else None
 
 
@@ -342,15 +338,13 @@ def _by_output(step: Step, answer: str) -> int | None:
     if step.kind != "predict":
         return None
     typed = _collapse(answer.replace("`", ""))
-    return _only(
-        {i for i, c in enumerate(step.choices, 1) if typed in (_printed(c.en), _printed(c.zh))}
-    )
+    return _only({i for i, c in enumerate(step.choices, 1) if typed in map(_printed, c.variants())})
 
 
 def _by_head(step: Step, answer: str) -> int | None:
     """The one choice whose title (the text before its explanation) was typed."""
     text = normalize(answer)
-    return _only({i for i, c in enumerate(step.choices, 1) if text in (_head(c.en), _head(c.zh))})
+    return _only({i for i, c in enumerate(step.choices, 1) if text in map(_head, c.variants())})
 
 
 def _choice_number(step: Step, answer: str) -> int | None:
@@ -482,13 +476,13 @@ def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Ver
     return _answer_verdict(step, answer, ok, output.strip(), lang)
 
 
-def run_predict(sandbox: Any, step: Step) -> Any:
+def run_predict(sandbox: Sandbox, step: Step) -> RunResult:
     """Run a predict step's code in a fresh namespace: its RunResult holds the real output."""
     sandbox.new_namespace(effective_setup(step), step.seed)
     return sandbox.run(step.code, filename="<predict>", seed=step.seed, record=False)
 
 
-def check_text_answer(sandbox: Any, step: Step, answer: str, lang: str = "en") -> Verdict:
+def check_text_answer(sandbox: Sandbox, step: Step, answer: str, lang: str = "en") -> Verdict:
     """Check a quiz or predict answer (a predict step without choices runs its code)."""
     if step.kind == "predict" and not step.choices:
         return check_predict(step, answer, run_predict(sandbox, step).output, lang)
@@ -509,9 +503,11 @@ __all__ = [
     "accepted_answer",
     "answer_key",
     "check_answer",
+    "check_once",
     "check_predict",
     "check_quiz",
     "check_text_answer",
+    "check_variant",
     "check_variants",
     "effective_setup",
     "is_attempt",
@@ -520,4 +516,5 @@ __all__ = [
     "normalize",
     "reference",
     "run_predict",
+    "variant_text",
 ]

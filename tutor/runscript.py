@@ -14,7 +14,10 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tutor.sandbox import RunResult, Sandbox
 
 NOTE_PREFIX = "torch-tutor: "
 # POSIX shared memory: multiprocessing's locks and queues (sem_open) and torch's tensors
@@ -31,14 +34,13 @@ def writable_paths(path: str) -> list[str]:
 
 
 def run_file(
-    sandbox: Any,
+    sandbox: Sandbox,
     path: str,
     args: list[str],
     *,
     stdin: int,
     out: Callable[[str], None],
     err: Callable[[str], None],
-    lang: str = "en",
 ) -> int:
     """Run the script at ``path`` (as given on the command line); return its exit status.
 
@@ -47,14 +49,15 @@ def run_file(
     """
     with _script_stdin(stdin) as fd:
         result = sandbox.run_script(path, [path, *args], stdin=fd, on_output=out, on_error=err)
-    note = stop_note(result, lang)
+    note = stop_note(result)
     if note:
         err(("" if result.errors.endswith("\n") or not result.errors else "\n") + note + "\n")
     return exit_status(result)
 
 
-def stop_note(result: Any, lang: str) -> str:
-    """Why the sandbox stopped the script (a limit, a crash), or "" when it ended by itself."""
+def stop_note(result: RunResult) -> str:
+    """Why the sandbox stopped the script (a limit, a crash), in the sandbox's language, or ""
+    when it ended by itself."""
     if result.outcome in ("ok", "error", "exited") or result.error is None:
         return ""
     if result.outcome == "interrupted" and result.exit_code == 130:
@@ -62,7 +65,7 @@ def stop_note(result: Any, lang: str) -> str:
     return NOTE_PREFIX + result.error.message
 
 
-def exit_status(result: Any) -> int:
+def exit_status(result: RunResult) -> int:
     """The status ``python FILE`` would exit with; 1 when a limit stopped the script."""
     if result.exit_code is not None:
         return int(result.exit_code)

@@ -13,13 +13,13 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from tutor.sandbox import _script, messages, outcomes
 from tutor.sandbox import confine as _confine
 from tutor.sandbox import limits as _limits
-from tutor.sandbox import messages, outcomes
-from tutor.sandbox._channel import ErrorStream, Exchange, WorkerHandle, forward_sigint
+from tutor.sandbox._channel import Exchange, WorkerHandle, forward_sigint
 from tutor.sandbox._pool import FORK_WAIT, Pool
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult, SandboxBusy, SandboxError
 
@@ -180,58 +180,34 @@ class Sandbox:
     ) -> RunResult:
         """Run the file at ``path`` as ``python FILE`` does, in a fresh worker of its own.
 
-        ``argv`` becomes ``sys.argv`` (the script as given first); the script's
-        folder is its working directory and leads ``sys.path``. ``stdin`` is a
-        file descriptor the script reads as its standard input. Its stdout and
-        stderr stream to ``on_output`` and ``on_error`` apart; an uncaught
-        exception is printed on its stderr by the worker, as Python prints it.
-        The result's ``exit_code`` is the status ``python FILE`` would end with
-        (None when the run was stopped or the process died). Ctrl-C while this
-        blocks interrupts the script.
+        ``argv`` becomes ``sys.argv``; the script's folder is its working directory and
+        leads ``sys.path``; it reads the file descriptor ``stdin``; its stdout and stderr
+        stream to ``on_output`` and ``on_error`` apart (the worker prints an uncaught
+        exception there, as Python does). ``exit_code`` is the status ``python FILE``
+        would end with (None when the time limit stopped it). Ctrl-C interrupts it.
         """
         self.start()
         with self._lock:
             handle = self._pool.take_spare()
-        err_r, err_w = os.pipe()
-        errors = ErrorStream(err_r, self._limits, self.lang, on_error)
-        msg = {"op": "script", "path": os.path.abspath(path), "argv": list(argv)}
         self._running = handle
         try:
-            with forward_sigint(handle):
-                ex = handle.exchange(
-                    msg,
-                    timeout=self.timeout,
-                    lang=self.lang,
-                    on_output=on_output,
-                    interruptible=True,
-                    fds=[err_w, stdin],
-                    errors=errors,
-                )
+            ex = _script.exchange(
+                handle,
+                path,
+                argv,
+                stdin,
+                self._limits,
+                self.timeout,
+                self.lang,
+                on_output,
+                on_error,
+            )
         finally:
             self._running = None
-            os.close(err_w)
             self._pool.retire(handle)
-            os.close(err_r)
         outcome, error = self._classify(ex)
-        code = (ex.reply or {}).get("exit_code")
-        status = ex.status or {}
-        if ex.dead:
-            # os._exit(n) ends with n; a crash with the status a shell shows (128 + signal).
-            code = status.get("code")
-            if "signal" in status and not ex.killed:
-                code = 128 + int(status["signal"])
-            elif outcome == "interrupted":
-                code = 130
-        if outcome == "timeout":
-            code = None
-        return RunResult(
-            outcome,
-            ex.output,
-            error,
-            ex.duration,
-            exit_code=code if isinstance(code, int) else None,
-            errors=ex.errors,
-        )
+        code = _script.exit_code(ex, outcome)
+        return RunResult(outcome, ex.output, error, ex.duration, exit_code=code, errors=ex.errors)
 
     def interrupt(self) -> None:
         """Interrupt the running code (from another thread); a second call kills it."""
@@ -438,7 +414,7 @@ class Sandbox:
             for (expr, uses), result in zip(predicates, results, strict=False)
         }
 
-    def judge(self, request: dict[str, Any]) -> dict[str, Any]:
+    def judge(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """Answer ``request`` with the judge handler, in the pristine judge process.
 
         Snapshot tokens in the request are resolved: a learner's goes along with
@@ -629,7 +605,7 @@ class Sandbox:
         for key in ("snapshot", "references", "predicates"):
             found[key] = {"on": True, "detail": ""}
         rows = []
-        for key, _en, _zh in messages.PROTECTIONS:
+        for key in messages.PROTECTIONS:
             item = found.get(key) or {"on": False, "detail": "unknown"}
             rows.append({"key": key, "on": bool(item.get("on")), "detail": str(item["detail"])})
         return rows

@@ -14,7 +14,7 @@ import sys
 import sysconfig
 import traceback
 import warnings
-from typing import Any
+from typing import Any, TextIO
 
 from tutor.sandbox import _suggest
 
@@ -160,7 +160,14 @@ def make_showwarning(names: SourceNames, stream_getter: Any) -> Any:
     """Return a ``warnings.showwarning`` that prints learner file names."""
     original_format = warnings.formatwarning
 
-    def showwarning(message, category, filename, lineno, file=None, line=None):
+    def showwarning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         shown = names.shown(filename)
         if shown is not None and line is None:
             line = linecache.getline(filename, lineno)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo, pipeline
+from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
@@ -22,16 +23,14 @@ from tutor.session import ask, commands
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
+    from tutor.judge.verdict import Verdict
+    from tutor.sandbox import RunResult, Sandbox
+
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
-
-
-def lesson_number(lesson: Any, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
-    place."""
-    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
-    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 class Session:
@@ -39,8 +38,8 @@ class Session:
 
     def __init__(
         self,
-        lessons: list[Any],
-        sandbox: Any,
+        lessons: list[Lesson],
+        sandbox: Sandbox | None,
         store: Store,
         ui: UI,
         lang: str = "en",
@@ -53,7 +52,7 @@ class Session:
         self.sandbox = sandbox
         self.store = store
         # Every session keeps its transcript, so /save works at any moment.
-        self.ui: Any = ui if isinstance(ui, Recorder) else Recorder(ui)
+        self.ui: Recorder = ui if isinstance(ui, Recorder) else Recorder(ui)
         self.lang = lang
         self.glossary = glossary
         self.save = save
@@ -62,24 +61,25 @@ class Session:
         self.si = 0
         self.running = True
         self.inputs: list[str] = []  # code that ran without error in this step's namespace
-        self.last_run: tuple[str, Any] | None = None
+        self.last_run: tuple[str, RunResult] | None = None
         self._ns_key: tuple[str, str] | None = None
-        self._last_verdict: Any = None
+        self._last_verdict: Verdict | None = None
         self._index: ask.Index | None = None
         self._sandbox_failed = False
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
         self._told_rebound = False
+        self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
 
     @property
-    def lesson(self) -> Any:
+    def lesson(self) -> Lesson:
         return self.lessons[self.li]
 
     @property
-    def step(self) -> Any:
+    def step(self) -> Step:
         return self.lesson.steps[self.si]
 
     @property
@@ -113,9 +113,7 @@ class Session:
             return 1
         resumed = lesson_id is None and self.store.position() is not None
         self.say("welcome" if self.save else "welcome_demo")
-        if self.store.notice:
-            key, fields = self.store.notice
-            self.say(key, "yellow", **fields)
+        self.tell_store()
         if not self.save:
             self.say("no_save", "dim")
         elif resumed:
@@ -132,11 +130,30 @@ class Session:
                 self.handle(text)
             except Exception as exc:  # noqa: BLE001 - one bad input must not end the session
                 self.internal_error(exc)
+            self.tell_store()
             self.save_record()
         self._tick()
-        self.say("bye" if self.save else "bye_nosave", "dim")
+        self.goodbye()
         self.save_record()
         return 0
+
+    def tell_store(self) -> None:
+        """Say what happened to the progress file (a write failed, it works again ...)."""
+        for notice in self.store.take_notices():
+            self.show(render.note(notice.text(self.lang).replace("`", ""), "yellow"))
+
+    def goodbye(self) -> None:
+        """The last word: saved, or plainly what was not saved and where its copy is."""
+        unsaved = self.store.finish()
+        self.tell_store()
+        self.said_goodbye = True
+        if unsaved is None:
+            self.say("bye" if self.save else "bye_nosave", "dim")
+            return
+        said, _, data = unsaved.text(self.lang).partition("\n")
+        self.show(render.note(said.replace("`", ""), "red"))
+        if data:  # no copy could be written: the data itself, as it must be kept
+            self.show(render.note(data, ""))
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
@@ -276,7 +293,7 @@ class Session:
 
     # -- the sandbox ----------------------------------------------------------------
 
-    def ready_sandbox(self) -> Any:
+    def ready_sandbox(self) -> Sandbox | None:
         """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""
         sb = self.sandbox
         if sb is None or self._sandbox_failed:
@@ -294,7 +311,7 @@ class Session:
                 return None
         return sb
 
-    def ensure_namespace(self, fresh: bool = False) -> Any:
+    def ensure_namespace(self, fresh: bool = False) -> Sandbox | None:
         """The sandbox with this step's namespace ready (set-up run once per step)."""
         sb = self.ready_sandbox()
         if sb is None:
@@ -339,14 +356,16 @@ class Session:
         if not self._output_ends_line:
             self.ui.write_output("\n")
         shapes = self._shapes(sb) if result.outcome == "error" else None
-        self.show(*render.outcome(result, self.lang, code=code, shapes=shapes))
+        self.show(
+            *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
+        )
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
         if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
 
-    def _shapes(self, sb: Any) -> dict[str, list[int]] | None:
+    def _shapes(self, sb: Sandbox) -> dict[str, list[int]] | None:
         """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
         try:
             rows = sb.call("vars")
@@ -362,19 +381,20 @@ class Session:
         """The learner's answer as the checker reads it: this input and the inputs it builds on."""
         return codeinfo.relevant_code(self.inputs, code)
 
-    def judge(self, code: str, result: Any, quiet: bool) -> None:
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None:
         """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
         from tutor.sandbox import SandboxError
 
         answer = self.answer_code(code)
+        sb = self.sandbox
+        if sb is None:  # code ran, so there is a sandbox; this says so to the type checker
+            return
         try:
-            verdict = pipeline.judge_live(
-                self.sandbox, self.lesson, self.step, answer, result, self.lang
-            )
+            verdict = pipeline.judge_live(sb, self.lesson, self.step, answer, result, self.lang)
             if verdict.passed and self.step.variants:
                 # Right here, but would other starting values still pass (no hard-coded numbers)?
                 verdict = (
-                    pipeline.check_variants(self.sandbox, self.lesson, self.step, answer, self.lang)
+                    pipeline.check_variants(sb, self.lesson, self.step, answer, self.lang)
                     or verdict
                 )
         except SandboxError as exc:
@@ -473,18 +493,16 @@ class Session:
         self._index = None
         if self.sandbox is not None:
             self.sandbox.lang = lang
-        ui = getattr(self.ui, "ui", self.ui)  # the prompt's own hints (under the Recorder)
-        if hasattr(ui, "lang"):
-            ui.lang = lang
+        self.ui.set_lang(lang)  # the prompt's own hints follow
 
 
-def _error_line(result: Any) -> str:
+def _error_line(result: RunResult) -> str:
     if result.error is not None:
         return f"{result.error.type}: {result.error.message}"
     return result.note or result.outcome
 
 
-def _start_error(sandbox: Any) -> str:
+def _start_error(sandbox: Sandbox) -> str:
     try:
         return str(sandbox.start_failure())
     except Exception:  # noqa: BLE001

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application.current import get_app
@@ -34,6 +34,7 @@ from pygments.styles import get_style_by_name
 from rich.console import Console
 
 from tutor.i18n import t
+from tutor.session import commands
 from tutor.session.ui import (
     CONTINUATION,
     PROMPT,
@@ -42,6 +43,9 @@ from tutor.session.ui import (
     is_yes,
     next_indent,
 )
+
+if TYPE_CHECKING:
+    from tutor.sandbox import Sandbox
 
 _WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\.?$")
 _COMMAND = re.compile(r"^/\w*$")
@@ -116,7 +120,7 @@ class SandboxCompleter(Completer):
     code runs; wrapped in a ThreadedCompleter it never blocks typing.
     """
 
-    def __init__(self, sandbox: Any, commands: Iterable[str] = ()) -> None:
+    def __init__(self, sandbox: Sandbox | None, commands: Iterable[str] = ()) -> None:
         self.sandbox = sandbox
         self.commands = sorted(commands)
 
@@ -152,6 +156,23 @@ class SandboxCompleter(Completer):
             yield Completion(item, -len(word), display=item.rpartition(".")[2])
 
 
+class _KeptHistory(FileHistory):
+    """File history that a full disk or an unreadable file never turns into a crash: the
+    lines stay in memory for this session (history is a convenience, progress is not)."""
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            return list(super().load_history_strings())
+        except OSError:
+            return []
+
+    def store_string(self, string: str) -> None:
+        try:
+            super().store_string(string)
+        except OSError:
+            pass
+
+
 def on_last_line(doc: Document) -> bool:
     """Whether the cursor is on the input's last line (blank lines at the end not counted)."""
     return doc.on_last_line or doc.cursor_position_row >= (
@@ -173,7 +194,7 @@ def history_for(path: Path | None) -> History:
         path.touch(exist_ok=True)
     except OSError:
         return InMemoryHistory()
-    return FileHistory(str(path))
+    return _KeptHistory(str(path))
 
 
 def type_delay(environ: Mapping[str, str] | None = None) -> float:
@@ -200,13 +221,11 @@ class PromptUI:
     def __init__(
         self,
         console: Console,
-        sandbox: Any,
+        sandbox: Sandbox | None,
         history: Path | None,
         lang: str = "en",
         **session_kwargs: Any,
     ) -> None:
-        from tutor.session import commands
-
         self.console = console
         self.lang = lang  # the session sets it again on /lang
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))
@@ -228,6 +247,10 @@ class PromptUI:
         kwargs.update(session_kwargs)
         self.type_delay = type_delay()
         self.session: PromptSession[str] = PromptSession(**kwargs)
+
+    def set_lang(self, lang: str) -> None:
+        """The language of the prompt's own hint (the session calls this on /lang)."""
+        self.lang = lang
 
     def _rprompt(self) -> Any:
         hint = block_hint(get_app().current_buffer.document, self.lang)

@@ -21,7 +21,7 @@ from rich.terminal_theme import MONOKAI
 from rich.text import Text
 
 from tutor.render.terminal import LineEditor
-from tutor.session.ui import prompted
+from tutor.session.ui import UI, prompted
 
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -29,7 +29,7 @@ HTML_SUFFIXES = (".html", ".htm")
 class Recorder:
     """A UI that passes everything to ``ui`` and keeps a copy for the transcript."""
 
-    def __init__(self, ui: Any, width: int | None = None) -> None:
+    def __init__(self, ui: UI, width: int | None = None) -> None:
         self.ui = ui
         self.console = ui.console
         self.record = Console(
@@ -95,6 +95,12 @@ class Recorder:
         pending = self._output.flush()
         if pending:
             self.record.print(Text(pending))
+
+    def set_lang(self, lang: str) -> None:
+        """Tell the UI the session's language, if it has words of its own (the prompt's hint)."""
+        setter = getattr(self.ui, "set_lang", None)
+        if setter is not None:
+            setter(lang)
 
     def busy(self, message: str) -> contextlib.AbstractContextManager[Any]:
         return self.ui.busy(message)

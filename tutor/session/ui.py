@@ -22,6 +22,7 @@ from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 
+from tutor.i18n import all_words
 from tutor.render.terminal import LineEditor
 
 PROMPT = ">>> "
@@ -344,8 +345,8 @@ def _is_terminal(stream: Any) -> bool:
 
 
 def is_yes(answer: str) -> bool:
-    """y, yes, 是, 好, 对 (any case) mean yes."""
-    return answer.strip().lower().startswith(("y", "是", "好", "对"))
+    """y, yes, 是, 好, 对 (any case): any catalog's ``language.yes`` words mean yes."""
+    return answer.strip().lower().startswith(tuple(all_words("language.yes")))
 
 
 class ScriptUI(PlainUI):
@@ -358,7 +359,8 @@ class ScriptUI(PlainUI):
 
     def transcript(self) -> str:
         """Everything shown so far."""
-        return self.console.file.getvalue()  # type: ignore[attr-defined]
+        text: str = self.console.file.getvalue()  # type: ignore[attr-defined]
+        return text
 
 
 __all__ = [

@@ -15,42 +15,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.course.lesson import Lesson, Step
 from tutor.i18n import t
 from tutor.judge.verdict import Verdict
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tutor.progress import Store
+    from tutor.sandbox import Sandbox
 
 # watchfiles waits for STEP_MS of quiet before it reports a change, and never
 # longer than DEBOUNCE_MS: short enough to feel instant, long enough to see one
 # save (write + rename + chmod) as one change.
 STEP_MS = 30
 DEBOUNCE_MS = 300
-
-_TEXT = {
-    "watching": (
-        "Watching {file}: save it to check your answer. Ctrl-C stops.",
-        "正在监视 {file}：保存文件即检查答案。按 Ctrl-C 停止。",
-    ),
-    "starter": ("Wrote a starter file {file}.", "已写入初始文件 {file}。"),
-    "checking": ("checking {file} …", "正在检查 {file} …"),
-    "passed": (
-        "✓ {step}: passed. Your answer is kept in {copy}.",
-        "✓ {step}：通过。你的答案保存在 {copy}。",
-    ),
-    "done": ("Lesson complete: every code step passed.", "本课完成：所有代码步骤都已通过。"),
-    "unknown": ("unknown lesson or step: {what}", "未知的课程或步骤：{what}"),
-    "unreadable": ("cannot read {file}: {why}", "无法读取 {file}：{why}"),
-    "not-code": (
-        "step {step} is not a code step; watch mode checks code steps.",
-        "步骤 {step} 不是代码步骤；监视模式只检查代码步骤。",
-    ),
-}
+QUIET_MS = 500  # with no event for this long, look at the file anyway
 
 
 def _t(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"watch.{key}", lang, **fields)
 
 
 def code_steps_from(lesson: Lesson, step_id: str) -> list[Step]:
@@ -66,11 +52,7 @@ def starter_text(lesson: Lesson, step: Step, lang: str) -> str:
     lines += [f"# {line}".rstrip() for line in step.text.get(lang).strip().splitlines()]
     lines.append("#")
     if step.setup.strip():
-        lines.append(
-            "# Already defined before your code runs:"
-            if lang != "zh"
-            else "# 你的代码运行前已执行："
-        )
+        lines.append(_t("setup_comment", lang))
         lines += [f"#     {line}".rstrip() for line in step.setup.strip().splitlines()]
     return "\n".join(lines) + "\n\n"
 
@@ -96,12 +78,12 @@ class Watcher:
 
     def __init__(
         self,
-        sandbox: Any,
+        sandbox: Sandbox,
         lesson: Lesson,
         step_id: str,
         path: Path,
         lang: str = "en",
-        store: Any = None,
+        store: Store | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.lesson = lesson
@@ -163,7 +145,14 @@ class Watcher:
             self.store.set_status(self.lesson.id, outcome.step.id, "passed")
 
     def changes(self, stop: threading.Event) -> Any:
-        """Yield once per save of the watched file until ``stop`` is set."""
+        """Yield once per save of the watched file until ``stop`` is set, and after every
+        half second without one.
+
+        The quiet yields let the caller look at the file again: a save made before the
+        file-system watch was in place (just after "Watching" was printed) sends no
+        event, and is still checked; looking costs a read, and the same text is not
+        checked twice.
+        """
         import watchfiles
 
         name = self.path.name
@@ -173,8 +162,8 @@ class Watcher:
             step=STEP_MS,
             debounce=DEBOUNCE_MS,
             stop_event=stop,
-            rust_timeout=500,
-            yield_on_timeout=False,
+            rust_timeout=QUIET_MS,
+            yield_on_timeout=True,
         ):
             if self.path.exists():
                 yield
@@ -202,13 +191,13 @@ def _find(lessons: list[Lesson], lesson_id: str, step_id: str) -> tuple[Lesson, 
     return None
 
 
-def _show_task(console: Any, lesson: Lesson, step: Step, lang: str) -> None:
+def _show_task(console: Console, lesson: Lesson, step: Step, lang: str) -> None:
     from tutor.render import chat as render
 
     console.print(render.step_panel(lesson, step, lang))
 
 
-def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -> None:
+def _show_outcome(console: Console, watcher: Watcher, outcome: Outcome, lang: str) -> None:
     from tutor.render import chat as render
 
     run = outcome.run
@@ -234,6 +223,28 @@ def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -
             console.print(_t("done", lang), style="bold green")
         else:
             _show_task(console, watcher.lesson, nxt, lang)
+    _tell_store(console, watcher.store, lang)
+
+
+def _tell_store(console: Any, store: Any, lang: str, style: str = "yellow") -> None:
+    """Say what happened to the progress file (a write failed, it works again ...)."""
+    from rich.text import Text
+
+    for notice in store.take_notices() if store is not None else ():
+        console.print(Text(notice.text(lang), style=style))
+
+
+def _finish_store(console: Any, store: Any, lang: str) -> None:
+    """Save what waits a last time; say plainly what could not be saved and where its copy is."""
+    from rich.text import Text
+
+    if store is None:
+        return
+    unsaved = store.finish()
+    _tell_store(console, store, lang)
+    if unsaved is not None:
+        console.print(Text(unsaved.text(lang), style="red"))
+    store.close()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -241,15 +252,19 @@ def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
+    from tutor.course.report import load_reporting, why_unknown
     from tutor.sandbox import Sandbox
 
     lang = args.lang
     console = Console(width=getattr(args, "width", None))
-    lessons, _errors = load_course(course_dirs(args.lessons))
+    lessons, _errors, missing = load_reporting(course_dirs(args.lessons), lang)
     found = _find(lessons, args.lesson_id, args.step_id)
     if found is None:
-        console.print(_t("unknown", lang, what=f"{args.lesson_id} {args.step_id}"), style="red")
+        from rich.text import Text
+
+        why = why_unknown(missing, args.lesson_id, lang)
+        said = why or _t("unknown", lang, what=f"{args.lesson_id} {args.step_id}")
+        console.print(Text(said, style="red"))
         return 2
     lesson, step = found
     if step.kind != "code":
@@ -257,22 +272,28 @@ def main(args: argparse.Namespace) -> int:
         return 2
     path = Path(args.file).resolve()
     from tutor.course.files import private_paths
+    from tutor.progress import resolve_path
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
-    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
+    kwargs["private"] = private_paths(
+        args.lessons, resolve_path(getattr(args, "progress", None)).parent
+    )
     sandbox = Sandbox(**kwargs)
     sandbox.start()
+    store = _store(args)
     try:
-        return _watch(console, sandbox, Watcher(sandbox, lesson, step.id, path, lang, _store(args)))
+        _tell_store(console, store, lang)
+        return _watch(console, sandbox, Watcher(sandbox, lesson, step.id, path, lang, store))
     except KeyboardInterrupt:
         return 1
     finally:
         sandbox.close()
+        _finish_store(console, store, lang)
 
 
-def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
+def _watch(console: Console, sandbox: Sandbox, watcher: Watcher) -> int:
     lang, path = watcher.lang, watcher.path
 
     def show(outcome: Outcome) -> None:
@@ -298,7 +319,7 @@ def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace) -> Any:
+def _store(args: argparse.Namespace) -> Store | None:
     if getattr(args, "no_save", False):
         return None
     from tutor.progress import Store, resolve_path
