@@ -33,7 +33,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from tests.fidelity import harness
-from tutor.course.lesson import load_lesson
+from tutor.course import load_lesson
 from tutor.progress import Store
 from tutor.render.terminal import as_shown
 from tutor.session.conversation import Session
