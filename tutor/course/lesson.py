@@ -36,7 +36,8 @@ DETECTOR_IDS = frozenset(
     "ndarray-not-tensor matmul-inner-size broadcast-mismatch view-non-contiguous view-numel "
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
-    "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built".split()
+    "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built "
+    "input-eof".split()
 )
 
 
