@@ -227,7 +227,7 @@ class _Sample(dict[str, Any]):
     PHRASES = frozenset(
         {"not_yet", "failed", "label", "title", "detail", "outcome", "what", "both", "left",
          "right", "head", "where", "cut", "how", "why", "shapes", "gave", "made", "read", "who",
-         "lessons", "steps", "exercises"}
+         "lessons", "steps", "exercises", "here"}
     )  # fmt: skip
 
     # Fields that are a phrase in one message only (elsewhere ``want`` is a value).
