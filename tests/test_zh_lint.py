@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import itertools
 import re
 import tempfile
 import warnings
@@ -40,6 +41,7 @@ from tutor.course.lesson import Lesson, Step, Text
 from tutor.judge import graph, snapshot
 from tutor.judge.checks import run_checks
 from tutor.judge.snapshot import Value
+from tutor.progress import Notice
 from tutor.render import chat, errors, pictures, tables
 from tutor.session.ask import load_glossary
 
@@ -472,6 +474,24 @@ def verdict_texts() -> Iterator[tuple[str, str]]:
             yield f"{where} brief", chat.verdict_brief(verdict, "zh").plain
 
 
+def progress_notices() -> Iterator[str]:
+    """Every progress notice (``store_*``) as the store builds it: a reason key or an OS
+    error's own words, one step or a list cut short."""
+    steps = [["tensors.dtype"], [f"shapes.s{i}" for i in range(8)]]
+    for key in sorted(k for k in i18n.catalog("zh") if k.startswith("store_")):
+        for reason, names in itertools.product(("reason_full", "[Errno 5] I/O error"), steps):
+            fields = {
+                "path": "/home/u/.local/share/torch-tutor/progress.db",
+                "moved": "/home/u/.local/share/torch-tutor/progress.db.damaged",
+                "copy": "/tmp/torch-tutor-unsaved.json",
+                "reason": reason,
+                "steps": names,
+                "error": "OSError: disk full",
+                "data": "{}",
+            }
+            yield Notice(key, fields).text("zh")
+
+
 def session_texts() -> Iterator[tuple[str, str]]:
     """What the session assembles: /help, the progress line, /graph (pictures and reasons)."""
     for usage, what in i18n.help_rows("zh"):
@@ -479,6 +499,8 @@ def session_texts() -> Iterator[tuple[str, str]]:
     yield "/help title", str(tables.help_table("zh").title)
     for done, total in [(0, 7), (3, 7), (0, 0)]:
         yield f"progress line {done}/{total}", chat.progress_line(8, 1, 10, done, total, "zh").plain
+    for text in progress_notices():
+        yield "progress notice", text
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = (x * 3).sum()
     y.backward()

@@ -16,7 +16,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo
-from tutor.course.lesson import FeedbackRule, Lesson, Step
+from tutor.course.lesson import FeedbackRule, Lesson, Step, Variant
 from tutor.i18n import t
 from tutor.judge.verdict import Check, Feedback, JudgeRequest, RunJson, Verdict
 
@@ -167,9 +167,10 @@ def _run_json(run: RunResult) -> RunJson:
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
 
 
-def _check_once(
+def check_once(
     sandbox: Sandbox, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
 ) -> Verdict:
+    """Check ``code`` once, in a fresh namespace built by ``setup`` and ``seed`` (no variants)."""
     start = sandbox.new_namespace(effective_setup(step, setup), seed)
     if start.outcome != "ok":
         error = _error_text(start)
@@ -184,7 +185,7 @@ def check_answer(
     """Check a complete answer to a code step in a fresh namespace, then on each variant."""
     if needs_gpu(sandbox, step):
         return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
-    verdict = _check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
+    verdict = check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
     if not verdict.passed:
         return verdict
     return check_variants(sandbox, lesson, step, code, lang) or verdict
@@ -199,33 +200,54 @@ def check_variants(
     learner's live namespace in the REPL is left as it was.
     """
     for variant in step.variants:
-        seed = step.seed if variant.seed is None else variant.seed
-        ref = reference(sandbox, lesson, step, variant.setup, seed)
-        trial = getattr(sandbox, "trial", sandbox.reference)
-        mine = trial(effective_setup(step, variant.setup), code, seed, list(step.capture_names))
-        broken = _reference_problem(step, ref, lang)
-        if broken is not None:
-            return broken
-        request: JudgeRequest = {
-            "lang": lang,
-            "step": step.spec(),
-            "learner": mine.snapshot_dir,
-            "reference": ref.snapshot_dir,
-            "learner_run": mine.to_json(),
-            "reference_run": ref.to_json(),
-            "code": code,
-        }
-        try:
-            request["predicates"] = _predicates(sandbox, step, mine.snapshot_dir)
-            again = Verdict.from_json(sandbox.judge(request))
-        finally:
-            _discard(sandbox, mine.snapshot_dir)
-        if not again.passed:
-            given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
-            given = given if len(given) <= 80 else given[:77] + "..."
+        again = check_variant(sandbox, lesson, step, code, variant, lang)
+        if again is not None:
+            if again.first_failure is not None and again.first_failure.name in (
+                "reference",
+                "sandbox",
+            ):
+                return again  # not the answer's failure: say what happened, not "variant"
+            given = variant_text(step, variant)
             lead = Check("variant", False, given, "", _msg("variant", lang, setup=given))
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
+
+
+def check_variant(
+    sandbox: Sandbox, lesson: Lesson, step: Step, code: str, variant: Variant, lang: str = "en"
+) -> Verdict | None:
+    """``code`` judged on one variant: its failing verdict (a ``reference`` check when the
+    reference solution itself failed there), or None when it passes."""
+    setup, seed = variant.setup_for(step), variant.seed_for(step)
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken
+    trial = getattr(sandbox, "trial", sandbox.reference)
+    mine = trial(effective_setup(step, setup), code, seed, list(step.capture_names))
+    request: JudgeRequest = {
+        "lang": lang,
+        "step": step.spec(),
+        "learner": mine.snapshot_dir,
+        "reference": ref.snapshot_dir,
+        "learner_run": mine.to_json(),
+        "reference_run": ref.to_json(),
+        "code": code,
+    }
+    try:
+        request["predicates"] = _predicates(sandbox, step, mine.snapshot_dir)
+        again = Verdict.from_json(sandbox.judge(request))
+    finally:
+        _discard(sandbox, mine.snapshot_dir)
+    return None if again.passed else again
+
+
+def variant_text(step: Step, variant: Variant) -> str:
+    """What a variant changes, as code on one line: its set-up, else the seed it sets."""
+    if variant.setup is None:
+        return f"torch.manual_seed({variant.seed_for(step)})"
+    given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    return given if len(given) <= 80 else given[:77] + "..."
 
 
 # ---------------------------------------------------------------- quiz and predict
@@ -446,9 +468,11 @@ __all__ = [
     "accepted_answer",
     "answer_key",
     "check_answer",
+    "check_once",
     "check_predict",
     "check_quiz",
     "check_text_answer",
+    "check_variant",
     "check_variants",
     "effective_setup",
     "is_attempt",
@@ -457,4 +481,5 @@ __all__ = [
     "normalize",
     "reference",
     "run_predict",
+    "variant_text",
 ]

@@ -69,6 +69,7 @@ class Session:
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
         self._told_rebound = False
+        self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
 
@@ -111,9 +112,7 @@ class Session:
             return 1
         resumed = lesson_id is None and self.store.position() is not None
         self.say("welcome" if self.save else "welcome_demo")
-        if self.store.notice:
-            key, fields = self.store.notice
-            self.say(key, "yellow", **fields)
+        self.tell_store()
         if not self.save:
             self.say("no_save", "dim")
         elif resumed:
@@ -130,11 +129,30 @@ class Session:
                 self.handle(text)
             except Exception as exc:  # noqa: BLE001 - one bad input must not end the session
                 self.internal_error(exc)
+            self.tell_store()
             self.save_record()
         self._tick()
-        self.say("bye" if self.save else "bye_nosave", "dim")
+        self.goodbye()
         self.save_record()
         return 0
+
+    def tell_store(self) -> None:
+        """Say what happened to the progress file (a write failed, it works again ...)."""
+        for notice in self.store.take_notices():
+            self.show(render.note(notice.text(self.lang).replace("`", ""), "yellow"))
+
+    def goodbye(self) -> None:
+        """The last word: saved, or plainly what was not saved and where its copy is."""
+        unsaved = self.store.finish()
+        self.tell_store()
+        self.said_goodbye = True
+        if unsaved is None:
+            self.say("bye" if self.save else "bye_nosave", "dim")
+            return
+        said, _, data = unsaved.text(self.lang).partition("\n")
+        self.show(render.note(said.replace("`", ""), "red"))
+        if data:  # no copy could be written: the data itself, as it must be kept
+            self.show(render.note(data, ""))
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
