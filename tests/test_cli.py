@@ -275,7 +275,7 @@ def test_an_environment_fault_is_one_line_not_a_traceback(monkeypatch, capsys):
         "The tutor cannot go on: [Errno 28] No space left on device: '/home/me/.cache'\n"
     )
     assert cli.main(["--lang", "zh", "lessons"]) == 1
-    assert capsys.readouterr().err.startswith("教程无法继续：[Errno 28]")
+    assert capsys.readouterr().err.startswith("torch-tutor 无法继续运行：[Errno 28]")
 
 
 BROKEN = """\

@@ -179,14 +179,14 @@ def _session(
 
 def test_a_whole_lesson(lesson: Any) -> None:
     out = _session(lesson, ["", "x = 5", "/hint", "/hint", "x = 2 * 3", "1", "2", "", "/quit"])
-    assert "lesson 4 · step 1/4 · 0 done" in out
+    assert "lesson 4 · step 1/4 · 0 of 2 exercises done" in out
     assert "Not quite yet." in out and "✗   x.values   6" in out
     assert "hint 1 of 2" in out and "hint 2 of 2" in out
     assert "Use *." in out and "x = 2 * 3" in out
     assert "Well done!" in out
-    assert "lesson 4 · step 3/4 · 1 done" in out
+    assert "lesson 4 · step 3/4 · 1 of 2 exercises done" in out
     assert "Two threes make six." in out
-    assert "lesson 4 · step 4/4 · 2 done" in out
+    assert "lesson 4 · step 4/4 · 2 of 2 exercises done" in out
     assert "end of the course" in out
 
 
@@ -232,7 +232,7 @@ def test_commands(lesson: Any) -> None:
         ],
     )
     assert "Unknown command /hnt." in out and "Did you mean /hint?" in out
-    assert "Lessons" in out and "sums" in out and "0/4" in out
+    assert "Lessons" in out and "sums" in out and "0/2" in out  # its two exercises
     assert "step 3/4" in out and "Skipped." in out
     assert "arange(end)" in out and "Returns a 1-D tensor." in out
     assert "Show the solution? [y/N] n" in out
@@ -263,7 +263,7 @@ def test_resume_where_the_learner_stopped(lesson: Any, tmp_path: Path) -> None:
     store.close()
     again = Store(tmp_path / "p.db")
     out = _session(lesson, ["/quit"], store=again, start=(None, None))
-    assert "Welcome back" in out and "step 3/4 · 1 done" in out
+    assert "Welcome back" in out and "step 3/4 · 1 of 2 exercises done" in out
     assert again.get("sums", "six").status == "passed"
 
 
@@ -465,3 +465,27 @@ def test_a_lesson_left_half_done_is_not_called_complete(lesson: Any, varied: Any
     assert "End of the lesson Sums: 0 of 2 exercises done" in run(["", "/quit"])
     done = run(["/goto sums.six", "x = 2 * 3", "2", "", "/quit"])
     assert "Lesson complete: Sums." in done
+
+
+def test_the_progress_line_counts_this_lessons_exercises(lesson: Any, varied: Any) -> None:
+    """Seen in the Chinese walk: "第 8 课 · 第 1/10 步 · 已完成 9 步" on the first step of a
+    lesson, counting the whole course's passes beside this lesson's step count."""
+    ui = ScriptUI(["", "x = 2 * 3", "2", "", "/quit"], width=80)
+    session = Session([lesson, varied], FakeSandbox(), Store(None), ui, "zh")
+    assert session.run("sums", None) == 0
+    out = ui.transcript()
+    assert "第 4 课 · 第 4/4 步 · 本课练习已完成 2/2" in out
+    assert "本课完成：求和。" in out
+    # The next lesson starts at nothing done, out of its own two exercises.
+    assert "第 7b 课 · 第 1/3 步 · 本课练习已完成 0/2" in out
+
+
+def test_lesson_end_counts_what_the_progress_line_counts(lesson: Any) -> None:
+    store = Store(None)
+    store.set_status("sums", "pick", "skipped")
+    ui = ScriptUI(["/goto sums.end", "", "/quit"], width=80)
+    session = Session([lesson, lesson], FakeSandbox(), store, ui, "en")
+    assert session.run("sums", None) == 0
+    out = ui.transcript()
+    assert "0 of 2 exercises done" in out  # a skipped exercise is not a done one
+    assert "End of the lesson Sums: 0 of 2 exercises done" in out

@@ -109,12 +109,16 @@ def numbered(items: Iterable[str]) -> Padding:
     return Padding(Group(*rows), (0, 0, 0, 2))
 
 
-def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lang: str) -> Text:
-    """``lesson 4 · step 3/8 · 5 done``."""
-    return Text(
-        t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done),
-        style="dim",
-    )
+def progress_line(
+    lesson_no: int | str, step_no: int, steps: int, done: int, exercises: int, lang: str
+) -> Text:
+    """``lesson 4 · step 3/8 · 2 of 5 exercises done``: where the learner is in the lesson,
+    and how many of this lesson's exercises (the steps that check an answer) are passed.
+    A lesson without exercises shows the position alone."""
+    fields = {"lesson": lesson_no, "step": step_no, "steps": steps}
+    if not exercises:
+        return Text(t("progress_line_read", lang, **fields), style="dim")
+    return Text(t("progress_line", lang, **fields, done=done, exercises=exercises), style="dim")
 
 
 # ---------------------------------------------------------------- verdicts
@@ -198,8 +202,9 @@ def verdict(verdict: Verdict, lang: str, *, error_shown: bool = False) -> Group:
 def verdict_brief(verdict: Verdict, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
     failed = [check_label(c.name, lang) for c in verdict.checks if not c.passed]
+    sep = t("language.list_sep", lang)
     return Text(
-        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=", ".join(failed)),
+        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=sep.join(failed)),
         style="yellow",
     )
 

@@ -126,19 +126,20 @@ def status_word(status: str, lang: str) -> Text:
 
 
 def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:
-    """The catalog: number, id, title, steps, done, and where the learner is."""
+    """The catalog: number, id, title, exercises passed of the lesson's exercises, and where the
+    learner is."""
     table = _table(t("lessons_title", lang))
     table.add_column("#", justify="right")
     table.add_column(t("col_lesson", lang))
     table.add_column(t("col_title", lang))
     table.add_column(t("col_done", lang), justify="right")
     table.add_column("")
-    for number, lesson_id, title, steps, done, here in rows:
+    for number, lesson_id, title, exercises, done, here in rows:
         table.add_row(
             number,
             lesson_id,
             title,
-            f"{done}/{steps}",
+            f"{done}/{exercises}",
             Text(t("here", lang), style="cyan") if here else "",
         )
     return table

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.i18n import LANGS
+from tutor.i18n import LANGS, t
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -111,7 +111,8 @@ def load_glossary(path: str | Path, lang: str) -> list[Entry]:
         text = term.get("text", {})
         text = text if isinstance(text, dict) else {"en": str(text)}
         body = str(text.get(lang) or text.get("en", ""))
-        title = f"{local} ({en})" if local else en
+        # "张量（tensor）"; a term both languages write alike (GPU) is named once
+        title = t("glossary_title", lang, term=local, en=en) if local and local != en else en
         entries.append(Entry(title, body, "glossary", tuple(n for n in names.values() if n)))
     return entries
 

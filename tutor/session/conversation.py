@@ -242,16 +242,26 @@ class Session:
             self._ns_key = None  # a fresh namespace with this step's set-up on first use
         self.store.seen(*self.key)
         self.store.set_position(*self.key)
-        done = sum(1 for r in self.store.records() if r.status == "passed")
+        exercises = self._exercises()
+        done = sum(self.store.get(self.lesson.id, s.id).status == "passed" for s in exercises)
         self.show(
             render.progress_line(
-                lesson_number(self.lesson, li), si + 1, len(self.lesson.steps), done, self.lang
+                lesson_number(self.lesson, li),
+                si + 1,
+                len(self.lesson.steps),
+                done,
+                len(exercises),
+                self.lang,
             )
         )
         self.show(render.step_panel(self.lesson, self.step, self.lang))
         self._no_gpu = False
         if self.step.device == "gpu":
             self._skip_without_gpu()
+
+    def _exercises(self) -> list[Step]:
+        """This lesson's exercises: the steps that check an answer."""
+        return [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
 
     def _skip_without_gpu(self) -> None:
         """A GPU step on a machine without one: say so; Enter goes on."""
@@ -269,15 +279,14 @@ class Session:
             self.goto(self.li, self.si + 1)
         elif self.li + 1 < len(self.lessons):
             title = self.lesson.title.get(self.lang)
-            checked = [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
-            done = sum(
-                self.store.get(self.lesson.id, s.id).status in ("passed", "skipped")
-                for s in checked
-            )
-            if done == len(checked):
+            checked = self._exercises()
+            status = [self.store.get(self.lesson.id, s.id).status for s in checked]
+            if all(st in ("passed", "skipped") for st in status):
                 self.say("lesson_done", "green", title=title)
             else:  # reached by /goto or /skip: say what is left rather than "complete"
-                self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
+                # "done" counts what the progress line counts: the exercises passed
+                passed = status.count("passed")
+                self.say("lesson_end", "yellow", title=title, done=passed, total=len(checked))
             self.goto(self.li + 1, 0)
         else:
             self.say("course_done")

@@ -23,6 +23,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tutor import codeinfo
+from tutor.i18n import Msg
 from tutor.judge.verdict import Feedback
 from tutor.render.errors._registry import RULES, _Rule
 
@@ -73,8 +75,9 @@ def explain(
     Optional: ``code`` (the code that failed) lets a broadcasting error quote the
     operands of the failing operation; with ``shapes`` too (name -> shape of the
     learner's tensors, e.g. from ``sb.call("vars")``) two clashing variables are
-    named and their whole shapes drawn. ``off``: ids the step turned off (``quiet``):
-    such an error is shown without an explanation.
+    named and their whole shapes drawn, and a suggested fix such as
+    ``w.detach().numpy()`` uses the learner's own name for the tensor. ``off``: ids
+    the step turned off (``quiet``): such an error is shown without an explanation.
     """
     for rule in rules():
         found = rule.pattern.search(message)
@@ -82,6 +85,9 @@ def explain(
             return None
         if found:
             msg, picture = rule.build(found)
+            if rule.receiver:  # the learner's own name for the tensor, in the suggested fix
+                tensor = codeinfo.receiver(code, rule.receiver) or "tensor"
+                msg = Msg(msg.key, **msg.fields, tensor=tensor)
             text = msg.render(lang)
             if rule.refine is not None and picture and code:
                 more, picture = rule.refine(picture, code, shapes or {})

@@ -40,5 +40,9 @@ def _grad_non_leaf(case: Case) -> Feedback | None:
         for n, v in case.context.items()
         if v.kind == "tensor" and v.is_leaf and v.requires_grad and "." not in n
     ]
-    read = f"`{leaves[0]}.grad`" if leaves else case.msg("grad-non-leaf", "read_created")
+    read = (
+        case.msg("grad-non-leaf", "read_leaf", leaf=leaves[0])
+        if leaves
+        else case.msg("grad-non-leaf", "read_created")
+    )
     return case.say("grad-non-leaf", source=source, made=made, read=read)
