@@ -149,9 +149,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Not yet: your code stopped at the error above. Fix it and run it again.",
         "还没完成：代码在上面的错误处停下了。改正后再运行一次。",
     ),
-    "rebound": (
-        "You gave the set-up's {names} a new value: `/reset` brings the starting values back.",
-        "你给预设代码中的 {names} 赋了新值：`/reset` 可以恢复初始值。",
+    "rerun_passed": (
+        "Your earlier try changed {names}; I ran your answer again from the start, and there "
+        "it passes.",
+        "你之前的尝试改变了 {names}；我从头重新运行了你的答案，这样是通过的。",
+    ),
+    "rerun_passed_any": (
+        "Your earlier tries changed what this step starts from; I ran your answer again from "
+        "the start, and there it passes.",
+        "你之前的尝试改变了这一步的初始变量；我从头重新运行了你的答案，这样是通过的。",
+    ),
+    "rerun_failed": (
+        "Your earlier try changed {names}: the verdict above is for your answer run again from "
+        "the start. `/reset` gives you the set-up's values back at the prompt too.",
+        "你之前的尝试改变了 {names}：上面的结果是从头重新运行你的答案得到的。"
+        "输入 `/reset` 可以让提示符下的变量也恢复成预设的值。",
+    ),
+    "rerun_failed_plain": (
+        "Your earlier try changed {names}: the verdict above is for your answer run again from "
+        "the start.",
+        "你之前的尝试改变了 {names}：上面的结果是从头重新运行你的答案得到的。",
     ),
     "reset_done": (
         "Fresh start for this step: the namespace was reset.",

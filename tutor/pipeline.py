@@ -10,13 +10,16 @@ This module runs in the UI process: it never imports torch.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tutor import codeinfo
-from tutor.course.lesson import FeedbackRule, Lesson, Step
+from tutor.course.lesson import PROPS, FeedbackRule, Lesson, Step
 from tutor.judge.verdict import Check, Feedback, Verdict
 
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
@@ -27,11 +30,33 @@ _MESSAGES = {
     "setup": ("The step's set-up code failed: {error}", "本步骤的预设代码出错了：{error}"),
     "reference": ("The reference solution failed: {error}", "参考答案运行出错：{error}"),
     "variant": (
-        "Your answer passes with the given values but not when they change (checked again "
-        "with `{setup}`; the rows above are from that run). Does it hard-code numbers or "
-        "leave out a case?",
-        "你的答案用给定的数据能通过，但换一组起始数据就不行了（又用 `{setup}` 检查了一次，"
-        "上面各行是那次的结果）。是不是把数字写死了，或者漏掉了某种情况？",
+        "Your answer passes with the given values but not with other ones: I ran it again with "
+        "{what}, and the rows above are from that run. Does it hard-code numbers or leave out "
+        "a case?",
+        "你的答案用给定的数据能通过，换一组数据就不行了：我把 {what} 之后又运行了一次，"
+        "上面各行是那次的结果。是不是把数字写死了，或者漏掉了某种情况？",
+    ),
+    "variant_shape": (
+        "`{name}` of shape {new} (it was {old})",
+        "`{name}` 的形状换成 {new}（原来是 {old}）",
+    ),
+    "variant_values": ("other values in {names}", "{names} 换成别的值"),
+    "variant_raised": (
+        "I ran your answer again on another input, {what}, and there your code raised an "
+        "error: {error}. Make it work for any input of this kind, not only the given one.",
+        "我换了一个输入又运行了一次你的答案：{what}。这一次你的代码出错了：{error}。"
+        "答案要对这一类输入都成立，而不只是给定的那一个。",
+    ),
+    "variant_seed": (
+        "Your answer is right with seed {old} but not with seed {new}: the set-up is the same, "
+        "only the random numbers change, and the rows above are from that run. Let the random "
+        "functions draw the numbers; values typed in match one seed only.",
+        "你的答案在随机种子为 {old} 时正确，换成 {new} 就不对了：预设代码没变，变的只是随机数，"
+        "上面各行是那次的结果。请让随机函数去生成这些数；手写的数值只对一个种子成立。",
+    ),
+    "variant_raised_seed": (
+        "With that seed your code raised an error: {error}.",
+        "换了种子之后，你的代码出错了：{error}。",
     ),
     "answer": ("That is not the answer.", "答案不对。"),
     "not_a_choice": (
@@ -100,6 +125,55 @@ def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | 
     return cache[key]
 
 
+def _pieces(code: str | Sequence[str]) -> list[str]:
+    """An answer as the inputs that make it: a file is one input."""
+    return [code] if isinstance(code, str) else list(code)
+
+
+def _judge(
+    sandbox: Any,
+    step: Step,
+    learner_dir: str | None,
+    ref: Any,
+    run: dict[str, Any],
+    code: str,
+    lang: str,
+) -> Verdict:
+    """Ask the judge process for the verdict on a learner snapshot (deleted once judged)."""
+    request = {
+        "lang": lang,
+        "step": step.spec(),
+        "learner": learner_dir,
+        "reference": ref.snapshot_dir,
+        "learner_run": run,
+        "reference_run": ref.to_json(),
+        "code": code,
+    }
+    try:
+        verdict = Verdict.from_json(sandbox.judge(request))
+    finally:
+        _discard(sandbox, learner_dir)
+    return explain_error(verdict, run, code, lang)
+
+
+def explain_error(verdict: Verdict, run: dict[str, Any], code: str, lang: str) -> Verdict:
+    """The verdict with PyTorch's error explained as the prompt explains it (same id and words),
+    when the run raised an error the step did not ask for."""
+    error = run.get("error") or {}
+    raised = next((c for c in verdict.checks if c.name == "error" and not c.passed), None)
+    if verdict.passed or raised is None or run.get("outcome") != "error" or not error:
+        return verdict
+    from tutor.render import errors
+
+    try:
+        found = errors.explain(str(error.get("type")), str(error.get("message")), lang, code=code)
+    except Exception:  # noqa: BLE001 - an explanation is a bonus, never a reason to fail
+        return verdict
+    if found is None or any(f.id == found.feedback.id for f in verdict.feedback):
+        return verdict
+    return dataclasses.replace(verdict, feedback=(*verdict.feedback, found.feedback))
+
+
 def judge_live(
     sandbox: Any,
     lesson: Lesson,
@@ -129,19 +203,7 @@ def judge_live(
             False,
             (Check("error", False, "", str(exc).splitlines()[0][:300], _msg("snapshot", lang)),),
         )
-    request = {
-        "lang": lang,
-        "step": step.spec(),
-        "learner": learner_dir,
-        "reference": ref.snapshot_dir,
-        "learner_run": _run_json(run),
-        "reference_run": ref.to_json(),
-        "code": code,
-    }
-    try:
-        return Verdict.from_json(sandbox.judge(request))
-    finally:
-        _discard(sandbox, learner_dir)
+    return _judge(sandbox, step, learner_dir, ref, _run_json(run), code, lang)
 
 
 def _discard(sandbox: Any, directory: str | None) -> None:
@@ -167,63 +229,334 @@ def _run_json(run: Any) -> dict[str, Any]:
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
 
 
+def _fresh(
+    sandbox: Any, step: Step, pieces: list[str], setup: str, seed: int | None, echo: bool
+) -> Any:
+    """Run an answer in a pristine worker after ``setup`` (the live namespace is untouched)."""
+    return sandbox.run_fresh(
+        effective_setup(step, setup), pieces, seed, list(step.capture_names), echo=echo
+    )
+
+
 def _check_once(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    pieces: list[str],
+    lang: str,
+    setup: str,
+    seed: int | None,
+    echo: bool = False,
 ) -> Verdict:
-    start = sandbox.new_namespace(effective_setup(step, setup), seed)
-    if start.outcome != "ok":
-        error = _error_text(start)
+    mine = _fresh(sandbox, step, pieces, setup, seed, echo)
+    if getattr(mine, "stage", "answer") == "setup":
+        error = _error_text(mine)
         return Verdict(False, (Check("setup", False, "", error, _msg("setup", lang, error=error)),))
-    run = sandbox.run(code, filename="<answer>", seed=seed)
-    return judge_live(sandbox, lesson, step, code, run, lang, setup=setup, seed=seed)
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        _discard(sandbox, mine.snapshot_dir)
+        return broken
+    return _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang)
 
 
-def check_answer(sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en") -> Verdict:
-    """Check a complete answer to a code step in a fresh namespace, then on each variant."""
+def check_answer(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str | Sequence[str],
+    lang: str = "en",
+    *,
+    echo: bool = False,
+) -> Verdict:
+    """Check an answer to a code step from a fresh start, then on each variant.
+
+    ``code`` is a file's text, or the inputs typed at the prompt that make the
+    answer (each run as the prompt ran it: seeded, and with ``echo`` the value of a
+    last expression printed). Every run is in a pristine worker, so the REPL's live
+    namespace stays as the learner left it.
+    """
     if needs_gpu(sandbox, step):
         return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
-    verdict = _check_once(sandbox, lesson, step, code, lang, step.setup, step.seed)
+    pieces = _pieces(code)
+    verdict = _check_once(sandbox, lesson, step, pieces, lang, step.setup, step.seed, echo)
     if not verdict.passed:
         return verdict
-    return check_variants(sandbox, lesson, step, code, lang) or verdict
+    return check_variants(sandbox, lesson, step, pieces, lang, echo=echo) or verdict
 
 
 def check_variants(
-    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str = "en"
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str | Sequence[str],
+    lang: str = "en",
+    *,
+    echo: bool = False,
 ) -> Verdict | None:
     """Run an answer that passed once more on each variant; the first failing verdict, or None.
 
-    Each variant runs in a pristine worker of its own (``sandbox.reference``), so the
-    learner's live namespace in the REPL is left as it was.
+    Each variant runs in a pristine worker of its own (``sandbox.run_fresh``), so the
+    learner's live namespace in the REPL is left as it was. The failing verdict leads
+    with a ``variant`` row that says what changed (the seed, a shape, the values).
     """
+    pieces = _pieces(code)
     for variant in step.variants:
+        setup = step.setup if variant.setup is None else variant.setup
         seed = step.seed if variant.seed is None else variant.seed
-        ref = reference(sandbox, lesson, step, variant.setup, seed)
-        mine = sandbox.reference(
-            effective_setup(step, variant.setup), code, seed, list(step.capture_names)
-        )
+        ref = reference(sandbox, lesson, step, setup, seed)
         broken = _reference_problem(step, ref, lang)
         if broken is not None:
             return broken
-        request = {
-            "lang": lang,
-            "step": step.spec(),
-            "learner": mine.snapshot_dir,
-            "reference": ref.snapshot_dir,
-            "learner_run": mine.to_json(),
-            "reference_run": ref.to_json(),
-            "code": code,
-        }
-        try:
-            again = Verdict.from_json(sandbox.judge(request))
-        finally:
-            _discard(sandbox, mine.snapshot_dir)
+        mine = _fresh(sandbox, step, pieces, setup, seed, echo)
+        again = _judge(
+            sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang
+        )
         if not again.passed:
-            given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
-            given = given if len(given) <= 80 else given[:77] + "..."
-            lead = Check("variant", False, given, "", _msg("variant", lang, setup=given))
+            main = reference(sandbox, lesson, step, step.setup, step.seed)
+            lead = _variant_row(sandbox, step, variant, (main, ref), mine, lang)
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
+
+
+def _given_values(sandbox: Any, step: Step, runs: tuple[Any, Any]) -> list[dict[str, Any]]:
+    """What the set-up's names hold in two reference runs (empty when the judge cannot say)."""
+    names = sorted(
+        codeinfo.assigned(step.setup)
+        | {n for v in step.variants if v.setup for n in codeinfo.assigned(v.setup)}
+    )
+    try:
+        answer = sandbox.judge(
+            {"op": "describe", "dirs": [r.snapshot_dir for r in runs], "names": names}
+        )
+        found = answer["snapshots"]
+    except Exception:  # noqa: BLE001 - a plainer message is still true
+        return [{}, {}]
+    return [found[0] or {}, found[1] or {}]
+
+
+def _shape(value: dict[str, Any]) -> str:
+    shape = value.get("shape") or []
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _variant_row(
+    sandbox: Any, step: Step, variant: Any, refs: tuple[Any, Any], mine: Any, lang: str
+) -> Check:
+    """The ``variant`` row: what changed (seed, shapes, values) and what that means."""
+    own = variant.message.get(lang) if variant.message else ""
+    raised = mine.outcome == "error" and mine.error is not None
+    if variant.setup is None or variant.setup == step.setup:
+        seed = step.seed if variant.seed is None else variant.seed
+        text = own or _msg("variant_seed", lang, old=step.seed, new=seed)
+        if raised:
+            text += " " + _msg("variant_raised_seed", lang, error=_error_text(mine))
+        return Check("variant", False, f"seed {seed}", "", text)
+    before, after = _given_values(sandbox, step, refs)
+    shapes = [
+        (name, _shape(before[name]), _shape(value))
+        for name, value in after.items()
+        if name in before
+        and value.get("shape") is not None
+        and value != before[name]
+        and before[name].get("shape") != value.get("shape")
+    ]
+    others = [
+        name
+        for name, value in after.items()
+        if name in before and value != before[name] and name not in {s[0] for s in shapes}
+    ]
+    change = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    change = change if len(change) <= 80 else change[:77] + "..."
+    if shapes:
+        what = ", ".join(
+            _msg("variant_shape", lang, name=n, new=new, old=old) for n, old, new in shapes
+        )
+    elif others:
+        what = _msg("variant_values", lang, names=", ".join(f"`{n}`" for n in others))
+    else:
+        what = f"`{change}`"
+    if raised:
+        text = _msg("variant_raised", lang, what=what, error=_error_text(mine))
+        return Check("variant", False, change, "", (own + " " + text).strip() if own else text)
+    return Check("variant", False, change, "", own or _msg("variant", lang, what=what))
+
+
+# ---------------------------------------------------------------- the answer at the prompt
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on what the learner typed at the prompt, and how it was reached.
+
+    ``answer``: the inputs judged as the answer (this input and those it builds on).
+    ``rerun``: the verdict comes from running the answer again from the step's set-up,
+    because earlier tries had changed the live namespace. ``changed``: what those tries
+    changed, as a learner would name it (``x``, ``x.grad``), most telling first.
+    ``on_given``: the answer was judged on the set-up's values, not on a value an earlier
+    input of the learner gave a set-up name.
+    """
+
+    verdict: Verdict
+    answer: tuple[str, ...]
+    rerun: bool = False
+    changed: tuple[str, ...] = ()
+    on_given: bool = False
+
+    @property
+    def code(self) -> str:
+        return "\n".join(self.answer)
+
+
+def answer_names(step: Step) -> set[str]:
+    """The variables a step checks (the root of ``x.grad`` is ``x``)."""
+    names = list(step.check)
+    for e in step.expects:
+        names += [n for n in (e.var, e.shares_memory_with, e.independent_of) if n]
+        names += list(e.uses)
+    return {n.split(".")[0] for n in names}
+
+
+def judge_at_prompt(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    history: Sequence[str],
+    clean: Sequence[str],
+    code: str,
+    run: Any,
+    lang: str = "en",
+) -> Judgement:
+    """Judge an input typed at the prompt: the answer, not the history.
+
+    ``history``: every input run in the live namespace since the set-up, this one
+    last; ``clean``: the earlier ones that ran without error. The live namespace is
+    judged first, with the answer built on the clean inputs. When it fails and
+    earlier inputs may have changed what the answer uses (or it passes but not on a
+    variant), the answer runs again from the set-up through ``check_answer``, read
+    each way ``candidates`` gives; the first that passes wins, else the verdict that
+    fails least is the answer's.
+    """
+    wanted = answer_names(step)
+    given = codeinfo.assigned(step.setup)
+    built = codeinfo.answer_inputs(list(clean), code, wanted)
+    verdict = judge_live(sandbox, lesson, step, "\n".join(built), run, lang)
+    tries = candidates(list(history[:-1]), list(clean), code, wanted, given)
+    if verdict.passed:
+        varied = check_variants(sandbox, lesson, step, built, lang, echo=True)
+        if varied is None:
+            return Judgement(verdict, tuple(built))
+        verdict, tries = varied, [t for t in tries if t != built]
+    elif tries == [built] and not _may_matter(
+        _left_out(history, built), built, wanted | given, step
+    ):
+        return Judgement(verdict, tuple(built))
+    failed: list[tuple[list[str], Verdict]] = []
+    for pieces in tries[:_MAX_RERUNS]:
+        fresh = check_answer(sandbox, lesson, step, pieces, lang, echo=True)
+        if fresh.passed:
+            changed = _changed(verdict, fresh, history, pieces, given)
+            return Judgement(fresh, tuple(pieces), True, changed, pieces != built)
+        failed.append((pieces, fresh))
+    if not failed or any(c.name == "variant" for c in verdict.checks):
+        return Judgement(verdict, tuple(built))  # right here, wrong on a variant: say so
+    pieces, fresh = min(failed, key=lambda tried: _failing(tried[1]))
+    changed = _changed(verdict, fresh, history, pieces, given)
+    return Judgement(fresh, tuple(pieces), True, changed, pieces != built)
+
+
+# Each rerun forks a worker and runs the set-up and the answer: a few at most per input.
+_MAX_RERUNS = 4
+
+
+def candidates(
+    earlier: list[str], clean: list[str], code: str, wanted: set[str], given: set[str]
+) -> list[list[str]]:
+    """What the learner may mean as the answer, most likely first.
+
+    ``code`` on the set-up's values (built on the clean earlier inputs for other
+    names); then on the last one, two ... earlier inputs, errors included (an input
+    that raised only because of what came before it may belong to the answer: the
+    rerun tells); last, built on every clean input.
+    """
+    found = [codeinfo.answer_inputs(clean, code, wanted, given)]
+    for since in range(len(earlier) - 1, -1, -1):
+        found.append(codeinfo.answer_inputs(earlier, code, wanted, given, since))
+    found.append(codeinfo.answer_inputs(clean, code, wanted))
+    unique: list[list[str]] = []
+    for pieces in found:
+        if pieces not in unique:
+            unique.append(pieces)
+    return unique
+
+
+def _failing(verdict: Verdict) -> tuple[int, int]:
+    """How far a verdict is from a pass: an error first, then the failing rows."""
+    rows = [c for c in verdict.checks if not c.passed]
+    return (any(c.name == "error" for c in rows), len(rows))
+
+
+def _left_out(history: Sequence[str], pieces: Sequence[str]) -> list[str]:
+    """The inputs of ``history`` that are not part of the answer ``pieces``."""
+    rest = list(pieces)
+    out = []
+    for code in history:
+        if code in rest:
+            rest.remove(code)
+        else:
+            out.append(code)
+    return out
+
+
+def _may_matter(left_out: list[str], pieces: list[str], names: set[str], step: Step) -> bool:
+    """Whether inputs left out of the answer may have changed what the answer or the checks
+    see: they bind or change a name the answer reads, the step checks, or the set-up gave."""
+    seen = names | {n.split(".")[0] for n in step.capture_names}
+    for code in pieces:
+        seen |= codeinfo.names(code)
+    return any((codeinfo.assigned(c) | codeinfo.mutated(c)) & seen for c in left_out)
+
+
+_PROP_NAMES = frozenset([p for p in PROPS if p != "grad"] + ["shares_memory", "independent"])
+
+
+def _label(check_name: str) -> str | None:
+    """The thing a check row is about, as a learner names it: ``x.values`` -> ``x``,
+    ``x.grad`` -> ``x.grad``; None for rows about no name (``error``, ``calls``)."""
+    if "." not in check_name:
+        return None
+    head, _, prop = check_name.rpartition(".")
+    return head if prop in _PROP_NAMES else check_name
+
+
+def _changed(
+    live: Verdict, fresh: Verdict, history: Sequence[str], pieces: list[str], given: set[str]
+) -> tuple[str, ...]:
+    """What earlier tries changed, as a learner names it (``x``, ``x.grad``): the names whose
+    rows fail live but not from the start, those the left-out inputs touched first."""
+    still = {c.name for c in fresh.checks if not c.passed}
+    labels = list(
+        dict.fromkeys(
+            label
+            for c in live.checks
+            if not c.passed and c.name not in still
+            for label in [_label(c.name)]
+            if label
+        )
+    )
+    touched: set[str] = set()
+    for code in _left_out(history, pieces):
+        touched |= codeinfo.assigned(code) | codeinfo.mutated(code)
+    for code in pieces:
+        touched -= codeinfo.defined(code)  # the answer makes these itself
+    for pick in (
+        [x for x in labels if x.split(".")[0] in touched],
+        [x for x in labels if x.split(".")[0] in given],
+        sorted(touched & given),
+    ):
+        if pick:
+            return tuple(pick[:3])
+    return tuple(labels[:3])
 
 
 # ---------------------------------------------------------------- quiz and predict

@@ -121,10 +121,15 @@ class Trap:
 
 @dataclass(frozen=True)
 class Variant:
-    """Another set-up (and seed) on which a passing answer must pass again."""
+    """Another set-up and/or seed on which a passing answer must pass again.
 
-    setup: str = ""
+    ``setup`` None keeps the step's set-up (only the seed changes); ``message`` is
+    the lesson's own words for an answer that fails here.
+    """
+
+    setup: str | None = None
     seed: int | None = None
+    message: Text = Text()
     line: int = 0
 
 

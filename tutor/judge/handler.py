@@ -12,7 +12,13 @@ from tutor.judge import checks, snapshot
 
 
 def handle(request: dict[str, Any]) -> dict[str, Any]:
-    """Answer a judge request (see docs/architecture.md) with ``Verdict.to_json()``."""
+    """Answer a judge request (see docs/architecture.md) with ``Verdict.to_json()``.
+
+    A request with ``"op": "describe"`` asks instead what some names hold in
+    some snapshots (``describe``).
+    """
+    if request.get("op") == "describe":
+        return {"snapshots": [describe(d, request.get("names") or ()) for d in request["dirs"]]}
     learner = snapshot.load(request["learner"]) if request.get("learner") else {}
     reference = snapshot.load(request["reference"]) if request.get("reference") else None
     verdict = checks.run_checks(
@@ -25,3 +31,22 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         lang=request.get("lang", "en"),
     )
     return verdict.to_json()
+
+
+def describe(directory: str | None, names: Any) -> dict[str, dict[str, Any]]:
+    """Kind, type, shape, dtype and a short repr of each of ``names`` in a snapshot: how a
+    variant's set-up differs from the step's, in words a learner knows."""
+    values = snapshot.load(directory) if directory else {}
+    found: dict[str, dict[str, Any]] = {}
+    for name in names:
+        v = values.get(name)
+        if v is None or v.kind == "missing":
+            continue
+        found[name] = {
+            "kind": v.kind,
+            "type": v.type_name,
+            "shape": list(v.shape) if v.shape is not None else None,
+            "dtype": v.dtype,
+            "repr": v.repr[:200],
+        }
+    return found

@@ -237,6 +237,24 @@ class Sandbox:
         self, setup: str, solution: str, seed: int | None, names: list[str]
     ) -> ReferenceRun:
         """Run setup then solution, each seeded, in a pristine worker; snapshot ``names``."""
+        return self.run_fresh(setup, [solution], seed, names, filename="<solution>")
+
+    def run_fresh(
+        self,
+        setup: str,
+        pieces: list[str],
+        seed: int | None,
+        names: list[str],
+        *,
+        filename: str = "<answer>",
+        echo: bool = False,
+    ) -> ReferenceRun:
+        """Run ``setup``, then each of ``pieces`` (each seeded, as the prompt runs inputs), in a
+        pristine worker of its own, and snapshot ``names``; the learner's namespace is untouched.
+
+        The run stops at the first piece that fails; its outcome and output are the result's
+        (a multi-input answer is judged on its last input's output, as at the prompt).
+        """
         self.start()
         with self._lock:
             handle = self._pool.take_spare()
@@ -248,15 +266,18 @@ class Sandbox:
             )
             outcome, error = self._classify(ex)
             if outcome != "ok":
-                return ReferenceRun(outcome, ex.output, error, None)
-            ex = handle.exchange(
-                # Re-seeded like each of the learner's runs, so a set-up that draws
-                # random numbers leaves both on the same stream.
-                {"op": "run", "code": solution, "filename": "<solution>", "seed": seed},
-                timeout=self.timeout,
-                lang=self.lang,
-            )
-            outcome, error = self._classify(ex)
+                return ReferenceRun(outcome, ex.output, error, None, stage="setup")
+            for piece in pieces:
+                ex = handle.exchange(
+                    # Re-seeded like each of the learner's runs, so a set-up that draws
+                    # random numbers leaves both on the same stream.
+                    {"op": "run", "code": piece, "filename": filename, "seed": seed, "echo": echo},
+                    timeout=self.timeout,
+                    lang=self.lang,
+                )
+                outcome, error = self._classify(ex)
+                if outcome != "ok":
+                    break
             snap = None if ex.dead else self._snapshot_in(handle, names)
             return ReferenceRun(outcome, ex.output, error, snap)
         finally:

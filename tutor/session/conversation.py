@@ -61,6 +61,8 @@ class Session:
         self.si = 0
         self.running = True
         self.inputs: list[str] = []  # code that ran without error in this step's namespace
+        self.history: list[str] = []  # every input run in this step's namespace, errors too
+        self.last_judgement: pipeline.Judgement | None = None
         self.last_run: tuple[str, Any] | None = None
         self._ns_key: tuple[str, str] | None = None
         self._last_verdict: Any = None
@@ -69,7 +71,6 @@ class Session:
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
-        self._told_rebound = False
 
     # -- where we are ---------------------------------------------------------
 
@@ -217,9 +218,10 @@ class Session:
         """Show step ``si`` of lesson ``li`` and remember the position."""
         self.li, self.si = li, si
         self.inputs = []
+        self.history = []
         self.last_run = None
         self._last_verdict = None
-        self._told_rebound = False
+        self.last_judgement = None
         if self._ns_key is not None and self.step.kind in ("code", "explore", "predict"):
             self._ns_key = None  # a fresh namespace with this step's set-up on first use
         self.store.seen(*self.key)
@@ -310,6 +312,7 @@ class Session:
                 self.show(*render.outcome(result, self.lang))
             self._ns_key = self.key
             self.inputs = []
+            self.history = []
         return sb
 
     def _write_output(self, text: str) -> None:
@@ -339,6 +342,10 @@ class Session:
             self.ui.write_output("\n")
         shapes = self._shapes(sb) if result.outcome == "error" else None
         self.show(*render.outcome(result, self.lang, code=code, shapes=shapes))
+        if result.restarted:
+            # A new worker replayed the inputs that ran cleanly: that is all it holds now.
+            self.history = list(self.inputs)
+        self.history.append(code)
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
@@ -357,35 +364,45 @@ class Session:
             if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
         }
 
-    def answer_code(self, code: str) -> str:
-        """The learner's answer as the checker reads it: this input and the inputs it builds on."""
-        return codeinfo.relevant_code(self.inputs, code)
+    def judge(self, code: str, result: Any, quiet: bool, earlier: list[str] | None = None) -> None:
+        """Check the step; a pass is always told, a failure only for an attempt (or /check).
 
-    def judge(self, code: str, result: Any, quiet: bool) -> None:
-        """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
+        The answer is this input and the earlier ones it builds on; when earlier tries
+        changed the namespace, it is judged again from the set-up (``pipeline.judge_at_prompt``).
+        """
         from tutor.sandbox import SandboxError
 
-        answer = self.answer_code(code)
+        history = self.history if self.history and self.history[-1] == code else [code]
+        clean = self.inputs[:-1] if self.inputs and self.inputs[-1] == code else self.inputs
         try:
-            verdict = pipeline.judge_live(
-                self.sandbox, self.lesson, self.step, answer, result, self.lang
+            judged = pipeline.judge_at_prompt(
+                self.sandbox,
+                self.lesson,
+                self.step,
+                history,
+                clean,
+                code,
+                result,
+                self.lang,
             )
-            if verdict.passed and self.step.variants:
-                # Right here, but would other starting values still pass (no hard-coded numbers)?
-                verdict = (
-                    pipeline.check_variants(self.sandbox, self.lesson, self.step, answer, self.lang)
-                    or verdict
-                )
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
+        self.last_judgement = judged
+        verdict = judged.verdict
         error = result.error.type if result.outcome == "error" and result.error else None
         attempt = pipeline.is_attempt(self.step, code, error)
         if verdict.passed or attempt:
-            self.store.attempt(*self.key, answer, verdict.passed)
-        shown = result.outcome == "error"  # its explanation is already on screen
+            self.store.attempt(*self.key, judged.code, verdict.passed)
+        # The error and its explanation are on screen when this run raised, and the verdict
+        # is about the same run (or a rerun that raised the same way).
+        shown = result.outcome == "error" and (
+            not judged.rerun or any(c.name == "error" and not c.passed for c in verdict.checks)
+        )
         if verdict.passed:
             self.show(render.verdict(verdict, self.lang, error_shown=shown))
+            if judged.rerun:
+                self._tell_rerun(judged)
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()
@@ -400,18 +417,28 @@ class Session:
         elif attempt:
             # The same failure again (say after print(x)): one line, not the whole table.
             self.show(render.verdict_brief(verdict, self.lang))
+        if (attempt or not quiet) and judged.rerun and verdict != self._last_verdict:
+            self._tell_rerun(judged)
         self._last_verdict = verdict
-        if attempt:
-            self._tell_rebound()
 
-    def _tell_rebound(self) -> None:
-        """After a failed attempt: point at /reset if the learner rebound a set-up name."""
-        given = codeinfo.assigned(self.step.setup)
-        rebound = sorted(given & set().union(*(codeinfo.assigned(c) for c in self.inputs)))
-        if rebound and not self._told_rebound:
-            self._told_rebound = True
-            names = ", ".join(f"`{n}`" for n in rebound)
-            self.show(render.tutor_says(t("rebound", self.lang, names=names)))
+    def _tell_rerun(self, judged: pipeline.Judgement) -> None:
+        """Say in a line that earlier tries changed the namespace and the answer ran again."""
+        if not judged.changed:
+            if judged.verdict.passed:
+                self.say("rerun_passed_any", "dim")
+            return
+        sep = "、" if self.lang == "zh" else ", "
+        names = sep.join(f"`{n}`" for n in judged.changed)
+        if judged.verdict.passed:
+            key = "rerun_passed"
+        else:
+            given = codeinfo.assigned(self.step.setup)
+            key = (
+                "rerun_failed"
+                if {n.split(".")[0] for n in judged.changed} & given
+                else "rerun_failed_plain"
+            )
+        self.show(render.tutor_says(t(key, self.lang, names=names)))
 
     # -- quiz and predict --------------------------------------------------------------
 
