@@ -663,6 +663,7 @@ def _answer_rule_holds(step: Step, rule: FeedbackRule, key: str) -> bool:
         return key in {answer_key(step, a) for a in rule.answer}
     return not (
         rule.calls
+        or rule.not_calls
         or rule.failed
         or rule.predicate
         or rule.error

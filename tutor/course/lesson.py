@@ -98,11 +98,12 @@ class FeedbackRule:
     id: str
     message: Text
     calls: tuple[str, ...] = ()
+    not_calls: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     predicate: str | None = None
     uses: tuple[str, ...] = ()
     error: str | None = None
-    error_match: str | None = None
+    error_match: tuple[str, ...] = ()  # any of these in the message (one string or a list)
     output_contains: tuple[str, ...] = ()
     answer: tuple[str, ...] = ()
     line: int = 0
@@ -116,6 +117,7 @@ class Trap:
     answer: str | None = None
     feedback: str | None = None
     fails: str | None = None
+    without_gpu: bool = False  # its mistake shows only on a machine without a GPU
     line: int = 0
 
 

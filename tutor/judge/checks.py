@@ -42,6 +42,12 @@ def _shown_kind(v: Value, lang: str = "en") -> str:
     return "None" if v.kind == "none" else v.type_name or v.kind
 
 
+def _passing_kind(expected: str, got: str) -> str:
+    """A passing type row's "got": the kind it passed as, then the exact type when that differs
+    (``str (TorchVersion)``), so a ✓ never stands beside a different word."""
+    return got if got.lower() == expected.lower() else f"{expected} ({got})"
+
+
 def _data(v: Value) -> torch.Tensor | None:
     return v.data if isinstance(v.data, torch.Tensor) else None
 
@@ -181,7 +187,9 @@ class _Checker:
                     f"{name}.type",
                     ok,
                     shown,
-                    _shown_kind(got, self.lang),
+                    _passing_kind(shown, _shown_kind(got, self.lang))
+                    if ok
+                    else _shown_kind(got, self.lang),
                     "" if ok else msg("type", self.lang, name=name, want=wanted),
                 )
             )
@@ -189,12 +197,15 @@ class _Checker:
             return True
         ok = _kind(got) == _kind(want)
         shown_want = _shown_kind(want, self.lang)
+        shown_got = _shown_kind(got, self.lang)
+        if ok and shown_got != shown_want and _kind(got) == "number":
+            shown_want, shown_got = "number", _passing_kind("number", shown_got)
         return self.add(
             Check(
                 f"{name}.type",
                 ok,
                 shown_want,
-                _shown_kind(got, self.lang),
+                shown_got,
                 "" if ok else msg("type", self.lang, name=name, want=shown_want),
             )
         )
@@ -569,6 +580,8 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
         return False
     if rule.get("calls") and not codeinfo.calls_any(code, rule["calls"]):
         return False
+    if rule.get("not_calls") and codeinfo.calls_any(code, rule["not_calls"]):
+        return False
     failed = [ch.name for ch in c.checks if not ch.passed]
     wants = rule.get("failed") or ()
     if (
@@ -591,7 +604,10 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
     etype, emsg = _error_of(learner_run)
     if rule.get("error") and etype.split(".")[-1] != rule["error"].split(".")[-1]:
         return False
-    if rule.get("error_match") and rule["error_match"] not in emsg:
+    wanted = rule.get("error_match") or ()
+    if isinstance(wanted, str):
+        wanted = (wanted,)
+    if wanted and not any(part in emsg for part in wanted):
         return False
     output = (learner_run or {}).get("output", "")
     return all(s in output for s in rule.get("output_contains") or ())

@@ -496,16 +496,10 @@ def _squeeze_dims(case: _Case) -> Feedback | None:
         return None
     mine = ", ".join(str(i) for i, n in enumerate(a.shape) if n == 1)
     ones = ", ".join(str(i) for i, n in enumerate(b.shape) if n == 1)
-    where = (
-        f"yours at dim {mine or '-'}, expected at dim {ones}"
-        if ones
-        else f"yours at dim {mine or '-'}; the expected shape has none"
-    )
-    where_zh = (
-        f"你的在第 {mine or '-'} 维，期望在第 {ones} 维"
-        if ones
-        else f"你的在第 {mine or '-'} 维；期望的形状里没有"
-    )
+    yours = f"yours at dim {mine}" if mine else "yours has none"
+    yours_zh = f"你的在第 {mine} 维" if mine else "你的形状里没有"
+    where = f"{yours}, expected at dim {ones}" if ones else f"{yours}; the expected shape has none"
+    where_zh = f"{yours_zh}，期望在第 {ones} 维" if ones else f"{yours_zh}；期望的形状里没有"
     got, want = _shape(a.shape), _shape(b.shape)
     if a.dim() == b.dim():
         what, what_zh = "a size-1 dimension is in the wrong place", "大小为 1 的维度放错了位置"
@@ -620,19 +614,39 @@ def _grad_accumulated(case: _Case) -> Feedback | None:
         return None
     ratio = (_wide(got)[nonzero] / _wide(want)[nonzero]).real
     k = round(float(ratio.mean()))
-    if k < 2 or not _close(got, want * k):
-        return None
+    if k < 2 or not _close(got, want * k) or _backward_calls(case.code) < k:
+        return None  # k x the gradient, but the code cannot have run backward() k times
     base = case.name.removesuffix(".grad")
     return case.say(
         "grad-accumulated",
         f"`{base}.grad` is exactly {k} × the expected gradient ({_vals(want)}). Gradients add up "
         f"across `backward()` calls, so `backward()` probably ran {k} times. Zero the gradient "
-        f"before each backward (`{base}.grad.zero_()` or `{base}.grad = None`), or `/reset` "
-        f"the step.",
+        f"before each backward (`{base}.grad.zero_()` or `{base}.grad = None`).",
         f"`{base}.grad` 恰好是期望梯度（{_vals(want)}）的 {k} 倍。"
         f"多次调用 `backward()` 时梯度会累加，"
         f"所以 `backward()` 很可能运行了 {k} 次。每次反向传播前先清零（`{base}.grad.zero_()` 或 "
-        f"`{base}.grad = None`），或用 `/reset` 重做这一步。",
+        f"`{base}.grad = None`）。",
+    )
+
+
+def _backward_calls(code: str) -> int:
+    """How many times ``code`` calls ``backward()`` (many, when a call sits in a loop)."""
+    tree = codeinfo.parse(code)
+    count = 0
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, (ast.For, ast.While)) and any(
+            _is_backward(inner) for inner in ast.walk(node)
+        ):
+            return 1_000
+        count += _is_backward(node)
+    return count
+
+
+def _is_backward(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "backward"
     )
 
 
@@ -746,9 +760,22 @@ def _made_by_op(code: str, name: str) -> bool:
     return False
 
 
+def _grad_expected(case: _Case) -> bool:
+    """Whether the step expects a gradient on this name (not merely ``requires_grad``)."""
+    ref = case.reference
+    return (
+        _is_gradient(case)
+        or case.expect.get("grad") not in (None, "none")
+        or bool(ref is not None and ref.has_grad)
+        or (ref is None and _grad_source(case) is not None)  # no reference: the code reads .grad
+    )
+
+
 def _grad_non_leaf(case: _Case) -> Feedback | None:
-    if not (_wants_grad(case) and _grad_missing(case)):
+    if not (_wants_grad(case) and _grad_missing(case) and _grad_expected(case)):
         return None
+    if not (case.calls("backward") or _backward_calls(case.solution)):
+        return None  # "after backward()" needs a backward() somewhere
     source, value = _source_value(case)
     if value is not None and value.kind == "tensor":
         if value.is_leaf is not False:
@@ -791,6 +818,13 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
         return None
     computed = value.is_leaf is False or _made_by_op(case.code, source)
     if computed:
+        tracked = [
+            n
+            for n in sorted(_operands_of(case.code, source))
+            if (v := case.context.get(n)) is not None and v.kind == "tensor" and v.requires_grad
+        ]
+        if tracked:  # its input requires grad: something cut the graph
+            return _cut_off(case, source, tracked[0])
         where = (
             "Create the input it is computed from with `requires_grad=True`, then compute it again"
         )
@@ -800,10 +834,8 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
         where = f"Switch it on: `{source}.requires_grad_()` (or `{source}.requires_grad = True`)"
         where_zh = f"把它打开：`{source}.requires_grad_()`（或 `{source}.requires_grad = True`）"
     else:
-        where = (
-            "Create it with `requires_grad=True`, e.g. `torch.tensor([2.0], requires_grad=True)`"
-        )
-        where_zh = "创建时加上 `requires_grad=True`，例如 `torch.tensor([2.0], requires_grad=True)`"
+        where = "Create it with `requires_grad=True` (`torch.tensor(..., requires_grad=True)`)"
+        where_zh = "创建时加上 `requires_grad=True`（`torch.tensor(..., requires_grad=True)`）"
     return case.say(
         "grad-missing-requires-grad",
         f"`{source}` does not require grad, so autograd did not track it and no gradient reaches "
@@ -812,18 +844,65 @@ def _grad_missing_requires_grad(case: _Case) -> Feedback | None:
     )
 
 
+def _operands_of(code: str, name: str) -> set[str]:
+    """The names read by the last assignment to ``name`` in ``code``."""
+    tree = codeinfo.parse(code)
+    found: set[str] = set()
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            found = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+    return found
+
+
+def _cut_off(case: _Case, source: str, tracked: str) -> Feedback | None:
+    """``source`` came from ``tracked``, which requires grad: ``detach()`` or ``no_grad`` cut it."""
+    if case.calls("detach"):
+        how, how_zh = "`.detach()` cut it off the graph", "`.detach()` 把它从计算图上切了下来"
+        fix, fix_zh = "without `.detach()`", "不要 `.detach()`"
+    elif "no_grad" in case.code:
+        how, how_zh = (
+            "it was computed inside `torch.no_grad()`",
+            "它是在 `torch.no_grad()` 里算出来的",
+        )
+        fix, fix_zh = "outside `torch.no_grad()`", "放在 `torch.no_grad()` 外面"
+    else:
+        return None  # the cause is not in the code: say nothing rather than guess
+    return case.say(
+        "grad-missing-requires-grad",
+        f"`{source}` is computed from `{tracked}`, which requires grad, but {how}, so autograd "
+        f"does not track it. Compute it from `{tracked}` {fix}.",
+        f"`{source}` 是由需要梯度的 `{tracked}` 算出来的，但{how_zh}，所以自动微分不会跟踪它。"
+        f"请直接用 `{tracked}` 计算，{fix_zh}。",
+    )
+
+
+def _result_of(solution: str) -> str:
+    """The tensor the reference solution calls ``backward()`` on (``loss``), or ""."""
+    tree = codeinfo.parse(solution)
+    for node in ast.walk(tree) if tree else ():
+        if _is_backward(node):
+            receiver = node.func.value  # type: ignore[attr-defined]
+            return ast.get_source_segment(solution, receiver) or ""
+    return ""
+
+
 def _backward_missing(case: _Case) -> Feedback | None:
     if not (_wants_grad(case) and _grad_missing(case)) or case.calls("backward", "grad"):
         return None
     source, value = _source_value(case)
     if value is None or value.kind != "tensor" or not value.requires_grad or not value.is_leaf:
         return None
+    result = _result_of(case.solution)
+    here = f" (here: `{result}.backward()`)" if result else ""
+    here_zh = f"（这里是 `{result}.backward()`）" if result else ""
     return case.say(
         "backward-missing",
         f"`{source}.grad` is still None: gradients are only computed when you call `.backward()` "
-        f"on the result that depends on `{source}` (for example `y.backward()`).",
-        f"`{source}.grad` 仍是 None：只有对依赖 `{source}` 的结果调用 `.backward()`（例如 "
-        f"`y.backward()`）时才会计算梯度。",
+        f"on the result that depends on `{source}`{here}.",
+        f"`{source}.grad` 仍是 None：只有对依赖 `{source}` 的结果调用 `.backward()`{here_zh}时"
+        f"才会计算梯度。",
     )
 
 
