@@ -486,3 +486,49 @@ def test_a_lesson_left_half_done_is_not_called_complete(lesson: Any, varied: Any
     assert "End of the lesson Sums: 0 of 2 exercises done" in run(["", "/quit"])
     done = run(["/goto sums.six", "x = 2 * 3", "2", "", "/quit"])
     assert "Lesson complete: Sums." in done
+
+
+def test_the_end_of_the_last_lesson_says_what_was_finished(lesson: Any, varied: Any) -> None:
+    """Reaching the last lesson's end with lessons left is not "finished the whole course"."""
+    ui = ScriptUI(["", "/quit"], width=80)
+    Session([lesson, varied], FakeSandbox(), Store(None), ui, "zh").run("double", "end")
+    said = "".join(ui.transcript().split())
+    assert "学完了整个课程" not in said and "整个课程你都学完了" not in said
+    assert "这是课程的最后一课" in said and "2课中还有2课" in said
+    ui = ScriptUI(["", "x = 2 * 3", "2", "", "/quit"], width=80)
+    Session([lesson], FakeSandbox(), Store(None), ui, "en").run("sums", None)
+    said = " ".join(ui.transcript().split())
+    assert "Lesson complete: Sums." in said and "You have finished the course" in said
+
+
+class NoGpuSandbox(FakeSandbox):
+    """A sandbox asked for ``--device cuda`` on a machine without one: it fell back to the CPU."""
+
+    requested_device = "cuda"
+
+    def device_info(self) -> dict[str, Any]:
+        return {"device": "cpu", "cuda": False, "mps": False, "device_error": "cuda: no driver"}
+
+    def call(self, op: str, **kwargs: Any) -> Any:
+        if op == "env":
+            return {
+                "python": "3",
+                "torch": "fake",
+                "device": "cpu",
+                "requested_device": "cuda",
+                "device_error": "cuda: AssertionError: Torch not compiled with CUDA enabled",
+            }
+        return super().call(op, **kwargs)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_device_that_cannot_be_used_is_named_at_start_and_in_env(lesson: Any, lang: str) -> None:
+    ui = ScriptUI(["/env", "/quit"], width=100)
+    Session([lesson], NoGpuSandbox(), Store(None), ui, lang).run("sums", None)
+    said = " ".join(ui.transcript().split())
+    if lang == "en":
+        assert "You asked for --device cuda, but PyTorch sees no CUDA GPU on this machine" in said
+        assert "cuda: not usable here, so the CPU runs your code" in said
+    else:
+        assert "你指定了 --device cuda，但PyTorch 在这台机器上找不到 CUDA GPU" in said
+        assert "cuda：这里用不了" in said

@@ -49,8 +49,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "output_prompt": ("Type what the code prints.", "输入这段代码会打印出的内容。"),
     "answer_prompt": ("Type your answer.", "输入你的答案。"),
     "course_done": (
-        "**You have reached the end of the course.** `/lessons` shows where you stand.",
-        "**你已经学完了整个课程**。用 `/lessons` 查看进度。",
+        "**You have finished the course**: every exercise of every lesson is done. "
+        "`/lessons` shows the whole way.",
+        "**整个课程你都学完了**：每一课的练习都完成了。用 `/lessons` 可以回顾全部内容。",
+    ),
+    "course_end": (
+        "**This was the last lesson of the course.** {left} of {total} lessons still have "
+        "exercises to do: `/lessons` shows which, `/goto` takes you there.",
+        "**这是课程的最后一课。** {total} 课中还有 {left} 课有没做完的练习："
+        "用 `/lessons` 查看是哪些，用 `/goto` 跳过去。",
     ),
     "lesson_done": ("Lesson complete: {title}.", "本课完成：{title}。"),
     "lesson_end": (
@@ -238,6 +245,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lessons_title": ("Lessons", "课程"),
     "env_title": ("Environment", "运行环境"),
     "env_gpu_none": ("none", "无"),
+    "env_requested": ("asked for", "指定的设备"),
+    "env_not_used": (
+        "{device}: not usable here, so the CPU runs your code ({why})",
+        "{device}：这里用不了，所以改由 CPU 运行你的代码（{why}）",
+    ),
+    "device_fallback": (
+        "You asked for `--device {device}`, but {why}: your code runs on the CPU. "
+        "`/env` shows the details.",
+        "你指定了 `--device {device}`，但{why}：你的代码改在 CPU 上运行。用 `/env` 可查看详情。",
+    ),
+    "no_cuda_seen": (
+        "PyTorch sees no CUDA GPU on this machine",
+        "PyTorch 在这台机器上找不到 CUDA GPU",
+    ),
+    "no_mps_seen": (
+        "PyTorch sees no MPS device on this machine",
+        "PyTorch 在这台机器上找不到 MPS 设备",
+    ),
+    "device_broken": ("that device could not be used", "这个设备无法使用"),
     "progress_title": ("Your progress ({path})", "你的进度（{path}）"),
     "progress_empty": ("No progress recorded yet.", "还没有进度记录。"),
     "here": ("← you are here", "← 当前位置"),

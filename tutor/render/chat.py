@@ -414,6 +414,13 @@ def env_table(info: dict[str, Any], lang: str) -> Table:
         (t("col_device", lang), info.get("device")),
         ("GPU", info.get("gpu_name") or t("env_gpu_none", lang)),
     ]
+    error = info.get("device_error")
+    if error:
+        requested = str(info.get("requested_device") or error.split(":", 1)[0])
+        why = error.split(": ", 1)[-1]
+        rows.insert(
+            3, (t("env_requested", lang), t("env_not_used", lang, device=requested, why=why))
+        )
     for label, value in rows:
         if value is not None:
             table.add_row(label, str(value))

@@ -398,6 +398,11 @@ class Sandbox:
         return bool(self.device_info()["cuda_available"])
 
     @property
+    def requested_device(self) -> str:
+        """The device asked for (``--device``): "auto", "cpu", "cuda", "cuda:1", "mps"."""
+        return self._pool.requested_device
+
+    @property
     def device(self) -> str | None:
         """The device the workers use ("cpu", "cuda", ...), once the zygote is ready."""
         return self._pool.device

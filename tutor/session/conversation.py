@@ -120,6 +120,7 @@ class Session:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
+        self._tell_device()
         self.goto(*self.find_start(lesson_id, step_id))
         while self.running:
             # Read.
@@ -248,23 +249,39 @@ class Session:
         self.say("gpu_skip", "yellow")
 
     def advance(self) -> None:
-        """The next step, or the next lesson's first, or the end of the course."""
+        """The next step, or the next lesson's first, or the end of the course.
+
+        Leaving a lesson says whether it is complete; leaving the last one also says
+        whether the whole course is, never "finished" for a course with lessons left.
+        """
         if self.si + 1 < len(self.lesson.steps):
             self.goto(self.li, self.si + 1)
-        elif self.li + 1 < len(self.lessons):
-            title = self.lesson.title.get(self.lang)
-            checked = [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
-            done = sum(
-                self.store.get(self.lesson.id, s.id).status in ("passed", "skipped")
-                for s in checked
-            )
-            if done == len(checked):
-                self.say("lesson_done", "green", title=title)
-            else:  # reached by /goto or /skip: say what is left rather than "complete"
-                self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
+            return
+        title = self.lesson.title.get(self.lang)
+        done, total = self.exercises_done(self.lesson)
+        if done == total:
+            self.say("lesson_done", "green", title=title)
+        else:  # reached by /goto or /skip: say what is left rather than "complete"
+            self.say("lesson_end", "yellow", title=title, done=done, total=total)
+        if self.li + 1 < len(self.lessons):
             self.goto(self.li + 1, 0)
+            return
+        unfinished = [lesson for lesson in self.lessons if not self.lesson_complete(lesson)]
+        if unfinished:
+            left = len(unfinished)
+            self.say("course_end", total=len(self.lessons), left=left)
         else:
             self.say("course_done")
+
+    def lesson_complete(self, lesson: Any) -> bool:
+        done, total = self.exercises_done(lesson)
+        return done == total
+
+    def exercises_done(self, lesson: Any) -> tuple[int, int]:
+        """(done, total) of a lesson's checked steps (code, quiz, predict); skipped ones count."""
+        checked = [s for s in lesson.steps if s.kind in ("code", "quiz", "predict")]
+        done = sum(self.store.get(lesson.id, s.id).status in ("passed", "skipped") for s in checked)
+        return done, len(checked)
 
     def back(self) -> None:
         """The previous step (the last step of the previous lesson at a lesson's start)."""
@@ -276,6 +293,28 @@ class Session:
             self.say("first_step", "dim")
 
     # -- the sandbox ----------------------------------------------------------------
+
+    def _tell_device(self) -> None:
+        """``--device cuda`` (or mps) on a machine that cannot: say so at the start."""
+        requested = str(getattr(self.sandbox, "requested_device", "auto") or "auto")
+        if requested in ("auto", "cpu"):
+            return
+        sb = self.ready_sandbox()  # the learner asked for a device: wait to know it works
+        if sb is None:
+            return
+        try:
+            info = sb.device_info()
+        except Exception:  # noqa: BLE001 - nothing known, nothing to say
+            return
+        if not info.get("device_error"):
+            return
+        if requested.startswith("cuda") and not info.get("cuda"):
+            why = t("no_cuda_seen", self.lang)
+        elif requested == "mps" and not info.get("mps"):
+            why = t("no_mps_seen", self.lang)
+        else:
+            why = t("device_broken", self.lang)
+        self.say("device_fallback", "yellow", device=requested, why=why)
 
     def ready_sandbox(self) -> Any:
         """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""
