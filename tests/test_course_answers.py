@@ -21,6 +21,7 @@ from tutor import cli, pipeline
 from tutor.course.files import course_dirs
 from tutor.course.lesson import Lesson, Step, load_course
 from tutor.progress import Store
+from tutor.render import errors
 from tutor.sandbox import Sandbox
 from tutor.session.conversation import Session
 from tutor.session.ui import BlockReader, ScriptUI
@@ -180,3 +181,8 @@ def test_check_json_and_the_prompt_agree_on_every_trap(
         assert data["passed"] is judged.verdict.passed is False, code
         assert [f["id"] for f in data["feedback"]] == _ids(judged.verdict), code
         assert _rows(data["checks"]) == _rows(judged.verdict.checks), code
+        _, run = session.last_run or ("", None)
+        if run is not None and run.outcome == "error" and run.error is not None:
+            # the "What this means" box the prompt showed is check's explanation too
+            box = errors.explain(run.error.type, run.error.message, code=code)
+            assert box is None or box.feedback.id in [f["id"] for f in data["feedback"]], code
