@@ -196,10 +196,10 @@ def test_a_whole_lesson(lesson: Any) -> None:
     assert "hint 1 of 2" in out and "hint 2 of 2" in out
     assert "Use *." in out and "x = 2 * 3" in out
     assert "Well done!" in out
-    assert "lesson 4 · step 3/4 · 1 done" in out
+    assert "lesson 4 · step 3/4 · 2 done" in out  # the reading step counts
     assert "Two threes make six." in out
-    assert "lesson 4 · step 4/4 · 2 done" in out
-    assert "end of the course" in out
+    assert "lesson 4 · step 4/4 · 3 done" in out
+    assert "You have finished the course" in out
 
 
 def test_exploration_is_not_scolded_but_a_pass_is_told(lesson: Any) -> None:
@@ -275,7 +275,7 @@ def test_resume_where_the_learner_stopped(lesson: Any, tmp_path: Path) -> None:
     store.close()
     again = Store(tmp_path / "p.db")
     out = _session(lesson, ["/quit"], store=again, start=(None, None))
-    assert "Welcome back" in out and "step 3/4 · 1 done" in out
+    assert "Welcome back" in out and "step 3/4 · 2 done" in out
     assert again.get("sums", "six").status == "passed"
 
 
@@ -532,3 +532,40 @@ def test_a_device_that_cannot_be_used_is_named_at_start_and_in_env(lesson: Any, 
     else:
         assert "你指定了 --device cuda，但PyTorch 在这台机器上找不到 CUDA GPU" in said
         assert "cuda：这里用不了" in said
+
+
+def test_quit_exit_help_and_hint_without_a_slash_do_what_a_beginner_means(lesson: Any) -> None:
+    out = _session(lesson, ["", "hint", "help", "exit()", "x = 1"])
+    said = " ".join(out.split())
+    assert "hint without a slash: doing /hint" in said and "hint 1 of 2" in said
+    assert "help without a slash: doing /help" in said and "/solution" in said
+    assert "exit() without a slash: doing /quit" in said and "Bye!" in said
+    assert "NameError" not in said and ">>> x = 1" not in said  # the session had ended
+    zh = " ".join(_session(lesson, ["quit"], "zh").split())
+    assert "没有斜杠的 quit：按 /quit 处理" in zh
+
+
+def test_exploring_at_a_quiz_runs_and_is_not_graded(lesson: Any) -> None:
+    out = _session(lesson, ["", "x = 2 * 3", "x", "len([1, 2])", "2", "/quit"])
+    before_answer = out.split(">>> 2\n")[0].split(">>> x\n", 1)[1]
+    assert "Not quite yet" not in before_answer and "answer" not in before_answer
+    assert "Well done" in out.split(">>> 2\n")[1]
+
+
+def test_reading_steps_count_as_done_so_a_finished_lesson_is_whole(lesson: Any) -> None:
+    store = Store(None)
+    out = _session(lesson, ["", "x = 2 * 3", "2", "", "/lessons", "/quit"], store=store)
+    assert all(store.get("sums", s).status == "passed" for s in ("intro", "six", "pick", "end"))
+    assert "4/4" in out
+
+
+def test_a_first_start_shows_the_course_map_and_how_to_skip(lesson: Any, varied: Any) -> None:
+    ui = ScriptUI(["/quit"], width=100)
+    Session([lesson, varied], FakeSandbox(), Store(None), ui, "en").run()
+    said = " ".join(ui.transcript().split())
+    assert "The course" in said and "Sums" in said and "Double" in said and "min" in said
+    assert "/goto 7b skips the set-up" in said
+    assert "press Enter to read on" in said  # the welcome fits a reading step too
+    again = ScriptUI(["/quit"], width=100)
+    Session([lesson, varied], FakeSandbox(), Store(None), again, "en").run("sums", None)
+    assert "The course" not in again.transcript()  # not when a lesson was asked for

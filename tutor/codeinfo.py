@@ -325,9 +325,37 @@ def looks_like_code(text: str) -> bool:
     return False
 
 
+# Names and calls that write a printed value (``tensor([1, 2])``, ``torch.Size([3])``), not code
+# that computes one.
+_PRINTED_FORMS = frozenset(
+    "tensor array Size dtype device True False None nan inf torch.Size torch.device "
+    "torch.tensor numpy.array np.array".split()
+)
+
+
+def explores(text: str, defined: Collection[str] = ()) -> bool:
+    """Whether an expression is exploration rather than an answer: it reads one of the
+    ``defined`` variables (``x.grad``) or calls something that is not a printed value's form
+    (``torch.arange(3)``, ``len(x)``; not ``tensor([1, 2])``)."""
+    tree = parse(text)
+    if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return False
+    expr = tree.body[0].value
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id in defined and node.id != "torch":
+            return True
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name and name not in _PRINTED_FORMS and not name.startswith("?"):
+                return True
+    return False
+
+
 __all__ = [
     "answer_inputs",
     "assigned",
+    "defined",
+    "explores",
     "calls",
     "calls_any",
     "is_literal",

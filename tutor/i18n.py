@@ -15,16 +15,33 @@ LANGS = ("en", "zh")
 STRINGS: dict[str, tuple[str, str]] = {
     # -- welcome and navigation
     "welcome": (
-        "**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists the "
-        "commands, `/hint` gives a nudge, Ctrl-D leaves (your progress is saved).",
-        "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
-        "`/hint` 给出提示，Ctrl-D 退出（进度会自动保存）。",
+        "**Welcome to torch-tutor.** Each step says what to do: press Enter to read on, type "
+        "an answer, or type Python at the `>>>` prompt. `/help` lists the commands, `/hint` "
+        "gives a nudge, Ctrl-D leaves (your progress is saved).",
+        "**欢迎使用 torch-tutor**。每一步都会告诉你该做什么：按回车继续阅读、输入答案，"
+        "或在 `>>>` 提示符后输入 Python 代码。`/help` 列出命令，`/hint` 给出提示，"
+        "Ctrl-D 退出（进度会自动保存）。",
     ),
     "welcome_demo": (
-        "**Welcome to torch-tutor.** Type Python at the `>>>` prompt; `/help` lists "
-        "the commands, `/hint` gives a nudge, Ctrl-D leaves.",
-        "**欢迎使用 torch-tutor**。在 `>>>` 提示符后输入 Python 代码；`/help` 列出命令，"
-        "`/hint` 给出提示，Ctrl-D 退出。",
+        "**Welcome to torch-tutor.** Each step says what to do: press Enter to read on, type "
+        "an answer, or type Python at the `>>>` prompt. `/help` lists the commands, `/hint` "
+        "gives a nudge, Ctrl-D leaves.",
+        "**欢迎使用 torch-tutor**。每一步都会告诉你该做什么：按回车继续阅读、输入答案，"
+        "或在 `>>>` 提示符后输入 Python 代码。`/help` 列出命令，`/hint` 给出提示，Ctrl-D 退出。",
+    ),
+    "course_map_title": ("The course", "课程一览"),
+    "col_minutes": ("about", "约"),
+    "minutes": ("{n} min", "{n} 分钟"),
+    "course_map_hint": (
+        "About {hours} in all. You start at lesson {first}; `/goto LESSON` jumps to any lesson "
+        "(`/goto {skip}` skips the set-up), and `/lessons` shows this list with your progress.",
+        "全部约需 {hours}。你从第 {first} 课开始；`/goto 课号` 可以跳到任意一课"
+        "（`/goto {skip}` 跳过安装配置），`/lessons` 会显示这张表和你的进度。",
+    ),
+    "hours": ("{h} h {m} min", "{h} 小时 {m} 分钟"),
+    "bare_command": (
+        "`{word}` without a slash: doing `/{command}` (commands start with `/`).",
+        "没有斜杠的 `{word}`：按 `/{command}` 处理（命令以 `/` 开头）。",
     ),
     "welcome_back": (
         "Welcome back: continuing where you stopped.",
@@ -56,7 +73,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "course_end": (
         "**This was the last lesson of the course.** {left} of {total} lessons still have "
         "exercises to do: `/lessons` shows which, `/goto` takes you there.",
-        "**这是课程的最后一课。** {total} 课中还有 {left} 课有没做完的练习："
+        "**这是课程的最后一课。**{total} 课中还有 {left} 课有没做完的练习："
         "用 `/lessons` 查看是哪些，用 `/goto` 跳过去。",
     ),
     "lesson_done": ("Lesson complete: {title}.", "本课完成：{title}。"),

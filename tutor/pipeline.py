@@ -11,6 +11,7 @@ This module runs in the UI process: it never imports torch.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import unicodedata
 import weakref
@@ -602,6 +603,24 @@ def _by_text(step: Step, answer: str) -> int | None:
     """The choice whose whole text was typed; the case decides between look-alikes."""
     text, cased = normalize(answer), _cased(answer)
     same = {i for i, c in enumerate(step.choices, 1) if text in (normalize(c.en), normalize(c.zh))}
+    if not same:  # `torch.zeros(2,3)` for `torch.zeros(2, 3)`
+        text, cased = _collapse(text), _collapse(cased)
+        same = {
+            i
+            for i, c in enumerate(step.choices, 1)
+            if text in (_collapse(normalize(c.en)), _collapse(normalize(c.zh)))
+        }
+        if len(same) > 1:
+            same = {
+                i
+                for i in same
+                if cased
+                in (
+                    _collapse(_cased(step.choices[i - 1].en)),
+                    _collapse(_cased(step.choices[i - 1].zh)),
+                )
+            }
+        return min(same) if same else None
     if len(same) > 1:  # `torch.zeros(2, 3)` and `torch.Zeros(2, 3)`
         same = {
             i
@@ -627,6 +646,175 @@ def _by_head(step: Step, answer: str) -> int | None:
     return _only({i for i, c in enumerate(step.choices, 1) if text in (_head(c.en), _head(c.zh))})
 
 
+# ---- answers in words: what a person types for a choice or a fill-in answer
+
+_EN_NUMBERS = {
+    word: n
+    for n, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_EN_TENS = {
+    word: 10 * n
+    for n, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+_ZH_DIGITS = dict(
+    zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True)
+)
+_ZH_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+")
+# "3.10+", "3.10 or later", "at least 3.10", "3.10 及以上": the same answer as "3.10 or newer".
+_PLUS = re.compile(r"(?<=\d)\s*\+")
+_OR_NEWER = re.compile(
+    r"\b(?:or|and)\s+(?:later|newer|above|higher|up|more|greater)\b|"
+    r"\s*(?:及以上|或以上|以上|或更高|或更新|及更高|或者更高|或者更新)"
+)
+_AT_LEAST = re.compile(r"\b(?:at least|至少)\s*(\d+(?:\.\d+)*)")
+_TOKEN = re.compile(r"\d+(?:\.\d+)*|[a-z_][a-z0-9_]*|[\u3400-\u9fff\uf900-\ufaff]")
+_FILLER = frozenset(("the", "a", "an"))
+# Words too small to pick a choice alone ("if" is in many a sentence), and marks of code, which
+# names a choice only as written.
+_SMALL_WORDS = frozenset(
+    "a an the if and or of to in on is it be by for with then else than".split()
+)
+_CODE_MARKS = frozenset("`[](){}=:")
+# Words a number answer may carry: "five dimensions", "5 维".
+_UNITS = frozenset(("dimension", "dim", "dims", "axis", "axe", "维", "度", "个", "d"))
+
+
+def _zh_number(text: str) -> str:
+    """``十八`` -> ``18``, ``二十一`` -> ``21``, ``五`` -> ``5``; other runs as they are."""
+    if "十" not in text:
+        digits = [_ZH_DIGITS.get(c) for c in text]
+        return "".join(str(d) for d in digits) if len(text) == 1 and None not in digits else text
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return text
+    value = (_ZH_DIGITS.get(tens, -99) if tens else 1) * 10 + (
+        _ZH_DIGITS.get(units, -99) if units else 0
+    )
+    return str(value) if value >= 0 else text
+
+
+def _en_numbers(words: list[str]) -> list[str]:
+    """Number words as digits: ``eighteen`` -> ``18``, ``twenty one`` -> ``21``."""
+    out: list[str] = []
+    for word in words:
+        if word in _EN_NUMBERS and out and out[-1] in {str(v) for v in _EN_TENS.values()}:
+            if 0 < _EN_NUMBERS[word] < 10:
+                out[-1] = str(int(out[-1]) + _EN_NUMBERS[word])
+                continue
+        number = _EN_NUMBERS.get(word, _EN_TENS.get(word))
+        out.append(str(number) if number is not None else word)
+    return out
+
+
+def _stem(word: str) -> str:
+    """A plural folded to its singular (``frameworks`` -> ``framework``, ``axes`` -> ``axe``)."""
+    if len(word) > 3 and word.isalpha() and word.isascii():
+        if word.endswith(("ches", "shes", "sses", "xes")):
+            return word[:-2]
+        if word.endswith("s") and not word.endswith("ss"):
+            return word[:-1]
+    return word
+
+
+def words(text: str) -> tuple[str, ...]:
+    """An answer as the words a person means: case, punctuation and spaces aside, plurals
+    folded, numbers as digits (English or Chinese words), "3.10+" as "3.10 or newer"."""
+    text = unicodedata.normalize("NFKC", text.replace("`", "")).casefold()
+    text = _ZH_NUMBER.sub(lambda m: " " + _zh_number(m.group()) + " ", text)
+    text = _AT_LEAST.sub(r"\1 or newer", text)
+    text = _OR_NEWER.sub(" or newer", _PLUS.sub(" or newer", text))
+    found = _en_numbers(_TOKEN.findall(text))
+    return tuple(_stem(w) for w in found)
+
+
+def _number(word: str) -> float | None:
+    try:
+        return float(word)
+    except ValueError:
+        return None
+
+
+def _same_words(typed: str, accepted: str) -> bool:
+    """Whether a fill-in answer says what an accepted one says (a number with its unit, too)."""
+    mine, theirs = words(typed), words(accepted)
+    if mine == theirs:
+        return True
+    numbers = [n for n in map(_number, mine) if n is not None]
+    wanted = [n for n in map(_number, theirs) if n is not None]
+    rest = [w for w in mine if _number(w) is None]
+    return (
+        len(wanted) == len(theirs) == 1
+        and numbers == wanted
+        and all(w in _UNITS or w in _FILLER for w in rest)
+    )
+
+
+def _by_words(step: Step, answer: str) -> int | None:
+    """The one choice whose words include every word typed (``frameworks`` for "Frameworks
+    and models"); None when no choice or several do."""
+    typed = set(words(answer)) - _FILLER
+    if not typed <= _SMALL_WORDS and not _CODE_MARKS & set(answer):
+        return _only(
+            {
+                i
+                for i, c in enumerate(step.choices, 1)
+                if typed <= set(words(c.en)) or typed <= set(words(c.zh))
+            }
+        )
+    return None
+
+
+# A printed value: numbers inside tensor(...), array(...), brackets; the rest is decoration.
+_DECORATION = re.compile(
+    r"tensor|array|torch\.size|size|requires_grad\s*=\s*true|dtype\s*=\s*[\w.]+|"
+    r"grad_fn\s*=\s*<[^>]*>|device\s*=\s*'[^']*'"
+)
+_VALUE_REST = re.compile(r"[\s\[\]\(\),]*")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
+
+
+def _printed_numbers(text: str) -> list[float] | None:
+    """The numbers of a printed value (``tensor([2., 3., 4.])`` -> [2, 3, 4]); None when the
+    text is more than a value (words, code)."""
+    text = unicodedata.normalize("NFKC", text.replace("`", "")).casefold().strip()
+    numbers = _NUMBER.findall(text)
+    rest = _NUMBER.sub(" ", _DECORATION.sub(" ", text))
+    if not numbers or not _VALUE_REST.fullmatch(rest):
+        return None
+    return [float(n) for n in numbers]
+
+
+def printed_value(text: str) -> bool:
+    """Whether ``text`` is a printed value (``tensor([2., 3.])``, ``[1, 2]``, ``9.0 1.0``)."""
+    return _printed_numbers(text) is not None
+
+
+def _by_numbers(step: Step, answer: str) -> int | None:
+    """In a predict step, the one choice that prints the value typed in another form
+    (``[2., 3., 4.]`` for ``tensor([2., 3., 4.], requires_grad=True)``)."""
+    typed = _printed_numbers(answer)
+    if step.kind != "predict" or typed is None:
+        return None
+    found = set()
+    for i, c in enumerate(step.choices, 1):
+        shown = _printed_numbers(_printed_text(c.en))
+        if shown is not None and len(shown) == len(typed):
+            if all(
+                math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+                for a, b in zip(shown, typed, strict=True)
+            ):
+                found.add(i)
+    return _only(found)
+
+
+def _printed_text(text: str) -> str:
+    spans = _CODE_SPAN.findall(text) if text.startswith("`") else []
+    return " ".join(spans) if spans else text
+
+
 def _choice_number(step: Step, answer: str) -> int | None:
     """The 1-based choice the learner meant: a number, a letter, or the choice's text.
 
@@ -637,11 +825,12 @@ def _choice_number(step: Step, answer: str) -> int | None:
     bare = text.strip("()")  # "(3)", "(c)"; not "tensor(1)", which ends in ")" too
     if bare.isdigit():
         return int(bare)
-    if len(bare) == 1 and "a" <= bare <= "z":
-        return ord(bare) - ord("a") + 1
+    if len(bare) == 1 and "a" <= bare <= "z" and ord(bare) - ord("a") < len(step.choices):
+        return ord(bare) - ord("a") + 1  # "b"; but "x" at a quiz about x and y is a word
     if not text:
         return None
-    for found in (_by_text(step, answer), _by_output(step, answer), _by_head(step, answer)):
+    for find in (_by_text, _by_output, _by_head, _by_numbers, _by_words):
+        found = find(step, answer)
         if found is not None:
             return found
     return None
@@ -726,7 +915,9 @@ def check_quiz(step: Step, answer: str, lang: str = "en") -> Verdict:
         given = [int(n) for n in re.findall(r"\d+", answer)]
         expected = " ".join(str(n) for n in step.answer)
         return _answer_verdict(step, answer, tuple(given) == tuple(step.answer), expected, lang)
-    ok = normalize(answer) in {normalize(a) for a in step.accept}
+    ok = normalize(answer) in {normalize(a) for a in step.accept} or any(
+        _same_words(answer, a) for a in step.accept
+    )
     # A right answer is shown against itself: "十八" typed is not corrected to "18".
     shown = answer.strip() if ok else accepted_answer(step, lang)
     return _answer_verdict(step, answer, ok, shown, lang)
@@ -750,11 +941,33 @@ def check_predict(step: Step, answer: str, output: str, lang: str = "en") -> Ver
         number = _choice_number(step, answer)
         if number is None and typed_output:
             number = step.answer  # the right choice is, by construction, what the code prints
+        if number is None and _printed_numbers(answer) is not None:
+            # A value none of the choices prints is a wrong prediction, not a typing slip.
+            return _answer_verdict(step, answer, False, "", lang)
         return _choice_verdict(step, answer, number, lang)
     ok = typed_output or (
-        bool(answer.strip()) and normalize(answer) in {normalize(a) for a in step.accept}
+        bool(answer.strip())
+        and (
+            normalize(answer) in {normalize(a) for a in step.accept}
+            or any(_same_words(answer, a) for a in step.accept)
+            or _same_value(answer, output)
+        )
     )
     return _answer_verdict(step, answer, ok, output.strip(), lang)
+
+
+def _same_value(typed: str, output: str) -> bool:
+    """A typed value equal to the printed one in another form (``[2., 3., 4.]``)."""
+    mine, theirs = _printed_numbers(typed), _printed_numbers(output)
+    return (
+        mine is not None
+        and theirs is not None
+        and len(mine) == len(theirs)
+        and all(
+            math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+            for a, b in zip(mine, theirs, strict=True)
+        )
+    )
 
 
 def run_predict(sandbox: Any, step: Step) -> Any:
@@ -793,6 +1006,7 @@ __all__ = [
     "judge_live",
     "needs_gpu",
     "normalize",
+    "printed_value",
     "reference",
     "run_predict",
 ]

@@ -434,6 +434,18 @@ def status_word(status: str, lang: str) -> Text:
     return Text(mark + t(f"status_{status or 'new'}", lang), style=style)
 
 
+def course_map(rows: Sequence[tuple[str, str, str, int]], lang: str) -> Table:
+    """The course at a glance for a first start: number, id, title, rough minutes."""
+    table = _table(t("course_map_title", lang))
+    table.add_column("#", justify="right")
+    table.add_column(t("col_lesson", lang))
+    table.add_column(t("col_title", lang))
+    table.add_column(t("col_minutes", lang), justify="right")
+    for number, lesson_id, title, minutes in rows:
+        table.add_row(number, lesson_id, title, t("minutes", lang, n=minutes))
+    return table
+
+
 def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:
     """The catalog: number, id, title, steps, done, and where the learner is."""
     table = _table(t("lessons_title", lang))
@@ -526,6 +538,7 @@ __all__ = [
     "check_label",
     "chosen_feedback",
     "code",
+    "course_map",
     "env_table",
     "error_block",
     "explanation",

@@ -23,6 +23,16 @@ from tutor.session.ui import UI
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
+# Words a beginner types for a command, meant as the command (``quit()`` would only stop
+# Python in the worker).
+_BARE_COMMANDS = {
+    "quit": "quit",
+    "exit": "quit",
+    "quit()": "quit",
+    "exit()": "quit",
+    "help": "help",
+    "hint": "hint",
+}
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
@@ -121,6 +131,8 @@ class Session:
         elif resumed:
             self.say("welcome_back", "dim")
         self._tell_device()
+        if lesson_id is None and step_id is None and self.store.position() is None:
+            self.show_course_map()
         self.goto(*self.find_start(lesson_id, step_id))
         while self.running:
             # Read.
@@ -138,6 +150,22 @@ class Session:
         self.say("bye" if self.save else "bye_nosave", "dim")
         self.save_record()
         return 0
+
+    def show_course_map(self) -> None:
+        """A first start: the lessons, roughly how long each takes, and how to skip ahead."""
+        rows = [
+            (lesson_number(lesson, i), lesson.id, lesson.title.get(self.lang), _minutes(lesson))
+            for i, lesson in enumerate(self.lessons)
+        ]
+        self.show(render.course_map(rows, self.lang))
+        total = sum(row[3] for row in rows)
+        hours = (
+            t("hours", self.lang, h=total // 60, m=total % 60)
+            if total >= 60
+            else t("minutes", self.lang, n=total)
+        )
+        skip = rows[1][0] if len(rows) > 1 else rows[0][0]
+        self.say("course_map_hint", "dim", hours=hours, first=rows[0][0], skip=skip)
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
@@ -175,8 +203,13 @@ class Session:
         """Answer one input: a command, a look-up, a question, an answer, or code."""
         stripped = text.strip()
         inspect = _INSPECT.match(stripped)
+        bare = _BARE_COMMANDS.get(stripped.lower())
         if not stripped:
             self.on_empty()
+        elif bare:
+            # A beginner's "quit" or "hint": do it, and show the slash form once more.
+            self.say("bare_command", "dim", word=stripped, command=bare)
+            commands.dispatch(self, "/" + bare)
         elif stripped.startswith("??"):
             self.answer_question(stripped[2:])
         elif inspect:
@@ -194,13 +227,30 @@ class Session:
             self.run_code(text)
 
     def _exploring(self, text: str) -> bool:
-        """At a quiz, code that is plainly not an answer (``y = w * 3``) runs instead."""
+        """At a quiz or predict prompt, code that is plainly not an answer runs instead: a
+        statement (``y = w * 3``), ``print(...)``, or an expression that reads one of the
+        learner's variables or computes something (``x.grad``, ``torch.arange(3)``). An
+        answer stays an answer: a choice's number or words, or a printed value."""
         step = self.step
-        if step.kind == "predict" and not step.choices:
-            return False  # the answer is typed output, which can look like code
         if step.choices and pipeline.answer_key(step, text).isdigit():
             return False
-        return codeinfo.looks_like_code(text)
+        if pipeline.printed_value(text):
+            return False  # typed output, such as tensor([1, 2])
+        if step.kind != "predict" or step.choices:
+            if codeinfo.looks_like_code(text):
+                return True
+        return codeinfo.explores(text, self._defined_names())
+
+    def _defined_names(self) -> set[str]:
+        """The learner's variable names, when the sandbox can say at once."""
+        sb = self.sandbox
+        if sb is None or self._ns_key is None or not sb.is_ready():
+            return set()
+        try:
+            rows = sb.call("vars")
+        except Exception:  # noqa: BLE001 - unknown: nothing counts as defined
+            return set()
+        return {str(r.get("name")) for r in rows or () if isinstance(r, dict)}
 
     def _names_choice(self, text: str) -> bool:
         """Whether ``text`` picks one of the step's choices (then it is an answer, not a
@@ -254,6 +304,11 @@ class Session:
         Leaving a lesson says whether it is complete; leaving the last one also says
         whether the whole course is, never "finished" for a course with lessons left.
         """
+        if self.step.kind in ("read", "explore") and self.store.get(*self.key).status not in (
+            "passed",
+            "skipped",
+        ):
+            self.store.set_status(*self.key, "passed")  # read: done, as an answered step is
         if self.si + 1 < len(self.lesson.steps):
             self.goto(self.li, self.si + 1)
             return
@@ -538,6 +593,16 @@ class Session:
         self._index = None
         if self.sandbox is not None:
             self.sandbox.lang = lang
+
+
+# Rough minutes a learner spends on a step of each kind.
+_STEP_MINUTES = {"read": 1.0, "quiz": 1.0, "predict": 1.5, "code": 3.0, "explore": 2.0}
+
+
+def _minutes(lesson: Any) -> int:
+    """A lesson's rough length in minutes, to the nearest five (at least five)."""
+    spent = sum(_STEP_MINUTES.get(step.kind, 1.0) for step in lesson.steps)
+    return max(5, 5 * round(spent / 5))
 
 
 def _error_line(result: Any) -> str:
