@@ -234,8 +234,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_vars": ("No variables yet.", "还没有变量。"),
     "not_found": ("`{name}` was not found.", "找不到 `{name}`。"),
     "no_answer": (
-        "I found nothing about that in the course. Try other words, or `/hint`.",
-        "课程里没有找到相关内容。换个说法试试，或者输入 `/hint`。",
+        "I don't know that one: the course says nothing that answers it well. `/hint` gives a "
+        "nudge for this step, and `?name` shows what a function does (for example "
+        "`?torch.arange`).",
+        "这个问题我答不上来：课程里没有能很好回答它的内容。`/hint` 可以给这一步一点提示，"
+        "`?名字` 可以查看某个函数的说明（例如 `?torch.arange`）。",
     ),
     "answers_title": ("From the course:", "课程中的相关内容："),
     "glossary": ("glossary", "术语表"),

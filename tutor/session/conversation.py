@@ -585,7 +585,8 @@ class Session:
 
     def answer_question(self, question: str) -> None:
         """A question in plain words, answered from the glossary and the lessons."""
-        self.show(render.answers(self.index().search(question), self.lang))
+        here = (self.lesson.id, self.step.id) if self.lessons else None
+        self.show(render.answers(self.index().search(question, here=here), self.lang))
 
     def set_lang(self, lang: str) -> None:
         """Switch the language of the tutor, the lessons and the sandbox's messages."""
