@@ -92,6 +92,21 @@ def fork_ready(sb: Sandbox, repeat: int) -> list[float]:
     return samples
 
 
+def confinement_cost(sb: Sandbox, repeat: int) -> list[float]:
+    """What confining a fresh worker took, as the worker measured it (fork to ready)."""
+    zygote = sb._pool.zygote
+    assert zygote is not None
+    samples = []
+    for _ in range(repeat):
+        got = zygote.take(sb._pool._fork("worker"), 30)
+        assert got is not None
+        handle = WorkerHandle(zygote, got[0], got[1], "worker", sb._pool.limits)
+        assert handle.wait_ready(30) and handle.ready is not None
+        samples.append(float(handle.ready["protections"]["cost_ms"]) / 1000)
+        handle.close()
+    return samples
+
+
 def reset_after_kill(sb: Sandbox, repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):
@@ -188,6 +203,7 @@ def run_all(device: str, quick: bool) -> dict[str, dict[str, float]]:
     try:
         sb.run("pass")
         rows["fork -> worker ready"] = fork_ready(sb, n * 2)
+        rows["  of which: applying confinement (Landlock, limits)"] = confinement_cost(sb, n * 2)
         rows["new_namespace (swap in the spare)"] = new_namespace(sb, n)
         rows["reset after a kill (recover + replay setup)"] = reset_after_kill(sb, n)
         rows["submit -> verdict overhead (typical step)"] = check_overhead(sb, n, ANSWER)

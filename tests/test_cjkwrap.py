@@ -52,3 +52,17 @@ def test_units_cover_the_text_exactly() -> None:
     units = list(cjk_words(text, _plain))
     assert "".join(u for _, _, u in units) == text
     assert all(a[1] == b[0] for a, b in zip(units, units[1:], strict=False))
+
+
+def test_a_shape_never_breaks_at_its_inner_space() -> None:
+    text = (
+        "对于形状 (3,) 的 `v`：`v.unsqueeze(0)` 是 (1, 3)，一行；`v.unsqueeze(1)` 是 (3, 1)，一列。"
+    )
+    for width in range(16, 48):
+        lines = _lines(text, width)
+        assert not any(line.endswith(("(1,", "(3,")) for line in lines), (width, lines)
+        assert "(1, 3)" in "\n".join(lines) and "(3, 1)" in "\n".join(lines), (width, lines)
+    units = [
+        u.strip() for _, _, u in cjk_words("形状 (4, 16, 3, 64, 64) 与 x.view(3, 4) 相同", _plain)
+    ]
+    assert "(4, 16, 3, 64, 64)" in units and "x.view(3, 4)" in units

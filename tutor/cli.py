@@ -40,6 +40,24 @@ _TEXT = {
     ),
     "invalid": ("{count} problems.", "{count} 个问题。"),
     "invalid-one": ("1 problem.", "1 个问题。"),
+    "doctor_title": ("The sandbox's protections", "沙箱的保护措施"),
+    "doctor_versions": (
+        "Python {python}, PyTorch {torch}, device {device}",
+        "Python {python}，PyTorch {torch}，设备 {device}",
+    ),
+    "doctor_landlock": ("Landlock: ABI {abi}", "Landlock：ABI {abi}"),
+    "doctor_no_landlock": (
+        "Landlock: unavailable ({why}); the sandbox runs with the protections below that are on.",
+        "Landlock：不可用（{why}）；沙箱只启用下面标为开启的保护措施。",
+    ),
+    "unsupported": (
+        "torch-tutor cannot run its sandbox here: {why}. It needs fork() and Unix sockets, "
+        "which native Windows lacks. On Windows, install WSL2 (`wsl --install` in PowerShell), "
+        "then install and start torch-tutor inside the Linux it gives you.",
+        "torch-tutor 无法在这里运行它的沙箱：{why}。沙箱需要 fork() 和 Unix 套接字，"
+        "原生 Windows 不提供。在 Windows 上请先安装 WSL2（在 PowerShell 中运行 "
+        "`wsl --install`），然后在它提供的 Linux 中安装并启动 torch-tutor。",
+    ),
 }
 
 
@@ -144,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p = command("run", "run a Python file in the sandbox")
     p.add_argument("file", metavar="FILE")
+    command("doctor", "list the sandbox's protections, each on or off with the reason")
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
@@ -169,11 +188,13 @@ def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
 
 
 def _sandbox(args: argparse.Namespace) -> Any:
+    from tutor.course.files import private_paths
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
+    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     if not sandbox.wait_ready(120):
@@ -397,6 +418,53 @@ def _exit_code(result: Any) -> int | None:
     return int(found.group()) if found else None
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from tutor.render.chat import protection_rows
+    from tutor.sandbox import confine
+
+    try:
+        sandbox = _sandbox(args)
+    except Exception as exc:  # noqa: BLE001
+        print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
+        return 3
+    try:
+        info = sandbox.device_info()
+        rows = protection_rows(sandbox.protections(), args.lang)
+    finally:
+        sandbox.close()
+    print(_t("doctor_title", args.lang))
+    print(_t("doctor_versions", args.lang, **info))
+    abi = confine.abi_version()
+    if abi:
+        print(_t("doctor_landlock", args.lang, abi=abi))
+    else:
+        print(_t("doctor_no_landlock", args.lang, why=confine.missing_reason()))
+    width = max(_width(name) for name, _ in rows)
+    for name, state in rows:
+        print(f"  {name}{' ' * (width - _width(name))}  {state.plain}")
+    return 0
+
+
+def _width(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def unsupported_reason(platform: str | None = None) -> str:
+    """Why the sandbox cannot run on this system ("" when it can): no fork, no Unix sockets."""
+    import socket
+
+    platform = sys.platform if platform is None else platform
+    if platform.startswith("win"):
+        return "native Windows"
+    if not hasattr(os, "fork"):
+        return "this Python has no os.fork"
+    if not hasattr(socket, "AF_UNIX"):
+        return "this Python has no Unix sockets"
+    return ""
+
+
 def _delegate(module: str, function: str, args: argparse.Namespace) -> int:
     import importlib
 
@@ -417,11 +485,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    why = unsupported_reason()
+    if why and args.command not in ("lessons", "progress"):
+        print(_t("unsupported", args.lang, why=why), file=sys.stderr)
+        return 3
     commands = {
         "lessons": cmd_lessons,
         "check": cmd_check,
         "validate": cmd_validate,
         "run": cmd_run,
+        "doctor": cmd_doctor,
     }
     if args.command in commands:
         return commands[args.command](args)

@@ -140,6 +140,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check_output": ("output", "输出"),
     "check_calls": ("calls", "调用"),
     "check_predicate": ("predicate", "条件"),
+    "check_sandbox": ("sandbox", "沙箱"),
     "check_variant": ("variant", "换一组数据"),
     "check_type": ("{name}.type", "{name} 的类型"),
     "check_values": ("{name}.values", "{name} 的值"),

@@ -74,6 +74,15 @@ _MESSAGES = {
         "这一步需要 GPU，但当前没有可用的 GPU。",
     ),
     "hidden": ("(shown once right)", "（答对后显示）"),
+    "sandbox_lost": (
+        "The sandbox was stopped from outside while checking ({error}), so nothing was "
+        "judged; check again.",
+        "检查时沙箱被外部终止了（{error}），因此没有做出判定；请再检查一次。",
+    ),
+    "predicates": (
+        "The lesson's conditions could not be checked in the sandbox.",
+        "无法在沙箱中检查本课的条件。",
+    ),
 }
 
 
@@ -151,6 +160,7 @@ def _judge(
         "code": code,
     }
     try:
+        request["predicates"] = _predicates(sandbox, step, learner_dir)
         verdict = Verdict.from_json(sandbox.judge(request))
     finally:
         _discard(sandbox, learner_dir)
@@ -207,6 +217,20 @@ def judge_live(
     return _judge(sandbox, step, learner_dir, ref, _run_json(run), code, lang)
 
 
+def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any]:
+    """The step's predicates evaluated in the sandbox's confined evaluator (not in the judge).
+
+    A predicate the evaluator could not answer stays out, and the judge then says
+    it could not be checked.
+    """
+    pairs = [(e.predicate, list(e.uses)) for e in step.expects if e.predicate]
+    pairs += [(f.predicate, list(f.uses)) for f in step.feedback if f.predicate]
+    evaluate = getattr(sandbox, "evaluate", None)
+    if not pairs or evaluate is None or snapshot is None:
+        return {}
+    return evaluate(list(dict.fromkeys((p, tuple(u)) for p, u in pairs)), snapshot) or {}
+
+
 def _discard(sandbox: Any, directory: str | None) -> None:
     """Delete a learner snapshot once judged (references stay cached)."""
     discard = getattr(sandbox, "discard", None)
@@ -220,6 +244,13 @@ def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
     if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
         return None
     error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
+    if ref.outcome in ("killed", "ok"):
+        # Killed from outside, or it ran and its values could not be read: the sandbox
+        # was taken down (by the learner's code, most likely), not the reference.
+        error = error if ref.outcome == "killed" else ref.outcome
+        return Verdict(
+            False, (Check("sandbox", False, "", error, _msg("sandbox_lost", lang, error=error)),)
+        )
     return Verdict(
         False, (Check("reference", False, "", error, _msg("reference", lang, error=error)),)
     )
@@ -327,9 +358,9 @@ def _given_values(sandbox: Any, step: Step, runs: tuple[Any, Any]) -> list[dict[
         | {n for v in step.variants if v.setup for n in codeinfo.assigned(v.setup)}
     )
     try:
-        answer = sandbox.judge(
-            {"op": "describe", "dirs": [r.snapshot_dir for r in runs], "names": names}
-        )
+        # Two snapshot tokens as the request's own values, so the sandbox resolves them.
+        before, after = (r.snapshot_dir for r in runs)
+        answer = sandbox.judge({"op": "describe", "before": before, "after": after, "names": names})
         found = answer["snapshots"]
     except Exception:  # noqa: BLE001 - a plainer message is still true
         return [{}, {}]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
@@ -137,7 +136,7 @@ def test_snapshot_and_reference_and_judge(sb: Sandbox) -> None:
     sb.new_namespace("base = torch.arange(6.0)", seed=0)
     sb.run("y = base.reshape(3, 2)")  # wrong: the task asks for (2, 3)
     learner = sb.snapshot(["y"])
-    assert json.loads(Path(learner, "meta.json").read_text())["y"]["shape"] == [3, 2]
+    assert not os.path.exists(learner)  # a token: the values exist in no file a worker could open
     ref = sb.reference("base = torch.arange(6.0)", "y = base.reshape(2, 3)\nprint('ref')", 0, ["y"])
     assert isinstance(ref, ReferenceRun)
     assert (ref.outcome, ref.output) == ("ok", "ref\n")

@@ -27,3 +27,13 @@ def course_dirs(
     """The built-in course folder followed by any ``--lessons`` folders or files."""
     dirs = [builtin_dir()] if include_builtin else []
     return dirs + [Path(p) for p in extra or ()]
+
+
+def private_paths(extra: list[str] | tuple[str, ...] | None, progress: str | None) -> list[str]:
+    """What no sandbox process may read: every lesson folder and the progress store's folder.
+
+    Passed as ``Sandbox(private=...)``; the built-in course is hidden even without it.
+    """
+    from tutor.progress import resolve_path
+
+    return [str(p) for p in course_dirs(extra)] + [str(resolve_path(progress).parent)]

@@ -61,6 +61,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "must_call": ("Use {names}.", "请使用 {names}。"),
     "must_not_call": ("Do not use {names} here.", "这里不要使用 {names}。"),
     "predicate": ("The condition `{expr}` does not hold.", "条件 `{expr}` 不成立。"),
+    "predicate_unchecked": (
+        "the condition could not be evaluated in the sandbox",
+        "无法在沙箱中检查这个条件",
+    ),
 }
 
 

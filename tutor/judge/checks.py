@@ -17,7 +17,7 @@ from tutor import codeinfo
 from tutor.course.lesson import PROPS
 from tutor.judge._checktext import msg
 from tutor.judge.snapshot import Value
-from tutor.judge.verdict import Check, Feedback, Verdict
+from tutor.judge.verdict import Check, Feedback, Verdict, predicate_key
 
 DEFAULT_PROPS = ("type", "shape", "dtype", "device", "values", "requires_grad", "grad")
 _TOL = {
@@ -126,6 +126,16 @@ class _Checker:
         self.lang = lang
         self.checks: list[Check] = []
         self.failed_vars: dict[str, dict[str, Any]] = {}
+        self.predicates: dict[str, Any] | None = None  # answers from the evaluator
+
+    def predicate(self, expr: str, uses: Any) -> tuple[bool, str]:
+        """Whether an author's predicate holds: the evaluator's answer when it gave one."""
+        if self.predicates is None:
+            return evaluate(expr, uses, self.learner, self.lang)
+        found = self.predicates.get(predicate_key(expr, uses))
+        if not isinstance(found, (list, tuple)) or len(found) != 2:
+            return False, msg("predicate_unchecked", self.lang)
+        return bool(found[0]), str(found[1])
 
     def add(self, check: Check) -> bool:
         self.checks.append(check)
@@ -536,7 +546,7 @@ def _run_expectation(
             Check("calls", not (missing or banned), expected, ", ".join(sorted(found))[:400], text)
         )
     if e.get("predicate"):
-        ok, detail = evaluate(e["predicate"], e.get("uses") or (), c.learner, lang)
+        ok, detail = c.predicate(e["predicate"], e.get("uses") or ())
         message = _text(e.get("message"), lang) or msg("predicate", lang, expr=e["predicate"])
         c.add(Check("predicate", ok, e["predicate"], detail, "" if ok else message))
 
@@ -596,10 +606,7 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
     for want in wants:
         if not any(f == want or f.startswith(want + ".") for f in failed):
             return False
-    if (
-        rule.get("predicate")
-        and not evaluate(rule["predicate"], rule.get("uses") or (), c.learner)[0]
-    ):
+    if rule.get("predicate") and not c.predicate(rule["predicate"], rule.get("uses") or ())[0]:
         return False
     etype, emsg = _error_of(learner_run)
     if rule.get("error") and etype.split(".")[-1] != rule["error"].split(".")[-1]:
@@ -692,10 +699,17 @@ def run_checks(
     reference_run: dict[str, Any] | None = None,
     code: str = "",
     lang: str = "en",
+    predicates: dict[str, Any] | None = None,
 ) -> Verdict:
-    """Check one answer against a step's spec (see ``Step.spec``) and return the Verdict."""
+    """Check one answer against a step's spec (see ``Step.spec``) and return the Verdict.
+
+    ``predicates`` holds the evaluator's answers ({predicate_key: [holds, detail]});
+    the judge always passes it, so no lesson code runs in the judge. Without it
+    (tests, tools) predicates are evaluated here.
+    """
     learner_run = learner_run or {"outcome": "ok", "output": ""}
     c = _Checker(learner, reference, lang)
+    c.predicates = predicates
     expects = list(spec.get("expect") or ())
     etype, emsg = _error_of(learner_run)
     if etype and not any(e.get("raises") for e in expects):

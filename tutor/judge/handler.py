@@ -14,11 +14,12 @@ from tutor.judge import checks, snapshot
 def handle(request: dict[str, Any]) -> dict[str, Any]:
     """Answer a judge request (see docs/architecture.md) with ``Verdict.to_json()``.
 
-    A request with ``"op": "describe"`` asks instead what some names hold in
-    some snapshots (``describe``).
+    A request with ``"op": "describe"`` asks instead what some names hold in two
+    snapshots, ``"before"`` and ``"after"`` (``describe``).
     """
     if request.get("op") == "describe":
-        return {"snapshots": [describe(d, request.get("names") or ()) for d in request["dirs"]]}
+        names = request.get("names") or ()
+        return {"snapshots": [describe(request.get(key), names) for key in ("before", "after")]}
     learner = snapshot.load(request["learner"]) if request.get("learner") else {}
     reference = snapshot.load(request["reference"]) if request.get("reference") else None
     verdict = checks.run_checks(
@@ -29,6 +30,8 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         reference_run=request.get("reference_run"),
         code=request.get("code", ""),
         lang=request.get("lang", "en"),
+        # Predicates were evaluated in the confined evaluator: none runs here.
+        predicates=request.get("predicates") or {},
     )
     return verdict.to_json()
 

@@ -62,3 +62,8 @@ class Verdict:
             feedback=tuple(Feedback(**f) for f in data.get("feedback", ())),
             pictures=tuple(data.get("pictures", ())),
         )
+
+
+def predicate_key(expr: str, uses: Any) -> str:
+    """How a lesson predicate and the names it uses are named in the evaluator's answers."""
+    return expr + "\x00" + ",".join(uses or ())

@@ -17,7 +17,11 @@ _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _OPEN = "（「『【《〈“‘"
 _CLOSE = "，。、；：！？）」』】》〉”’…"
 _HAS_CJK = re.compile(f"[{_CJK}]")
-_UNIT = re.compile(rf"\s*[{_OPEN}]*(?:[{_CJK}]|[^\s{_CJK}]+)[{_CLOSE}]*\s*")
+# A shape or a short call, "(1, 3)" or "x.view(3, 4)", is one unit: split at its inner
+# space, "(1," ended one line and "3)" began the next.
+_ITEM = r"[A-Za-z0-9_.?\[\]-]"
+_BRACKETS = rf"[^\s{_CJK}(]*\((?:{_ITEM}+, ?)*{_ITEM}*\)[^\s{_CJK}]*"
+_UNIT = re.compile(rf"\s*[{_OPEN}]*(?:[{_CJK}]|{_BRACKETS}|[^\s{_CJK}]+)[{_CLOSE}]*\s*")
 
 Words = Callable[[str], Iterable[tuple[int, int, str]]]
 

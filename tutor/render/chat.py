@@ -153,7 +153,7 @@ def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lan
 
 
 # Checks named by a word, and properties that are no attribute (``x.values``): said in words.
-_WORD_CHECKS = {"answer", "error", "raises", "output", "calls", "predicate", "variant"}
+_WORD_CHECKS = {"answer", "error", "raises", "output", "calls", "predicate", "variant", "sandbox"}
 _WORD_PROPS = {"type", "values", "shares_memory", "independent"}
 
 
@@ -424,7 +424,25 @@ def env_table(info: dict[str, Any], lang: str) -> Table:
     for label, value in rows:
         if value is not None:
             table.add_row(label, str(value))
+    for row in protection_rows(info.get("protections"), lang):
+        table.add_row(*row)
     return table
+
+
+def protection_rows(items: Any, lang: str) -> list[tuple[str, Text]]:
+    """Each sandbox protection as (name, "on — detail" / "off — why"), from
+    ``Sandbox.protections()``; what ``/env`` and ``doctor`` show."""
+    from tutor.sandbox import messages
+
+    rows = []
+    for item in items if isinstance(items, list) else ():
+        on = bool(item.get("on"))
+        word = messages.state_word(on, lang)
+        detail = str(item.get("detail") or "")
+        text = Text(("✓ " if on else "✗ ") + word + (f" — {detail}" if detail else ""))
+        text.stylize("green" if on else "yellow", 0, 2 + len(word))
+        rows.append((messages.protection_name(str(item.get("key")), lang), text))
+    return rows
 
 
 def status_word(status: str, lang: str) -> Text:

@@ -123,8 +123,10 @@ class WorkerHandle:
         lang: str = "en",
         on_output: Callable[[str], None] | None = None,
         interruptible: bool = False,
+        fds: list[int] | None = None,
     ) -> Exchange:
-        """Send ``msg`` and wait for its reply, streaming output; enforce the time limit."""
+        """Send ``msg`` (and ``fds``) and wait for its reply, streaming output; enforce the
+        time limit."""
         result = Exchange()
         started = time.monotonic()
         if self.dead or not self.wait_ready(30.0):
@@ -138,7 +140,7 @@ class WorkerHandle:
             self.collector.reset(on_output)
             self.collector._lang = lang
         try:
-            protocol.send_msg(self.ctl, dict(msg, id=rid))
+            protocol.send_msg(self.ctl, dict(msg, id=rid), fds)
         except OSError:
             return self._finish_dead(result, started)
         _Loop(self, result, rid, timeout, interruptible).run()

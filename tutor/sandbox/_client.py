@@ -38,6 +38,7 @@ class ZygoteClient:
         self._thread: threading.Thread | None = None
         self.on_exit: Callable[[int], None] | None = None
         self.on_ready: Callable[[], None] | None = None
+        self.lost = ""  # "stopped" when found stopped and killed; "" otherwise
 
     @property
     def log_path(self) -> str:
@@ -95,16 +96,58 @@ class ZygoteClient:
         return req
 
     def take(self, req: int, timeout: float) -> tuple[int, list[int]] | None:
-        """Wait for a fork's pid and file descriptors (ctl socket, output pipe)."""
+        """Wait for a fork's pid and file descriptors (ctl socket, output pipe).
+
+        A stopped zygote (SIGSTOP) never answers: it is found within a second and
+        killed, so the pool replaces it instead of waiting out ``timeout``.
+        """
+        deadline = time.monotonic() + timeout
         with self._cond:
-            self._cond.wait_for(lambda: req in self._forked or self.dead, timeout)
-            return self._forked.pop(req, None)
+            while True:
+                left = deadline - time.monotonic()
+                if self._cond.wait_for(lambda: req in self._forked or self.dead, min(left, 0.5)):
+                    return self._forked.pop(req, None)
+                if left <= 0:
+                    return None
+                if self.stopped():
+                    self.lost = "stopped"
+                    break
+        self.kill_hard()
+        return None
+
+    @property
+    def pid(self) -> int | None:
+        """The zygote's pid (its parent, ``proc``, is the keeper that outlives it)."""
+        info = self.info or {}
+        return int(info["pid"]) if info.get("pid") else None
+
+    def stopped(self) -> bool:
+        """True when the zygote is stopped (SIGSTOP, or a debugger)."""
+        pid = self.pid
+        return pid is not None and _state(pid) in ("T", "t")
+
+    def kill_hard(self) -> None:
+        """SIGKILL the zygote; the keeper then kills what it leaves and exits."""
+        import signal
+
+        pid = self.pid
+        if pid is not None:
+            for sig in (signal.SIGKILL, signal.SIGCONT):
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
 
     def exit_status(self, pid: int, timeout: float) -> dict[str, Any] | None:
         """Wait for the zygote to report how ``pid`` ended: {"signal": n} or {"code": n}."""
         with self._cond:
             self._cond.wait_for(lambda: pid in self._exits or self.dead, timeout)
             return self._exits.get(pid)
+
+    def wait_dead(self, timeout: float) -> bool:
+        """Wait until the zygote is known dead (its channel closed)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.dead, timeout)
 
     def child_pids(self) -> list[int]:
         """Pids of children forked and not yet reported dead."""
@@ -216,9 +259,14 @@ def wait_gone(pids: list[int], timeout: float) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    return _state(pid) not in ("", "Z", "X")
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc (R, S, T, Z ...), "" when it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             stat = fh.read()
     except OSError:
-        return False
-    return stat[stat.rfind(b")") + 2 :][:1] not in (b"Z", b"X")
+        return ""
+    return stat[stat.rfind(b")") + 2 :][:1].decode()

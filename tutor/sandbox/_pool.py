@@ -51,6 +51,8 @@ class Pool:
         self._spare_reqs: list[int] = []
         self._judge_req: int | None = None
         self._handles: dict[int, WorkerHandle] = {}
+        self.lost = ""
+        self._evaluator_req: int | None = None
 
     # -- the zygote -----------------------------------------------------------
 
@@ -70,9 +72,10 @@ class Pool:
         zygote.start()
 
     def ensure(self) -> ZygoteClient:
-        """Return a ready zygote, starting a new one if the last one died."""
+        """Return a ready zygote, starting a new one if the last one died or was stopped."""
         self.start()
         assert self.zygote is not None
+        self.check_zygote()
         if self.zygote.dead and self.zygote.info is not None:
             self.restart()
         assert self.zygote is not None
@@ -80,9 +83,27 @@ class Pool:
             raise SandboxError(self.start_failure())
         return self.zygote
 
+    def check_zygote(self) -> None:
+        """Kill a stopped zygote (its workers die with it); the next fork starts a new one.
+
+        A stopped zygote would never forward a Ctrl-C or a kill, so no time limit
+        could be enforced; ``lost`` says what happened for the learner's message.
+        """
+        zygote = self.zygote
+        if zygote is not None and not zygote.dead and zygote.stopped():
+            zygote.lost = "stopped"
+            zygote.kill_hard()
+            zygote.wait_dead(5.0)
+
+    def take_lost(self) -> str:
+        """How the last zygote was lost ("stopped", "killed"), once; "" when it was not."""
+        lost, self.lost = self.lost, ""
+        return lost
+
     def restart(self) -> None:
         """Replace a dead zygote; every handle of the old one is closed."""
         if self.zygote is not None:
+            self.lost = self.zygote.lost or "killed"
             self.zygote.close()
         for handle in list(self._handles.values()):
             handle.close()
@@ -147,13 +168,19 @@ class Pool:
             req, self._judge_req = self._judge_req, None
         return self._claim(req if req is not None else self._fork("judge"), "judge")
 
+    def evaluator(self) -> WorkerHandle:
+        """A fresh evaluator process (confined; runs lesson predicates)."""
+        self.ensure()
+        return self._claim(self._fork("evaluator"), "evaluator")
+
     def retire(self, handle: WorkerHandle) -> None:
         """Kill a process and forget it."""
         handle.close()
         self._handles.pop(handle.pid, None)
 
     def gone(self, handle: WorkerHandle) -> bool:
-        """True when ``handle``'s process is dead or belongs to a dead zygote."""
+        """True when ``handle``'s process is dead or belongs to a dead (or stopped) zygote."""
+        self.check_zygote()
         zygote = handle.zygote
         return (
             handle.dead or zygote is not self.zygote or zygote.dead or zygote.has_exited(handle.pid)
@@ -181,7 +208,8 @@ class Pool:
         zygote = self.zygote
         if zygote is None or zygote.proc is None:
             return []
-        return [zygote.proc.pid, *zygote.child_pids()]
+        keeper = zygote.proc.pid
+        return [zygote.pid or keeper, *zygote.child_pids(), keeper]
 
     def start_failure(self) -> str:
         zygote = self.zygote

@@ -167,6 +167,7 @@ def env(worker: Any) -> dict[str, Any]:
         "device_error": worker.device_error,
         "gpu_name": gpu,
         "threads": torch.get_num_threads(),
+        "protections": dict(getattr(worker, "protections", {}) or {}),
     }
 
 

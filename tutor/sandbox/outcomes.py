@@ -10,10 +10,24 @@ from tutor.sandbox.results import ErrorInfo
 
 
 def classify(
-    ex: Exchange, lang: str, timeout: float, memory_mb: int
+    ex: Exchange,
+    lang: str,
+    timeout: float,
+    memory_mb: int,
+    caps: dict[str, int] | None = None,
 ) -> tuple[str, ErrorInfo | None]:
-    """Turn an exchange into an outcome and a learner-facing ErrorInfo."""
+    """Turn an exchange into an outcome and a learner-facing ErrorInfo.
+
+    ``caps``: {"disk_mb", "processes"}, named when the zygote's watchdog stopped a worker.
+    """
     if ex.dead:
+        reason = (ex.status or {}).get("reason")
+        if reason in ("disk", "processes"):
+            caps = caps or {}
+            text = messages.text(
+                reason, lang, mb=caps.get("disk_mb", "?"), count=caps.get("processes", "?")
+            )
+            return "killed", ErrorInfo("WorkerKilled", text)
         return _death(ex, lang, timeout)
     reply = ex.reply or {}
     outcome = str(reply.get("outcome", "error"))

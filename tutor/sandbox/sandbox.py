@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from tutor.sandbox import confine as _confine
 from tutor.sandbox import limits as _limits
 from tutor.sandbox import messages, outcomes
 from tutor.sandbox._channel import Exchange, WorkerHandle, forward_sigint
 from tutor.sandbox._pool import FORK_WAIT, Pool
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult, SandboxBusy, SandboxError
 
-_KEEP_SNAPSHOTS = 8  # learner snapshots kept; older ones are deleted (references are kept)
+_TOKEN = "snapshot:"
+_SNAPSHOT_ROOM = 1 << 36  # the size a memory file starts with (sparse: costs nothing)
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 
 
@@ -45,7 +46,19 @@ class Sandbox:
         call_timeout: float = 2.0,
         judge_timeout: float = 60.0,
         python: str = sys.executable,
+        private: Sequence[str | os.PathLike[str]] = (),
+        read: Sequence[str | os.PathLike[str]] = (),
+        write: Sequence[str | os.PathLike[str]] = (),
+        disk_mb: int = _confine.DEFAULT_DISK_MB,
+        file_mb: int = _confine.DEFAULT_FILE_MB,
+        processes: int = _confine.DEFAULT_PROCESSES,
     ) -> None:
+        """``private``: paths no sandbox process may read (lesson folders, the progress
+        store), beyond the built-in lessons and the sandbox's own files, which are always
+        hidden. ``read``/``write``: paths workers may also read, or read and write (``run
+        FILE`` grants its script's folder). ``disk_mb``: what a worker's folder may hold;
+        ``file_mb``: the largest file learner code may write; ``processes``: learner
+        processes per worker."""
         self.timeout = timeout
         self.lang = lang
         self.call_timeout = call_timeout
@@ -57,7 +70,19 @@ class Sandbox:
             max_lines=max_output_lines,
             max_bytes=max_output_bytes,
         )
-        config = {"memory_mb": memory_mb, "snapshot": snapshot_taker, "handler": judge_handler}
+        config = {
+            "memory_mb": memory_mb,
+            "snapshot": snapshot_taker,
+            "handler": judge_handler,
+            "private": [os.fspath(p) for p in private],
+            "read": [os.fspath(p) for p in read],
+            "write": [os.fspath(p) for p in write],
+            "disk_mb": disk_mb,
+            "file_mb": file_mb,
+            "processes": processes,
+        }
+        self.disk_mb = disk_mb
+        self.processes = processes
         self._pool = Pool(device, self._limits, config, [snapshot_taker, judge_handler], python)
         self._lock = threading.Lock()  # the current worker and the replay history
         self._judge_lock = threading.Lock()
@@ -65,8 +90,16 @@ class Sandbox:
         self._judge: WorkerHandle | None = None
         self._history: list[tuple[str, str, int | None]] = []
         self._running: WorkerHandle | None = None
-        self._recent: list[str] = []  # learner snapshot dirs, oldest first
         self._last_snapshot_error = ""
+        # Learner snapshots: token -> (memory file, meta), until judged and discarded.
+        self._held: dict[str, tuple[int, dict[str, Any]]] = {}
+        # Reference snapshots live in the judge only; how to make each again for a new judge.
+        self._references: dict[str, tuple[str, str, int | None, list[str]]] = {}
+        self._judge_has: set[str] = set()
+        self._eval_lock = threading.Lock()
+        self._evaluator: WorkerHandle | None = None
+        self._serial = 0
+        self._untold = ""  # a recovery note no run has carried to the learner yet
 
     # -- start-up -----------------------------------------------------------
 
@@ -79,6 +112,10 @@ class Sandbox:
         """Wait until a worker can run code; False if that did not happen in time."""
         deadline = None if timeout is None else time.monotonic() + timeout
         self.start()
+        self._pool.check_zygote()
+        assert self._pool.zygote is not None
+        if self._pool.zygote.dead and self._pool.zygote.info is not None:
+            self._pool.restart()  # it was killed or stopped: a new one, said in the next note
         assert self._pool.zygote is not None
         if not self._pool.zygote.wait_ready(timeout):
             return False
@@ -95,6 +132,10 @@ class Sandbox:
     def is_ready(self) -> bool:
         """Return True once torch is imported in the zygote (does not wait)."""
         return self._pool.is_ready()
+
+    def start_failure(self) -> str:
+        """Why the sandbox could not start, in words (the zygote's log when it crashed)."""
+        return self._pool.start_failure()
 
     # -- the learner's namespace ---------------------------------------------
 
@@ -144,7 +185,7 @@ class Sandbox:
         echo: bool,
         retry: bool = True,
     ) -> RunResult:
-        before = ""
+        before, self._untold = self._untold, ""
         if self._current is not None and self._pool.gone(self._current):
             # Killed while idle: replace it first, so this code still runs.
             before = self._recover()
@@ -189,7 +230,8 @@ class Sandbox:
         if self._current is None:
             self._current = self._pool.first_worker()
         elif self._pool.gone(self._current):
-            self._recover()
+            # Told with the next run's result, so the learner hears what happened.
+            self._untold = self._recover()
         assert self._current is not None
         return self._current
 
@@ -198,6 +240,8 @@ class Sandbox:
         if self._current is not None:
             self._pool.retire(self._current)
         self._current = self._pool.take_spare()
+        lost = self._pool.take_lost()
+        told = messages.text(f"zygote_{lost}", self.lang) + " " if lost else ""
         for index, (code, filename, seed) in enumerate(self._history):
             ex = self._current.exchange(
                 {"op": "run", "code": code, "filename": filename, "seed": seed},
@@ -210,34 +254,52 @@ class Sandbox:
                 if ex.dead:
                     self._pool.retire(self._current)
                     self._current = self._pool.take_spare()
-                return messages.text("replay_failed", self.lang, outcome=outcome)
-        return messages.text("restarted", self.lang)
+                return told + messages.text("replay_failed", self.lang, outcome=outcome)
+        return told + messages.text("restarted", self.lang)
 
     def _classify(self, ex: Exchange) -> tuple[str, ErrorInfo | None]:
-        return outcomes.classify(ex, self.lang, self.timeout, self._limits.memory_mb)
+        caps = {"disk_mb": self.disk_mb, "processes": self.processes}
+        return outcomes.classify(ex, self.lang, self.timeout, self._limits.memory_mb, caps)
 
     # -- values and checks ----------------------------------------------------
 
     def snapshot(self, names: list[str]) -> str:
-        """Save ``names`` from the namespace (tutor.judge.snapshot.take); return the directory."""
+        """Capture ``names`` from the namespace; return a token for ``judge`` and ``discard``.
+
+        The values travel as plain bytes in a memory file the UI creates and the
+        worker fills; no file of them exists where a worker could open it.
+        """
         self.start()
         with self._lock:
             handle = self._worker()
-            dest = self._snapshot_in(handle, names)
+            token = self._snapshot_in(handle, names)
             if handle.dead:
                 self._recover()
-            if dest is None:
+            if token is None:
                 raise SandboxError(self._last_snapshot_error)
-            self._recent.append(dest)
-            while len(self._recent) > _KEEP_SNAPSHOTS:
-                shutil.rmtree(self._recent.pop(0), ignore_errors=True)
-            return dest
+            return token
 
     def reference(
         self, setup: str, solution: str, seed: int | None, names: list[str]
     ) -> ReferenceRun:
-        """Run setup then solution, each seeded, in a pristine worker; snapshot ``names``."""
-        return self.run_fresh(setup, [solution], seed, names, filename="<solution>")
+        """Run setup then solution, each seeded, in a worker that never ran learner code.
+
+        Its snapshot goes straight to the judge, which keeps it in memory: the
+        token in ``snapshot_dir`` names it there, and nowhere else do the values exist.
+        """
+        run = self._fresh_run(setup, [solution], seed, names, "<solution>")
+        if run.snapshot_dir is not None:
+            self._references[run.snapshot_dir] = (setup, solution, seed, list(names))
+            try:
+                self._hold_in_judge(run.snapshot_dir)
+            except SandboxError:
+                pass  # the judge will be sent it when it is asked to judge
+        return run
+
+    def trial(self, setup: str, code: str, seed: int | None, names: list[str]) -> ReferenceRun:
+        """Run learner ``code`` after ``setup`` in a fresh worker of its own (a variant check);
+        its snapshot is a learner's: judged once, then discarded."""
+        return self._fresh_run(setup, [code], seed, names, "<answer>")
 
     def run_fresh(
         self,
@@ -253,8 +315,21 @@ class Sandbox:
         pristine worker of its own, and snapshot ``names``; the learner's namespace is untouched.
 
         The run stops at the first piece that fails; its outcome and output are the result's
-        (a multi-input answer is judged on its last input's output, as at the prompt).
+        (a multi-input answer is judged on its last input's output, as at the prompt). The
+        snapshot is a learner's: judged once, then discarded.
         """
+        return self._fresh_run(setup, pieces, seed, names, filename, echo=echo)
+
+    def _fresh_run(
+        self,
+        setup: str,
+        pieces: list[str],
+        seed: int | None,
+        names: list[str],
+        filename: str,
+        retry: bool = True,
+        echo: bool = False,
+    ) -> ReferenceRun:
         self.start()
         with self._lock:
             handle = self._pool.take_spare()
@@ -264,6 +339,11 @@ class Sandbox:
                 timeout=self.timeout,
                 lang=self.lang,
             )
+            if retry and _lost_with_zygote(ex):
+                # The spare went down with a zygote that died under it (learner code
+                # killed it): a new zygote, a new spare, once.
+                self._pool.retire(handle)
+                return self._fresh_run(setup, pieces, seed, names, filename, retry=False, echo=echo)
             outcome, error = self._classify(ex)
             if outcome != "ok":
                 return ReferenceRun(outcome, ex.output, error, None, stage="setup")
@@ -283,19 +363,67 @@ class Sandbox:
         finally:
             self._pool.retire(handle)
 
-    def judge(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Answer ``request`` with the judge handler, in the pristine judge process."""
+    def evaluate(
+        self, predicates: list[tuple[str, list[str]]], token: str
+    ) -> dict[str, list[Any]] | None:
+        """Evaluate lesson predicates on a learner snapshot in the confined evaluator.
+
+        Returns {predicate key: [holds, detail]} (see tutor.judge.checks.predicate_key),
+        or None when the evaluator could not answer (it is replaced next time).
+        """
+        from tutor.judge.verdict import predicate_key
+
+        if not predicates or token not in self._held:
+            return {}
+        fd, meta = self._held[token]
         self.start()
-        with self._judge_lock:
-            if self._judge is None or self._pool.gone(self._judge):
-                self._judge = self._pool.judge()
-            handle = self._judge
+        with self._eval_lock:
+            if self._evaluator is None or self._pool.gone(self._evaluator):
+                self._evaluator = self._pool.evaluator()
+            handle = self._evaluator
             ex = handle.exchange(
-                {"op": "judge", "request": request}, timeout=self.judge_timeout, lang=self.lang
+                {"op": "evaluate", "meta": meta, "predicates": predicates, "lang": self.lang},
+                timeout=self.judge_timeout,
+                lang=self.lang,
+                fds=[fd],
+            )
+            if ex.dead or ex.reply is None or not ex.reply.get("ok"):
+                self._pool.retire(handle)
+                self._evaluator = None
+                return None
+            results = ex.reply.get("results") or []
+        return {
+            predicate_key(expr, uses): list(result)
+            for (expr, uses), result in zip(predicates, results, strict=False)
+        }
+
+    def judge(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer ``request`` with the judge handler, in the pristine judge process.
+
+        Snapshot tokens in the request are resolved: a learner's goes along with
+        the request, a reference is already in the judge (or is made again when the
+        judge was replaced).
+        """
+        self.start()
+        tokens = [v for v in request.values() if isinstance(v, str) and v.startswith(_TOKEN)]
+        for token in tokens:
+            if token in self._references and token not in self._judge_has:
+                self._remake_reference(token)
+        with self._judge_lock:
+            handle = self._judge_handle()
+            learner = [t for t in tokens if t in self._held]
+            ex = handle.exchange(
+                {
+                    "op": "judge",
+                    "request": request,
+                    "held": [{"token": t, "meta": self._held[t][1]} for t in learner],
+                },
+                timeout=self.judge_timeout,
+                lang=self.lang,
+                fds=[self._held[t][0] for t in learner],
             )
             if ex.dead or ex.reply is None:
-                self._pool.retire(handle)
-                self._judge = None
+                self._drop_judge(handle)
                 raise SandboxError(
                     f"the judge process stopped ({outcomes.status_words(ex.status)})"
                 )
@@ -308,24 +436,78 @@ class Sandbox:
             answer: dict[str, Any] = ex.reply.get("answer") or {}
             return answer
 
-    def discard(self, snapshot_dir: str) -> None:
-        """Delete a snapshot directory made by this sandbox."""
-        workdir = self._pool.workdir
-        if workdir and os.path.abspath(snapshot_dir).startswith(workdir + os.sep):
-            shutil.rmtree(snapshot_dir, ignore_errors=True)
+    def _judge_handle(self) -> WorkerHandle:
+        """The judge process (call with ``_judge_lock`` held); a new one forgets references."""
+        if self._judge is None or self._pool.gone(self._judge):
+            if self._judge is not None:
+                self._pool.retire(self._judge)
+            self._judge = self._pool.judge()
+            self._judge_has = set()
+        return self._judge
+
+    def _drop_judge(self, handle: WorkerHandle) -> None:
+        self._pool.retire(handle)
+        self._judge = None
+        self._judge_has = set()
+
+    def _hold_in_judge(self, token: str) -> None:
+        """Send a reference snapshot to the judge to keep; the UI's copy is closed."""
+        fd, meta = self._held.pop(token)
+        try:
+            with self._judge_lock:
+                handle = self._judge_handle()
+                ex = handle.exchange(
+                    {"op": "hold", "held": [{"token": token, "meta": meta}]},
+                    timeout=self.judge_timeout,
+                    lang=self.lang,
+                    fds=[fd],
+                )
+                if ex.dead or ex.reply is None or not ex.reply.get("ok"):
+                    self._drop_judge(handle)
+                    raise SandboxError("the judge could not take the reference values")
+                self._judge_has.add(token)
+        finally:
+            os.close(fd)
+
+    def _remake_reference(self, token: str) -> None:
+        """Run a reference again for a judge that never had it (the old one died)."""
+        setup, solution, seed, names = self._references[token]
+        again = self._fresh_run(setup, [solution], seed, names, "<solution>")
+        if again.snapshot_dir is None:
+            raise SandboxError("the reference solution could not be run again")
+        self._held[token] = self._held.pop(again.snapshot_dir)
+        self._hold_in_judge(token)
+
+    def discard(self, token: str) -> None:
+        """Forget a learner snapshot (its memory file is closed)."""
+        held = self._held.pop(token, None)
+        if held is not None:
+            os.close(held[0])
 
     def _snapshot_in(self, handle: WorkerHandle, names: list[str]) -> str | None:
-        assert self._pool.workdir is not None
-        dest = tempfile.mkdtemp(dir=os.path.join(self._pool.workdir, "snapshots"))
+        fd = _memory_file()
         ex = handle.exchange(
-            {"op": "snapshot", "names": list(names), "dest": dest},
+            {"op": "snapshot", "names": list(names)},
             timeout=self.timeout,
             lang=self.lang,
+            fds=[fd],
         )
-        if ex.reply is not None and ex.reply.get("ok"):
-            return dest
-        shutil.rmtree(dest, ignore_errors=True)
-        err = (ex.reply or {}).get("error") or {}
+        reply = ex.reply or {}
+        result = reply.get("result") if reply.get("ok") else None
+        if isinstance(result, dict) and isinstance(result.get("size"), int):
+            try:
+                os.ftruncate(fd, result["size"])
+                _seal(fd)
+            except OSError as exc:
+                os.close(fd)
+                self._last_snapshot_error = f"snapshot failed: {exc}"
+                return None
+            self._serial += 1
+            token = f"{_TOKEN}{os.getpid()}-{self._serial}"
+            self._held[token] = (fd, result)
+            return token
+        os.close(fd)
+        err = reply.get("error") or {}
         self._last_snapshot_error = (
             f"snapshot failed: {err.get('type')}: {err.get('message')}"
             if err
@@ -384,6 +566,33 @@ class Sandbox:
             "python": info.get("python"),
         }
 
+    def protections(self) -> list[dict[str, Any]]:
+        """Each protection of the learner's worker: {"key", "on", "detail"} (see
+        ``messages.PROTECTIONS`` for the order and names); waits for the worker."""
+        if not self.wait_ready():
+            raise SandboxError(self._pool.start_failure())
+        ready = (self._current.ready if self._current is not None else None) or {}
+        found = dict(ready.get("protections") or {})
+        cap = int(ready.get("memory_cap") or 0)
+        found["memory"] = (
+            {"on": True, "detail": messages.size_words(cap)}
+            if cap
+            else {"on": False, "detail": "RLIMIT_AS could not be set"}
+        )
+        watched = found.get("files", {}).get("on")
+        found["disk"] = {
+            "on": True,
+            "detail": f"{self.disk_mb} MiB"
+            + ("" if watched else " (without Landlock, other folders are not watched)"),
+        }
+        for key in ("snapshot", "references", "predicates"):
+            found[key] = {"on": True, "detail": ""}
+        rows = []
+        for key, _en, _zh in messages.PROTECTIONS:
+            item = found.get(key) or {"on": False, "detail": "unknown"}
+            rows.append({"key": key, "on": bool(item.get("on")), "detail": str(item["detail"])})
+        return rows
+
     def zygote_info(self) -> dict[str, Any]:
         """The zygote's start-up report: versions, GPUs, import time, problems, warnings."""
         self.start()
@@ -422,6 +631,8 @@ class Sandbox:
         """Kill every process of the sandbox and remove its files."""
         if self._pool.closed:
             return
+        for token in list(self._held):
+            self.discard(token)
         self._pool.close()
         self._current = self._judge = None
         _LIVE.discard(self)
@@ -432,6 +643,35 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _memory_file() -> int:
+    """A file with no name for a snapshot, large enough and sparse; the worker maps it."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("torch-tutor-snapshot", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    else:  # macOS: a temporary file, unlinked at once
+        fd = os.dup(tempfile.TemporaryFile().fileno())
+    room = _SNAPSHOT_ROOM
+    while True:
+        try:
+            os.ftruncate(fd, room)
+            return fd
+        except OSError:
+            if room <= 1 << 26:
+                raise
+            room //= 4  # a file-size limit on the UI itself
+
+
+def _seal(fd: int) -> None:
+    """Freeze a snapshot's size and bytes where the system can (Linux memory files)."""
+    import fcntl
+
+    seals = sum(getattr(fcntl, n, 0) for n in ("F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_WRITE"))
+    if hasattr(fcntl, "F_ADD_SEALS") and seals:
+        try:
+            fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        except OSError:
+            pass  # the worker still maps it for writing: its own values, its own business
 
 
 def _lost_with_zygote(ex: Exchange) -> bool:

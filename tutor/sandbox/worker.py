@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tutor.sandbox import introspect, limits, protocol
+from tutor.sandbox import confine, introspect, limits, protocol
 from tutor.sandbox._resolve import resolve
 from tutor.sandbox.tracebacks import SourceNames, format_error, make_showwarning
 
@@ -54,6 +54,15 @@ class Worker:
         self.namespace: dict[str, Any] = {}
         self._pristine_builtins = dict(builtins.__dict__)
         self._learner_builtins: dict[str, Any] | None = None
+        # Resolved once, before any learner code: rebinding the module attribute later
+        # changes nothing.
+        self._take: Any = None
+        self._take_error = ""
+        try:
+            self._take = resolve(config.get("snapshot") or "tutor.judge.snapshot:take")
+        except Exception as exc:  # noqa: BLE001 - reported when a snapshot is asked for
+            self._take_error = f"{type(exc).__name__}: {exc}"
+        self.protections: dict[str, Any] = {}
 
     # -- set-up -------------------------------------------------------------
 
@@ -68,6 +77,7 @@ class Worker:
         self._streams = (sys.stdout, sys.stderr)
         reseed(int.from_bytes(os.urandom(4), "big"))
         self._setup_device()
+        self.protections = confine_self(self.config, own_folder=True)
         self._install_signals()
         warnings.resetwarnings()
         warnings.simplefilter("default")
@@ -128,15 +138,16 @@ class Worker:
                 "vm_idle": limits.vm_size_bytes(),
                 "device": str(self.device),
                 "device_error": self.device_error,
+                "protections": self.protections,
             },
         )
         while True:
             try:
-                msg = protocol.recv_msg(self.sock)
+                msg, fds = protocol.recv_msg_fds(self.sock)
             except (protocol.ProtocolError, OSError):
                 return
             try:
-                reply = self.handle(msg)
+                reply = self.handle(msg, fds)
             except BaseException as exc:  # noqa: BLE001 - the worker must always answer
                 self.in_learner = False
                 reply = {
@@ -144,6 +155,7 @@ class Worker:
                     "outcome": "error",
                     "error": {"type": type(exc).__name__, "message": str(exc), "traceback": ""},
                 }
+            protocol._close_all(fds)
             reply["id"] = msg.get("id")
             self._end_output(msg.get("id"))
             try:
@@ -151,8 +163,8 @@ class Worker:
             except OSError:
                 return
 
-    def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Dispatch one request."""
+    def handle(self, msg: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
+        """Dispatch one request (``fds``: file descriptors that came with it)."""
         op = msg.get("op")
         if op == "run":
             return self.run(
@@ -162,7 +174,9 @@ class Worker:
                 bool(msg.get("echo")),
             )
         if op == "snapshot":
-            return self.snapshot(list(msg.get("names", [])), str(msg["dest"]))
+            if not fds:
+                return {"ok": False, "error": {"type": "ValueError", "message": "no snapshot file"}}
+            return self.snapshot(list(msg.get("names", [])), fds[0])
         if op == "call":
             return self.call(str(msg.get("name")), dict(msg.get("kwargs") or {}))
         if op == "ping":
@@ -284,11 +298,12 @@ class Worker:
 
     # -- snapshots and helpers ---------------------------------------------
 
-    def snapshot(self, names: list[str], dest: str) -> dict[str, Any]:
-        """Save ``names`` from the namespace into ``dest`` with the snapshot taker."""
-        take = resolve(self.config.get("snapshot") or "tutor.judge.snapshot:take")
+    def snapshot(self, names: list[str], dest: int) -> dict[str, Any]:
+        """Capture ``names`` from the namespace into the file ``dest`` (the UI made it)."""
+        if self._take is None:
+            return {"ok": False, "error": {"type": "ImportError", "message": self._take_error}}
         try:
-            result = take(self.namespace, names, dest)
+            result = self._take(self.namespace, names, dest)
         except BaseException as exc:  # noqa: BLE001 - a learner object may break the taker
             error = format_error(exc, self.names)
             _release(exc)
@@ -359,6 +374,23 @@ def _release(exc: BaseException) -> None:
         except RuntimeError:
             pass
     exc.__traceback__ = None
+
+
+def confine_self(config: dict[str, Any], own_folder: bool) -> dict[str, Any]:
+    """Apply the zygote's confinement policy to this fork; the report of each protection.
+
+    ``config["policy"]`` is the Policy the zygote computed (inherited through the
+    fork, never sent over a socket); ``config["read"]``/``config["write"]`` add
+    paths (``run FILE`` grants its script's folder); the process's own folder is
+    ``w-PID`` in the sandbox's working directory.
+    """
+    policy = config.get("policy")
+    if policy is not None:
+        policy = confine.with_paths(policy, config.get("read") or (), config.get("write") or ())
+    folder = confine.make_folder(os.getcwd(), f"w-{os.getpid()}") if own_folder else None
+    file_mb = int(config.get("file_mb") or confine.DEFAULT_FILE_MB)
+    processes = int(config.get("processes") or confine.DEFAULT_PROCESSES)
+    return confine.apply(policy, folder, confine.Limits(file_mb, processes))
 
 
 def serve(sock: socket.socket, config: dict[str, Any]) -> None:

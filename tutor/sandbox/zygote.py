@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
+import shutil
 import signal
 import socket
 import sys
@@ -20,7 +21,7 @@ import time
 import traceback
 from typing import Any
 
-from tutor.sandbox import _linux, protocol
+from tutor.sandbox import _linux, confine, protocol
 
 # Set before torch is imported: a fork after CUDA initialised is unusable, and
 # an OpenMP/OpenBLAS pool started before fork can hang a child's first matmul.
@@ -43,6 +44,10 @@ class Zygote:
         os.set_blocking(self.wake_r, False)
         self.selector = selectors.DefaultSelector()
         self.stopping = False
+        self.workdir = os.getcwd()
+        self.policies: dict[tuple[Any, ...], confine.Policy] = {}
+        self.killed_for: dict[int, str] = {}  # pid -> why the watchdog stopped it
+        self.caps: dict[int, tuple[int, int]] = {}  # worker pid -> (disk bytes, processes)
 
     def loop(self) -> None:
         """Serve fork and signal requests until told to stop or the UI disappears."""
@@ -52,7 +57,11 @@ class Zygote:
         self.selector.register(self.sock, selectors.EVENT_READ, "ui")
         self.selector.register(self.wake_r, selectors.EVENT_READ, "wake")
         while True:
-            for key, _ in self.selector.select():
+            # Workers are watched a few times a second: their folder's size and their
+            # processes, which learner threads and children change between requests too.
+            ready = self.selector.select(_WATCH_EVERY if self.caps else None)
+            self.watch()
+            for key, _ in ready:
                 if key.data == "wake":
                     _drain(self.wake_r)
                     self.reap()
@@ -80,7 +89,8 @@ class Zygote:
         if op == "fork":
             self.fork(msg)
         elif op == "kill" and pid in self.children:
-            _kill_group(pid)
+            _linux.kill_tree(pid)
+            self.sweep_orphans()
         elif op == "signal" and pid in self.children:
             _signal(pid, int(msg.get("sig", signal.SIGINT)))
         elif op == "shutdown":
@@ -90,7 +100,8 @@ class Zygote:
     def fork(self, msg: dict[str, Any]) -> None:
         """Fork a worker or a judge and hand its channel (and output pipe) to the UI."""
         role = msg.get("role", "worker")
-        config = msg.get("config") or {}
+        config = dict(msg.get("config") or {})
+        config["policy"] = self.policy(config)
         ui_end, child_end = socket.socketpair()
         out_r, out_w = os.pipe() if role == "worker" else (-1, -1)
         parent = os.getpid()
@@ -101,6 +112,9 @@ class Zygote:
         child_end.close()
         fds = [ui_end.fileno()] + ([out_r] if out_r >= 0 else [])
         self.children[pid] = role
+        if role == "worker":
+            disk = int(config.get("disk_mb") or confine.DEFAULT_DISK_MB) * 1024 * 1024
+            self.caps[pid] = (disk, int(config.get("processes") or confine.DEFAULT_PROCESSES))
         try:
             protocol.send_msg(
                 self.sock, {"ev": "forked", "req": msg.get("req"), "pid": pid, "role": role}, fds
@@ -140,6 +154,10 @@ class Zygote:
                 from tutor.sandbox import judgeproc
 
                 judgeproc.serve(sock, config)
+            elif role == "evaluator":
+                from tutor.sandbox import evaluator
+
+                evaluator.serve(sock, config)
             else:
                 from tutor.sandbox import worker
 
@@ -162,8 +180,13 @@ class Zygote:
                 return
             if self.children.pop(pid, None) is None:
                 continue  # an orphaned learner process we adopted as subreaper
-            _kill_group(pid)
+            self.caps.pop(pid, None)
+            _linux.kill_tree(pid)
+            self.sweep_orphans()
+            shutil.rmtree(os.path.join(self.workdir, f"w-{pid}"), ignore_errors=True)
             event: dict[str, Any] = {"ev": "exit", "pid": pid}
+            if pid in self.killed_for:
+                event["reason"] = self.killed_for.pop(pid)
             if os.WIFSIGNALED(status):
                 event["signal"] = os.WTERMSIG(status)
             else:
@@ -173,23 +196,60 @@ class Zygote:
             except OSError:
                 pass
 
+    def policy(self, config: dict[str, Any]) -> confine.Policy:
+        """The confinement policy for a fork with ``config`` (computed once per kind)."""
+        private = tuple(sorted(str(p) for p in config.get("private") or ()))
+        gpu = str(config.get("device") or "cpu").startswith("cuda")
+        key = (private, gpu)
+        if key not in self.policies:
+            hidden = [*_builtin_lessons(), self.workdir, *private]
+            self.policies[key] = confine.build_policy(hidden, gpu=gpu)
+        return self.policies[key]
+
+    def watch(self) -> None:
+        """Stop a worker whose folder or process count went past its cap."""
+        for pid, (disk, processes) in list(self.caps.items()):
+            why = ""
+            if len(_linux.descendants(pid, processes + 1)) > processes:
+                why = "processes"
+            elif _folder_bytes(os.path.join(self.workdir, f"w-{pid}"), disk) > disk:
+                why = "disk"
+            if why:
+                self.killed_for[pid] = why
+                del self.caps[pid]
+                _linux.kill_tree(pid)
+
+    def sweep_orphans(self) -> None:
+        """Kill every process we adopted (a learner's child whose parent died)."""
+        for _ in range(5):
+            orphans = [p for p in _linux.thread_children(os.getpid()) if p not in self.children]
+            if not orphans:
+                return
+            for pid in orphans:
+                _linux.kill_tree(pid)
+            self._reap_orphans()
+
+    def _reap_orphans(self) -> None:
+        for pid in _linux.thread_children(os.getpid()):
+            if pid not in self.children:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+
     def shutdown(self) -> None:
-        """Kill every child, their groups and adopted orphans; reap them all.
+        """Kill every child, their trees and adopted orphans; reap them all.
 
         The UI normally removes the working directory; if the UI died, nobody
         else will, so the zygote (whose cwd it is) removes it too.
         """
         workdir = os.getcwd()
         if os.path.basename(workdir).startswith("torch-tutor-sandbox-"):
-            import shutil
-
             shutil.rmtree(workdir, ignore_errors=True)
-        for pid in list(self.children):
-            _kill_group(pid)
-        for pid in _linux.children_of(os.getpid()):
-            _signal(pid, signal.SIGKILL)
         deadline = time.monotonic() + 3.0
         while time.monotonic() < deadline:
+            for pid in _linux.thread_children(os.getpid()):
+                _linux.kill_tree(pid)
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -200,12 +260,41 @@ class Zygote:
                 self.children.pop(pid, None)
 
 
-def _kill_group(pid: int) -> None:
-    for kill in (os.killpg, os.kill):
+_WATCH_EVERY = 0.1  # seconds between looks at the workers' folders and processes
+
+
+def _builtin_lessons() -> list[str]:
+    """The built-in lesson folders (in a checkout and inside the installed package)."""
+    import tutor
+    from tutor.course.files import builtin_dir
+
+    return [str(builtin_dir()), os.path.join(os.path.dirname(tutor.__file__), "lessons")]
+
+
+def _folder_bytes(folder: str, cap: int) -> int:
+    """Bytes stored under ``folder`` (blocks, so sparse files count as written), stopping
+    once past ``cap``; a folder of too many entries counts as past it."""
+    total = 0
+    entries = 0
+    todo = [folder]
+    while todo:
         try:
-            kill(pid, signal.SIGKILL)
+            scan = os.scandir(todo.pop())
         except OSError:
-            pass
+            continue
+        with scan:
+            for entry in scan:
+                entries += 1
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                total += st.st_blocks * 512 if hasattr(st, "st_blocks") else st.st_size
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                if total > cap or entries > 100_000:
+                    return cap + 1
+    return total
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -320,6 +409,39 @@ def check_pristine(torch: Any) -> tuple[list[str], list[str]]:
     return problems, warnings
 
 
+def keep(zygote: int) -> int:
+    """The keeper: the zygote's parent, which outlives it to kill whatever it leaves.
+
+    Learner code that kills the zygote (possible where the kernel cannot scope
+    signals) would leave the workers and their detached children to init; they
+    come to the keeper instead (a child subreaper), which kills them all and
+    exits, so the UI sees the sandbox gone and starts a new one.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: _signal(zygote, signal.SIGTERM))
+    status = 0
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid == zygote:
+            break
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        left = _linux.thread_children(os.getpid())
+        if not left:
+            break
+        for pid in left:
+            _linux.kill_tree(pid)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        time.sleep(0.005)
+    return os.waitstatus_to_exitcode(status) if status else 0
+
+
 def main(argv: list[str]) -> int:
     """Start the zygote: import torch, report readiness, serve forks."""
     fd, ui_pid, preload = int(argv[0]), int(argv[1]), argv[2:]
@@ -329,8 +451,16 @@ def main(argv: list[str]) -> int:
     # SIGTERM, not SIGKILL: the zygote must live long enough to kill the
     # workers' process groups (learner child processes) on its way out.
     _linux.die_with_parent(ui_pid, signal.SIGTERM)
+    _linux.become_subreaper()
+    keeper = os.getpid()
+    zygote = os.fork()
+    if zygote:
+        os.close(fd)
+        return keep(zygote)
+    _linux.die_with_parent(keeper, signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     _linux.become_subreaper()
+    _linux.set_dumpable(False)
     for key, value in _ENV.items():
         os.environ.setdefault(key, value)
     sock = socket.socket(fileno=fd)
@@ -338,7 +468,13 @@ def main(argv: list[str]) -> int:
     import numpy  # noqa: F401 - loaded once here so every fork has it
     import torch
 
-    from tutor.sandbox import _resolve, judgeproc, worker  # noqa: F401 - preloaded for forks
+    from tutor.judge import checks  # noqa: F401 - the evaluator's predicates
+    from tutor.sandbox import (  # noqa: F401 - preloaded for forks
+        _resolve,
+        evaluator,
+        judgeproc,
+        worker,
+    )
 
     for spec in preload:
         _resolve.preload(spec)

@@ -46,11 +46,15 @@ def _store(args: Any) -> Store:
 
 
 def _sandbox(args: Any, lang: str) -> Any:
+    from tutor.course.files import private_paths
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": getattr(args, "device", None) or "auto", "lang": lang}
     if getattr(args, "timeout", None) is not None:
         kwargs["timeout"] = args.timeout
+    kwargs["private"] = private_paths(
+        getattr(args, "lessons", None), getattr(args, "progress", None)
+    )
     sandbox = Sandbox(**kwargs)
     sandbox.start()  # returns at once: torch loads while the learner reads
     return sandbox

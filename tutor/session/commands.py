@@ -324,6 +324,10 @@ def cmd_vars(session: Session, arg: str) -> None:
 def cmd_env(session: Session, arg: str) -> None:
     info = _call(session, "env")
     if info is not None:
+        try:
+            info["protections"] = session.sandbox.protections()
+        except Exception:  # noqa: BLE001 - the versions are worth showing alone
+            info.pop("protections", None)
         session.show(render.env_table(info, session.lang))
 
 

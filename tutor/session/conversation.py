@@ -384,7 +384,7 @@ class Session:
             except KeyboardInterrupt:
                 return None
             if not ok:
-                self._sandbox_failed = True
+                # Not remembered: the next input tries again (a killed zygote is replaced).
                 self.say("no_sandbox", "red", error=_start_error(sb))
                 return None
         return sb
@@ -614,7 +614,7 @@ def _error_line(result: Any) -> str:
 
 def _start_error(sandbox: Any) -> str:
     try:
-        return str(sandbox._start_failure())  # noqa: SLF001 - best words the sandbox has
+        return str(sandbox.start_failure())
     except Exception:  # noqa: BLE001
         return "PyTorch did not start in time"
 

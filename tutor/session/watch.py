@@ -239,9 +239,12 @@ def main(args: argparse.Namespace) -> int:
         console.print(_t("not-code", lang, step=step.id), style="red")
         return 2
     path = Path(args.file).resolve()
+    from tutor.course.files import private_paths
+
     kwargs: dict[str, Any] = {"device": args.device, "lang": lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
+    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     try:
