@@ -141,7 +141,8 @@ def test_transcript_export_html_and_text(progress: Path, tmp_path: Path) -> None
         child.expect("fills with ones")
         child.expect_exact(PROMPT)
         send(child, "print('hello from the worker')")
-        child.expect("hello from the worker")
+        # The output on a line of its own, not the echo of the typed call.
+        child.expect(r"hello from the worker\r?\n")
         child.expect_exact(PROMPT)
         # --record rewrites the handout after every input: a killed tutor keeps it.
         assert "hello from the worker" in page.read_text(encoding="utf-8")
