@@ -125,11 +125,13 @@ class FakeSandbox:
         result = self._exec(setup, ns)
         if not result.ok:
             return ReferenceRun(result.outcome, "", result.error, None, stage="setup")
+        ran = 0
         for piece in pieces:
+            ran += 1
             result = self._exec(piece, ns)
             if not result.ok:
                 break
-        return ReferenceRun(result.outcome, "", result.error, self._snap(ns, names))
+        return ReferenceRun(result.outcome, "", result.error, self._snap(ns, names), ran=ran)
 
     def judge(self, request: dict[str, Any]) -> dict[str, Any]:
         mine, ref = self.snaps[request["learner"]], self.snaps[request["reference"]]

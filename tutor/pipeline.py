@@ -279,17 +279,24 @@ def _check_once(
     setup: str,
     seed: int | None,
     echo: bool = False,
-) -> Verdict:
+) -> tuple[Verdict, bool]:
+    """The verdict on one fresh run, and whether every input before the last ran cleanly (an
+    earlier input that fails from the start makes a verdict about that input, not the last)."""
     mine = _fresh(sandbox, step, pieces, setup, seed, echo)
+    clean = getattr(mine, "ran", len(pieces)) >= len(pieces) or mine.outcome == "ok"
     if getattr(mine, "stage", "answer") == "setup":
         error = _error_text(mine)
-        return Verdict(False, (Check("setup", False, "", error, _msg("setup", lang, error=error)),))
+        failed = Verdict(
+            False, (Check("setup", False, "", error, _msg("setup", lang, error=error)),)
+        )
+        return failed, clean
     ref = reference(sandbox, lesson, step, setup, seed)
     broken = _reference_problem(step, ref, lang)
     if broken is not None:
         _discard(sandbox, mine.snapshot_dir)
-        return broken
-    return _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang)
+        return broken, clean
+    code = "\n".join(pieces)
+    return _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), code, lang), clean
 
 
 def check_answer(
@@ -308,13 +315,18 @@ def check_answer(
     last expression printed). Every run is in a pristine worker, so the REPL's live
     namespace stays as the learner left it.
     """
+    return _check_answer(sandbox, lesson, step, _pieces(code), lang, echo)[0]
+
+
+def _check_answer(
+    sandbox: Any, lesson: Lesson, step: Step, pieces: list[str], lang: str, echo: bool
+) -> tuple[Verdict, bool]:
     if needs_gpu(sandbox, step):
-        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),))
-    pieces = _pieces(code)
-    verdict = _check_once(sandbox, lesson, step, pieces, lang, step.setup, step.seed, echo)
+        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),)), True
+    verdict, clean = _check_once(sandbox, lesson, step, pieces, lang, step.setup, step.seed, echo)
     if not verdict.passed:
-        return verdict
-    return check_variants(sandbox, lesson, step, pieces, lang, echo=echo) or verdict
+        return verdict, clean
+    return check_variants(sandbox, lesson, step, pieces, lang, echo=echo) or verdict, clean
 
 
 def check_variants(
@@ -483,16 +495,17 @@ def judge_at_prompt(
         _left_out(history, built), built, wanted | given, step
     ):
         return Judgement(verdict, tuple(built))
-    failed: list[tuple[list[str], Verdict]] = []
+    failed: list[tuple[list[str], Verdict, bool]] = []
     for pieces in tries[:_MAX_RERUNS]:
-        fresh = check_answer(sandbox, lesson, step, pieces, lang, echo=True)
+        fresh, clean = _check_answer(sandbox, lesson, step, pieces, lang, True)
         if fresh.passed:
             changed = _changed(verdict, fresh, history, pieces, given)
             return Judgement(fresh, tuple(pieces), True, changed, pieces != built)
-        failed.append((pieces, fresh))
+        failed.append((pieces, fresh, clean))
     if not failed or any(c.name == "variant" for c in verdict.checks):
         return Judgement(verdict, tuple(built))  # right here, wrong on a variant: say so
-    pieces, fresh = min(failed, key=lambda tried: _failing(tried[1]))
+    # A reading whose earlier input fails from the start is about that input: the last resort.
+    pieces, fresh, _ = min(failed, key=lambda tried: (not tried[2], *_failing(tried[1])))
     changed = _changed(verdict, fresh, history, pieces, given)
     return Judgement(fresh, tuple(pieces), True, changed, pieces != built)
 

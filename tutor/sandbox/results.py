@@ -81,6 +81,7 @@ class ReferenceRun:
     error: ErrorInfo | None
     snapshot_dir: str | None
     stage: str = "answer"
+    ran: int = 0  # the pieces of an answer that ran, the one that failed included
 
     def to_json(self) -> dict[str, Any]:
         return {

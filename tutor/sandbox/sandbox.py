@@ -347,7 +347,9 @@ class Sandbox:
             outcome, error = self._classify(ex)
             if outcome != "ok":
                 return ReferenceRun(outcome, ex.output, error, None, stage="setup")
+            ran = 0
             for piece in pieces:
+                ran += 1
                 ex = handle.exchange(
                     # Re-seeded like each of the learner's runs, so a set-up that draws
                     # random numbers leaves both on the same stream.
@@ -359,7 +361,7 @@ class Sandbox:
                 if outcome != "ok":
                     break
             snap = None if ex.dead else self._snapshot_in(handle, names)
-            return ReferenceRun(outcome, ex.output, error, snap)
+            return ReferenceRun(outcome, ex.output, error, snap, ran=ran)
         finally:
             self._pool.retire(handle)
 
