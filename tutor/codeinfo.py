@@ -259,13 +259,15 @@ def _targets(node: ast.AST) -> list[ast.AST]:
         found = [part for t in node.targets for part in ast.walk(t)]
     elif isinstance(node, (ast.AnnAssign, ast.For, ast.comprehension)):
         found = list(ast.walk(node.target))
-    else:
+    elif isinstance(node, ast.With):
         found = [
             part
             for item in node.items
-            if item.optional_vars  # type: ignore[attr-defined]
+            if item.optional_vars is not None
             for part in ast.walk(item.optional_vars)
         ]
+    else:
+        found = []
     return found
 
 

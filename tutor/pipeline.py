@@ -497,11 +497,11 @@ def judge_at_prompt(
         return Judgement(verdict, tuple(built))
     failed: list[tuple[list[str], Verdict, bool]] = []
     for pieces in tries[:_MAX_RERUNS]:
-        fresh, clean = _check_answer(sandbox, lesson, step, pieces, lang, True)
+        fresh, ran_clean = _check_answer(sandbox, lesson, step, pieces, lang, True)
         if fresh.passed:
             changed = _changed(verdict, fresh, history, pieces, given)
             return Judgement(fresh, tuple(pieces), True, changed, pieces != built)
-        failed.append((pieces, fresh, clean))
+        failed.append((pieces, fresh, ran_clean))
     if not failed or any(c.name == "variant" for c in verdict.checks):
         return Judgement(verdict, tuple(built))  # right here, wrong on a variant: say so
     # A reading whose earlier input fails from the start is about that input: the last resort.
