@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tutor.course.lesson import load_course
+from tutor.course import load_course
 from tutor.sandbox import Sandbox
 from tutor.session.watch import Watcher
 

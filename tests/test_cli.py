@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,17 +18,10 @@ from tutor import cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def tutor(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LANG"}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+@pytest.fixture
+def tutor(tutor_cli: Any) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The tutor with no locale set, so it speaks its default language."""
+    return functools.partial(tutor_cli, env=tutor_cli.env(keep_locale=False), timeout=120)
 
 
 def answer(tmp_path: Path, text: str, name: str = "answer.py") -> str:
@@ -34,7 +30,7 @@ def answer(tmp_path: Path, text: str, name: str = "answer.py") -> str:
     return str(path)
 
 
-def test_lessons_json_shape():
+def test_lessons_json_shape(tutor):
     result = tutor("lessons", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -47,7 +43,7 @@ def test_lessons_json_shape():
     assert autograd["title"] == "Autograd: gradients for free"
 
 
-def test_lessons_json_in_chinese():
+def test_lessons_json_in_chinese(tutor):
     data = json.loads(tutor("--lang", "zh", "lessons", "--json").stdout)
     assert (
         next(lesson for lesson in data if lesson["id"] == "autograd")["title"]
@@ -55,7 +51,7 @@ def test_lessons_json_in_chinese():
     )
 
 
-def test_check_right_answer(tmp_path):
+def test_check_right_answer(tmp_path, tutor):
     code = answer(tmp_path, "z = torch.zeros(2, 3)\no = torch.ones(3)\n")
     result = tutor("check", "creating-tensors", "zeros-ones", code, "--json")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -65,7 +61,7 @@ def test_check_right_answer(tmp_path):
     assert {"name", "passed", "expected", "got", "message"} == set(data["checks"][0])
 
 
-def test_check_wrong_answer_leads_with_first_failing_property(tmp_path):
+def test_check_wrong_answer_leads_with_first_failing_property(tmp_path, tutor):
     code = answer(tmp_path, "z = torch.zeros(3, 2)\no = torch.ones(3)\n")
     result = tutor("check", "creating-tensors", "zeros-ones", code, "--json")
     assert result.returncode == 1
@@ -78,7 +74,7 @@ def test_check_wrong_answer_leads_with_first_failing_property(tmp_path):
     assert all(set(f) == {"id", "message"} for f in data["feedback"])
 
 
-def test_check_text_output(tmp_path):
+def test_check_text_output(tmp_path, tutor):
     code = answer(tmp_path, "evens = torch.arange(0, 10, 2)\n")
     result = tutor("check", "creating-tensors", "evens", code)
     assert result.returncode == 1
@@ -86,7 +82,7 @@ def test_check_text_output(tmp_path):
     assert "arange" in result.stdout
 
 
-def test_check_quiz_and_predict_answers(tmp_path):
+def test_check_quiz_and_predict_answers(tmp_path, tutor):
     right = answer(tmp_path, "2\n")
     assert tutor("check", "creating-tensors", "guess-dtype", right).returncode == 0
     wrong = tutor("check", "creating-tensors", "guess-dtype", answer(tmp_path, "1"), "--json")
@@ -96,7 +92,7 @@ def test_check_quiz_and_predict_answers(tmp_path):
     assert tutor("check", "autograd-more", "chain-rule", answer(tmp_path, " 18 ")).returncode == 0
 
 
-def test_check_unknown_lesson_step_or_file(tmp_path):
+def test_check_unknown_lesson_step_or_file(tmp_path, tutor):
     code = answer(tmp_path, "x = 1\n")
     assert tutor("check", "no-such-lesson", "x", code).returncode == 2
     result = tutor("check", "creating-tensors", "no-such-step", code)
@@ -104,7 +100,7 @@ def test_check_unknown_lesson_step_or_file(tmp_path):
     assert tutor("check", "creating-tensors", "evens", str(tmp_path / "missing.py")).returncode == 2
 
 
-def test_check_cannot_be_fooled_by_monkeypatching(tmp_path):
+def test_check_cannot_be_fooled_by_monkeypatching(tmp_path, tutor):
     cheat = answer(
         tmp_path,
         """
@@ -129,7 +125,7 @@ builtins.print = lambda *a, **k: None
     assert next(c for c in data["checks"] if not c["passed"])["name"] == "z.shape"
 
 
-def test_run_prints_output_and_exit_codes(tmp_path):
+def test_run_prints_output_and_exit_codes(tmp_path, tutor):
     ok = tutor("run", answer(tmp_path, "print(torch.arange(3))\n"))
     assert ok.returncode == 0 and "tensor([0, 1, 2])" in ok.stdout
     bad = tutor(
@@ -141,19 +137,19 @@ def test_run_prints_output_and_exit_codes(tmp_path):
     assert "tutor/sandbox" not in bad.stderr  # learner frames only
 
 
-def test_run_stopped_by_time_limit(tmp_path):
+def test_run_stopped_by_time_limit(tmp_path, tutor):
     result = tutor("--timeout", "1", "run", answer(tmp_path, "while True:\n    pass\n"))
     assert result.returncode == 1
     assert "time limit" in result.stderr
 
 
-def test_run_exit_status(tmp_path):
+def test_run_exit_status(tmp_path, tutor):
     assert tutor("run", answer(tmp_path, "import sys\nsys.exit(0)\n")).returncode == 0
     result = tutor("run", answer(tmp_path, "import sys\nprint('x')\nsys.exit(3)\n"))
     assert result.returncode == 1 and "3" in result.stderr
 
 
-def test_wrong_flag_is_a_usage_error():
+def test_wrong_flag_is_a_usage_error(tutor):
     result = tutor("check", "--bogus")
     assert result.returncode == 2 and "usage:" in result.stderr
     result = tutor("--device", "tpu", "lessons")
@@ -214,7 +210,7 @@ def test_default_language_from_locale(env, lang):
 
 def test_ui_modules_do_not_import_torch():
     code = (
-        "import sys, tutor.cli, tutor.course.lesson, tutor.pipeline, tutor.course.validate, "
+        "import sys, tutor.cli, tutor.course.lesson, tutor.pipeline, tutor.validate, "
         "tutor.course.files, tutor.codeinfo; "
         "sys.exit('torch' in sys.modules)"
     )
@@ -228,7 +224,7 @@ def test_ui_modules_do_not_import_torch():
     assert result.returncode == 0, result.stderr
 
 
-def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path):
+def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path, tutor):
     cheat = answer(
         tmp_path,
         "import builtins\nz = torch.ones(3, 2)\no = torch.zeros(3)\n"
@@ -240,7 +236,7 @@ def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path):
     assert failed[0] == "z.shape"
 
 
-def test_check_explains_errors_and_renders_code_as_the_prompt_does(tmp_path):
+def test_check_explains_errors_and_renders_code_as_the_prompt_does(tmp_path, tutor):
     code = answer(tmp_path, "y.backward()\n")
     data = json.loads(tutor("check", "autograd", "sum-backward", code, "--json").stdout)
     assert "backward-non-scalar" in [f["id"] for f in data["feedback"]]  # the prompt's box

@@ -60,14 +60,15 @@ def test_installed_package_finds_the_course(tmp_path):
         [
             str(python),
             "-c",
-            "import tutor, tutor.course.files; print(tutor.__file__); "
-            "print(tutor.course.files.builtin_dir())",
+            "import tutor, tutor.course.files, tutor.i18n; print(tutor.__file__); "
+            "print(tutor.course.files.builtin_dir()); print(','.join(tutor.i18n.LANGS))",
         ],
         cwd=elsewhere,
         env=env,
     )
     assert where.returncode == 0, where.stderr
-    module_file, course = where.stdout.split()
+    module_file, course, langs = where.stdout.split()
+    assert langs == "en,zh"  # the string catalogs travel in the wheel
     assert str(env_dir) in module_file and str(env_dir) in course
     listed = _run([str(python), "-m", "tutor", "lessons", "--json"], cwd=elsewhere, env=env)
     assert listed.returncode == 0, listed.stderr
@@ -87,3 +88,4 @@ def test_every_subpackage_is_listed_in_pyproject():
     assert found | {"tutor.lessons"} == listed
     assert config["tool"]["setuptools"]["package-dir"]["tutor.lessons"] == "lessons"
     assert "*.toml" in config["tool"]["setuptools"]["package-data"]["tutor.lessons"]
+    assert "catalogs/*.toml" in config["tool"]["setuptools"]["package-data"]["tutor"]

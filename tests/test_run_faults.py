@@ -6,11 +6,10 @@ its cause, and leaves no process of the learner's behind.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,20 +45,13 @@ def _sleepers() -> set[int]:
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
-def test_fault_ends_quickly_with_exit_1(tmp_path: Path, name: str) -> None:
+def test_fault_ends_quickly_with_exit_1(tmp_path: Path, name: str, tutor_cli: Any) -> None:
     code, words = FAULTS[name]
     path = tmp_path / f"{name}.py"
     path.write_text(code, encoding="utf-8")
     before = _sleepers()
     began = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "tutor", "--lang", "en", "run", "--timeout", "2", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    proc = tutor_cli("--lang", "en", "run", "--timeout", "2", str(path), timeout=60)
     elapsed = time.monotonic() - began
     said = proc.stdout + proc.stderr
     assert proc.returncode == 1, said[-2000:]

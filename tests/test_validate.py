@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tutor.course.validate import validate_course
 from tutor.sandbox import Sandbox
+from tutor.validate import validate_course
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "lessons" / "04-creating-tensors.toml"
@@ -41,15 +38,8 @@ def messages(tmp_path: Path, sb: Sandbox, path: Path) -> list[str]:
     return [str(e) for e in errors]
 
 
-def test_whole_course_validates_from_the_command_line():
-    result = subprocess.run(
-        [sys.executable, "-m", "tutor", "validate"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+def test_whole_course_validates_from_the_command_line(tutor_cli):
+    result = tutor_cli("validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all valid" in result.stdout
 
@@ -142,20 +132,13 @@ def test_wrong_quiz_answer_and_missing_translation(tmp_path, sb):
     assert any("step `guess-dtype`: the trap '1' passes" in e for e in errs), errs
 
 
-def test_validate_command_exit_code_on_a_broken_lesson(tmp_path):
+def test_validate_command_exit_code_on_a_broken_lesson(tmp_path, tutor_cli):
     path, line = broken_copy(
         tmp_path,
         'solution = "grid = torch.linspace(0, 1, 11)"',
         'solution = "grid = torch.lnspace(0, 1, 11)"',
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "tutor", "validate", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = tutor_cli("validate", str(path))
     assert result.returncode == 1
     assert f"{path}:{line}: step `grid`: the reference solution does not pass" in result.stdout
 
@@ -178,21 +161,12 @@ def test_trap_may_promise_an_error_explanation(tmp_path, sb):
     )
 
 
-def test_each_problem_is_one_line_and_the_count_stands_apart(tmp_path):
+def test_each_problem_is_one_line_and_the_count_stands_apart(tmp_path, tutor_cli):
     # A 2 x 3 result: its repr spans lines, and used to run on into the count.
     path, line = broken_copy(
         tmp_path, 'code = """\nz = torch.zeros(3, 2)\n', 'code = """\nz = torch.ones(2, 3)\n'
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "tutor", "validate", str(path)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = tutor_cli("validate", str(path), merge_stderr=True)
     assert result.returncode == 1, result.stdout
     lines = result.stdout.splitlines()
     assert len(lines) == 3, lines

@@ -14,66 +14,27 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tutor.i18n import LANGS, detect_lang, t
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tutor.course.lesson import Lesson, LessonError
+    from tutor.judge.verdict import Check, Verdict
+    from tutor.sandbox import RunResult, Sandbox
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
-_TEXT = {
-    "passed": ("Passed.", "通过。"),
-    "failed": ("Not yet.", "还没有通过。"),
-    "expected": ("expected", "期望"),
-    "got": ("got", "实际"),
-    "unknown_lesson": (
-        "unknown lesson `{lesson}`; `python -m tutor lessons` lists them",
-        "没有名为 `{lesson}` 的课程；用 `python -m tutor lessons` 查看全部课程",
-    ),
-    "unknown_step": (
-        "lesson `{lesson}` has no step `{step}`; its steps: {steps}",
-        "课程 `{lesson}` 没有 `{step}` 这一步；它的步骤有：{steps}",
-    ),
-    "unreadable": ("cannot read {file}: {error}", "无法读取 {file}：{error}"),
-    "no_sandbox": ("the sandbox could not start: {error}", "沙箱无法启动：{error}"),
-    "not_checked": ("a {kind} step has nothing to check", "{kind} 类型的步骤没有可检查的内容"),
-    "valid": (
-        "{lessons} lesson{ls}, {steps} step{ss}: all valid.",
-        "{lessons} 节课，{steps} 个步骤：全部有效。",
-    ),
-    "invalid": ("{count} problems.", "{count} 个问题。"),
-    "invalid-one": ("1 problem.", "1 个问题。"),
-    "doctor_title": ("The sandbox's protections", "沙箱的保护措施"),
-    "doctor_versions": (
-        "Python {python}, PyTorch {torch}, device {device}",
-        "Python {python}，PyTorch {torch}，设备 {device}",
-    ),
-    "doctor_landlock": ("Landlock: ABI {abi}", "Landlock：ABI {abi}"),
-    "doctor_no_landlock": (
-        "Landlock: unavailable ({why}); the sandbox runs with the protections below that are on.",
-        "Landlock：不可用（{why}）；沙箱只启用下面标为开启的保护措施。",
-    ),
-    "unsupported": (
-        "torch-tutor cannot run its sandbox here: {why}. It needs fork() and Unix sockets, "
-        "which native Windows lacks. On Windows, install WSL2 (`wsl --install` in PowerShell), "
-        "then install and start torch-tutor inside the Linux it gives you.",
-        "torch-tutor 无法在这里运行它的沙箱：{why}。沙箱需要 fork() 和 Unix 套接字，"
-        "原生 Windows 不提供。在 Windows 上请先安装 WSL2（在 PowerShell 中运行 "
-        "`wsl --install`），然后在它提供的 Linux 中安装并启动 torch-tutor。",
-    ),
-}
-
 
 def _t(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"cli.{key}", lang, **fields)
 
 
 def default_lang(environ: dict[str, str] | None = None) -> str:
-    """``zh`` when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else ``en``."""
-    env = os.environ if environ is None else environ
-    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(key)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """The catalog language of the locale (LC_ALL, LC_MESSAGES, LANG), else English."""
+    return detect_lang(environ)
 
 
 def _device(text: str) -> str:
@@ -100,7 +61,7 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
     add(
         "--lang",
-        choices=("en", "zh"),
+        choices=LANGS,
         default=default(default_lang()),
         help="language of the lessons and messages (default: from the locale)",
     )
@@ -180,21 +141,24 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- helpers
 
 
-def _course(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LessonError]]:
+    from tutor.course import load_course
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
 
     return load_course(course_dirs(args.lessons))
 
 
-def _sandbox(args: argparse.Namespace) -> Any:
+def _sandbox(args: argparse.Namespace) -> Sandbox:
     from tutor.course.files import private_paths
+    from tutor.progress import resolve_path
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": args.lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
-    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
+    kwargs["private"] = private_paths(
+        args.lessons, resolve_path(getattr(args, "progress", None)).parent
+    )
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     if not sandbox.wait_ready(120):
@@ -203,7 +167,7 @@ def _sandbox(args: argparse.Namespace) -> Any:
     return sandbox
 
 
-def _leading_first(checks: Any) -> list[Any]:
+def _leading_first(checks: Iterable[Check]) -> list[Check]:
     """Failing checks first (the first one leads), then the passing ones, each in check order."""
     return [c for c in checks if not c.passed] + [c for c in checks if c.passed]
 
@@ -225,7 +189,7 @@ def _said(console: Any, renderable: Any) -> str:
     return "\n".join(line.rstrip() for line in captured.get().rstrip("\n").split("\n"))
 
 
-def _print_verdict(verdict: Any, lang: str) -> None:
+def _print_verdict(verdict: Verdict, lang: str) -> None:
     from rich.padding import Padding
 
     from tutor.render import chat as render
@@ -257,7 +221,7 @@ def _print_verdict(verdict: Any, lang: str) -> None:
 
 def cmd_lessons(args: argparse.Namespace) -> int:
     lessons, _ = _course(args)
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "id": lesson.id,
             "title": lesson.title.get(args.lang),
@@ -270,7 +234,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    from tutor.session.conversation import lesson_number
+    from tutor.course.lesson import lesson_number
 
     for i, (lesson, loaded) in enumerate(zip(data, lessons, strict=True)):
         print(f"{lesson_number(loaded, i):>3}. {lesson['id']:<24} {lesson['title']}")
@@ -281,7 +245,8 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
-    from tutor.course.lesson import find_step
+    from tutor.course import find_step
+    from tutor.render import errors
 
     lessons, _ = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
@@ -316,6 +281,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             if step.kind == "code":
                 verdict = pipeline.check_answer(sandbox, lesson, step, answer, args.lang)
+                # PyTorch's error explained as the prompt explains it (same words, same id).
+                verdict = errors.explain_verdict(verdict, answer, args.lang, off=step.quiet)
             else:
                 verdict = pipeline.check_text_answer(sandbox, step, answer, args.lang)
         except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the answer
@@ -354,7 +321,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from tutor.course.files import course_dirs
-    from tutor.course.validate import validate_course
+    from tutor.validate import validate_course
 
     paths = args.paths or course_dirs(args.lessons)
     try:
@@ -371,11 +338,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     steps = sum(len(lesson.steps) for lesson in lessons)
     sys.stdout.flush()
     if errors:
-        key = "invalid-one" if len(errors) == 1 else "invalid"
-        print("\n" + _t(key, args.lang, count=len(errors)), file=sys.stderr)
+        print("\n" + _t("invalid", args.lang, count=len(errors)), file=sys.stderr)
         return 1
-    plural = {"ls": "" if len(lessons) == 1 else "s", "ss": "" if steps == 1 else "s"}
-    print(_t("valid", args.lang, lessons=len(lessons), steps=steps, **plural))
+    counted = {
+        "lessons": _t("lessons", args.lang, count=len(lessons)),
+        "steps": _t("steps", args.lang, count=steps),
+    }
+    print(_t("valid", args.lang, **counted))
     return 0
 
 
@@ -412,7 +381,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.outcome == "ok" else 1
 
 
-def _exit_code(result: Any) -> int | None:
+def _exit_code(result: RunResult) -> int | None:
     """The status passed to sys.exit, read from the sandbox's message (its only number)."""
     found = re.search(r"-?\d+", result.error.message if result.error else "")
     return int(found.group()) if found else None

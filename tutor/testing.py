@@ -7,19 +7,23 @@ transcript a learner typing those inputs would see, in plain text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tutor.progress import Store
 from tutor.session.conversation import Session
 from tutor.session.ui import ScriptUI
 
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson
+    from tutor.sandbox import Sandbox
+
 
 def run_session_script(
-    lesson: Any,
+    lesson: Lesson | list[Lesson] | str | Path,
     inputs: list[str],
     lang: str = "en",
     *,
-    sandbox: Any = None,
+    sandbox: Sandbox | None = None,
     width: int = 80,
     step: str | None = None,
 ) -> str:
@@ -28,7 +32,7 @@ def run_session_script(
     ``lesson`` is a Lesson, a lesson file, or a list of lessons; the sandbox is
     started (and closed) here unless one is given. Nothing is saved.
     """
-    from tutor.course.lesson import load_lesson
+    from tutor.course import load_lesson
 
     if isinstance(lesson, (str, Path)):
         loaded, errors = load_lesson(lesson)
@@ -37,7 +41,7 @@ def run_session_script(
         lesson = loaded
     lessons = list(lesson) if isinstance(lesson, (list, tuple)) else [lesson]
     own = sandbox is None
-    if own:
+    if sandbox is None:
         from tutor.sandbox import Sandbox
 
         sandbox = Sandbox(lang=lang)

@@ -44,6 +44,21 @@ def spawn(progress: Path, *extra: str, environ: dict[str, str] | None = None) ->
     )
 
 
+def spawn_watch(folder: Path, *args: str) -> pexpect.spawn:
+    """``python -m tutor watch ARGS`` on tests/watch_lessons, run in ``folder``, not saving."""
+    lessons = str(ROOT / "tests" / "watch_lessons")
+    argv = ["-m", "tutor", "--no-save", "--lang", "en", "--lessons", lessons, "watch", *args]
+    return pexpect.spawn(
+        sys.executable,
+        argv,
+        cwd=str(folder),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 100),
+        env={"PATH": "/usr/bin:/bin", "TERM": "dumb", "PYTHONPATH": str(ROOT)},
+    )
+
+
 def send(child: pexpect.spawn, line: str) -> None:
     child.send(line + "\r")
 

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import pexpect
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-LESSONS = ROOT / "tests" / "watch_lessons"
-
-
-def _spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
-    argv = ["-m", "tutor", "--no-save", "--lang", "en", "--lessons", str(LESSONS), "watch", *args]
-    return pexpect.spawn(
-        sys.executable,
-        argv,
-        cwd=str(tmp_path),
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(40, 100),
-        env={"PATH": "/usr/bin:/bin", "TERM": "dumb", "PYTHONPATH": str(ROOT)},
-    )
+from .pty import spawn_watch as _spawn
 
 
 def _save(path: Path, text: str) -> None:

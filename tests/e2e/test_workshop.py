@@ -7,15 +7,15 @@ import html
 import io
 import json
 import re
-import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from .pty import PROMPT, PYTHON, ROOT, env, leave, send, spawn  # noqa: E402
+from .pty import PROMPT, env, leave, send, spawn  # noqa: E402
 
 SOLUTION = "x = torch.zeros(2, 3)"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b[=>]")
@@ -168,7 +168,7 @@ def test_transcript_export_html_and_text(progress: Path, tmp_path: Path) -> None
     assert "\x1b[" not in saved
 
 
-def test_progress_export_after_a_short_session(progress: Path) -> None:
+def test_progress_export_after_a_short_session(progress: Path, tutor_cli: Any) -> None:
     child = _spawn(progress, "--lesson", "e2e-basics", "--step", "2")
     try:
         child.expect_exact(PROMPT)
@@ -188,15 +188,8 @@ def test_progress_export_after_a_short_session(progress: Path) -> None:
         _quit(child)
 
     def export(fmt: str) -> str:
-        done = subprocess.run(
-            [PYTHON, "-m", "tutor", "--progress", str(progress), "progress", "--export", fmt],
-            cwd=str(ROOT),
-            env=env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        args = ("--progress", str(progress), "progress", "--export", fmt)
+        done = tutor_cli(*args, env=env(), timeout=60, check=True)
         return done.stdout
 
     rows = {r["step"]: r for r in csv.DictReader(io.StringIO(export("csv")))}

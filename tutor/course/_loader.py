@@ -1,6 +1,7 @@
 """The lesson loader's machinery: the schema, line numbers in the raw text, and checks.
 
-Private to :mod:`tutor.course.lesson`, which exposes ``load_lesson`` and ``load_course``.
+``load_lesson`` and ``load_course`` (re-exported by :mod:`tutor.course`) read files;
+errors read ``path:line: message``.
 """
 
 from __future__ import annotations
@@ -8,9 +9,36 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from tutor.course._lines import LineMap
+from tutor.course._schema import (
+    _ANSWER,
+    _BOOL,
+    _CODE,
+    _EXPR,
+    _ID_RE,
+    _INT,
+    _INTS,
+    _KIND_KEYS,
+    _LESSON_KEYS,
+    _NUM,
+    _STEP_KEYS,
+    _STR,
+    _STRS,
+    _SUBTABLES,
+    _TABLES,
+    _TEXT,
+    _TEXTS,
+)
 from tutor.course.lesson import (
     DETECTOR_IDS,
     KINDS,
@@ -24,202 +52,12 @@ from tutor.course.lesson import (
     Trap,
     Variant,
 )
-
-# ---------------------------------------------------------------- schema
-
-_TEXT, _TEXTS, _STR, _STRS, _INT, _NUM, _BOOL, _CODE, _EXPR, _ANY, _TABLES, _INTS, _ANSWER = (
-    "text",
-    "texts",
-    "str",
-    "strs",
-    "int",
-    "num",
-    "bool",
-    "code",
-    "expr",
-    "any",
-    "tables",
-    "ints",
-    "answer",
-)
-
-_LESSON_KEYS = {
-    "id": _STR,
-    "section": _INT,
-    "order": _INT,
-    "title": _TEXT,
-    "summary": _TEXT,
-    "steps": _TABLES,
-}
-_STEP_KEYS = {
-    "id": _STR,
-    "kind": _STR,
-    "title": _TEXT,
-    "text": _TEXT,
-    "setup": _CODE,
-    "solution": _CODE,
-    "check": _STRS,
-    "seed": _INT,
-    "device": _STR,
-    "watch": _STRS,
-    "hints": _TEXTS,
-    "expect": _TABLES,
-    "feedback": _TABLES,
-    "traps": _TABLES,
-    "variants": _TABLES,
-    "choices": _TEXTS,
-    "answer": _ANSWER,
-    "accept": _STRS,
-    "items": _TEXTS,
-    "explanation": _TEXT,
-    "code": _CODE,
-}
-_BASE = {"id", "kind", "title", "text"}
-_KIND_KEYS = {
-    "read": _BASE,
-    "explore": _BASE | {"setup", "seed", "device", "hints"},
-    "code": _BASE
-    | {
-        "setup",
-        "solution",
-        "check",
-        "seed",
-        "device",
-        "watch",
-        "hints",
-        "expect",
-        "feedback",
-        "traps",
-        "variants",
-        "explanation",
-    },
-    "quiz": _BASE
-    | {"choices", "answer", "accept", "items", "explanation", "hints", "feedback", "traps"},
-    "predict": _BASE
-    | {
-        "code",
-        "setup",
-        "seed",
-        "device",
-        "choices",
-        "answer",
-        "accept",
-        "explanation",
-        "hints",
-        "feedback",
-        "traps",
-    },
-}
-_EXPECT_KEYS = {
-    "var": _STR,
-    "props": _STRS,
-    "rtol": _NUM,
-    "atol": _NUM,
-    "type": _STR,
-    "shape": _INTS,
-    "dtype": _STR,
-    "device": _STR,
-    "values": _ANY,
-    "requires_grad": _BOOL,
-    "is_leaf": _BOOL,
-    "grad_fn": _STR,
-    "grad": _ANY,
-    "shares_memory_with": _STR,
-    "independent_of": _STR,
-    "raises": _STR,
-    "match": _STR,
-    "output": _STR,
-    "output_contains": _STRS,
-    "same_output": _BOOL,
-    "must_call": _STRS,
-    "must_not_call": _STRS,
-    "predicate": _EXPR,
-    "uses": _STRS,
-    "message": _TEXT,
-}
-_FEEDBACK_KEYS = {
-    "id": _STR,
-    "message": _TEXT,
-    "calls": _STRS,
-    "not_calls": _STRS,
-    "failed": _STRS,
-    "predicate": _EXPR,
-    "uses": _STRS,
-    "error": _STR,
-    "error_match": _STRS,
-    "output_contains": _STRS,
-    "answer": _STRS,
-}
-_TRAP_KEYS = {
-    "code": _CODE,
-    "answer": _ANY,
-    "feedback": _STR,
-    "fails": _STR,
-    "without_gpu": _BOOL,
-}
-_VARIANT_KEYS = {"setup": _CODE, "seed": _INT, "message": _TEXT}
-_SUBTABLES = {
-    "expect": _EXPECT_KEYS,
-    "feedback": _FEEDBACK_KEYS,
-    "traps": _TRAP_KEYS,
-    "variants": _VARIANT_KEYS,
-}
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+from tutor.i18n import LANGS, t
 
 
-# ---------------------------------------------------------------- line numbers
-
-_HEADER_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
-
-
-class LineMap:
-    """Finds the line of a table or key by scanning the raw TOML text."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.headers = [
-            (i + 1, m.group(1).replace(" ", ""))
-            for i, line in enumerate(self.lines)
-            if (m := _HEADER_RE.match(line))
-        ]
-
-    def _span(self, path: tuple[Any, ...]) -> tuple[int, int]:
-        """The (first, last) line of the table at ``path`` (e.g. ("steps", 2, "traps", 0))."""
-        end = len(self.lines)
-        if not path:
-            return 1, (self.headers[0][0] - 1 if self.headers else end)
-        step_heads = [n for n, name in self.headers if name == "steps"]
-        if path[1] >= len(step_heads):
-            return 1, end
-        start = step_heads[path[1]]
-        nxt = [n for n in step_heads if n > start]
-        stop = nxt[0] - 1 if nxt else end
-        if len(path) == 2:
-            after = [n for n, _ in self.headers if n > start]
-            return start, (after[0] - 1 if after else end)
-        subs = [n for n, name in self.headers if name == f"steps.{path[2]}" and start < n <= stop]
-        if path[3] >= len(subs):
-            return start, stop
-        sub = subs[path[3]]
-        after = [n for n, _ in self.headers if n > sub]
-        return sub, (after[0] - 1 if after else end)
-
-    def table(self, path: tuple[Any, ...]) -> int:
-        return self._span(path)[0]
-
-    def key(self, path: tuple[Any, ...], key: str) -> int:
-        first, last = self._span(path)
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*[.=]")
-        for n in range(first, last + 1):
-            if pattern.match(self.lines[n - 1]):
-                return n
-        return first
-
-    def code_offset(self, line: int) -> int:
-        """1 when the string on ``line`` opens with triple quotes and a newline (TOML drops it)."""
-        raw = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        value = raw.split("=", 1)[-1].strip()
-        return 1 if value in ('"""', "'''") else 0
+def _listed(items: list[str]) -> str:
+    """``a and b``, ``a, b and c``: the loader speaks English to authors."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # ---------------------------------------------------------------- the loader
@@ -326,17 +164,24 @@ class Loader:
         if not isinstance(raw, dict):
             self.error(line, f"`{key}` must be a text table (`{key}.en = ...`, `{key}.zh = ...`)")
             return _BAD
-        for lang in raw:
-            if lang not in ("en", "zh"):
-                self.error(line, f"unknown key `{key}.{lang}`: texts have `en` and `zh`")
+        self._langs(raw, key, line)
         if not all(isinstance(v, str) for v in raw.values()):
-            self.error(line, f"`{key}.en` and `{key}.zh` must be strings")
+            self.error(line, f"{_listed([f'`{key}.{lang}`' for lang in LANGS])} must be strings")
             return _BAD
         if not raw.get("en"):
             self.error(line, f"missing `{key}.en`")
-        if not raw.get("zh"):
-            self.error(line, f"missing Chinese translation `{key}.zh`", lint=True)
-        return Text(raw.get("en", ""), raw.get("zh", ""))
+        for lang in LANGS[1:]:
+            if not raw.get(lang):
+                name = t("language.english_name", lang)
+                self.error(line, f"missing {name} translation `{key}.{lang}`", lint=True)
+        return Text(**{lang: v for lang, v in raw.items() if lang in LANGS})
+
+    def _langs(self, raw: dict[str, Any], key: str, line: int) -> None:
+        """A text table's keys must be languages there is a catalog for."""
+        for lang in raw:
+            if lang not in LANGS:
+                known = _listed([f"`{lang}`" for lang in LANGS])
+                self.error(line, f"unknown key `{key}.{lang}`: texts have {known}")
 
     def _texts(self, raw: Any, key: str, line: int) -> Any:
         if isinstance(raw, list):
@@ -348,17 +193,22 @@ class Loader:
                 line, f"`{key}` must be lists of strings (`{key}.en = [...]`, `{key}.zh = [...]`)"
             )
             return _BAD
-        for lang in raw:
-            if lang not in ("en", "zh"):
-                self.error(line, f"unknown key `{key}.{lang}`: texts have `en` and `zh`")
-        en, zh = raw.get("en", []), raw.get("zh", [])
+        self._langs(raw, key, line)
+        en = raw.get("en", [])
         if not en:
             self.error(line, f"missing `{key}.en`")
-        if len(zh) != len(en):
-            self.error(
-                line, f"`{key}.zh` has {len(zh)} entries, `{key}.en` has {len(en)}", lint=True
-            )
-        return tuple(Text(e, zh[i] if i < len(zh) else "") for i, e in enumerate(en))
+        more = {lang: raw.get(lang, []) for lang in LANGS[1:]}
+        for lang, texts in more.items():
+            if len(texts) != len(en):
+                self.error(
+                    line,
+                    f"`{key}.{lang}` has {len(texts)} entries, `{key}.en` has {len(en)}",
+                    lint=True,
+                )
+        return tuple(
+            Text(e, **{lang: texts[i] for lang, texts in more.items() if i < len(texts)})
+            for i, e in enumerate(en)
+        )
 
     # -- lesson and steps
 
@@ -437,10 +287,21 @@ class Loader:
             items=get.get("items") or (),
             explanation=get.get("explanation") or Text(),
             code=get.get("code") or "",
+            quiet=self.quiet(get.get("quiet") or (), path),
             line=self.map.table(path),
         )
         self.rules(step, raw, path)
         return step
+
+    def quiet(self, ids: tuple[str, ...], path: tuple[Any, ...]) -> tuple[str, ...]:
+        """``quiet = [...]``: built-in feedback ids (detectors, error explanations) to turn off."""
+        for unknown in [i for i in ids if i not in DETECTOR_IDS]:
+            known = ", ".join(sorted(DETECTOR_IDS))
+            self.error(
+                self.map.key(path, "quiet"),
+                f"unknown feedback id `{unknown}` in `quiet`; the built-in ids are: {known}",
+            )
+        return tuple(i for i in ids if i in DETECTOR_IDS)
 
     def sub(self, raw: dict[str, Any], name: str, path: tuple[Any, ...]) -> Any:
         keys = _SUBTABLES[name]
@@ -555,3 +416,70 @@ class Loader:
 
 
 _BAD = object()
+
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
+    """Load one lesson file: the lesson (None when it has real errors) and every problem found."""
+    path_str = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [LessonError(path_str, 1, f"cannot read the file: {exc}")]
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_LINE.search(str(exc))
+        line = int(m.group(1)) if m else getattr(exc, "lineno", 1)
+        message = _TOML_LINE.sub("", str(exc)).replace("(, column", "(column").strip()
+        return None, [LessonError(path_str, line, f"TOML syntax error: {message}")]
+    loader = Loader(path_str, text)
+    lesson = loader.lesson(doc)
+    return lesson, loader.errors
+
+
+def lesson_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The lesson files under ``paths`` (files, or folders scanned for ``*.toml``), sorted."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(f for f in p.glob("*.toml") if f.name != "glossary.toml")
+        else:
+            files.append(p)
+    return files
+
+
+def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonError]]:
+    """Load every lesson under ``paths``; a broken lesson never stops the others loading."""
+    lessons: list[Lesson] = []
+    errors: list[LessonError] = []
+    seen: dict[str, str] = {}
+    for f in lesson_files(paths):
+        lesson, errs = load_lesson(f)
+        errors += errs
+        if lesson is None:
+            continue
+        if lesson.id in seen:
+            line = LineMap(f.read_text(encoding="utf-8")).key((), "id")
+            errors.append(
+                LessonError(
+                    str(f), line, f"duplicate lesson id `{lesson.id}` (also in {seen[lesson.id]})"
+                )
+            )
+            continue
+        seen[lesson.id] = str(f)
+        lessons.append(lesson)
+    lessons.sort(key=lambda lesson: (lesson.section, lesson.order, Path(lesson.path).name))
+    return lessons, errors
+
+
+def find_step(
+    lessons: Iterable[Lesson], lesson_id: str, step_id: str
+) -> tuple[Lesson | None, Step | None]:
+    """The lesson with ``lesson_id`` (or its file name stem) and its step ``step_id``."""
+    for lesson in lessons:
+        if lesson_id in (lesson.id, Path(lesson.path).stem):
+            return lesson, lesson.step(step_id)
+    return None, None

@@ -29,11 +29,13 @@ def course_dirs(
     return dirs + [Path(p) for p in extra or ()]
 
 
-def private_paths(extra: list[str] | tuple[str, ...] | None, progress: str | None) -> list[str]:
-    """What no sandbox process may read: every lesson folder and the progress store's folder.
+def private_paths(
+    extra: list[str] | tuple[str, ...] | None, progress_folder: Path | str
+) -> list[str]:
+    """What no sandbox process may read: every lesson folder and the progress store's folder
+    (``tutor.progress.resolve_path(...).parent``: the front end passes it, the course never
+    imports the progress store).
 
     Passed as ``Sandbox(private=...)``; the built-in course is hidden even without it.
     """
-    from tutor.progress import resolve_path
-
-    return [str(p) for p in course_dirs(extra)] + [str(resolve_path(progress).parent)]
+    return [str(p) for p in course_dirs(extra)] + [str(progress_folder)]

@@ -1,4 +1,4 @@
-"""The lesson model (frozen dataclasses) and its loader, whose errors read ``path:line: message``.
+"""The lesson model: frozen dataclasses, built by :mod:`tutor.course._loader` from TOML.
 
 The format is described for authors in docs/lesson-format.md. This module never
 imports torch: the UI process loads lessons.
@@ -7,18 +7,11 @@ imports torch: the UI process loads lessons.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from tutor import codeinfo
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 KINDS = ("read", "code", "quiz", "predict", "explore")
 PROPS = (
@@ -39,23 +32,44 @@ DETECTOR_IDS = frozenset(
     "ndarray-not-tensor matmul-inner-size broadcast-mismatch view-non-contiguous view-numel "
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
-    "backward-no-grad inplace-dtype arg-not-tensor backward-missing".split()
+    "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built".split()
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Text:
-    """A piece of learner-facing text in English and Chinese (``zh`` may be empty)."""
+    """A piece of learner-facing text: English, and a translation per language (any may be
+    missing: then English is shown). ``Text("zeros", zh="零")``, ``Text("zeros", fr="zéros")``."""
 
-    en: str = ""
-    zh: str = ""
+    en: str
+    translations: tuple[tuple[str, str], ...]  # (lang, text), sorted, none empty
+
+    def __init__(self, en: str = "", zh: str = "", **more: str) -> None:
+        object.__setattr__(self, "en", en)
+        found = {"zh": zh, **more}
+        object.__setattr__(self, "translations", tuple(sorted(i for i in found.items() if i[1])))
+
+    @property
+    def zh(self) -> str:
+        return self.of("zh")
+
+    def of(self, lang: str) -> str:
+        """The text in ``lang`` exactly ("" when not translated)."""
+        return self.en if lang == "en" else dict(self.translations).get(lang, "")
 
     def get(self, lang: str) -> str:
         """The text in ``lang``, falling back to English."""
-        return self.zh if lang == "zh" and self.zh else self.en
+        return self.of(lang) or self.en
+
+    def variants(self) -> tuple[str, ...]:
+        """Every language's text, English first."""
+        return (self.en, *(text for _, text in self.translations))
+
+    def as_json(self) -> dict[str, str]:
+        return {"en": self.en, **dict(self.translations)}
 
     def __bool__(self) -> bool:
-        return bool(self.en or self.zh)
+        return bool(self.en or self.translations)
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,7 @@ class Step:
     items: tuple[Text, ...] = ()
     explanation: Text = Text()
     code: str = ""
+    quiet: tuple[str, ...] = ()  # built-in feedback ids this step never shows
     line: int = 0
 
     @property
@@ -186,10 +201,22 @@ class Step:
         return {
             "kind": self.kind,
             "check": list(self.check),
-            "expect": [asdict(e) for e in self.expects],
-            "feedback": [asdict(f) for f in self.feedback],
+            "expect": [_plain(e) for e in self.expects],
+            "feedback": [_plain(f) for f in self.feedback],
             "solution": self.solution,
+            "quiet": list(self.quiet),
         }
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass as JSON-ready data (``asdict``, with each Text as ``{"en": ..., "zh": ...}``)."""
+    if isinstance(value, Text):
+        return value.as_json()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -227,75 +254,11 @@ class LessonError:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-_TOML_LINE = re.compile(r"at line (\d+)")
-
-
-def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
-    """Load one lesson file: the lesson (None when it has real errors) and every problem found."""
-    path_str = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [LessonError(path_str, 1, f"cannot read the file: {exc}")]
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = _TOML_LINE.search(str(exc))
-        line = int(m.group(1)) if m else getattr(exc, "lineno", 1)
-        message = _TOML_LINE.sub("", str(exc)).replace("(, column", "(column").strip()
-        return None, [LessonError(path_str, line, f"TOML syntax error: {message}")]
-    from tutor.course._loader import Loader
-
-    loader = Loader(path_str, text)
-    lesson = loader.lesson(doc)
-    return lesson, loader.errors
-
-
-def lesson_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The lesson files under ``paths`` (files, or folders scanned for ``*.toml``), sorted."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(f for f in p.glob("*.toml") if f.name != "glossary.toml")
-        else:
-            files.append(p)
-    return files
-
-
-def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonError]]:
-    """Load every lesson under ``paths``; a broken lesson never stops the others loading."""
-    lessons: list[Lesson] = []
-    errors: list[LessonError] = []
-    seen: dict[str, str] = {}
-    for f in lesson_files(paths):
-        lesson, errs = load_lesson(f)
-        errors += errs
-        if lesson is None:
-            continue
-        if lesson.id in seen:
-            from tutor.course._loader import LineMap
-
-            line = LineMap(f.read_text(encoding="utf-8")).key((), "id")
-            errors.append(
-                LessonError(
-                    str(f), line, f"duplicate lesson id `{lesson.id}` (also in {seen[lesson.id]})"
-                )
-            )
-            continue
-        seen[lesson.id] = str(f)
-        lessons.append(lesson)
-    lessons.sort(key=lambda lesson: (lesson.section, lesson.order, Path(lesson.path).name))
-    return lessons, errors
-
-
-def find_step(
-    lessons: Iterable[Lesson], lesson_id: str, step_id: str
-) -> tuple[Lesson | None, Step | None]:
-    """The lesson with ``lesson_id`` (or its file name stem) and its step ``step_id``."""
-    for lesson in lessons:
-        if lesson_id in (lesson.id, Path(lesson.path).stem):
-            return lesson, lesson.step(step_id)
-    return None, None
+def lesson_number(lesson: Lesson, index: int) -> str:
+    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
+    place."""
+    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
+    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
 
 
 __all__ = [
@@ -310,8 +273,5 @@ __all__ = [
     "Text",
     "Trap",
     "Variant",
-    "find_step",
-    "lesson_files",
-    "load_course",
-    "load_lesson",
+    "lesson_number",
 ]

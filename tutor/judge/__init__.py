@@ -1,1 +1,3 @@
-"""The torch side of checking: snapshots, checks, detectors, the verdict, the autograd graph."""
+"""The judge: snapshots, checks, detectors, the verdict, the autograd graph (torch, judge process).
+May import torch, tutor.course, tutor.codeinfo, tutor.i18n; never rich; verdict.py stays torch-free.
+"""

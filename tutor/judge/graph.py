@@ -12,46 +12,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from tutor.i18n import LANGS, t
+
 MAX_DEPTH = 16
 MAX_NODES = 80
 
-_ERRORS = {
-    "missing": ("`{name}` is not defined.", "`{name}` 未定义。"),
-    "not-tensor": (
-        "`{name}` is not a tensor (its type is {type}): only tensors have an autograd graph.",
-        "`{name}` 是 {type}，不是张量：只有张量才有计算图。",
-    ),
-    "leaf": (
-        (
-            "`{name}` is a leaf tensor (requires_grad=True): it was created by you, not computed, "
-            "so it has no grad_fn. Its .grad is {grad}."
-        ),
-        (
-            "`{name}` 是叶子张量（requires_grad=True）：它是你创建的，不是计算得到的，"
-            "所以没有 grad_fn。"
-            "它的 .grad {grad_zh}。"
-        ),
-    ),
-    "no-grad": (
-        (
-            "`{name}` does not require grad, so autograd recorded no graph for it. Create its "
-            "inputs with requires_grad=True (outside torch.no_grad())."
-        ),
-        (
-            "`{name}` 不需要梯度，自动微分没有为它记录计算图。请用 requires_grad=True 创建输入"
-            "（不要在 torch.no_grad() 中）。"
-        ),
-    ),
-}
 
+def _error(kind: str, name: str, grad: str = "", **fields: Any) -> dict[str, Any]:
+    """A graph payload that explains why there is no graph, in every catalog's language.
 
-def _error(kind: str, name: str, **fields: Any) -> dict[str, Any]:
-    en, zh = _ERRORS[kind]
+    ``grad``: a ``graph.*`` catalog key whose words fill the ``{grad}`` field.
+    """
+
+    def message(lang: str) -> str:
+        words = {"grad": t(f"graph.{grad}", lang)} if grad else {}
+        return t(f"graph.{kind}", lang, name=name, **words, **fields)
+
     return {
         "kind": "graph",
         "name": name,
         "error": kind,
-        "message": {"en": en.format(name=name, **fields), "zh": zh.format(name=name, **fields)},
+        "message": {lang: message(lang) for lang in LANGS},
     }
 
 
@@ -153,9 +134,7 @@ def describe(
     if obj.grad_fn is None:
         if obj.requires_grad:
             has = obj.grad is not None
-            return _error(
-                "leaf", name, grad="set" if has else "None", grad_zh="已有值" if has else "为 None"
-            )
+            return _error("leaf", name, grad="grad_set" if has else "grad_none")
         return _error("no-grad", name)
     walker = _Walker(_names(namespace), max_depth, max_nodes)
     root = walker.node(obj.grad_fn, 0)

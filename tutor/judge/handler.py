@@ -8,26 +8,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.judge import checks, snapshot
+from tutor.i18n import LANGS, catalog
+from tutor.judge import checks, detectors, snapshot
+from tutor.judge.verdict import JudgeRequest
+
+# Loaded here, once: the zygote imports this module before it forks the judge, so every judge
+# starts with the detector modules imported and the catalogs parsed.
+detectors.detectors()
+for _lang in LANGS:
+    catalog(_lang)
 
 
-def handle(request: dict[str, Any]) -> dict[str, Any]:
+def handle(request: JudgeRequest) -> dict[str, Any]:
     """Answer a judge request (see docs/architecture.md) with ``Verdict.to_json()``.
 
     A request with ``"op": "describe"`` asks instead what some names hold in two
     snapshots, ``"before"`` and ``"after"`` (``describe``).
     """
-    if request.get("op") == "describe":
-        names = request.get("names") or ()
-        return {"snapshots": [describe(request.get(key), names) for key in ("before", "after")]}
-    learner = snapshot.load(request["learner"]) if request.get("learner") else {}
-    reference = snapshot.load(request["reference"]) if request.get("reference") else None
+    asked: dict[str, Any] = dict(request)
+    if asked.get("op") == "describe":
+        names = asked.get("names") or ()
+        return {"snapshots": [describe(asked.get(key), names) for key in ("before", "after")]}
+    learner_dir, reference_dir = request.get("learner"), request.get("reference")
+    learner = snapshot.load(learner_dir) if learner_dir else {}
+    reference = snapshot.load(reference_dir) if reference_dir else None
+    learner_run, reference_run = request.get("learner_run"), request.get("reference_run")
     verdict = checks.run_checks(
         request.get("step") or {},
         learner,
         reference,
-        learner_run=request.get("learner_run"),
-        reference_run=request.get("reference_run"),
+        learner_run=dict(learner_run) if learner_run is not None else None,
+        reference_run=dict(reference_run) if reference_run is not None else None,
         code=request.get("code", ""),
         lang=request.get("lang", "en"),
         # Predicates were evaluated in the confined evaluator: none runs here.

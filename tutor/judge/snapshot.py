@@ -444,7 +444,7 @@ def take(
     """
     metas, blobs = capture(namespace, names)
     if _type(dest) is _str:
-        path = _path_join(dest, "values.bin")  # type: ignore[arg-type]
+        path = _path_join(dest, "values.bin")
         fd = _os.open(path, _os.O_RDWR | _os.O_CREAT | _os.O_TRUNC)
         try:
             _os.ftruncate(fd, sum(-(-_len(raw) // _ALIGN) * _ALIGN for _, raw in blobs))

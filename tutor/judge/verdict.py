@@ -7,7 +7,34 @@ torch, rich or prompt_toolkit.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+
+class RunJson(TypedDict):
+    """How one run ended, as the judge reads it (``RunResult.to_json()`` minus the timings)."""
+
+    outcome: str
+    output: str
+    error: dict[str, str] | None
+
+
+class _JudgeRequired(TypedDict):
+    """The keys every judge request has (see JudgeRequest)."""
+
+    lang: str
+    step: dict[str, Any]  # Step.spec(): the expectations, feedback rules and solution, as JSON
+    learner: str | None  # the learner's snapshot folder
+    reference: str | None  # the reference's snapshot folder
+    learner_run: RunJson | dict[str, Any]
+    reference_run: RunJson | dict[str, Any] | None
+    code: str
+
+
+class JudgeRequest(_JudgeRequired, total=False):
+    """What the UI sends the judge (``sandbox.judge``) for one answer; JSON both ways."""
+
+    # {predicate_key(expr, uses): [holds, detail]}, evaluated in the confined evaluator
+    predicates: dict[str, list[Any]]
 
 
 @dataclass(frozen=True)

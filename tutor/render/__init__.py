@@ -1,1 +1,3 @@
-"""Rich renderables: the chat, verdicts, pictures, error explanations, Markdown and CJK wrapping."""
+"""Rich renderables: the chat, verdicts, pictures, error explanations, Markdown and CJK wrapping.
+May import rich, tutor.judge.verdict, tutor.course, tutor.i18n, tutor.codeinfo; never torch.
+"""

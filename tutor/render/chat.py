@@ -9,85 +9,46 @@ as well as colours (✓ ✗ →) so plain text and NO_COLOR keep them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from tutor.i18n import HELP, t
+from tutor.i18n import t
 from tutor.render import _cjkwrap
-from tutor.render._markdown import TutorMarkdown
+from tutor.render.tables import (
+    Found,
+    ProgressRow,
+    answers,
+    course_map,
+    env_table,
+    help_table,
+    inspect_panel,
+    lessons_table,
+    progress_table,
+    protection_rows,
+    status_word,
+    vars_table,
+)
+from tutor.render.text import CODE_THEME, code, join_cjk_lines, markdown, note, tutor_says
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
+    from tutor.judge.verdict import Feedback, Verdict
+    from tutor.sandbox import ErrorInfo, RunResult
 
 _cjkwrap.install()  # Chinese lines break between characters, not only at spaces
-
-CODE_THEME = "monokai"
-
-
-def markdown(text: str) -> Markdown:
-    """Markdown with highlighted code blocks."""
-    return TutorMarkdown(
-        join_cjk_lines(text.strip()), code_theme=CODE_THEME, inline_code_lexer="python"
-    )
-
-
-# CJK ideographs and punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms.
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
-_ENDS_CJK = re.compile(f"[{_CJK}]$")
-_STARTS_CJK = re.compile(f" {{0,3}}[{_CJK}]")
-_FENCE = re.compile(r" {0,3}(```|~~~)")
-_HEADING = re.compile(r" {0,3}#")
-
-
-def join_cjk_lines(text: str) -> str:
-    """Join a paragraph's lines where the break falls between two CJK characters.
-
-    Markdown shows a soft line break as a space, which Chinese text does not
-    have ("第一行 第二行"). Code fences, headings and hard breaks (a line
-    ending in spaces) keep their line breaks.
-    """
-    lines: list[str] = []
-    fenced = joinable = False
-    for line in text.split("\n"):
-        if _FENCE.match(line):
-            fenced, joinable = not fenced, False
-            lines.append(line)
-            continue
-        if joinable and _STARTS_CJK.match(line):
-            lines[-1] += line.lstrip(" ")
-        else:
-            lines.append(line)
-        joinable = not fenced and bool(_ENDS_CJK.search(line)) and not _HEADING.match(lines[-1])
-    return "\n".join(lines)
-
-
-def code(source: str) -> Syntax:
-    """Python source, highlighted."""
-    return Syntax(
-        source.rstrip("\n"), "python", theme=CODE_THEME, background_color="default", word_wrap=True
-    )
-
-
-def tutor_says(text: str) -> Markdown:
-    """A short message from the tutor (Markdown)."""
-    return markdown(text)
-
-
-def note(text: str, style: str = "yellow") -> Text:
-    """A one-line remark (warnings, plain-word outcomes)."""
-    return Text(text, style=style)
-
 
 # ---------------------------------------------------------------- steps
 
 
-def step_panel(lesson: Any, step: Any, lang: str) -> Panel:
+def step_panel(lesson: Lesson, step: Step, lang: str) -> Panel:
     """The step's text, titled with the lesson and step; choices or code below it."""
     parts: list[RenderableType] = []
     if step.text:
@@ -125,7 +86,7 @@ def inline_code(text: str, style: str = "") -> Text:
     return out
 
 
-def answer_prompt(step: Any) -> str:
+def answer_prompt(step: Step) -> str:
     """The i18n key telling how to answer a quiz or predict step: a choice, an order, a text."""
     if step.choices:
         return "quiz_prompt"
@@ -170,10 +131,11 @@ _WARNING_LINE = re.compile(r"^(?=.*\b[A-Z]\w*Warning: )", re.MULTILINE)
 
 def label_warnings(text: str, lang: str) -> str:
     """Python's warning lines, labelled in Chinese; their text stays as PyTorch wrote it."""
-    return _WARNING_LINE.sub(t("warning_label", lang), text) if lang == "zh" else text
+    label = t("warning_label", lang)
+    return _WARNING_LINE.sub(label, text) if label else text
 
 
-def verdict_table(verdict: Any, lang: str) -> Table:
+def verdict_table(verdict: Verdict, lang: str) -> Table:
     """Property by property: ✓/✗, the check, expected and got."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("", no_wrap=True)
@@ -204,7 +166,7 @@ def _table_cell(text: str, style: str = "") -> Text:
     return Text("\n".join(lines), style=style, no_wrap=True, overflow="ellipsis")
 
 
-def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
+def verdict(verdict: Verdict, lang: str, *, error_shown: bool = False) -> Group:
     """The whole verdict: a headline, the table, the first failure's message, feedback, pictures.
 
     ``error_shown``: the code's error was just explained above, so the verdict
@@ -226,14 +188,16 @@ def verdict(verdict: Any, lang: str, *, error_shown: bool = False) -> Group:
     return Group(*parts)
 
 
-def verdict_brief(verdict: Any, lang: str) -> Text:
+def verdict_brief(verdict: Verdict, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
     failed = [check_label(c.name, lang) for c in verdict.checks if not c.passed]
-    gap = "" if lang == "zh" else " "  # no space after a full-width full stop
-    return Text(f"{t('not_yet', lang)}{gap}✗ " + ", ".join(failed), style="yellow")
+    return Text(
+        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=", ".join(failed)),
+        style="yellow",
+    )
 
 
-def chosen_feedback(items: Iterable[Any], error_shown: bool = False) -> list[Any]:
+def chosen_feedback(items: Iterable[Feedback], error_shown: bool = False) -> list[Feedback]:
     """The feedback worth reading: the lesson's own first, then at most one new diagnosis.
 
     A detector's message is dropped when the lesson already says the same
@@ -253,7 +217,7 @@ _CODE_SPAN = re.compile(r"`([^`]+)`|\(\d+(?:, \d+)*,?\)")
 _WORDS = re.compile(r"\w+")
 
 
-def _same_point(found: Any, said: Any) -> bool:
+def _same_point(found: Feedback, said: Feedback) -> bool:
     """Whether a detector's feedback repeats the lesson's (``said``)."""
     if found.id and found.id in said.id:
         return True  # e.g. the lesson's "transposed-result" and the detector "transposed"
@@ -267,7 +231,7 @@ def _same_point(found: Any, said: Any) -> bool:
     return len(words_a & words_b) / min(len(words_a), len(words_b)) > 0.6
 
 
-def feedback(items: Iterable[Any]) -> list[RenderableType]:
+def feedback(items: Iterable[Feedback]) -> list[RenderableType]:
     """Each feedback message as a ``→`` line of Markdown."""
     return [markdown("→ " + f.message) for f in items if f.message]
 
@@ -275,8 +239,7 @@ def feedback(items: Iterable[Any]) -> list[RenderableType]:
 def explanation(text: str, lang: str) -> Markdown:
     """A quiz step's explanation."""
     # In Chinese the colon is full-width, and outside the bold: "**原因：**文字" stays unbolded.
-    label = f"**{t('explanation', lang)}**：" if lang == "zh" else f"**{t('explanation', lang)}:** "
-    return markdown(label + text)
+    return markdown(t("explanation_label", lang, label=t("explanation", lang)) + text)
 
 
 def hint(text: str, n: int, total: int, lang: str) -> Panel:
@@ -306,7 +269,12 @@ def solution(source: str, lang: str) -> Panel:
 
 
 def error_block(
-    error: Any, lang: str, *, code: str = "", shapes: dict[str, Any] | None = None
+    error: ErrorInfo,
+    lang: str,
+    *,
+    code: str = "",
+    shapes: dict[str, Any] | None = None,
+    quiet: Collection[str] = (),
 ) -> Group:
     """The learner's traceback (kept as Python wrote it) and, when known, what it means.
 
@@ -317,7 +285,7 @@ def error_block(
 
     text = (error.traceback or f"{error.type}: {error.message}").rstrip()
     parts: list[RenderableType] = [Text(text, style="red")]
-    explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes)
+    explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes, off=quiet)
     if explained is not None:
         body: list[RenderableType] = [markdown(explained.feedback.message)]
         if explained.picture:
@@ -348,12 +316,18 @@ OUTCOME_KEYS = {
 
 
 def outcome(
-    result: Any, lang: str, *, code: str = "", shapes: dict[str, Any] | None = None
+    result: RunResult,
+    lang: str,
+    *,
+    code: str = "",
+    shapes: dict[str, Any] | None = None,
+    quiet: Collection[str] = (),
 ) -> list[RenderableType]:
-    """Plain words for how a run ended (error traceback, time limit, crash, restart)."""
+    """Plain words for how a run ended (error traceback, time limit, crash, restart);
+    ``quiet``: error-explanation ids the step turned off."""
     parts: list[RenderableType] = []
     if result.outcome == "error" and result.error is not None:
-        parts.append(error_block(result.error, lang, code=code, shapes=shapes))
+        parts.append(error_block(result.error, lang, code=code, shapes=shapes, quiet=quiet))
     elif result.outcome in OUTCOME_KEYS:
         if result.outcome != "interrupted" and result.error is not None and result.error.message:
             parts.append(note(result.error.message, "red"))
@@ -363,195 +337,10 @@ def outcome(
     return parts
 
 
-# ---------------------------------------------------------------- tables
-
-
-def _table(title: str | None = None, header: bool = True) -> Table:
-    return Table(
-        title=title, box=box.ROUNDED, title_justify="left", header_style="bold", show_header=header
-    )
-
-
-def help_table(lang: str) -> Table:
-    """The commands and what they do."""
-    table = _table(t("help_title", lang), header=False)
-    table.add_column("")
-    table.add_column("")
-    for usage, en, zh in HELP:
-        table.add_row(Text(usage, style="cyan"), zh if lang == "zh" else en)
-    return table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(str(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return str(value)
-
-
-def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Table:
-    """The learner's variables: name, type, shape, dtype, device, requires_grad."""
-    table = _table()
-    keys = ("name", "type", "shape", "dtype", "device", "requires_grad")
-    heads = ("col_name", "col_type", "col_shape", "col_dtype", "col_device", "col_grad")
-    for head in heads:
-        table.add_column(t(head, lang))
-    for row in rows:
-        table.add_row(*[_cell(row.get(k)) for k in keys])
-    return table
-
-
-def env_table(info: dict[str, Any], lang: str) -> Table:
-    """Python, torch, the device and the GPU's name."""
-    table = _table(t("env_title", lang), header=False)
-    table.add_column("")
-    table.add_column("")
-    rows = [
-        ("Python", info.get("python")),
-        ("PyTorch", info.get("torch")),
-        ("NumPy", info.get("numpy")),
-        (t("col_device", lang), info.get("device")),
-        ("GPU", info.get("gpu_name") or t("env_gpu_none", lang)),
-    ]
-    error = info.get("device_error")
-    if error:
-        requested = str(info.get("requested_device") or error.split(":", 1)[0])
-        why = error.split(": ", 1)[-1]
-        rows.insert(
-            3, (t("env_requested", lang), t("env_not_used", lang, device=requested, why=why))
-        )
-    for label, value in rows:
-        if value is not None:
-            table.add_row(label, str(value))
-    for row in protection_rows(info.get("protections"), lang):
-        table.add_row(*row)
-    return table
-
-
-def protection_rows(items: Any, lang: str) -> list[tuple[str, Text]]:
-    """Each sandbox protection as (name, "on — detail" / "off — why"), from
-    ``Sandbox.protections()``; what ``/env`` and ``doctor`` show."""
-    from tutor.sandbox import messages
-
-    rows = []
-    for item in items if isinstance(items, list) else ():
-        on = bool(item.get("on"))
-        word = messages.state_word(on, lang)
-        detail = str(item.get("detail") or "")
-        text = Text(("✓ " if on else "✗ ") + word + (f" — {detail}" if detail else ""))
-        text.stylize("green" if on else "yellow", 0, 2 + len(word))
-        rows.append((messages.protection_name(str(item.get("key")), lang), text))
-    return rows
-
-
-def status_word(status: str, lang: str) -> Text:
-    """A step status as a word and a mark."""
-    styles = {"passed": ("✓ ", "green"), "skipped": ("» ", "yellow"), "seen": ("· ", "dim")}
-    mark, style = styles.get(status, ("", ""))
-    return Text(mark + t(f"status_{status or 'new'}", lang), style=style)
-
-
-def course_map(rows: Sequence[tuple[str, str, str, int]], lang: str) -> Table:
-    """The course at a glance for a first start: number, id, title, rough minutes."""
-    table = _table(t("course_map_title", lang))
-    table.add_column("#", justify="right")
-    table.add_column(t("col_lesson", lang))
-    table.add_column(t("col_title", lang))
-    table.add_column(t("col_minutes", lang), justify="right")
-    for number, lesson_id, title, minutes in rows:
-        table.add_row(number, lesson_id, title, t("minutes", lang, n=minutes))
-    return table
-
-
-def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:
-    """The catalog: number, id, title, steps, done, and where the learner is."""
-    table = _table(t("lessons_title", lang))
-    table.add_column("#", justify="right")
-    table.add_column(t("col_lesson", lang))
-    table.add_column(t("col_title", lang))
-    table.add_column(t("col_done", lang), justify="right")
-    table.add_column("")
-    for number, lesson_id, title, steps, done, here in rows:
-        table.add_row(
-            number,
-            lesson_id,
-            title,
-            f"{done}/{steps}",
-            Text(t("here", lang), style="cyan") if here else "",
-        )
-    return table
-
-
-def progress_table(records: Sequence[Any], lang: str, path: str) -> Table:
-    """Every step the learner has touched: status, attempts, hints, time."""
-    table = _table(t("progress_title", lang, path=path))
-    for head, justify in (
-        ("col_lesson", "left"),
-        ("col_step", "left"),
-        ("col_status", "left"),
-        ("col_attempts", "right"),
-        ("col_hints", "right"),
-        ("col_seconds", "right"),
-    ):
-        table.add_column(t(head, lang), justify=justify)  # type: ignore[arg-type]
-    for r in records:
-        table.add_row(
-            r.lesson,
-            r.step,
-            status_word(r.status, lang),
-            str(r.attempts),
-            str(r.hints),
-            f"{r.seconds:.0f}",
-        )
-    return table
-
-
-def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> RenderableType:
-    """``?name``: the signature and the docstring (cut after ``max_lines``)."""
-    if not info.get("found"):
-        return note(t("not_found", lang, name=info.get("name", "")))
-    doc_lines = (info.get("doc") or "").splitlines()
-    signature = str(info.get("signature") or "")
-    # torch's C functions repeat the signature as the docstring's first line.
-    while (
-        doc_lines
-        and signature
-        and doc_lines[0].strip()
-        and (signature.endswith(doc_lines[0].strip()) or doc_lines[0].strip() in signature)
-    ):
-        doc_lines = doc_lines[1:]
-    while doc_lines and not doc_lines[0].strip():
-        doc_lines = doc_lines[1:]
-    doc = "\n".join(doc_lines[:max_lines]) + ("\n…" if len(doc_lines) > max_lines else "")
-    parts: list[RenderableType] = []
-    if info.get("signature"):
-        parts.append(code(info["signature"]))
-    parts.append(Text(doc))
-    return Panel(
-        Group(*parts),
-        title=str(info.get("name", "")),
-        title_align="left",
-        border_style="blue",
-        box=box.ROUNDED,
-    )
-
-
-def answers(found: Sequence[Any], lang: str) -> RenderableType:
-    """Answers to a plain-words question, best first."""
-    if not found:
-        return markdown(t("no_answer", lang))
-    parts: list[RenderableType] = [Text(t("answers_title", lang), style="bold")]
-    for i, a in enumerate(found):
-        if i:
-            parts.append(Text(""))  # a blank line before each answer's heading, as after it
-        source = t("glossary", lang) if a.source == "glossary" else a.source
-        # A step's answer is already its best paragraph (tutor.session.ask); /goto shows the rest.
-        parts.append(markdown(f"**{a.title}** _({source})_\n\n{a.text}"))
-    return Panel(Group(*parts), border_style="green", box=box.ROUNDED, padding=(0, 1))
-
-
 __all__ = [
+    "CODE_THEME",
+    "Found",
+    "ProgressRow",
     "answers",
     "check_label",
     "chosen_feedback",
@@ -573,6 +362,7 @@ __all__ = [
     "outcome",
     "progress_line",
     "progress_table",
+    "protection_rows",
     "solution",
     "status_word",
     "step_panel",

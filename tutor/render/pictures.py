@@ -21,32 +21,11 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-_WORDS = {
-    "expected": ("expected", "期望"),
-    "yours": ("yours", "你的结果"),
-    "differs": ("✗ marks a value that differs", "✗ 表示数值不同"),
-    "result": ("result", "结果"),
-    "clash": (
-        "^ these sizes clash: they must be equal or one of them 1",
-        "^ 这两个大小冲突：必须相等，或其中一个为 1",
-    ),
-    "ok": (
-        "sizes line up from the right: equal or 1 in every column",
-        "从右往左对齐：每一列大小相等或为 1",
-    ),
-    "inplace": ("an in-place result must keep the first shape", "原地操作的结果必须保持第一个形状"),
-    "target": ("target", "目标"),
-    "leaf": ("leaf", "叶子"),
-    "grad_set": (".grad set", ".grad 已有值"),
-    "grad_none": (".grad None", ".grad 为 None"),
-    "seen": ("(again, see above)", "（同上，已出现过）"),
-    "more": ("… (graph cut here)", "…（图太大，已截断）"),
-}
+from tutor.i18n import resolve, t
 
 
 def _w(key: str, lang: str) -> str:
-    en, zh = _WORDS[key]
-    return zh if lang.startswith("zh") else en
+    return t(f"pictures.{key}", lang)
 
 
 def _num(value: Any) -> str:
@@ -127,19 +106,18 @@ class DiffPicture:
         p = self.payload
         at = str(tuple(int(i) for i in p.get("at", [])))  # (4,) for a vector, as torch writes it
         share = 100.0 * p["count"] / max(p["total"], 1)
-        if self.lang.startswith("zh"):
-            text = (
-                f"{p.get('name', '')}：{p['total']} 个元素中有 {p['count']} 个不同"
-                f"（{share:.1f}%）。"
-                f"最大差值 {_num(p['max_diff'])}，位于下标 {at}：期望 {_num(p['expected_at'])}，"
-                f"你的是 {_num(p['got_at'])}。"
-            )
-        else:
-            text = (
-                f"{p.get('name', '')}: {p['count']} of {p['total']} elements differ "
-                f"({share:.1f}%). Largest difference {_num(p['max_diff'])} at index {at}: "
-                f"expected {_num(p['expected_at'])}, yours {_num(p['got_at'])}."
-            )
+        text = t(
+            "pictures.summary",
+            self.lang,
+            name=p.get("name", ""),
+            count=p["count"],
+            total=p["total"],
+            share=f"{share:.1f}",
+            max_diff=_num(p["max_diff"]),
+            at=at,
+            expected_at=_num(p["expected_at"]),
+            got_at=_num(p["got_at"]),
+        )
         yield Text(text)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -192,7 +170,7 @@ class GraphTree:
         p = self.payload
         if p.get("error"):
             message = p.get("message") or {}
-            yield Text(message.get("zh" if self.lang.startswith("zh") else "en", p["error"]))
+            yield Text(message.get(resolve(self.lang)) or message.get("en", p["error"]))
             return
         head = Text(str(p.get("name", "")), style="bold")
         head.append(f" {_shape(p.get('shape'))} {p.get('dtype', '')}".rstrip())
@@ -298,11 +276,7 @@ class BroadcastPicture:
         rows = [(name, ["…", str(size)], "") for name, size in zip("ab", self.sizes, strict=False)]
         rows.append(("", ["", "^"], "bold red"))
         yield self._table(rows, 2)
-        where = (
-            f"dim {self.dim} of the result"
-            if not self.lang.startswith("zh")
-            else f"结果的第 {self.dim} 维"
-        )
+        where = t("pictures.result_dim", self.lang, dim=self.dim)
         yield Text(f"{_w('clash', self.lang)} ({where})", style="red")
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -332,7 +306,8 @@ def render_text(renderable: Any, width: int = 60) -> str:
 
     console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
     console.print(Group(renderable))
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    text: str = console.file.getvalue()  # type: ignore[attr-defined]
+    return text
 
 
 __all__ = ["BroadcastPicture", "DiffPicture", "GraphTree", "picture_for", "render_text"]

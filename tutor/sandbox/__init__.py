@@ -1,4 +1,5 @@
 """The sandbox: learner code runs in forked worker processes, never in the UI.
+May import tutor.judge (worker side: zygote, worker, introspect) and tutor.i18n; UI side no torch.
 
 The UI imports this package without importing torch; torch lives in the
 zygote process (``tutor.sandbox.zygote``) and its forks.

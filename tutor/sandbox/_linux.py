@@ -18,7 +18,7 @@ def _prctl(option: int, arg: int) -> bool:
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) == 0
+        return bool(libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
 

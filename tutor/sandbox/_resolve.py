@@ -15,7 +15,8 @@ def resolve(spec: str) -> Callable[..., Any]:
     module_name, _, func = spec.rpartition(":")
     if not module_name or not func:
         raise ValueError(f"expected 'module:function', got {spec!r}")
-    return getattr(load_module(module_name), func)
+    found: Callable[..., Any] = getattr(load_module(module_name), func)
+    return found
 
 
 def load_module(name: str) -> Any:

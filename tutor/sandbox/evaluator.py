@@ -44,7 +44,7 @@ def serve(sock: socket.socket, config: dict[str, Any]) -> None:
 
 def answer(msg: dict[str, Any], fds: list[int]) -> dict[str, Any]:
     """Evaluate ``msg["predicates"]`` ([expr, uses] pairs) on the snapshot that came along."""
-    from tutor.judge.checks import evaluate
+    from tutor.judge.checker import evaluate
 
     if msg.get("op") == "ping":
         return {"ok": True}

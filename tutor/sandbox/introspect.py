@@ -175,7 +175,7 @@ def env(worker: Any) -> dict[str, Any]:
 def graph(worker: Any, name: str) -> Any:
     """Describe the autograd graph behind ``name`` with tutor.judge.graph (helper E's module)."""
     try:
-        from tutor.judge import graph as graph_module  # type: ignore[attr-defined]
+        from tutor.judge import graph as graph_module
     except ImportError as exc:
         raise RuntimeError(f"tutor.judge.graph is not available: {exc}") from None
     return graph_module.describe(worker.namespace, name)

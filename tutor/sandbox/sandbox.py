@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tutor.sandbox import confine as _confine
@@ -399,7 +399,7 @@ class Sandbox:
             for (expr, uses), result in zip(predicates, results, strict=False)
         }
 
-    def judge(self, request: dict[str, Any]) -> dict[str, Any]:
+    def judge(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """Answer ``request`` with the judge handler, in the pristine judge process.
 
         Snapshot tokens in the request are resolved: a learner's goes along with
@@ -590,7 +590,7 @@ class Sandbox:
         for key in ("snapshot", "references", "predicates"):
             found[key] = {"on": True, "detail": ""}
         rows = []
-        for key, _en, _zh in messages.PROTECTIONS:
+        for key in messages.PROTECTIONS:
             item = found.get(key) or {"on": False, "detail": "unknown"}
             rows.append({"key": key, "on": bool(item.get("on")), "detail": str(item["detail"])})
         return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 import warnings
-from typing import Any
+from typing import Any, TextIO
 
 
 class SourceNames:
@@ -81,7 +81,14 @@ def make_showwarning(names: SourceNames, stream_getter: Any) -> Any:
     """Return a ``warnings.showwarning`` that prints learner file names."""
     original_format = warnings.formatwarning
 
-    def showwarning(message, category, filename, lineno, file=None, line=None):
+    def showwarning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         import linecache
 
         shown = names.shown(filename)

@@ -7,12 +7,13 @@ first step and the prompt appear before it has loaded. Never imports torch.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.i18n import t
 from tutor.progress import Store, export, export_rows, resolve_path
@@ -20,16 +21,21 @@ from tutor.render import chat as render
 from tutor.session.conversation import Session
 from tutor.session.ui import PlainUI, make_console
 
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson
+    from tutor.sandbox import Sandbox
+    from tutor.session.ui import UI
 
-def _lang(args: Any) -> str:
+
+def _lang(args: argparse.Namespace) -> str:
     from tutor.i18n import detect_lang
 
     return getattr(args, "lang", None) or detect_lang()
 
 
-def _course(args: Any) -> tuple[list[Any], Path | None]:
+def _course(args: argparse.Namespace) -> tuple[list[Lesson], Path | None]:
+    from tutor.course import load_course
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
 
     dirs = course_dirs(getattr(args, "lessons", None) or [])
     lessons, _errors = load_course(dirs)
@@ -39,32 +45,31 @@ def _course(args: Any) -> tuple[list[Any], Path | None]:
     return lessons, glossary
 
 
-def _store(args: Any) -> Store:
+def _store(args: argparse.Namespace) -> Store:
     if getattr(args, "no_save", False):
         return Store(None)
     return Store(resolve_path(getattr(args, "progress", None)))
 
 
-def _sandbox(args: Any, lang: str) -> Any:
+def _sandbox(args: argparse.Namespace, lang: str) -> Sandbox:
     from tutor.course.files import private_paths
     from tutor.sandbox import Sandbox
 
     kwargs: dict[str, Any] = {"device": getattr(args, "device", None) or "auto", "lang": lang}
     if getattr(args, "timeout", None) is not None:
         kwargs["timeout"] = args.timeout
-    kwargs["private"] = private_paths(
-        getattr(args, "lessons", None), getattr(args, "progress", None)
-    )
+    progress_folder = resolve_path(getattr(args, "progress", None)).parent
+    kwargs["private"] = private_paths(getattr(args, "lessons", None), progress_folder)
     sandbox = Sandbox(**kwargs)
     sandbox.start()  # returns at once: torch loads while the learner reads
     return sandbox
 
 
-def _interactive(args: Any) -> bool:
+def _interactive(args: argparse.Namespace) -> bool:
     return not getattr(args, "plain", False) and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def run_session(args: Any) -> int:
+def run_session(args: argparse.Namespace) -> int:
     """The interactive session (``torch-tutor`` with no subcommand); returns the exit code."""
     lang = _lang(args)
     no_color = bool(os.environ.get("NO_COLOR"))
@@ -88,7 +93,7 @@ def run_session(args: Any) -> int:
     if interactive:
         from tutor.session.prompt import PromptUI
 
-        ui: Any = PromptUI(console, sandbox, history)
+        ui: UI = PromptUI(console, sandbox, history)
     else:
         ui = PlainUI(console)
     session = Session(
@@ -114,7 +119,7 @@ def run_session(args: Any) -> int:
     return code
 
 
-def progress_command(args: Any) -> int:
+def progress_command(args: argparse.Namespace) -> int:
     """``torch-tutor progress [--json] [--export csv|json]``: show or export progress."""
     lang = _lang(args)
     path = resolve_path(getattr(args, "progress", None))

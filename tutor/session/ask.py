@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tutor.i18n import LANGS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -116,14 +118,13 @@ def load_glossary(path: str | Path, lang: str) -> list[Entry]:
     for term in doc.get("terms", []):
         if not isinstance(term, dict):
             continue
-        en, zh = str(term.get("en", "")), str(term.get("zh", ""))
+        names = {lang: str(term.get(lang, "")) for lang in LANGS}
+        en, local = names["en"], names.get(lang, "") if lang != "en" else ""
         text = term.get("text", {})
         text = text if isinstance(text, dict) else {"en": str(text)}
-        body = (
-            str(text.get("zh") or text.get("en", "")) if lang == "zh" else str(text.get("en", ""))
-        )
-        title = f"{zh} ({en})" if lang == "zh" and zh else en
-        entries.append(Entry(title, body, "glossary", tuple(n for n in (en, zh) if n)))
+        body = str(text.get(lang) or text.get("en", ""))
+        title = f"{local} ({en})" if local else en
+        entries.append(Entry(title, body, "glossary", tuple(n for n in names.values() if n)))
     return entries
 
 

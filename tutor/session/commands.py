@@ -8,16 +8,53 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tutor import pipeline
-from tutor.i18n import LANGS, t
+from tutor.course.lesson import lesson_number
+from tutor.i18n import LANGS, choices, t
 from tutor.render import chat as render
 
 if TYPE_CHECKING:
-    from tutor.session.conversation import Session
+    from tutor.course.lesson import Lesson, Step
+    from tutor.progress import Store
+    from tutor.sandbox import RunResult, Sandbox
+    from tutor.session.transcript import Recorder
 
-Handler = Callable[["Session", str], None]
+
+class Session(Protocol):
+    """What a handler may use of the conversation (:class:`tutor.session.conversation.Session`).
+
+    A protocol, so this module never imports the conversation that dispatches to it.
+    """
+
+    lessons: list[Lesson]
+    sandbox: Sandbox | None
+    store: Store
+    ui: Recorder
+    lang: str
+    li: int
+    running: bool
+    last_run: tuple[str, RunResult] | None
+
+    @property
+    def lesson(self) -> Lesson: ...
+    @property
+    def step(self) -> Step: ...
+    @property
+    def key(self) -> tuple[str, str]: ...
+    def show(self, *renderables: Any) -> None: ...
+    def say(self, key: str, style: str = "", **fields: Any) -> None: ...
+    def ensure_namespace(self, fresh: bool = False) -> Sandbox | None: ...
+    def run_code(self, code: str, attempt: bool = False) -> None: ...
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None: ...
+    def advance(self) -> None: ...
+    def back(self) -> None: ...
+    def goto(self, li: int, si: int) -> None: ...
+    def set_lang(self, lang: str) -> None: ...
+
+
+Handler = Callable[[Session, str], None]
 COMMANDS: dict[str, Handler] = {}
 ALIASES = {
     "h": "help",
@@ -101,7 +138,8 @@ def cmd_explain(session: Session, arg: str) -> None:
 @command("lang")
 def cmd_lang(session: Session, arg: str) -> None:
     if arg not in LANGS:
-        session.say("lang_usage", "yellow")
+        usage = choices([f"`/lang {lang}`" for lang in LANGS], session.lang)
+        session.say("lang_usage", "yellow", choices=usage)
         return
     session.set_lang(arg)
     session.say("lang_set", "green")
@@ -110,8 +148,6 @@ def cmd_lang(session: Session, arg: str) -> None:
 
 def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int, int] | None:
     """Lesson by id, file name, number (``4`` for ``04-...``) or title; step by id or number."""
-    from tutor.session.conversation import lesson_number
-
     if lesson is None:
         return None
     want = lesson.strip().lower()
@@ -160,8 +196,6 @@ def cmd_goto(session: Session, arg: str) -> None:
 
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
-    from tutor.session.conversation import lesson_number
-
     passed: dict[str, int] = {}
     for r in session.store.records():
         if r.status == "passed":
@@ -222,7 +256,7 @@ def cmd_solution(session: Session, arg: str) -> None:
         session.run_code(code, attempt=step.kind == "code")
 
 
-def _answer_text(step: Any, lang: str) -> str:
+def _answer_text(step: Step, lang: str) -> str:
     if step.choices and isinstance(step.answer, int):
         return f"{step.answer}. {step.choices[step.answer - 1].get(lang)}"
     if step.items and step.answer:
@@ -286,7 +320,7 @@ def cmd_check(session: Session, arg: str) -> None:
     session.judge(code, result, quiet=False)
 
 
-def _empty_run() -> Any:
+def _empty_run() -> RunResult:
     from tutor.sandbox import RunResult
 
     return RunResult("ok")
@@ -298,10 +332,11 @@ def _empty_run() -> Any:
 def _call(session: Session, op: str, **kwargs: Any) -> Any:
     from tutor.sandbox import SandboxBusy, SandboxError
 
-    if session.ensure_namespace() is None:
+    sb = session.ensure_namespace()
+    if sb is None:
         return None
     try:
-        return session.sandbox.call(op, **kwargs)
+        return sb.call(op, **kwargs)
     except SandboxBusy:
         session.say("busy", "yellow")
     except SandboxError as exc:
@@ -324,8 +359,10 @@ def cmd_vars(session: Session, arg: str) -> None:
 def cmd_env(session: Session, arg: str) -> None:
     info = _call(session, "env")
     if info is not None:
+        sb = session.sandbox
         try:
-            info["protections"] = session.sandbox.protections()
+            if sb is not None:
+                info["protections"] = sb.protections()
         except Exception:  # noqa: BLE001 - the versions are worth showing alone
             info.pop("protections", None)
         session.show(render.env_table(info, session.lang))

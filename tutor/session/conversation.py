@@ -8,18 +8,26 @@ script in tests). This module never imports torch or prompt_toolkit.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo, pipeline
+from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
-from tutor.session import ask, commands
+from tutor.render import errors
+from tutor.session import ask, commands, welcome
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
+    from tutor.judge.verdict import Verdict
+    from tutor.sandbox import RunResult, Sandbox
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
@@ -36,20 +44,13 @@ _BARE_COMMANDS = {
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
-def lesson_number(lesson: Any, index: int) -> str:
-    """The number a learner knows a lesson by: its file's ``04-`` (or ``07b-``) prefix, else its
-    place."""
-    match = re.match(r"^(\d+)([a-z]?)-", Path(lesson.path or "").stem)
-    return str(int(match.group(1))) + match.group(2) if match else str(index + 1)
-
-
 class Session:
     """One learner's conversation with the tutor."""
 
     def __init__(
         self,
-        lessons: list[Any],
-        sandbox: Any,
+        lessons: list[Lesson],
+        sandbox: Sandbox | None,
         store: Store,
         ui: UI,
         lang: str = "en",
@@ -62,7 +63,7 @@ class Session:
         self.sandbox = sandbox
         self.store = store
         # Every session keeps its transcript, so /save works at any moment.
-        self.ui: Any = ui if isinstance(ui, Recorder) else Recorder(ui)
+        self.ui: Recorder = ui if isinstance(ui, Recorder) else Recorder(ui)
         self.lang = lang
         self.glossary = glossary
         self.save = save
@@ -73,9 +74,9 @@ class Session:
         self.inputs: list[str] = []  # code that ran without error in this step's namespace
         self.history: list[str] = []  # every input run in this step's namespace, errors too
         self.last_judgement: pipeline.Judgement | None = None
-        self.last_run: tuple[str, Any] | None = None
+        self.last_run: tuple[str, RunResult] | None = None
         self._ns_key: tuple[str, str] | None = None
-        self._last_verdict: Any = None
+        self._last_verdict: Verdict | None = None
         self._index: ask.Index | None = None
         self._sandbox_failed = False
         self._clock = time.monotonic()
@@ -85,11 +86,11 @@ class Session:
     # -- where we are ---------------------------------------------------------
 
     @property
-    def lesson(self) -> Any:
+    def lesson(self) -> Lesson:
         return self.lessons[self.li]
 
     @property
-    def step(self) -> Any:
+    def step(self) -> Step:
         return self.lesson.steps[self.si]
 
     @property
@@ -130,9 +131,9 @@ class Session:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
-        self._tell_device()
+        welcome.tell_device(self)
         if lesson_id is None and step_id is None and self.store.position() is None:
-            self.show_course_map()
+            welcome.show_course_map(self)
         self.goto(*self.find_start(lesson_id, step_id))
         while self.running:
             # Read.
@@ -150,22 +151,6 @@ class Session:
         self.say("bye" if self.save else "bye_nosave", "dim")
         self.save_record()
         return 0
-
-    def show_course_map(self) -> None:
-        """A first start: the lessons, roughly how long each takes, and how to skip ahead."""
-        rows = [
-            (lesson_number(lesson, i), lesson.id, lesson.title.get(self.lang), _minutes(lesson))
-            for i, lesson in enumerate(self.lessons)
-        ]
-        self.show(render.course_map(rows, self.lang))
-        total = sum(row[3] for row in rows)
-        hours = (
-            t("hours", self.lang, h=total // 60, m=total % 60)
-            if total >= 60
-            else t("minutes", self.lang, n=total)
-        )
-        skip = rows[1][0] if len(rows) > 1 else rows[0][0]
-        self.say("course_map_hint", "dim", hours=hours, first=rows[0][0], skip=skip)
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
@@ -349,29 +334,7 @@ class Session:
 
     # -- the sandbox ----------------------------------------------------------------
 
-    def _tell_device(self) -> None:
-        """``--device cuda`` (or mps) on a machine that cannot: say so at the start."""
-        requested = str(getattr(self.sandbox, "requested_device", "auto") or "auto")
-        if requested in ("auto", "cpu"):
-            return
-        sb = self.ready_sandbox()  # the learner asked for a device: wait to know it works
-        if sb is None:
-            return
-        try:
-            info = sb.device_info()
-        except Exception:  # noqa: BLE001 - nothing known, nothing to say
-            return
-        if not info.get("device_error"):
-            return
-        if requested.startswith("cuda") and not info.get("cuda"):
-            why = t("no_cuda_seen", self.lang)
-        elif requested == "mps" and not info.get("mps"):
-            why = t("no_mps_seen", self.lang)
-        else:
-            why = t("device_broken", self.lang)
-        self.say("device_fallback", "yellow", device=requested, why=why)
-
-    def ready_sandbox(self) -> Any:
+    def ready_sandbox(self) -> Sandbox | None:
         """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""
         sb = self.sandbox
         if sb is None or self._sandbox_failed:
@@ -389,7 +352,7 @@ class Session:
                 return None
         return sb
 
-    def ensure_namespace(self, fresh: bool = False) -> Any:
+    def ensure_namespace(self, fresh: bool = False) -> Sandbox | None:
         """The sandbox with this step's namespace ready (set-up run once per step)."""
         sb = self.ready_sandbox()
         if sb is None:
@@ -435,7 +398,9 @@ class Session:
         if not self._output_ends_line:
             self.ui.write_output("\n")
         shapes = self._shapes(sb) if result.outcome == "error" else None
-        self.show(*render.outcome(result, self.lang, code=code, shapes=shapes))
+        self.show(
+            *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
+        )
         if result.restarted:
             # A new worker replayed the inputs that ran cleanly: that is all it holds now.
             self.history = list(self.inputs)
@@ -446,7 +411,7 @@ class Session:
         if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
 
-    def _shapes(self, sb: Any) -> dict[str, list[int]] | None:
+    def _shapes(self, sb: Sandbox) -> dict[str, list[int]] | None:
         """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
         try:
             rows = sb.call("vars")
@@ -458,7 +423,7 @@ class Session:
             if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
         }
 
-    def judge(self, code: str, result: Any, quiet: bool, earlier: list[str] | None = None) -> None:
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None:
         """Check the step; a pass is always told, a failure only for an attempt (or /check).
 
         The answer is this input and the earlier ones it builds on; when earlier tries
@@ -468,9 +433,12 @@ class Session:
 
         history = self.history if self.history and self.history[-1] == code else [code]
         clean = self.inputs[:-1] if self.inputs and self.inputs[-1] == code else self.inputs
+        sb = self.sandbox
+        if sb is None:  # code ran, so there is a sandbox; this says so to the type checker
+            return
         try:
             judged = pipeline.judge_at_prompt(
-                self.sandbox,
+                sb,
                 self.lesson,
                 self.step,
                 history,
@@ -482,6 +450,11 @@ class Session:
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
+        # PyTorch's error explained in the verdict, as check and watch explain it.
+        explained = errors.explain_verdict(
+            judged.verdict, judged.code, self.lang, off=self.step.quiet
+        )
+        judged = dataclasses.replace(judged, verdict=explained)
         self.last_judgement = judged
         verdict = judged.verdict
         error = result.error.type if result.outcome == "error" and result.error else None
@@ -596,23 +569,13 @@ class Session:
             self.sandbox.lang = lang
 
 
-# Rough minutes a learner spends on a step of each kind.
-_STEP_MINUTES = {"read": 1.0, "quiz": 1.0, "predict": 1.5, "code": 3.0, "explore": 2.0}
-
-
-def _minutes(lesson: Any) -> int:
-    """A lesson's rough length in minutes, to the nearest five (at least five)."""
-    spent = sum(_STEP_MINUTES.get(step.kind, 1.0) for step in lesson.steps)
-    return max(5, 5 * round(spent / 5))
-
-
-def _error_line(result: Any) -> str:
+def _error_line(result: RunResult) -> str:
     if result.error is not None:
         return f"{result.error.type}: {result.error.message}"
     return result.note or result.outcome
 
 
-def _start_error(sandbox: Any) -> str:
+def _start_error(sandbox: Sandbox) -> str:
     try:
         return str(sandbox.start_failure())
     except Exception:  # noqa: BLE001

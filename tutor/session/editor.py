@@ -14,7 +14,10 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tutor.course.lesson import Lesson, Step
 
 FALLBACKS = ("nano", "vi")
 
@@ -36,7 +39,7 @@ def editor_command(environ: Mapping[str, str] | None = None) -> list[str]:
     raise EditorError("no editor found: set $EDITOR")
 
 
-def starter(lesson: Any, step: Any, lang: str) -> str:
+def starter(lesson: Lesson, step: Step, lang: str) -> str:
     """The watch mode's starter file: the task as comments, the set-up it builds on."""
     from tutor.session.watch import starter_text
 

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application.current import get_app
@@ -32,6 +32,7 @@ from pygments.lexers.python import PythonLexer
 from pygments.styles import get_style_by_name
 from rich.console import Console
 
+from tutor.session import commands
 from tutor.session.ui import (
     CONTINUATION,
     PROMPT,
@@ -40,6 +41,9 @@ from tutor.session.ui import (
     is_yes,
     next_indent,
 )
+
+if TYPE_CHECKING:
+    from tutor.sandbox import Sandbox
 
 _WORD = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*\.?$")
 _COMMAND = re.compile(r"^/\w*$")
@@ -106,7 +110,7 @@ class SandboxCompleter(Completer):
     code runs; wrapped in a ThreadedCompleter it never blocks typing.
     """
 
-    def __init__(self, sandbox: Any, commands: Iterable[str] = ()) -> None:
+    def __init__(self, sandbox: Sandbox | None, commands: Iterable[str] = ()) -> None:
         self.sandbox = sandbox
         self.commands = sorted(commands)
 
@@ -176,10 +180,8 @@ class PromptUI:
     animates = True  # type_in() shows the code being typed
 
     def __init__(
-        self, console: Console, sandbox: Any, history: Path | None, **session_kwargs: Any
+        self, console: Console, sandbox: Sandbox | None, history: Path | None, **session_kwargs: Any
     ) -> None:
-        from tutor.session import commands
-
         self.console = console
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))
         color = not console.no_color and console.color_system is not None

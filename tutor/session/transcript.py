@@ -20,7 +20,7 @@ from rich.syntax import Syntax
 from rich.terminal_theme import MONOKAI
 from rich.text import Text
 
-from tutor.session.ui import prompted
+from tutor.session.ui import UI, prompted
 
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -28,7 +28,7 @@ HTML_SUFFIXES = (".html", ".htm")
 class Recorder:
     """A UI that passes everything to ``ui`` and keeps a copy for the transcript."""
 
-    def __init__(self, ui: Any, width: int | None = None) -> None:
+    def __init__(self, ui: UI, width: int | None = None) -> None:
         self.ui = ui
         self.console = ui.console
         self.record = Console(

@@ -21,6 +21,8 @@ from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 
+from tutor.i18n import all_words
+
 PROMPT = ">>> "
 CONTINUATION = "... "
 
@@ -272,8 +274,8 @@ class PlainUI:
 
 
 def is_yes(answer: str) -> bool:
-    """y, yes, 是, 好, 对 (any case) mean yes."""
-    return answer.strip().lower().startswith(("y", "是", "好", "对"))
+    """y, yes, 是, 好, 对 (any case): any catalog's ``language.yes`` words mean yes."""
+    return answer.strip().lower().startswith(tuple(all_words("language.yes")))
 
 
 class ScriptUI(PlainUI):
@@ -286,7 +288,8 @@ class ScriptUI(PlainUI):
 
     def transcript(self) -> str:
         """Everything shown so far."""
-        return self.console.file.getvalue()  # type: ignore[attr-defined]
+        text: str = self.console.file.getvalue()  # type: ignore[attr-defined]
+        return text
 
 
 __all__ = [

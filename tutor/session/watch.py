@@ -15,10 +15,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.course.lesson import Lesson, Step
+from tutor.i18n import t
 from tutor.judge.verdict import Verdict
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tutor.progress import Store
+    from tutor.sandbox import Sandbox
 
 # watchfiles waits for STEP_MS of quiet before it reports a change, and never
 # longer than DEBOUNCE_MS: short enough to feel instant, long enough to see one
@@ -26,30 +33,9 @@ from tutor.judge.verdict import Verdict
 STEP_MS = 30
 DEBOUNCE_MS = 300
 
-_TEXT = {
-    "watching": (
-        "Watching {file}: save it to check your answer. Ctrl-C stops.",
-        "正在监视 {file}：保存文件即检查答案。按 Ctrl-C 停止。",
-    ),
-    "starter": ("Wrote a starter file {file}.", "已写入初始文件 {file}。"),
-    "checking": ("checking {file} …", "正在检查 {file} …"),
-    "passed": (
-        "✓ {step}: passed. Your answer is kept in {copy}.",
-        "✓ {step}：通过。你的答案保存在 {copy}。",
-    ),
-    "done": ("Lesson complete: every code step passed.", "本课完成：所有代码步骤都已通过。"),
-    "unknown": ("unknown lesson or step: {what}", "未知的课程或步骤：{what}"),
-    "unreadable": ("cannot read {file}: {why}", "无法读取 {file}：{why}"),
-    "not-code": (
-        "step {step} is not a code step; watch mode checks code steps.",
-        "步骤 {step} 不是代码步骤；监视模式只检查代码步骤。",
-    ),
-}
-
 
 def _t(key: str, lang: str, **fields: Any) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return t(f"watch.{key}", lang, **fields)
 
 
 def code_steps_from(lesson: Lesson, step_id: str) -> list[Step]:
@@ -65,11 +51,7 @@ def starter_text(lesson: Lesson, step: Step, lang: str) -> str:
     lines += [f"# {line}".rstrip() for line in step.text.get(lang).strip().splitlines()]
     lines.append("#")
     if step.setup.strip():
-        lines.append(
-            "# Already defined before your code runs:"
-            if lang != "zh"
-            else "# 你的代码运行前已执行："
-        )
+        lines.append(_t("setup_comment", lang))
         lines += [f"#     {line}".rstrip() for line in step.setup.strip().splitlines()]
     return "\n".join(lines) + "\n\n"
 
@@ -94,12 +76,12 @@ class Watcher:
 
     def __init__(
         self,
-        sandbox: Any,
+        sandbox: Sandbox,
         lesson: Lesson,
         step_id: str,
         path: Path,
         lang: str = "en",
-        store: Any = None,
+        store: Store | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.lesson = lesson
@@ -131,6 +113,7 @@ class Watcher:
     def check_now(self) -> Outcome | None:
         """Check the file's current text against the current step; move on when it passes."""
         from tutor import pipeline
+        from tutor.render import errors
 
         step = self.step
         if step is None:
@@ -141,6 +124,7 @@ class Watcher:
         self._seen = code
         began = time.perf_counter()
         verdict = pipeline.check_answer(self.sandbox, self.lesson, step, code, self.lang)
+        verdict = errors.explain_verdict(verdict, code, self.lang, off=step.quiet)
         outcome = Outcome(step, code, verdict, time.perf_counter() - began)
         self._record(outcome)
         if verdict.passed:
@@ -197,13 +181,13 @@ def _find(lessons: list[Lesson], lesson_id: str, step_id: str) -> tuple[Lesson, 
     return None
 
 
-def _show_task(console: Any, lesson: Lesson, step: Step, lang: str) -> None:
+def _show_task(console: Console, lesson: Lesson, step: Step, lang: str) -> None:
     from tutor.render import chat as render
 
     console.print(render.step_panel(lesson, step, lang))
 
 
-def _show_outcome(console: Any, watcher: Watcher, outcome: Outcome, lang: str) -> None:
+def _show_outcome(console: Console, watcher: Watcher, outcome: Outcome, lang: str) -> None:
     from tutor.render import chat as render
 
     console.print(render.verdict(outcome.verdict, lang))
@@ -223,8 +207,8 @@ def main(args: argparse.Namespace) -> int:
     """``torch-tutor watch LESSON STEP FILE``: exit 0 when the lesson's code steps all pass."""
     from rich.console import Console
 
+    from tutor.course import load_course
     from tutor.course.files import course_dirs
-    from tutor.course.lesson import load_course
     from tutor.sandbox import Sandbox
 
     lang = args.lang
@@ -240,11 +224,14 @@ def main(args: argparse.Namespace) -> int:
         return 2
     path = Path(args.file).resolve()
     from tutor.course.files import private_paths
+    from tutor.progress import resolve_path
 
     kwargs: dict[str, Any] = {"device": args.device, "lang": lang}
     if args.timeout is not None:
         kwargs["timeout"] = args.timeout
-    kwargs["private"] = private_paths(args.lessons, getattr(args, "progress", None))
+    kwargs["private"] = private_paths(
+        args.lessons, resolve_path(getattr(args, "progress", None)).parent
+    )
     sandbox = Sandbox(**kwargs)
     sandbox.start()
     try:
@@ -255,7 +242,7 @@ def main(args: argparse.Namespace) -> int:
         sandbox.close()
 
 
-def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
+def _watch(console: Console, sandbox: Sandbox, watcher: Watcher) -> int:
     lang, path = watcher.lang, watcher.path
 
     def show(outcome: Outcome) -> None:
@@ -281,7 +268,7 @@ def _watch(console: Any, sandbox: Any, watcher: Watcher) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace) -> Any:
+def _store(args: argparse.Namespace) -> Store | None:
     if getattr(args, "no_save", False):
         return None
     from tutor.progress import Store, resolve_path
