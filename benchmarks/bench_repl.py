@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tutor import codeinfo, pipeline
+from tutor.course import load_course
 from tutor.course.files import course_dirs
-from tutor.course.lesson import load_course
 from tutor.progress import Store
 from tutor.render import chat as render
 from tutor.sandbox import Sandbox
