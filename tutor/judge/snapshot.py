@@ -26,8 +26,10 @@ import json as _json
 import mmap as _mmap
 import os as _os
 import types as _types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from tutor.judge import _tree
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class Value:
     storage: tuple[int, int] | None = None
     scalar: Any = None  # the Python value for numbers, bools, strings
     data: Any = None  # torch.Tensor on the judge side
+    # A module, optimizer, dict, dtype ... as plain data for predicates: (JSON tree, tensors)
+    # that tutor.judge.rebuild makes an object again; None for values read otherwise.
+    tree: Any = None
 
 
 # ---------------------------------------------------------------- worker side
@@ -348,6 +353,9 @@ def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
             keep = _prop(obj, "is_leaf") or _prop(obj, "retains_grad")
             obj = _prop(obj, "grad") if keep else None
             continue
+        if attr in _TENSOR_PROPS and _is(obj, _T.get("TensorBase")):
+            obj = _prop(obj, attr)  # x.dtype, x.shape ...: torch's own getters, captured
+            continue
         found, obj = _static_attr(obj, attr)
         if not found:
             return False, None
@@ -375,10 +383,12 @@ def _static_attr(obj: Any, attr: str) -> tuple[bool, Any]:
 
 def capture(
     namespace: dict[str, Any], names: list[str] | tuple[str, ...]
-) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    """The metas of ``names`` and their data as (name, plain CPU tensor) pairs."""
+) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Any]]]:
+    """The metas of ``names`` and their data as (holder, plain CPU tensor) pairs: the
+    holder (a meta, or a tensor node of a module's or optimizer's tree) gets the data's
+    place in the bytes as its ``"data"``."""
     metas: dict[str, Any] = {}
-    blobs: list[tuple[str, Any]] = []
+    blobs: list[tuple[dict[str, Any], Any]] = []
     with _Guard():
         for name in names:
             found, obj = _resolve(namespace, name)
@@ -388,46 +398,59 @@ def capture(
             meta, data, grad = _describe(name, obj)
             metas[name] = meta
             if data is not None:
-                blobs.append((name, data))
+                blobs.append((meta, data))
+            elif meta["kind"] in ("other", "list", "tuple"):
+                _add_tree(meta, obj, blobs)
             if grad is not None and name + ".grad" not in metas:
                 gmeta, gdata, _ = _describe(name + ".grad", grad)
                 metas[name + ".grad"] = gmeta
                 if gdata is not None:
-                    blobs.append((name + ".grad", gdata))
-        return metas, _layout(metas, blobs)
+                    blobs.append((gmeta, gdata))
+        return metas, _layout(blobs)
 
 
-def _layout(metas: dict[str, Any], blobs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """Give each blob an aligned offset; return (name, bytes as a uint8 NumPy array)."""
+def _add_tree(meta: dict[str, Any], obj: Any, blobs: list[tuple[dict[str, Any], Any]]) -> None:
+    """A module, optimizer, dict, dtype ... as plain data, for predicates (tutor.judge._tree)."""
+    plain = _tree.tree(obj, _tensor_meta)
+    if plain is None:
+        return
+    node, tensors = plain
+    meta["tree"] = node
+    holders = _tree.tensor_nodes(node)
+    blobs.extend((holders[i], data) for i, data in enumerate(tensors))
+
+
+def _layout(blobs: list[tuple[dict[str, Any], Any]]) -> list[tuple[dict[str, Any], Any]]:
+    """Give each blob an aligned offset; return (holder, bytes as a uint8 NumPy array)."""
     T = _T
     offset = 0
     out = []
-    for name, data in blobs:
+    for holder, data in blobs:
         raw = T["view"](T["reshape"](data, (-1,)), T["uint8"])
         size = _int(_prop(raw, "shape")[0])
-        metas[name]["data"] = {
+        holder["data"] = {
             "offset": offset,
             "nbytes": size,
             "dtype": _str(_prop(data, "dtype")),
         }
-        metas[name]["data"]["shape"] = [_int(n) for n in _prop(data, "shape")]
-        out.append((name, T["numpy"](raw)))
+        holder["data"]["shape"] = [_int(n) for n in _prop(data, "shape")]
+        out.append((holder, T["numpy"](raw)))
         offset += -(-size // _ALIGN) * _ALIGN
     return out
 
 
-def write(fd: int, metas: dict[str, Any], blobs: list[tuple[str, Any]]) -> int:
+def write(fd: int, blobs: list[tuple[dict[str, Any], Any]]) -> int:
     """Copy the blobs into the file ``fd`` (already large enough) through a mapping; the size."""
     total = 0
-    for name, _ in blobs:
-        d = metas[name]["data"]
+    for holder, _ in blobs:
+        d = holder["data"]
         total = max(total, d["offset"] + d["nbytes"])
     if total:
         # A shared mapping of a file the UI sized: RLIMIT_FSIZE limits writes, not this.
         mem = _mmap_new(fd, total)
         try:
-            for name, raw in blobs:
-                d = metas[name]["data"]
+            for holder, raw in blobs:
+                d = holder["data"]
                 mem[d["offset"] : d["offset"] + d["nbytes"]] = raw
         finally:
             mem.close()
@@ -448,13 +471,13 @@ def take(
         fd = _os.open(path, _os.O_RDWR | _os.O_CREAT | _os.O_TRUNC)
         try:
             _os.ftruncate(fd, sum(-(-_len(raw) // _ALIGN) * _ALIGN for _, raw in blobs))
-            size = write(fd, metas, blobs)
+            size = write(fd, blobs)
         finally:
             _os.close(fd)
         with _open(_path_join(dest, "meta.json"), "w", encoding="utf-8") as f:
             f.write(_dumps({"values": metas, "size": size}))
         return metas
-    size = write(dest, metas, blobs)  # type: ignore[arg-type]
+    size = write(dest, blobs)  # type: ignore[arg-type]
     return {"values": metas, "size": size}
 
 
@@ -500,8 +523,21 @@ def from_bytes(meta: dict[str, Any], raw: bytes) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for name, m in dict(meta.get("values") or {}).items():
         data = _tensor_from(m.get("data"), buffer, torch) if isinstance(m, dict) else None
-        out[str(name)] = _value(str(name), m if isinstance(m, dict) else {}, data)
+        value = _value(str(name), m if isinstance(m, dict) else {}, data)
+        if isinstance(m, dict) and isinstance(m.get("tree"), dict):
+            value = replace(value, tree=_tree_from(m["tree"], buffer, torch))
+        out[str(name)] = value
     return out
+
+
+def _tree_from(node: dict[str, Any], buffer: Any, torch: Any) -> tuple[dict[str, Any], list[Any]]:
+    """A tree's tensors read back (checked like any other), in the order its nodes number
+    them; tutor.judge.rebuild makes the object when a predicate needs it."""
+    holders = _tree.tensor_nodes(node)
+    tensors = [_tensor_from(holder.get("data"), buffer, torch) for holder in holders]
+    if any(t is None for t in tensors):
+        raise ValueError("a snapshot's tree lacks a tensor")
+    return node, tensors
 
 
 def _tensor_from(spec: Any, buffer: Any, torch: Any) -> Any:

@@ -24,12 +24,15 @@ from tutor.pipeline.answers import (
 )
 from tutor.pipeline.code import (
     check_answer,
+    check_once,
+    check_variant,
     check_variants,
     effective_setup,
     is_attempt,
     judge_live,
     needs_gpu,
     reference,
+    variant_text,
 )
 from tutor.pipeline.prompt import Judgement, answer_names, candidates, judge_at_prompt
 
@@ -41,9 +44,11 @@ __all__ = [
     "answer_names",
     "candidates",
     "check_answer",
+    "check_once",
     "check_predict",
     "check_quiz",
     "check_text_answer",
+    "check_variant",
     "check_variants",
     "effective_setup",
     "is_attempt",
@@ -54,5 +59,6 @@ __all__ = [
     "printed_value",
     "reference",
     "run_predict",
+    "variant_text",
     "words",
 ]

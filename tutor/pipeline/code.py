@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tutor import codeinfo
-from tutor.course.lesson import Lesson, Step
+from tutor.course.lesson import Lesson, Step, Variant
 from tutor.i18n import t
 from tutor.judge.verdict import Check, JudgeRequest, RunJson, Verdict
 
@@ -219,6 +219,19 @@ def _check_once(
     return _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), code, lang), clean
 
 
+def check_once(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str | Sequence[str],
+    lang: str,
+    setup: str,
+    seed: int | None,
+) -> Verdict:
+    """Check ``code`` once, from a fresh run of ``setup`` with ``seed`` (no variants)."""
+    return _check_once(sandbox, lesson, step, _pieces(code), lang, setup, seed)[0]
+
+
 def check_answer(
     sandbox: Any,
     lesson: Lesson,
@@ -262,25 +275,63 @@ def check_variants(
 
     Each variant runs in a pristine worker of its own (``sandbox.run_fresh``), so the
     learner's live namespace in the REPL is left as it was. The failing verdict leads
-    with a ``variant`` row that says what changed (the seed, a shape, the values).
+    with a ``variant`` row that says what changed (the seed, a shape, the values); a
+    variant whose reference failed (or a sandbox stopped from outside) says that instead.
     """
-    pieces = _pieces(code)
     for variant in step.variants:
-        setup = step.setup if variant.setup is None else variant.setup
-        seed = step.seed if variant.seed is None else variant.seed
-        ref = reference(sandbox, lesson, step, setup, seed)
-        broken = _reference_problem(step, ref, lang)
-        if broken is not None:
-            return broken
-        mine = _fresh(sandbox, step, pieces, setup, seed, echo)
-        again = _judge(
-            sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang
-        )
-        if not again.passed:
-            main = reference(sandbox, lesson, step, step.setup, step.seed)
-            lead = _variant_row(sandbox, step, variant, (main, ref), mine, lang)
-            return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
+        failed = _on_variant(sandbox, lesson, step, _pieces(code), variant, lang, echo)
+        if failed is None:
+            continue
+        again, mine, ref = failed
+        if mine is None or ref is None:
+            return again  # not the answer's failure: say what happened, not "variant"
+        main = reference(sandbox, lesson, step, step.setup, step.seed)
+        lead = _variant_row(sandbox, step, variant, (main, ref), mine, lang)
+        return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
+
+
+def check_variant(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str | Sequence[str],
+    variant: Variant,
+    lang: str = "en",
+) -> Verdict | None:
+    """``code`` judged on one variant: its failing verdict (a ``reference`` check when the
+    reference solution itself failed there), or None when it passes."""
+    failed = _on_variant(sandbox, lesson, step, _pieces(code), variant, lang, False)
+    return None if failed is None else failed[0]
+
+
+def _on_variant(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    pieces: list[str],
+    variant: Variant,
+    lang: str,
+    echo: bool,
+) -> tuple[Verdict, ReferenceRun | None, ReferenceRun | None] | None:
+    """The failing verdict on one variant with the two runs behind it (None, None when the
+    reference failed there), or None when the answer passes."""
+    setup, seed = variant.setup_for(step), variant.seed_for(step)
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken, None, None
+    mine = _fresh(sandbox, step, pieces, setup, seed, echo)
+    again = _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang)
+    return None if again.passed else (again, mine, ref)
+
+
+def variant_text(step: Step, variant: Variant) -> str:
+    """What a variant changes, as code on one line: its set-up, else the seed it sets."""
+    if variant.setup is None:
+        return f"torch.manual_seed({variant.seed_for(step)})"
+    given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    return given if len(given) <= 80 else given[:77] + "..."
 
 
 def _given_values(sandbox: Any, step: Step, runs: tuple[Any, Any]) -> list[dict[str, Any]]:
@@ -330,8 +381,7 @@ def _variant_row(
         for name, value in after.items()
         if name in before and value != before[name] and name not in {s[0] for s in shapes}
     ]
-    change = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
-    change = change if len(change) <= 80 else change[:77] + "..."
+    change = variant_text(step, variant)
     if shapes:
         what = ", ".join(
             _msg("variant_shape", lang, name=n, new=new, old=old) for n, old, new in shapes

@@ -31,16 +31,6 @@ if TYPE_CHECKING:
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
-# Words a beginner types for a command, meant as the command (``quit()`` would only stop
-# Python in the worker).
-_BARE_COMMANDS = {
-    "quit": "quit",
-    "exit": "quit",
-    "quit()": "quit",
-    "exit()": "quit",
-    "help": "help",
-    "hint": "hint",
-}
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
@@ -82,6 +72,7 @@ class Session:
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
+        self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
 
@@ -124,9 +115,7 @@ class Session:
             return 1
         resumed = lesson_id is None and self.store.position() is not None
         self.say("welcome" if self.save else "welcome_demo")
-        if self.store.notice:
-            key, fields = self.store.notice
-            self.say(key, "yellow", **fields)
+        self.tell_store()
         if not self.save:
             self.say("no_save", "dim")
         elif resumed:
@@ -146,11 +135,30 @@ class Session:
                 self.handle(text)
             except Exception as exc:  # noqa: BLE001 - one bad input must not end the session
                 self.internal_error(exc)
+            self.tell_store()
             self.save_record()
         self._tick()
-        self.say("bye" if self.save else "bye_nosave", "dim")
+        self.goodbye()
         self.save_record()
         return 0
+
+    def tell_store(self) -> None:
+        """Say what happened to the progress file (a write failed, it works again ...)."""
+        for notice in self.store.take_notices():
+            self.show(render.note(notice.text(self.lang).replace("`", ""), "yellow"))
+
+    def goodbye(self) -> None:
+        """The last word: saved, or plainly what was not saved and where its copy is."""
+        unsaved = self.store.finish()
+        self.tell_store()
+        self.said_goodbye = True
+        if unsaved is None:
+            self.say("bye" if self.save else "bye_nosave", "dim")
+            return
+        said, _, data = unsaved.text(self.lang).partition("\n")
+        self.show(render.note(said.replace("`", ""), "red"))
+        if data:  # no copy could be written: the data itself, as it must be kept
+            self.show(render.note(data, ""))
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
@@ -188,7 +196,7 @@ class Session:
         """Answer one input: a command, a look-up, a question, an answer, or code."""
         stripped = text.strip()
         inspect = _INSPECT.match(stripped)
-        bare = _BARE_COMMANDS.get(stripped.lower())
+        bare = commands.BARE.get(stripped.lower())
         if not stripped:
             self.on_empty()
         elif bare:
