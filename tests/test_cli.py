@@ -262,6 +262,15 @@ def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path, tutor):
     assert failed[0] == "z.shape"
 
 
+def test_check_explains_errors_and_renders_code_as_the_prompt_does(tmp_path, tutor):
+    code = answer(tmp_path, "y.backward()\n")
+    data = json.loads(tutor("check", "autograd", "sum-backward", code, "--json").stdout)
+    assert "backward-non-scalar" in [f["id"] for f in data["feedback"]]  # the prompt's box
+    text = tutor("check", "autograd", "sum-backward", code).stdout
+    assert "`" not in text and "y.sum().backward()" in text
+    assert "needs a single number (a scalar)" in text
+
+
 def test_an_environment_fault_is_one_line_not_a_traceback(monkeypatch, capsys):
     import errno
 

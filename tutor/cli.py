@@ -183,9 +183,30 @@ def _leading_first(checks: Iterable[Check]) -> list[Check]:
     return [c for c in checks if not c.passed] + [c for c in checks if c.passed]
 
 
+def _console() -> Any:
+    """A Console for ``check``'s text: colour on a terminal (NO_COLOR honoured), plain text in a
+    pipe; Markdown is rendered as the prompt renders it (no raw backticks)."""
+    from tutor.session.ui import make_console
+
+    tty = sys.stdout.isatty()
+    return make_console(
+        sys.stdout, width=None if tty else 100, plain=not tty, no_color="NO_COLOR" in os.environ
+    )
+
+
+def _said(console: Any, renderable: Any) -> str:
+    with console.capture() as captured:
+        console.print(renderable)
+    return "\n".join(line.rstrip() for line in captured.get().rstrip("\n").split("\n"))
+
+
 def _print_verdict(verdict: Verdict, lang: str) -> None:
+    from rich.padding import Padding
+
+    from tutor.render import chat as render
     from tutor.render.chat import check_label
 
+    console = _console()
     for c in _leading_first(verdict.checks):
         line = f"{'✓' if c.passed else '✗'} {check_label(c.name, lang)}"
         if not c.passed:
@@ -198,10 +219,11 @@ def _print_verdict(verdict: Verdict, lang: str) -> None:
             elif c.expected or c.got:
                 line += f": {_t('expected', lang)} {c.expected}, {_t('got', lang)} {c.got}"
             if c.message:
-                line += f"\n    {c.message}"
+                message = render.inline_code(c.message, style="" if c.passed else "red")
+                line += "\n" + _said(console, Padding(message, (0, 0, 0, 4)))
         print(line)
-    for f in verdict.feedback:
-        print(f"→ {f.message}")
+    for item in render.feedback(verdict.feedback):
+        print(_said(console, item))
     print(_t("passed" if verdict.passed else "failed", lang))
 
 
@@ -235,6 +257,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
     from tutor.course import find_step
+    from tutor.render import errors
 
     lessons, missing = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
@@ -272,6 +295,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             if step.kind == "code":
                 verdict = pipeline.check_answer(sandbox, lesson, step, answer, args.lang)
+                # PyTorch's error explained as the prompt explains it (same words, same id).
+                verdict = errors.explain_verdict(verdict, answer, args.lang, off=step.quiet)
             else:
                 verdict = pipeline.check_text_answer(sandbox, step, answer, args.lang)
         except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the answer

@@ -26,6 +26,12 @@ from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check, predicate_key
 
 
+def _passing_kind(expected: str, got: str) -> str:
+    """A passing type row's "got": the kind it passed as, then the exact type when that differs
+    (``str (TorchVersion)``), so a ✓ never stands beside a different word."""
+    return got if got.lower() == expected.lower() else f"{expected} ({got})"
+
+
 class _Checker:
     """Accumulates checks for one answer."""
 
@@ -108,20 +114,25 @@ class _Checker:
                     f"{name}.type",
                     ok,
                     shown,
-                    _shown_kind(got, self.lang),
+                    _passing_kind(shown, _shown_kind(got, self.lang))
+                    if ok
+                    else _shown_kind(got, self.lang),
                     "" if ok else msg("type", self.lang, name=name, want=wanted),
                 )
             )
         if "type" not in compare or want.kind == "missing":
             return True
         ok = _kind(got) == _kind(want)
+        shown_got = _shown_kind(got, self.lang)
         shown_want = _shown_kind(want, self.lang)
+        if ok and shown_got != shown_want and _kind(got) == "number":
+            shown_want, shown_got = "number", _passing_kind("number", shown_got)
         return self.add(
             Check(
                 f"{name}.type",
                 ok,
                 shown_want,
-                _shown_kind(got, self.lang),
+                shown_got,
                 "" if ok else msg("type", self.lang, name=name, want=shown_want),
             )
         )

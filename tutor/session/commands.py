@@ -56,6 +56,16 @@ class Session(Protocol):
 
 Handler = Callable[[Session, str], None]
 COMMANDS: dict[str, Handler] = {}
+# Words a beginner types for a command, meant as the command (``quit()`` would only stop
+# Python in the worker).
+BARE = {
+    "quit": "quit",
+    "exit": "quit",
+    "quit()": "quit",
+    "exit()": "quit",
+    "help": "help",
+    "hint": "hint",
+}
 ALIASES = {
     "h": "help",
     "q": "quit",
@@ -375,4 +385,4 @@ def cmd_graph(session: Session, arg: str) -> None:
     session.show(picture if picture is not None else str(payload))
 
 
-__all__ = ["ALIASES", "COMMANDS", "command", "dispatch", "names", "resolve"]
+__all__ = ["ALIASES", "BARE", "COMMANDS", "command", "dispatch", "names", "resolve"]

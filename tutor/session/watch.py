@@ -115,6 +115,7 @@ class Watcher:
     def check_now(self) -> Outcome | None:
         """Check the file's current text against the current step; move on when it passes."""
         from tutor import pipeline
+        from tutor.render import errors
 
         step = self.step
         if step is None:
@@ -128,6 +129,8 @@ class Watcher:
         verdict, run = pipeline.check_file(
             self.sandbox, self.lesson, step, code, self.lang, filename=str(self.path)
         )
+        # PyTorch's error explained in the verdict, as check and the prompt explain it.
+        verdict = errors.explain_verdict(verdict, code, self.lang, off=step.quiet)
         outcome = Outcome(step, code, verdict, time.perf_counter() - began, run)
         self._record(outcome)
         if verdict.passed:

@@ -17,6 +17,7 @@ tutor.i18n, tutor.codeinfo and tutor.judge.verdict; never torch.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Collection, Mapping, Sequence
@@ -25,7 +26,7 @@ from typing import Any
 
 from tutor import codeinfo
 from tutor.i18n import Msg
-from tutor.judge.verdict import Feedback
+from tutor.judge.verdict import Feedback, Verdict
 from tutor.render.errors._registry import RULES, _Rule
 
 
@@ -96,4 +97,27 @@ def explain(
     return None
 
 
-__all__ = ["IDS", "Explanation", "explain", "rules"]
+def explain_verdict(
+    verdict: Verdict, code: str = "", lang: str = "en", *, off: Collection[str] = ()
+) -> Verdict:
+    """``verdict`` with the PyTorch error its answer raised explained as the prompt explains
+    it (the same id and words), added to its feedback; as it was when nothing raised (or the
+    step expected the error, or the explanation is there already).
+
+    ``check``, ``watch``, ``validate`` and the prompt all pass their verdicts through here,
+    so a trap gets the same explanation id everywhere.
+    """
+    raised = next((c for c in verdict.checks if c.name == "error" and not c.passed), None)
+    if verdict.passed or raised is None or ": " not in raised.got:
+        return verdict
+    error_type, message = raised.got.split(": ", 1)
+    try:
+        found = explain(error_type, message, lang, code=code, off=off)
+    except Exception:  # noqa: BLE001 - an explanation is a bonus, never a reason to fail
+        return verdict
+    if found is None or any(f.id == found.feedback.id for f in verdict.feedback):
+        return verdict
+    return dataclasses.replace(verdict, feedback=(*verdict.feedback, found.feedback))
+
+
+__all__ = ["IDS", "Explanation", "explain", "explain_verdict", "rules"]
