@@ -65,6 +65,15 @@ class RunResult:
     def ok(self) -> bool:
         return self.outcome == "ok"
 
+    @property
+    def summary(self) -> str:
+        """The output when it ran, else one line: the error, the note or the outcome."""
+        if self.outcome == "ok":
+            return self.output
+        if self.error is not None:
+            return f"{self.error.type}: {self.error.message}"
+        return self.note or self.outcome
+
     def to_json(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,

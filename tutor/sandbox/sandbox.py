@@ -135,7 +135,10 @@ class Sandbox:
 
     def start_failure(self) -> str:
         """Why the sandbox could not start, in words (the zygote's log when it crashed)."""
-        return self._pool.start_failure()
+        try:
+            return self._pool.start_failure()
+        except Exception:  # noqa: BLE001 - the reason itself could not be read
+            return "PyTorch did not start in time"
 
     # -- the learner's namespace ---------------------------------------------
 

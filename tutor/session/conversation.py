@@ -370,7 +370,7 @@ class Session:
                 return None
             if not ok:
                 # Not remembered: the next input tries again (a killed zygote is replaced).
-                self.say("no_sandbox", "red", error=_start_error(sb))
+                self.say("no_sandbox", "red", error=sb.start_failure())
                 return None
         return sb
 
@@ -541,7 +541,7 @@ class Session:
                 return
             result = pipeline.run_predict(sb, step)
             self._ns_key = self.key
-            output = result.output if result.outcome == "ok" else _error_line(result)
+            output = result.summary
             verdict = pipeline.check_predict(step, text, output, self.lang)
         else:
             verdict = pipeline.check_quiz(step, text, self.lang)
@@ -590,19 +590,6 @@ class Session:
         if self.sandbox is not None:
             self.sandbox.lang = lang
         self.ui.set_lang(lang)  # the prompt's own hints follow
-
-
-def _error_line(result: RunResult) -> str:
-    if result.error is not None:
-        return f"{result.error.type}: {result.error.message}"
-    return result.note or result.outcome
-
-
-def _start_error(sandbox: Sandbox) -> str:
-    try:
-        return str(sandbox.start_failure())
-    except Exception:  # noqa: BLE001
-        return "PyTorch did not start in time"
 
 
 __all__ = ["Session", "lesson_number"]
