@@ -34,6 +34,7 @@ from tutor import pipeline
 from tutor.course.lesson import Lesson, Step
 from tutor.i18n import t
 from tutor.judge.verdict import Verdict
+from tutor.render import errors
 from tutor.session import mistakes as judged
 from tutor.session.mistakes import ERROR_OTHER, STOPPED
 
@@ -186,7 +187,9 @@ class Grader:
     def _verdict(self, text: str) -> tuple[Verdict, Any]:
         step = self.step
         if step.kind == "code":
-            return pipeline.check_fresh(self.sandbox, self.lesson, step, text, self.lang)
+            verdict, run = pipeline.check_fresh(self.sandbox, self.lesson, step, text, self.lang)
+            # PyTorch's error explained as ``check`` and the prompt explain it (the same id).
+            return errors.explain_verdict(verdict, text, self.lang, off=step.quiet), run
         if step.kind == "predict" and not step.choices:
             output = self._predict_output or ""
             return pipeline.check_predict(step, text, output, self.lang), None

@@ -36,7 +36,8 @@ DETECTOR_IDS = frozenset(
     "ndarray-not-tensor matmul-inner-size broadcast-mismatch view-non-contiguous view-numel "
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
-    "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built".split()
+    "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built "
+    "input-eof".split()
 )
 
 
@@ -116,11 +117,12 @@ class FeedbackRule:
     id: str
     message: Text
     calls: tuple[str, ...] = ()
+    not_calls: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     predicate: str | None = None
     uses: tuple[str, ...] = ()
     error: str | None = None
-    error_match: str | None = None
+    error_match: tuple[str, ...] = ()  # any of these in the message (one string or a list)
     output_contains: tuple[str, ...] = ()
     answer: tuple[str, ...] = ()
     line: int = 0
@@ -134,6 +136,7 @@ class Trap:
     answer: str | None = None
     feedback: str | None = None
     fails: str | None = None
+    without_gpu: bool = False  # its mistake shows only on a machine without a GPU
     line: int = 0
 
 
@@ -142,11 +145,13 @@ class Variant:
     """Another set-up and/or seed on which a passing answer must pass again.
 
     ``setup`` None: the step's own set-up (a variant that changes only the seed);
-    ``seed`` None: the step's seed.
+    ``seed`` None: the step's seed. ``message`` is the lesson's own words for an answer
+    that fails here.
     """
 
     setup: str | None = None
     seed: int | None = None
+    message: Text = Text()
     line: int = 0
 
     def setup_for(self, step: Step) -> str:

@@ -26,6 +26,12 @@ from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check, predicate_key
 
 
+def _passing_kind(expected: str, got: str) -> str:
+    """A passing type row's "got": the kind it passed as, then the exact type when that differs
+    (``str (TorchVersion)``), so a ✓ never stands beside a different word."""
+    return got if got.lower() == expected.lower() else f"{expected} ({got})"
+
+
 class _Checker:
     """Accumulates checks for one answer."""
 
@@ -108,20 +114,25 @@ class _Checker:
                     f"{name}.type",
                     ok,
                     shown,
-                    _shown_kind(got, self.lang),
+                    _passing_kind(shown, _shown_kind(got, self.lang))
+                    if ok
+                    else _shown_kind(got, self.lang),
                     "" if ok else msg("type", self.lang, name=name, want=wanted),
                 )
             )
         if "type" not in compare or want.kind == "missing":
             return True
         ok = _kind(got) == _kind(want)
+        shown_got = _shown_kind(got, self.lang)
         shown_want = _shown_kind(want, self.lang)
+        if ok and shown_got != shown_want and _kind(got) == "number":
+            shown_want, shown_got = "number", _passing_kind("number", shown_got)
         return self.add(
             Check(
                 f"{name}.type",
                 ok,
                 shown_want,
-                _shown_kind(got, self.lang),
+                shown_got,
                 "" if ok else msg("type", self.lang, name=name, want=shown_want),
             )
         )
@@ -270,16 +281,19 @@ class _Checker:
     ) -> bool:
         if got.kind != "tensor":
             return True
-        target = str(expect["grad_fn"]) if explicit else (want.grad_fn or "none")
-        have = got.grad_fn or "none"
-        ok = have == target or (target != "none" and have.startswith(target))
+        # The lesson writes "none" for no grad_fn; the table says None, as Python prints it.
+        target = str(expect["grad_fn"]) if explicit else (want.grad_fn or "None")
+        target = "None" if target.lower() == "none" else target
+        have = got.grad_fn or "None"
+        ok = have == target or (target != "None" and have.startswith(target))
+        key = "grad_fn_none" if target == "None" else "grad_fn"
         return self.add(
             Check(
                 f"{name}.grad_fn",
                 ok,
                 target,
                 have,
-                "" if ok else msg("grad_fn", self.lang, name=name),
+                "" if ok else msg(key, self.lang, name=name),
             )
         )
 

@@ -27,6 +27,7 @@ from tutor.render.tables import (
     Found,
     ProgressRow,
     answers,
+    course_map,
     env_table,
     help_table,
     inspect_panel,
@@ -38,7 +39,15 @@ from tutor.render.tables import (
     status_word,
     vars_table,
 )
-from tutor.render.text import CODE_THEME, code, join_cjk_lines, markdown, note, tutor_says
+from tutor.render.text import (
+    CODE_THEME,
+    code,
+    join_cjk_lines,
+    markdown,
+    note,
+    program_output,
+    tutor_says,
+)
 
 if TYPE_CHECKING:
     from tutor.course.lesson import Lesson, Step
@@ -109,12 +118,20 @@ def progress_line(
     step_no: int,
     steps: int,
     done: int,
+    exercises: int,
     lang: str,
     *,
     route: tuple[int, int] | None = None,
 ) -> Text:
-    """``lesson 4 · step 3/8 · 5 done``; on a route, ``route 3/12 · `` first."""
-    text = t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done)
+    """``lesson 4 · step 3/8 · 2 of 5 exercises done``: where the learner is in the lesson,
+    and how many of this lesson's exercises (the steps that check an answer) are passed.
+    A lesson without exercises shows the position alone. On a workshop route,
+    ``route 3/12 · `` comes first."""
+    fields = {"lesson": lesson_no, "step": step_no, "steps": steps}
+    if not exercises:
+        text = t("progress_line_read", lang, **fields)
+    else:
+        text = t("progress_line", lang, **fields, done=done, exercises=exercises)
     if route is not None:
         text = t("progress_route", lang, k=route[0], n=route[1]) + text
     return Text(text, style="dim")
@@ -224,8 +241,9 @@ def verdict(verdict: Verdict, lang: str, *, error_shown: bool = False, full: boo
 def verdict_brief(verdict: Verdict, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
     failed = [check_label(c.name, lang) for c in verdict.checks if not c.passed]
+    sep = t("language.list_sep", lang)
     return Text(
-        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=", ".join(failed)),
+        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=sep.join(failed)),
         style="yellow",
     )
 
@@ -317,7 +335,9 @@ def error_block(
     from tutor.render import errors, pictures
 
     text = (error.traceback or f"{error.type}: {error.message}").rstrip()
-    parts: list[RenderableType] = [Text(text, style="red")]
+    # Never re-wrapped (print it with crop=False): a source line and the caret under it must
+    # keep their columns; the terminal wraps a long line as it wraps Python's own.
+    parts: list[RenderableType] = [Text(text, style="red", no_wrap=True, overflow="ignore")]
     explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes, off=quiet)
     if explained is not None:
         body: list[RenderableType] = [markdown(explained.feedback.message)]
@@ -378,6 +398,7 @@ __all__ = [
     "check_label",
     "chosen_feedback",
     "code",
+    "course_map",
     "env_table",
     "error_block",
     "explanation",
@@ -393,6 +414,7 @@ __all__ = [
     "note",
     "numbered",
     "outcome",
+    "program_output",
     "progress_line",
     "progress_table",
     "protection_rows",

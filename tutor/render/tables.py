@@ -99,6 +99,13 @@ def env_table(info: dict[str, Any], lang: str) -> Fitted:
         (t("col_device", lang), info.get("device")),
         ("GPU", info.get("gpu_name") or t("env_gpu_none", lang)),
     ]
+    error = info.get("device_error")
+    if error:  # --device asked for one this machine cannot use: the CPU runs the code
+        requested = str(info.get("requested_device") or error.split(":", 1)[0])
+        why = error.split(": ", 1)[-1]
+        rows.insert(
+            3, (t("env_requested", lang), t("env_not_used", lang, device=requested, why=why))
+        )
     for label, value in rows:
         if value is not None:
             table.add_row(label, str(value))
@@ -139,11 +146,25 @@ def minutes_word(minutes: int, rough: bool, lang: str) -> str:
     return t("time_min_rough" if rough else "time_min", lang, n=minutes)
 
 
+def course_map(rows: Sequence[tuple[str, str, str, int]], lang: str) -> Fitted:
+    """The course at a glance for a first start: number, id, title, rough minutes (the id,
+    which a learner types, is never cut)."""
+    table = _table(t("course_map_title", lang))
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(t("col_lesson", lang), no_wrap=True)
+    table.add_column(t("col_title", lang))
+    table.add_column(t("col_minutes", lang), justify="right", no_wrap=True)
+    for number, lesson_id, title, minutes in rows:
+        table.add_row(number, lesson_id, title, t("minutes", lang, n=minutes))
+    return Fitted(table)
+
+
 LessonRow = tuple[str, str, str, int, int, bool, tuple[int, bool]]
 
 
 def lessons_table(rows: Sequence[LessonRow], lang: str) -> Fitted:
-    """The catalog: number, id, title, done, the time it takes, and where the learner is.
+    """The catalog: number, id, title, exercises passed of the lesson's exercises (the steps
+    that check an answer), the time it takes, and where the learner is.
 
     The id is what a learner types (``/goto ID``): it is never cut; the title wraps. The
     learner's lesson is marked ▶ (said under the table), which leaves the title room at a
@@ -156,12 +177,12 @@ def lessons_table(rows: Sequence[LessonRow], lang: str) -> Fitted:
     table.add_column(t("col_title", lang))
     table.add_column(t("col_done", lang), justify="right", no_wrap=True)
     table.add_column(t("col_time", lang), justify="right", no_wrap=True)
-    for number, lesson_id, title, steps, done, here, (minutes, rough) in rows:
+    for number, lesson_id, title, exercises, done, here, (minutes, rough) in rows:
         table.add_row(
             Text(f"▶ {number}", style="bold cyan") if here else number,
             Text(lesson_id, style="bold cyan" if here else "cyan"),
             title,
-            f"{done}/{steps}",
+            f"{done}/{exercises}",
             minutes_word(minutes, rough, lang),
         )
     return Fitted(table)

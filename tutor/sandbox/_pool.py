@@ -21,6 +21,9 @@ from tutor.sandbox.limits import Limits
 from tutor.sandbox.results import SandboxError
 
 FORK_WAIT = 60.0
+# Workers forked ahead: a reset swaps one in, and an answer judged again from its set-up
+# (then on a variant) takes two in a row without waiting for a fork.
+SPARES = 2
 _SHM_MIN_FREE = 2 * 1024**3
 
 
@@ -50,7 +53,7 @@ class Pool:
         self._first_req: int | None = None
         # Workers forked ahead, oldest first, each with the zygote that forks it.
         self._spares: list[tuple[ZygoteClient, int]] = []
-        self.spares = 1  # how many to keep forked ahead (``reserve``)
+        self.spares = SPARES  # how many to keep forked ahead (``reserve``)
         self.generation = 0  # zygotes started so far: a change means the last one was lost
         self._judge_req: int | None = None
         self._handles: dict[int, WorkerHandle] = {}
@@ -167,9 +170,9 @@ class Pool:
         return self._claim(req, "worker") if req is not None else self.take_spare()
 
     def reserve(self, count: int) -> None:
-        """Keep ``count`` workers forked ahead (at least one), so that many fresh workers
-        can be taken at once without waiting for a fork."""
-        self.spares = max(1, count)
+        """Keep ``count`` workers forked ahead (at least ``SPARES``), so that many fresh
+        workers can be taken at once without waiting for a fork."""
+        self.spares = max(SPARES, count)
         if self.is_ready():
             with self._lock:
                 self._top_up()

@@ -47,6 +47,9 @@ class RunResult:
     outcome: ok, error, interrupted, timeout, memory, crashed, exited, killed.
     restarted: the worker was replaced and the history replayed; ``note``
     then tells the learner (in their language) that nothing was lost.
+    A script run (``Sandbox.run_script``) also has ``exit_code`` (the status
+    ``python FILE`` would exit with; None when stopped by a limit or a crash)
+    and ``errors`` (its stderr, kept apart from ``output``).
     """
 
     outcome: str
@@ -55,10 +58,21 @@ class RunResult:
     duration: float = 0.0
     restarted: bool = False
     note: str = ""
+    exit_code: int | None = None
+    errors: str = ""
 
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+    @property
+    def summary(self) -> str:
+        """The output when it ran, else one line: the error, the note or the outcome."""
+        if self.outcome == "ok":
+            return self.output
+        if self.error is not None:
+            return f"{self.error.type}: {self.error.message}"
+        return self.note or self.outcome
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,12 +87,15 @@ class RunResult:
 
 @dataclass(frozen=True)
 class ReferenceRun:
-    """A reference solution's run in a pristine worker, and where its values were saved."""
+    """A run in a pristine worker (a reference solution, or an answer run again from its
+    set-up), and where its values were saved. ``stage`` is "setup" when the set-up failed."""
 
     outcome: str
     output: str
     error: ErrorInfo | None
     snapshot_dir: str | None
+    stage: str = "answer"
+    ran: int = 0  # the pieces of an answer that ran, the one that failed included
 
     def to_json(self) -> dict[str, Any]:
         return {

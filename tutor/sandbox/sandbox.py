@@ -16,9 +16,9 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from tutor.sandbox import _script, messages, outcomes
 from tutor.sandbox import confine as _confine
 from tutor.sandbox import limits as _limits
-from tutor.sandbox import messages, outcomes
 from tutor.sandbox._channel import Exchange, WorkerHandle, forward_sigint
 from tutor.sandbox._pool import FORK_WAIT, Pool
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult, SandboxBusy, SandboxError
@@ -138,7 +138,10 @@ class Sandbox:
 
     def start_failure(self) -> str:
         """Why the sandbox could not start, in words (the zygote's log when it crashed)."""
-        return self._pool.start_failure()
+        try:
+            return self._pool.start_failure()
+        except Exception:  # noqa: BLE001 - the reason itself could not be read
+            return "PyTorch did not start in time"
 
     # -- the learner's namespace ---------------------------------------------
 
@@ -171,6 +174,46 @@ class Sandbox:
         self.start()
         with self._lock:
             return self._run(code, filename, on_output, seed, record, echo)
+
+    def run_script(
+        self,
+        path: str,
+        argv: list[str],
+        *,
+        stdin: int,
+        on_output: Callable[[str], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> RunResult:
+        """Run the file at ``path`` as ``python FILE`` does, in a fresh worker of its own.
+
+        ``argv`` becomes ``sys.argv``; the script's folder is its working directory and
+        leads ``sys.path``; it reads the file descriptor ``stdin``; its stdout and stderr
+        stream to ``on_output`` and ``on_error`` apart (the worker prints an uncaught
+        exception there, as Python does). ``exit_code`` is the status ``python FILE``
+        would end with (None when the time limit stopped it). Ctrl-C interrupts it.
+        """
+        self.start()
+        with self._lock:
+            handle = self._pool.take_spare()
+        self._running = handle
+        try:
+            ex = _script.exchange(
+                handle,
+                path,
+                argv,
+                stdin,
+                self._limits,
+                self.timeout,
+                self.lang,
+                on_output,
+                on_error,
+            )
+        finally:
+            self._running = None
+            self._pool.retire(handle)
+        outcome, error = self._classify(ex)
+        code = _script.exit_code(ex, outcome)
+        return RunResult(outcome, ex.output, error, ex.duration, exit_code=code, errors=ex.errors)
 
     def interrupt(self) -> None:
         """Interrupt the running code (from another thread); a second call kills it."""
@@ -290,7 +333,7 @@ class Sandbox:
         Its snapshot goes straight to the judge, which keeps it in memory: the
         token in ``snapshot_dir`` names it there, and nowhere else do the values exist.
         """
-        run = self._fresh_run(setup, solution, seed, names, "<solution>")
+        run = self._fresh_run(setup, [solution], seed, names, "<solution>")
         if run.snapshot_dir is not None:
             self._references[run.snapshot_dir] = (setup, solution, seed, list(names))
             try:
@@ -307,7 +350,26 @@ class Sandbox:
         ``trial``, ``reference``, ``judge``, ``evaluate`` and ``discard`` may be called from
         several threads at once: each trial runs in a worker of its own, side by side
         with the others (``prefork`` keeps enough of them forked ahead)."""
-        return self._fresh_run(setup, code, seed, names, "<answer>")
+        return self._fresh_run(setup, [code], seed, names, "<answer>")
+
+    def run_fresh(
+        self,
+        setup: str,
+        pieces: list[str],
+        seed: int | None,
+        names: list[str],
+        *,
+        filename: str = "<answer>",
+        echo: bool = False,
+    ) -> ReferenceRun:
+        """Run ``setup``, then each of ``pieces`` (each seeded, as the prompt runs inputs), in a
+        pristine worker of its own, and snapshot ``names``; the learner's namespace is untouched.
+
+        The run stops at the first piece that fails; its outcome and output are the result's
+        (a multi-input answer is judged on its last input's output, as at the prompt). The
+        snapshot is a learner's: judged once, then discarded.
+        """
+        return self._fresh_run(setup, pieces, seed, names, filename, echo=echo)
 
     def prefork(self, count: int) -> None:
         """Keep ``count`` fresh workers forked ahead (default 1), for ``count`` trials at once."""
@@ -324,11 +386,12 @@ class Sandbox:
     def _fresh_run(
         self,
         setup: str,
-        code: str,
+        pieces: list[str],
         seed: int | None,
         names: list[str],
         filename: str,
         retry: bool = True,
+        echo: bool = False,
     ) -> ReferenceRun:
         self.start()
         handle = self._pool.take_spare()
@@ -342,20 +405,25 @@ class Sandbox:
                 # The spare went down with a zygote that died under it (learner code
                 # killed it): a new zygote, a new spare, once.
                 self._pool.retire(handle)
-                return self._fresh_run(setup, code, seed, names, filename, retry=False)
+                return self._fresh_run(setup, pieces, seed, names, filename, retry=False, echo=echo)
             outcome, error = self._classify(ex)
             if outcome != "ok":
-                return ReferenceRun(outcome, ex.output, error, None)
-            ex = handle.exchange(
-                # Re-seeded like each of the learner's runs, so a set-up that draws
-                # random numbers leaves both on the same stream.
-                {"op": "run", "code": code, "filename": filename, "seed": seed},
-                timeout=self.timeout,
-                lang=self.lang,
-            )
-            outcome, error = self._classify(ex)
+                return ReferenceRun(outcome, ex.output, error, None, stage="setup")
+            ran = 0
+            for piece in pieces:
+                ran += 1
+                ex = handle.exchange(
+                    # Re-seeded like each of the learner's runs, so a set-up that draws
+                    # random numbers leaves both on the same stream.
+                    {"op": "run", "code": piece, "filename": filename, "seed": seed, "echo": echo},
+                    timeout=self.timeout,
+                    lang=self.lang,
+                )
+                outcome, error = self._classify(ex)
+                if outcome != "ok":
+                    break
             snap = None if ex.dead else self._snapshot_in(handle, names)
-            return ReferenceRun(outcome, ex.output, error, snap)
+            return ReferenceRun(outcome, ex.output, error, snap, ran=ran)
         finally:
             self._pool.retire(handle)
 
@@ -482,7 +550,7 @@ class Sandbox:
     def _remake_reference(self, token: str) -> None:
         """Run a reference again for a judge that never had it (the old one died)."""
         setup, solution, seed, names = self._references[token]
-        again = self._fresh_run(setup, solution, seed, names, "<solution>")
+        again = self._fresh_run(setup, [solution], seed, names, "<solution>")
         if again.snapshot_dir is None:
             raise SandboxError("the reference solution could not be run again")
         with self._held_lock:
@@ -618,6 +686,11 @@ class Sandbox:
     def gpu_available(self) -> bool:
         """True when a CUDA GPU is present (found through NVML, CUDA untouched)."""
         return bool(self.device_info()["cuda_available"])
+
+    @property
+    def requested_device(self) -> str:
+        """The device asked for (``--device``): "auto", "cpu", "cuda", "cuda:1", "mps"."""
+        return self._pool.requested_device
 
     @property
     def device(self) -> str | None:

@@ -8,6 +8,7 @@ script in tests). This module never imports torch or prompt_toolkit.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -20,7 +21,9 @@ from tutor.course.route import Route
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
-from tutor.session import ask, commands, places
+from tutor.render import errors
+from tutor.render.terminal import as_shown
+from tutor.session import ask, commands, moves, places, welcome
 from tutor.session.mistakes import mistakes
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
@@ -66,6 +69,8 @@ class Session:
         self.si = 0
         self.running = True
         self.inputs: list[str] = []  # code that ran without error in this step's namespace
+        self.history: list[str] = []  # every input run in this step's namespace, errors too
+        self.last_judgement: pipeline.Judgement | None = None
         self.last_run: tuple[str, RunResult] | None = None
         self._ns_key: tuple[str, str] | None = None
         self._last_verdict: Verdict | None = None
@@ -75,7 +80,6 @@ class Session:
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
-        self._told_rebound = False
         self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
@@ -130,6 +134,7 @@ class Session:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
+        welcome.tell_device(self)
         if self.route is not None:
             minutes, rough = self.route.minutes
             self.say(
@@ -137,6 +142,8 @@ class Session:
                 count=len(self.route.stops),
                 time=render.minutes_word(minutes, rough, self.lang),
             )
+        elif lesson_id is None and step_id is None and self.store.position() is None:
+            welcome.show_course_map(self)
         self.goto(*start)
         while self.running:
             # Read.
@@ -210,8 +217,13 @@ class Session:
         """Answer one input: a command, a look-up, a question, an answer, or code."""
         stripped = text.strip()
         inspect = _INSPECT.match(stripped)
+        bare = commands.BARE.get(stripped.lower())
         if not stripped:
             self.on_empty()
+        elif bare:
+            # A beginner's "quit" or "hint": do it, and show the slash form once more.
+            self.say("bare_command", "dim", word=stripped, command=bare)
+            commands.dispatch(self, "/" + bare)
         elif stripped.startswith("??"):
             self.answer_question(stripped[2:])
         elif inspect:
@@ -229,13 +241,30 @@ class Session:
             self.run_code(text)
 
     def _exploring(self, text: str) -> bool:
-        """At a quiz, code that is plainly not an answer (``y = w * 3``) runs instead."""
+        """At a quiz or predict prompt, code that is plainly not an answer runs instead: a
+        statement (``y = w * 3``), ``print(...)``, or an expression that reads one of the
+        learner's variables or computes something (``x.grad``, ``torch.arange(3)``). An
+        answer stays an answer: a choice's number or words, or a printed value."""
         step = self.step
-        if step.kind == "predict" and not step.choices:
-            return False  # the answer is typed output, which can look like code
         if step.choices and pipeline.answer_key(step, text).isdigit():
             return False
-        return codeinfo.looks_like_code(text)
+        if pipeline.printed_value(text):
+            return False  # typed output, such as tensor([1, 2])
+        if step.kind != "predict" or step.choices:
+            if codeinfo.looks_like_code(text):
+                return True
+        return codeinfo.explores(text, self._defined_names())
+
+    def _defined_names(self) -> set[str]:
+        """The learner's variable names, when the sandbox can say at once."""
+        sb = self.sandbox
+        if sb is None or self._ns_key is None or not sb.is_ready():
+            return set()
+        try:
+            rows = sb.call("vars")
+        except Exception:  # noqa: BLE001 - unknown: nothing counts as defined
+            return set()
+        return {str(r.get("name")) for r in rows or () if isinstance(r, dict)}
 
     def _names_choice(self, text: str) -> bool:
         """Whether ``text`` picks one of the step's choices (then it is an answer, not a
@@ -254,20 +283,23 @@ class Session:
         """Show step ``si`` of lesson ``li`` and remember the position."""
         self.li, self.si = li, si
         self.inputs = []
+        self.history = []
         self.last_run = None
         self._last_verdict = None
-        self._told_rebound = False
+        self.last_judgement = None
         if self._ns_key is not None and self.step.kind in ("code", "explore", "predict"):
             self._ns_key = None  # a fresh namespace with this step's set-up on first use
         self.store.seen(*self.key)
         self.store.set_position(*self.key)
-        done = sum(1 for r in self.store.records() if r.status == "passed")
+        exercises = self._exercises()
+        done = sum(self.store.get(self.lesson.id, s.id).status == "passed" for s in exercises)
         self.show(
             render.progress_line(
                 lesson_number(self.lesson, li),
                 si + 1,
                 len(self.lesson.steps),
                 done,
+                len(exercises),
                 self.lang,
                 route=places.on_route(self.route, li, si),
             )
@@ -276,6 +308,10 @@ class Session:
         self._no_gpu = False
         if self.step.device == "gpu":
             self._skip_without_gpu()
+
+    def _exercises(self) -> list[Step]:
+        """This lesson's exercises: the steps that check an answer."""
+        return [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
 
     def _skip_without_gpu(self) -> None:
         """A GPU step on a machine without one: say so; Enter goes on."""
@@ -288,61 +324,24 @@ class Session:
         self.say("gpu_skip", "yellow")
 
     def advance(self) -> None:
-        """The next step: the route's next stop on a route; else the lesson's next step, or
-        the first of the next lesson from the same folder (a custom lesson does not run on
-        into a built-in one), or the end."""
-        if self.route is not None:
-            place = places.route_next(self.route, self.li, self.si)
-            if place is None:
-                self.say("route_done", "green")
-                return
-            if place[0] != self.li and self.route.index(self.li, self.si) is not None:
-                self._say_lesson_end()
-            self.goto(*place)
-            return
-        if self.si + 1 < len(self.lesson.steps):
-            self.goto(self.li, self.si + 1)
-            return
-        following = places.next_lesson(self.lessons, self.li)
-        if following is None and self.li + 1 >= len(self.lessons):
-            self.say("course_done")
-            return
-        self._say_lesson_end()
-        if following is None:
-            # What follows comes from another folder: stop here and show the way on.
-            self.say("lessons_end_menu", "dim")
-            self.show(commands.lessons_view(self))
-            return
-        self.goto(following, 0)
+        """The next step, stop of the route, lesson, or the end (``moves.advance``)."""
+        moves.advance(self)
 
-    def _say_lesson_end(self) -> None:
-        title = self.lesson.title.get(self.lang)
-        checked = [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
-        done = sum(
-            self.store.get(self.lesson.id, s.id).status in ("passed", "skipped") for s in checked
-        )
-        if done == len(checked):
-            self.say("lesson_done", "green", title=title)
-        else:
-            self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
+    def lesson_complete(self, lesson: Any) -> bool:
+        """Every exercise of ``lesson`` passed or skipped (nothing left to do in it)."""
+        checked = [s for s in lesson.steps if s.kind in ("code", "quiz", "predict")]
+        return all(self.store.get(lesson.id, s.id).status in ("passed", "skipped") for s in checked)
+
+    def exercises_done(self, lesson: Any) -> tuple[int, int]:
+        """(passed, total) of a lesson's exercises (code, quiz, predict), as the progress line
+        counts them: a skipped exercise is not a done one."""
+        checked = [s for s in lesson.steps if s.kind in ("code", "quiz", "predict")]
+        done = sum(self.store.get(lesson.id, s.id).status == "passed" for s in checked)
+        return done, len(checked)
 
     def back(self) -> None:
-        """The previous step (on a route: the previous stop; else the last step of the
-        previous lesson at a lesson's start)."""
-        if places.on_route(self.route, self.li, self.si) is not None:
-            assert self.route is not None
-            place = places.route_previous(self.route, self.li, self.si)
-            if place is None:
-                self.say("first_step", "dim")
-            else:
-                self.goto(*place)
-            return
-        if self.si > 0:
-            self.goto(self.li, self.si - 1)
-        elif self.li > 0:
-            self.goto(self.li - 1, len(self.lessons[self.li - 1].steps) - 1)
-        else:
-            self.say("first_step", "dim")
+        """The previous step or stop of the route (``moves.back``)."""
+        moves.back(self)
 
     # -- the sandbox ----------------------------------------------------------------
 
@@ -360,7 +359,7 @@ class Session:
                 return None
             if not ok:
                 # Not remembered: the next input tries again (a killed zygote is replaced).
-                self.say("no_sandbox", "red", error=_start_error(sb))
+                self.say("no_sandbox", "red", error=sb.start_failure())
                 return None
         return sb
 
@@ -381,6 +380,7 @@ class Session:
                 self.show(*render.outcome(result, self.lang))
             self._ns_key = self.key
             self.inputs = []
+            self.history = []
         return sb
 
     def _write_output(self, text: str) -> None:
@@ -412,6 +412,10 @@ class Session:
         self.show(
             *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
         )
+        if result.restarted:
+            # A new worker replayed the inputs that ran cleanly: that is all it holds now.
+            self.history = list(self.inputs)
+        self.history.append(code)
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
@@ -430,37 +434,54 @@ class Session:
             if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
         }
 
-    def answer_code(self, code: str) -> str:
-        """The learner's answer as the checker reads it: this input and the inputs it builds on."""
-        return codeinfo.relevant_code(self.inputs, code)
-
     def judge(self, code: str, result: RunResult, quiet: bool) -> None:
-        """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
+        """Check the step; a pass is always told, a failure only for an attempt (or /check).
+
+        The answer is this input and the earlier ones it builds on; when earlier tries
+        changed the namespace, it is judged again from the set-up (``pipeline.judge_at_prompt``).
+        """
         from tutor.sandbox import SandboxError
 
-        answer = self.answer_code(code)
+        history = self.history if self.history and self.history[-1] == code else [code]
+        clean = self.inputs[:-1] if self.inputs and self.inputs[-1] == code else self.inputs
         sb = self.sandbox
         if sb is None:  # code ran, so there is a sandbox; this says so to the type checker
             return
         try:
-            verdict = pipeline.judge_live(sb, self.lesson, self.step, answer, result, self.lang)
-            if verdict.passed and self.step.variants:
-                # Right here, but would other starting values still pass (no hard-coded numbers)?
-                verdict = (
-                    pipeline.check_variants(sb, self.lesson, self.step, answer, self.lang)
-                    or verdict
-                )
+            judged = pipeline.judge_at_prompt(
+                sb,
+                self.lesson,
+                self.step,
+                history,
+                clean,
+                code,
+                result,
+                self.lang,
+            )
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
+        # PyTorch's error explained in the verdict, as check and watch explain it.
+        explained = errors.explain_verdict(
+            judged.verdict, judged.code, self.lang, off=self.step.quiet
+        )
+        judged = dataclasses.replace(judged, verdict=explained)
+        self.last_judgement = judged
+        verdict = judged.verdict
         error = result.error.type if result.outcome == "error" and result.error else None
         attempt = pipeline.is_attempt(self.step, code, error)
         if verdict.passed or attempt:
-            found = mistakes(verdict, result.outcome, result.error, answer, self.lang)
-            self.store.attempt(*self.key, answer, verdict.passed, found.ids, found.checks)
-        shown = result.outcome == "error"  # its explanation is already on screen
+            found = mistakes(verdict, result.outcome, result.error, judged.code, self.lang)
+            self.store.attempt(*self.key, judged.code, verdict.passed, found.ids, found.checks)
+        # The error and its explanation are on screen when this run raised, and the verdict
+        # is about the same run (or a rerun that raised the same way).
+        shown = result.outcome == "error" and (
+            not judged.rerun or any(c.name == "error" and not c.passed for c in verdict.checks)
+        )
         if verdict.passed:
             self.show_verdict(verdict, error_shown=shown)
+            if judged.rerun:
+                self._tell_rerun(judged)
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()
@@ -475,9 +496,9 @@ class Session:
         elif attempt:
             # The same failure again (say after print(x)): one line, not the whole table.
             self.show(render.verdict_brief(verdict, self.lang))
+        if (attempt or not quiet) and judged.rerun and verdict != self._last_verdict:
+            self._tell_rerun(judged)
         self._last_verdict = verdict
-        if attempt:
-            self._tell_rebound()
 
     def show_verdict(self, verdict: Any, *, error_shown: bool = False) -> None:
         """Show a verdict (a long table folded to its failing rows); ``/verdict`` shows it
@@ -485,14 +506,24 @@ class Session:
         self.shown_verdict = verdict
         self.show(render.verdict(verdict, self.lang, error_shown=error_shown))
 
-    def _tell_rebound(self) -> None:
-        """After a failed attempt: point at /reset if the learner rebound a set-up name."""
-        given = codeinfo.assigned(self.step.setup)
-        rebound = sorted(given & set().union(*(codeinfo.assigned(c) for c in self.inputs)))
-        if rebound and not self._told_rebound:
-            self._told_rebound = True
-            names = ", ".join(f"`{n}`" for n in rebound)
-            self.show(render.tutor_says(t("rebound", self.lang, names=names)))
+    def _tell_rerun(self, judged: pipeline.Judgement) -> None:
+        """Say in a line that earlier tries changed the namespace and the answer ran again."""
+        if not judged.changed:
+            if judged.verdict.passed:
+                self.say("rerun_passed_any", "dim")
+            return
+        sep = "、" if self.lang == "zh" else ", "
+        names = sep.join(f"`{n}`" for n in judged.changed)
+        if judged.verdict.passed:
+            key = "rerun_passed"
+        else:
+            given = codeinfo.assigned(self.step.setup)
+            key = (
+                "rerun_failed"
+                if {n.split(".")[0] for n in judged.changed} & given
+                else "rerun_failed_plain"
+            )
+        self.show(render.tutor_says(t(key, self.lang, names=names)))
 
     # -- quiz and predict --------------------------------------------------------------
 
@@ -506,7 +537,7 @@ class Session:
                 return
             result = pipeline.run_predict(sb, step)
             self._ns_key = self.key
-            output = result.output if result.outcome == "ok" else _error_line(result)
+            output = result.summary
             verdict = pipeline.check_predict(step, text, output, self.lang)
         else:
             verdict = pipeline.check_quiz(step, text, self.lang)
@@ -516,7 +547,7 @@ class Session:
         if output is not None:
             self.show(
                 render.note(t("real_output", self.lang), "dim"),
-                render.code(render.label_warnings(output, self.lang) or " "),
+                render.code(render.label_warnings(as_shown(output), self.lang) or " "),
             )
         if verdict.passed:
             if step.explanation:
@@ -546,7 +577,8 @@ class Session:
 
     def answer_question(self, question: str) -> None:
         """A question in plain words, answered from the glossary and the lessons."""
-        self.show(render.answers(self.index().search(question), self.lang))
+        here = (self.lesson.id, self.step.id) if self.lessons else None
+        self.show(render.answers(self.index().search(question, here=here), self.lang))
 
     def set_lang(self, lang: str) -> None:
         """Switch the language of the tutor, the lessons and the sandbox's messages."""
@@ -555,19 +587,7 @@ class Session:
         self._index = None
         if self.sandbox is not None:
             self.sandbox.lang = lang
-
-
-def _error_line(result: RunResult) -> str:
-    if result.error is not None:
-        return f"{result.error.type}: {result.error.message}"
-    return result.note or result.outcome
-
-
-def _start_error(sandbox: Sandbox) -> str:
-    try:
-        return str(sandbox.start_failure())
-    except Exception:  # noqa: BLE001
-        return "PyTorch did not start in time"
+        self.ui.set_lang(lang)  # the prompt's own hints follow
 
 
 start_place = places.start_place  # where --lesson/--step start (app checks it first)

@@ -27,20 +27,29 @@ class _Rule:
     build: Builder
     order: int = 0
     refine: Refiner | None = None
+    receiver: str = ""
 
 
 RULES: list[_Rule] = []
 
 
 def explains(
-    id_: str, *patterns: re.Pattern[str], order: int, refine: Refiner | None = None
+    id_: str,
+    *patterns: re.Pattern[str],
+    order: int,
+    refine: Refiner | None = None,
+    receiver: str = "",
 ) -> Callable[[Builder], Builder]:
     """Register the decorated builder for messages matching any of ``patterns`` (tried in
-    ``order``, lowest first, with every other rule: the first match wins)."""
+    ``order``, lowest first, with every other rule: the first match wins).
+
+    ``receiver``: the method the failing code called (``"numpy"``); the message's
+    ``{tensor}`` field is then what the learner called it on (``w``), or ``tensor``
+    when the code does not say."""
 
     def register(build: Builder) -> Builder:
         for i, pattern in enumerate(patterns):
-            RULES.append(_Rule(id_, pattern, build, order + i, refine))
+            RULES.append(_Rule(id_, pattern, build, order + i, refine, receiver))
         return build
 
     return register

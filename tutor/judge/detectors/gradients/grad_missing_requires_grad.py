@@ -11,9 +11,11 @@ from tutor.judge.detectors._case import (
 )
 from tutor.judge.detectors._registry import detector
 from tutor.judge.detectors.gradients._autograd import (
+    _cut_off,
     _grad_check_failed,
     _grad_missing,
     _made_by_op,
+    _operands_of,
     _source_value,
     _wants_grad,
 )
@@ -35,6 +37,13 @@ def _grad_missing_requires_grad(case: Case) -> Feedback | None:
         return None
     computed = value.is_leaf is False or _made_by_op(case.code, source)
     if computed:
+        tracked = [
+            n
+            for n in sorted(_operands_of(case.code, source))
+            if (v := case.context.get(n)) is not None and v.kind == "tensor" and v.requires_grad
+        ]
+        if tracked:  # its input requires grad: something cut the graph
+            return _cut_off(case, source, tracked[0])
         where = case.msg("grad-missing-requires-grad", "computed")
     elif case.code.strip() and source not in codeinfo.assigned(case.code):
         # A tensor that already exists (given, or made earlier): switch tracking on.
