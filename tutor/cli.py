@@ -148,53 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("step_id", metavar="STEP")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p = command(
-        "grade",
-        "grade many answers to one step (files, or folders of them), several at once, "
-        "each in a fresh sandbox worker; a table, a histogram of mistakes, CSV or JSON",
-    )
-    p.add_argument("lesson_id", metavar="LESSON")
-    p.add_argument("step_id", metavar="STEP")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    form = p.add_mutually_exclusive_group()
-    form.add_argument("--json", action="store_true", help="print JSON")
-    form.add_argument("--csv", action="store_true", help="print CSV, one line per submission")
-    p.add_argument(
-        "--jobs",
-        type=_positive,
-        metavar="N",
-        default=None,
-        help="submissions judged at once (default: the number of cores)",
-    )
-    p = command(
-        "class",
-        "the class report from many learners' progress files (or their exports): who is "
-        "where, who is stuck, the most common mistakes per step, passes made with help",
-    )
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    form = p.add_mutually_exclusive_group()
-    form.add_argument("--json", action="store_true", help="print JSON")
-    form.add_argument(
-        "--csv",
-        nargs="?",
-        const="learners",
-        choices=("learners", "mistakes"),
-        help="print CSV: one line per learner (default), or per mistake at a step",
-    )
-    p.add_argument(
-        "--stuck-attempts",
-        type=_positive,
-        default=3,
-        metavar="N",
-        help="stuck: this many tries at the current step without passing (default 3)",
-    )
-    p.add_argument(
-        "--stuck-minutes",
-        type=float,
-        default=10.0,
-        metavar="M",
-        help="stuck: this many minutes at the current step without passing (default 10)",
-    )
+    from tutor import instructor  # light: grading itself is imported when it runs
+
+    instructor.add_parsers(command, _positive)
     p = command("validate", "prove lessons: references pass, traps fail, translations exist")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p = command("run", "run a Python file in the sandbox, as `python FILE ARGS` would")

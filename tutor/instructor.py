@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tutor import grade as grading
 from tutor.i18n import t
 
 if TYPE_CHECKING:
@@ -25,6 +24,60 @@ if TYPE_CHECKING:
 
     from tutor.course.lesson import Lesson, Step
     from tutor.sandbox import Sandbox
+
+
+def add_parsers(
+    command: Callable[[str, str], argparse.ArgumentParser], positive: Callable[[str], int]
+) -> None:
+    """The ``grade`` and ``class`` subcommands' arguments (``command`` makes a subparser,
+    ``positive`` reads a whole number above 0)."""
+    p = command(
+        "grade",
+        "grade many answers to one step (files, or folders of them), several at once, "
+        "each in a fresh sandbox worker; a table, a histogram of mistakes, CSV or JSON",
+    )
+    p.add_argument("lesson_id", metavar="LESSON")
+    p.add_argument("step_id", metavar="STEP")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument("--csv", action="store_true", help="print CSV, one line per submission")
+    p.add_argument(
+        "--jobs",
+        type=positive,
+        metavar="N",
+        default=None,
+        help="submissions judged at once (default: the number of cores)",
+    )
+    p = command(
+        "class",
+        "the class report from many learners' progress files (or their exports): who is "
+        "where, who is stuck, the most common mistakes per step, passes made with help",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument(
+        "--csv",
+        nargs="?",
+        const="learners",
+        choices=("learners", "mistakes"),
+        help="print CSV: one line per learner (default), or per mistake at a step",
+    )
+    p.add_argument(
+        "--stuck-attempts",
+        type=positive,
+        default=3,
+        metavar="N",
+        help="stuck: this many tries at the current step without passing (default 3)",
+    )
+    p.add_argument(
+        "--stuck-minutes",
+        type=float,
+        default=10.0,
+        metavar="M",
+        help="stuck: this many minutes at the current step without passing (default 10)",
+    )
 
 
 def grade_command(
@@ -36,6 +89,8 @@ def grade_command(
     """``grade LESSON STEP PATH...``: exit 0 when every submission passed, 1 when one did
     not, 2 for a step with nothing to check, a missing path or no submissions, 3 when the
     sandbox cannot start, 130 on Ctrl-C."""
+    from tutor import grade as grading
+
     lang = args.lang
     if step.kind not in ("code", "quiz", "predict"):
         print(t("cli.not_checked", lang, kind=step.kind), file=sys.stderr)
@@ -142,4 +197,4 @@ def _progress(total: int, lang: str) -> Callable[[Any], None] | None:
     return tell
 
 
-__all__ = ["class_command", "console", "grade_command", "show"]
+__all__ = ["add_parsers", "class_command", "console", "grade_command", "show"]

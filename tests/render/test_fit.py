@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from tutor.i18n import HELP_COMMANDS
+from tutor.i18n import help_rows
 from tutor.judge.verdict import Check, Verdict
 from tutor.progress import StepRecord
 from tutor.render import chat, pictures
@@ -63,7 +63,7 @@ def test_tables_keep_every_word_whole(width: int, lang: str) -> None:
             ),
             ["attributes-devices", "shares-memory-numpy"],
         ),
-        "help": (chat.help_table(lang), [usage.split()[0] for usage in HELP_COMMANDS]),
+        "help": (chat.help_table(lang), [usage.split()[0] for usage, _ in help_rows(lang)]),
     }
     for name, (table, words) in tables.items():
         shown = _text(table, width)

@@ -175,7 +175,9 @@ def lessons_table(rows: Sequence[LessonRow], lang: str) -> Fitted:
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column(t("col_lesson", lang), no_wrap=True)
     table.add_column(t("col_title", lang))
-    table.add_column(t("col_done", lang), justify="right", no_wrap=True)
+    table.add_column(
+        t("col_done", lang), justify="right"
+    )  # the header may wrap: "exercises / done"
     table.add_column(t("col_time", lang), justify="right", no_wrap=True)
     for number, lesson_id, title, exercises, done, here, (minutes, rough) in rows:
         table.add_row(

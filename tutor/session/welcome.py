@@ -10,6 +10,7 @@ from tutor.course.lesson import lesson_minutes, lesson_number
 from tutor.i18n import t
 from tutor.render import chat as render
 
+
 def minutes(lesson: Any) -> int:
     """A lesson's length in minutes: the author's estimate, else a rough one from its steps
     (``tutor.course.lesson.lesson_minutes``, which ``/lessons`` and ``lessons`` show too)."""
