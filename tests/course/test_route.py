@@ -97,6 +97,10 @@ def test_the_loader_reads_minutes_and_refuses_nonsense(tmp_path: Path) -> None:
     assert errors == [] and lesson is not None
     assert (lesson.minutes, lesson.steps[0].minutes) == (12, 2.5)
     assert lesson_minutes(lesson) == (12, False)
+    # The first start's course map shows the same figure as /lessons and `lessons`.
+    from tutor.session import welcome
+
+    assert welcome.minutes(lesson) == 12
     path.write_text(LESSON.format(lesson=0, step='"soon"'), encoding="utf-8")
     lesson, errors = load_lesson(path)
     assert lesson is None
