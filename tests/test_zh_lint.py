@@ -43,6 +43,7 @@ from tutor.judge.checks import run_checks
 from tutor.judge.snapshot import Value
 from tutor.progress import Notice
 from tutor.render import chat, errors, pictures, tables
+from tutor.render._fit import Fitted
 from tutor.session.ask import load_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,6 +291,8 @@ def strings(renderable: Any) -> Iterator[str]:
         yield renderable.plain
     elif isinstance(renderable, Markdown):
         yield renderable.markup
+    elif isinstance(renderable, Fitted):
+        yield from strings(renderable.table)
     elif isinstance(renderable, Table):
         if renderable.title is not None:
             yield from strings(renderable.title)
@@ -496,7 +499,7 @@ def session_texts() -> Iterator[tuple[str, str]]:
     """What the session assembles: /help, the progress line, /graph (pictures and reasons)."""
     for usage, what in i18n.help_rows("zh"):
         yield f"/help {usage}", f"`{usage}`：{what}"
-    yield "/help title", str(tables.help_table("zh").title)
+    yield "/help title", str(tables.help_table("zh").table.title)
     for done, total in [(0, 7), (3, 7), (0, 0)]:
         yield f"progress line {done}/{total}", chat.progress_line(8, 1, 10, done, total, "zh").plain
     for text in progress_notices():
