@@ -234,3 +234,12 @@ def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path, tutor):
     assert result.returncode == 1, result.stdout + result.stderr
     failed = [c["name"] for c in json.loads(result.stdout)["checks"] if not c["passed"]]
     assert failed[0] == "z.shape"
+
+
+def test_check_explains_errors_and_renders_code_as_the_prompt_does(tmp_path, tutor_cli):
+    code = answer(tmp_path, "y.backward()\n")
+    data = json.loads(tutor_cli("check", "autograd", "sum-backward", code, "--json").stdout)
+    assert "backward-non-scalar" in [f["id"] for f in data["feedback"]]  # the prompt's box
+    text = tutor_cli("check", "autograd", "sum-backward", code).stdout
+    assert "`" not in text and "y.sum().backward()" in text
+    assert "needs a single number (a scalar)" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -316,3 +317,58 @@ def test_text_that_names_no_choice_is_told_how_to_answer():
     assert not row.passed and "type a choice's number (1 to 3)" in row.message
     assert pipeline.check_quiz(CHOICE, "1").checks[0].message == "That is not the answer."
     assert "1 到 3" in pipeline.check_quiz(CHOICE, "图形", "zh").checks[0].message
+
+
+def _course_step(lesson_id: str, step_id: str) -> tuple[Any, Any]:
+    lessons, _ = load_course([ROOT / "lessons"])
+    lesson = next(lesson for lesson in lessons if lesson.id == lesson_id)
+    return lesson, lesson.step(step_id)
+
+
+def test_a_seed_variant_names_the_seed_not_the_set_up(sb):
+    lesson, dice = _course_step("creating-tensors", "dice")
+    typed = "rolls = torch.tensor([3, 4, 6, 1, 2, 4, 2, 2, 2, 4])"
+    lead = pipeline.check_answer(sb, lesson, dice, typed).checks[0]
+    assert lead.name == "variant" and lead.expected == "seed 1"
+    assert "seed 0" in lead.message and "seed 1" in lead.message
+    assert "hard-code" not in lead.message and "torch." not in lead.message
+
+
+def test_a_variant_whose_shape_makes_the_answer_raise_says_it_ran_on_that_shape(sb):
+    lesson, row = _course_step("operations", "row")
+    verdict = pipeline.check_answer(sb, lesson, row, "second = x.view(3, 4)[1]")
+    lead = verdict.checks[0]
+    assert lead.name == "variant"
+    assert "`x` of shape (4, 5) (it was (3, 4))" in lead.message and "raised" in lead.message
+    assert "view-numel" in [f.id for f in verdict.feedback]  # the error, explained
+    zh = pipeline.check_answer(sb, lesson, row, "second = x.view(3, 4)[1]", "zh").checks[0]
+    assert "`x` 的形状换成 (4, 5)（原来是 (3, 4)）" in zh.message
+
+
+def test_a_variant_may_carry_the_lessons_own_words(sb):
+    own = Variant(setup="n = 8", message=Text("Count up to `n`, whatever it is.", "数到 `n`。"))
+    step = Step(
+        id="count2",
+        kind="code",
+        title=Text("Count"),
+        setup="n = 5",
+        solution="c = torch.arange(1, n + 1)",
+        check=("c",),
+        variants=(own,),
+    )
+    verdict = pipeline.check_answer(sb, LESSON, step, "c = torch.tensor([1, 2, 3, 4, 5])")
+    assert verdict.checks[0].message == "Count up to `n`, whatever it is."
+    assert (
+        pipeline.check_answer(sb, LESSON, step, "c = torch.arange(1, 6)", "zh").checks[0].message
+        == "数到 `n`。"
+    )
+
+
+def test_check_explains_a_pytorch_error_as_the_prompt_does(sb):
+    from tutor.render import errors
+
+    lesson, step = _course_step("autograd", "sum-backward")
+    verdict = pipeline.check_answer(sb, lesson, step, "y.backward()")
+    got = next(c for c in verdict.checks if c.name == "error").got
+    box = errors.explain(*got.split(": ", 1), code="y.backward()")
+    assert box is not None and box.feedback.id in [f.id for f in verdict.feedback]

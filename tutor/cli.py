@@ -172,9 +172,30 @@ def _leading_first(checks: Iterable[Check]) -> list[Check]:
     return [c for c in checks if not c.passed] + [c for c in checks if c.passed]
 
 
+def _console() -> Any:
+    """A Console for ``check``'s text: colour on a terminal (NO_COLOR honoured), plain text in a
+    pipe; Markdown is rendered as the prompt renders it (no raw backticks)."""
+    from tutor.session.ui import make_console
+
+    tty = sys.stdout.isatty()
+    return make_console(
+        sys.stdout, width=None if tty else 100, plain=not tty, no_color="NO_COLOR" in os.environ
+    )
+
+
+def _said(console: Any, renderable: Any) -> str:
+    with console.capture() as captured:
+        console.print(renderable)
+    return "\n".join(line.rstrip() for line in captured.get().rstrip("\n").split("\n"))
+
+
 def _print_verdict(verdict: Verdict, lang: str) -> None:
+    from rich.padding import Padding
+
+    from tutor.render import chat as render
     from tutor.render.chat import check_label
 
+    console = _console()
     for c in _leading_first(verdict.checks):
         line = f"{'✓' if c.passed else '✗'} {check_label(c.name, lang)}"
         if not c.passed:
@@ -187,10 +208,11 @@ def _print_verdict(verdict: Verdict, lang: str) -> None:
             elif c.expected or c.got:
                 line += f": {_t('expected', lang)} {c.expected}, {_t('got', lang)} {c.got}"
             if c.message:
-                line += f"\n    {c.message}"
+                message = render.inline_code(c.message, style="" if c.passed else "red")
+                line += "\n" + _said(console, Padding(message, (0, 0, 0, 4)))
         print(line)
-    for f in verdict.feedback:
-        print(f"→ {f.message}")
+    for item in render.feedback(verdict.feedback):
+        print(_said(console, item))
     print(_t("passed" if verdict.passed else "failed", lang))
 
 

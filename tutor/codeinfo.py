@@ -161,22 +161,125 @@ def assigned(code: str) -> set[str]:
     return out
 
 
+def _root(node: ast.AST) -> str | None:
+    """The variable at the bottom of ``x.grad``, ``x[0]``, ``x.view(2, 3)``: ``x``."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+# Methods that change their tensor though their name has no trailing underscore.
+_CHANGING = frozenset({"backward", "retain_grad", "register_hook"})
+
+
+def mutated(code: str) -> set[str]:
+    """The names whose object ``code`` changes without binding the name again.
+
+    ``x.add_(1)``, ``x.grad.zero_()`` and ``x.requires_grad_()`` (a method
+    ending in ``_`` changes its tensor), ``x[0] = 1``, ``x.grad = None`` and
+    ``x[0] += 1``, ``y.retain_grad()``, and ``y.backward()`` (it fills the
+    gradients of ``y``'s graph).
+    """
+    tree = parse(code)
+    if tree is None:
+        return set()
+    found: set[str | None] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr = node.func.attr
+            if (attr.endswith("_") and not attr.startswith("__")) or attr in _CHANGING:
+                found.add(_root(node.func.value))
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(node, ast.AugAssign) and isinstance(target, ast.Name):
+                    found.add(target.id)  # x += 1 changes a tensor in place
+                for part in ast.walk(target):
+                    if isinstance(part, (ast.Attribute, ast.Subscript)):
+                        found.add(_root(part))
+    return {name for name in found if name}
+
+
+def answer_inputs(
+    earlier: list[str],
+    code: str,
+    wanted: Collection[str] = (),
+    given: Collection[str] = (),
+    since: int | None = None,
+) -> list[str]:
+    """The learner's answer: ``code`` and the earlier inputs it builds on, oldest first.
+
+    An earlier input belongs to the answer when it binds or changes
+    (``mutated``) a name that the answer reads, or one of ``wanted`` (the names
+    the step checks) that ``code`` does not bind itself, transitively; an
+    input that only sets torch's state (``torch.manual_seed(0)``) belongs to
+    every answer after it. The names in ``given`` (the set-up's) are looked for
+    only in ``earlier[since:]`` (with ``since`` None, nowhere): before that, the
+    answer uses the set-up's values, whatever earlier tries did to them.
+    """
+    start = len(earlier) if since is None else since
+    needed = (names(code) | set(wanted)) - defined(code)
+    chosen: list[str] = []
+    for index in range(len(earlier) - 1, -1, -1):
+        before = earlier[index]
+        looked_for = needed - set(given) if index < start else needed
+        defines = defined(before)
+        if (defines | mutated(before)) & looked_for or _sets_torch_state(before):
+            chosen.append(before)
+            needed = (needed - defines) | (names(before) - defines)
+    return [*reversed(chosen), code]
+
+
+def defined(code: str) -> set[str]:
+    """The names ``code`` binds to a new object: ``assigned`` without the targets of ``x += 1``,
+    which reads ``x`` and changes it (``mutated``)."""
+    tree = parse(code)
+    if tree is None:
+        return set()
+    bound = assigned(code)
+    updated = {
+        node.target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
+    }
+    if not updated:
+        return bound
+    plain = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.For, ast.With, ast.comprehension))
+        for target in _targets(node)
+        if isinstance(target, ast.Name)
+    }
+    return bound - (updated - plain)
+
+
+def _targets(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.Assign):
+        found = [part for t in node.targets for part in ast.walk(t)]
+    elif isinstance(node, (ast.AnnAssign, ast.For, ast.comprehension)):
+        found = list(ast.walk(node.target))
+    elif isinstance(node, ast.With):
+        found = [
+            part
+            for item in node.items
+            if item.optional_vars is not None
+            for part in ast.walk(item.optional_vars)
+        ]
+    else:
+        found = []
+    return found
+
+
 def relevant_code(inputs: list[str], code: str) -> str:
     """``code`` plus the earlier inputs that define names it reads, transitively.
 
     So ``a = torch.arange(6)`` then ``x = a.reshape(2, 3)`` is judged as both
     lines, but an earlier wrong try that the learner replaced is not.
+    ``inputs`` may end with ``code`` itself.
     """
-    needed = set(names(code)) - assigned(code)
-    chosen: list[str] = []
-    for earlier in reversed(inputs):
-        if earlier == code and not chosen:
-            continue
-        defines = assigned(earlier)
-        if defines & needed or _sets_torch_state(earlier):
-            chosen.append(earlier)
-            needed = (needed - defines) | (set(names(earlier)) - defines)
-    return "\n".join([*reversed(chosen), code])
+    earlier = inputs[:-1] if inputs and inputs[-1] == code else inputs
+    return "\n".join(answer_inputs(list(earlier), code))
 
 
 def _sets_torch_state(code: str) -> bool:
@@ -224,13 +327,43 @@ def looks_like_code(text: str) -> bool:
     return False
 
 
+# Names and calls that write a printed value (``tensor([1, 2])``, ``torch.Size([3])``), not code
+# that computes one.
+_PRINTED_FORMS = frozenset(
+    "tensor array Size dtype device True False None nan inf torch.Size torch.device "
+    "torch.tensor numpy.array np.array".split()
+)
+
+
+def explores(text: str, defined: Collection[str] = ()) -> bool:
+    """Whether an expression is exploration rather than an answer: it reads one of the
+    ``defined`` variables (``x.grad``) or calls something that is not a printed value's form
+    (``torch.arange(3)``, ``len(x)``; not ``tensor([1, 2])``)."""
+    tree = parse(text)
+    if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return False
+    expr = tree.body[0].value
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id in defined and node.id != "torch":
+            return True
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name and name not in _PRINTED_FORMS and not name.startswith("?"):
+                return True
+    return False
+
+
 __all__ = [
+    "answer_inputs",
     "assigned",
+    "defined",
+    "explores",
     "calls",
     "calls_any",
     "is_literal",
     "looks_like_code",
     "matches",
+    "mutated",
     "names",
     "operand_pairs",
     "parse",

@@ -86,7 +86,12 @@ class _Validator:
                 f"step `{step.id}`: the set-up alone (an empty answer) passes; "
                 "add a `check` or an expectation it fails",
             )
+        gpu = None
         for trap in step.traps:
+            if trap.without_gpu:
+                gpu = _has_gpu(self.sandbox) if gpu is None else gpu
+                if gpu:
+                    continue  # its mistake only shows where there is no GPU
             self.trap(step, trap, check(trap.code or ""))
 
     def trap(self, step: Step, trap: Trap, verdict: Verdict) -> None:
@@ -141,6 +146,14 @@ class _Validator:
                 else pipeline.check_quiz(step, answer)
             )
             self.trap(step, trap, verdict)
+
+
+def _has_gpu(sandbox: Sandbox) -> bool:
+    try:
+        info = sandbox.device_info()
+    except Exception:  # noqa: BLE001 - no answer: assume none, and check the trap
+        return False
+    return bool(info.get("cuda") or info.get("mps"))
 
 
 def _error_ids(verdict: Verdict, code: str) -> list[str]:

@@ -203,11 +203,15 @@ def test_grad_accumulated(tmp_path: Path) -> None:
     assert diagnose(tmp_path, "x.grad", twice, once, setup) == ["grad-accumulated"]
     assert diagnose(tmp_path, "x", once, once, setup, {"props": ["grad"]}) == []
     # an explicit expected gradient in the lesson works too
-    learner = snap(tmp_path, run(twice + "\ny = (x ** 2).sum()\ny.backward()", setup))
+    thrice = twice + "\ny = (x ** 2).sum()\ny.backward()"
+    learner = snap(tmp_path, run(thrice, setup))
     found = detect(
-        {"var": "x", "grad": [4.0, 6.0]}, learner["x"], None, twice, "zh", context=learner
+        {"var": "x", "grad": [4.0, 6.0]}, learner["x"], None, thrice, "zh", context=learner
     )
     assert [f.id for f in found] == ["grad-accumulated"] and "3 倍" in found[0].message
+    # three times the gradient from code that calls backward() twice: not "ran 3 times"
+    found = detect({"var": "x", "grad": [4.0, 6.0]}, learner["x"], None, twice, "en")
+    assert "grad-accumulated" not in [f.id for f in found]
 
 
 def test_grad_non_leaf(tmp_path: Path) -> None:

@@ -325,7 +325,12 @@ class Loader:
         if name == "traps":
             answer = vals.pop("answer", None)
             return Trap(**vals, answer=None if answer is None else str(answer), line=line)
-        return Variant(setup=vals.get("setup") or "", seed=vals.get("seed"), line=line)
+        return Variant(
+            setup=vals.get("setup"),
+            seed=vals.get("seed"),
+            message=vals.get("message") or Text(),
+            line=line,
+        )
 
     def rules(self, step: Step, raw: dict[str, Any], path: tuple[Any, ...]) -> None:
         """Per-kind requirements; course-quality rules are lint (the lesson still loads)."""

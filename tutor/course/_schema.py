@@ -123,16 +123,23 @@ _FEEDBACK_KEYS = {
     "id": _STR,
     "message": _TEXT,
     "calls": _STRS,
+    "not_calls": _STRS,
     "failed": _STRS,
     "predicate": _EXPR,
     "uses": _STRS,
     "error": _STR,
-    "error_match": _STR,
+    "error_match": _STRS,
     "output_contains": _STRS,
     "answer": _STRS,
 }
-_TRAP_KEYS = {"code": _CODE, "answer": _ANY, "feedback": _STR, "fails": _STR}
-_VARIANT_KEYS = {"setup": _CODE, "seed": _INT}
+_TRAP_KEYS = {
+    "code": _CODE,
+    "answer": _ANY,
+    "feedback": _STR,
+    "fails": _STR,
+    "without_gpu": _BOOL,
+}
+_VARIANT_KEYS = {"setup": _CODE, "seed": _INT, "message": _TEXT}
 _SUBTABLES = {
     "expect": _EXPECT_KEYS,
     "feedback": _FEEDBACK_KEYS,

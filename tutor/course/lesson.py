@@ -112,11 +112,12 @@ class FeedbackRule:
     id: str
     message: Text
     calls: tuple[str, ...] = ()
+    not_calls: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     predicate: str | None = None
     uses: tuple[str, ...] = ()
     error: str | None = None
-    error_match: str | None = None
+    error_match: tuple[str, ...] = ()  # any of these in the message (one string or a list)
     output_contains: tuple[str, ...] = ()
     answer: tuple[str, ...] = ()
     line: int = 0
@@ -130,15 +131,21 @@ class Trap:
     answer: str | None = None
     feedback: str | None = None
     fails: str | None = None
+    without_gpu: bool = False  # its mistake shows only on a machine without a GPU
     line: int = 0
 
 
 @dataclass(frozen=True)
 class Variant:
-    """Another set-up (and seed) on which a passing answer must pass again."""
+    """Another set-up and/or seed on which a passing answer must pass again.
 
-    setup: str = ""
+    ``setup`` None keeps the step's set-up (only the seed changes); ``message`` is
+    the lesson's own words for an answer that fails here.
+    """
+
+    setup: str | None = None
     seed: int | None = None
+    message: Text = Text()
     line: int = 0
 
 

@@ -17,6 +17,7 @@ from tutor.judge.compare import (
     DEFAULT_PROPS,
     _data,
     _kind,
+    _passing_kind,
     _short,
     _shown_kind,
     compare_values,
@@ -107,7 +108,9 @@ class _Checker:
                     f"{name}.type",
                     ok,
                     shown,
-                    _shown_kind(got, self.lang),
+                    _passing_kind(shown, _shown_kind(got, self.lang))
+                    if ok
+                    else _shown_kind(got, self.lang),
                     "" if ok else msg("type", self.lang, name=name, want=wanted),
                 )
             )
@@ -115,12 +118,15 @@ class _Checker:
             return True
         ok = _kind(got) == _kind(want)
         shown_want = _shown_kind(want, self.lang)
+        shown_got = _shown_kind(got, self.lang)
+        if ok and shown_got != shown_want and _kind(got) == "number":
+            shown_want, shown_got = "number", _passing_kind("number", shown_got)
         return self.add(
             Check(
                 f"{name}.type",
                 ok,
                 shown_want,
-                _shown_kind(got, self.lang),
+                shown_got,
                 "" if ok else msg("type", self.lang, name=name, want=shown_want),
             )
         )

@@ -118,6 +118,8 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
         return False
     if rule.get("calls") and not codeinfo.calls_any(code, rule["calls"]):
         return False
+    if rule.get("not_calls") and codeinfo.calls_any(code, rule["not_calls"]):
+        return False
     failed = [ch.name for ch in c.checks if not ch.passed]
     wants = rule.get("failed") or ()
     if (
@@ -137,7 +139,10 @@ def _rule_holds(rule: dict[str, Any], c: _Checker, learner_run: dict[str, Any], 
     etype, emsg = _error_of(learner_run)
     if rule.get("error") and etype.split(".")[-1] != rule["error"].split(".")[-1]:
         return False
-    if rule.get("error_match") and rule["error_match"] not in emsg:
+    wanted = rule.get("error_match") or ()
+    if isinstance(wanted, str):
+        wanted = (wanted,)
+    if wanted and not any(part in emsg for part in wanted):
         return False
     output = (learner_run or {}).get("output", "")
     return all(s in output for s in rule.get("output_contains") or ())

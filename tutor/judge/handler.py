@@ -20,7 +20,15 @@ for _lang in LANGS:
 
 
 def handle(request: JudgeRequest) -> dict[str, Any]:
-    """Answer a judge request (see docs/architecture.md) with ``Verdict.to_json()``."""
+    """Answer a judge request (see docs/architecture.md) with ``Verdict.to_json()``.
+
+    A request with ``"op": "describe"`` asks instead what some names hold in two
+    snapshots, ``"before"`` and ``"after"`` (``describe``).
+    """
+    if request.get("op") == "describe":
+        names = request.get("names") or ()
+        before, after = request.get("before"), request.get("after")
+        return {"snapshots": [describe(before, names), describe(after, names)]}
     learner_dir, reference_dir = request.get("learner"), request.get("reference")
     learner = snapshot.load(learner_dir) if learner_dir else {}
     reference = snapshot.load(reference_dir) if reference_dir else None
@@ -37,3 +45,22 @@ def handle(request: JudgeRequest) -> dict[str, Any]:
         predicates=request.get("predicates") or {},
     )
     return verdict.to_json()
+
+
+def describe(directory: str | None, names: Any) -> dict[str, dict[str, Any]]:
+    """Kind, type, shape, dtype and a short repr of each of ``names`` in a snapshot: how a
+    variant's set-up differs from the step's, in words a learner knows."""
+    values = snapshot.load(directory) if directory else {}
+    found: dict[str, dict[str, Any]] = {}
+    for name in names:
+        v = values.get(name)
+        if v is None or v.kind == "missing":
+            continue
+        found[name] = {
+            "kind": v.kind,
+            "type": v.type_name,
+            "shape": list(v.shape) if v.shape is not None else None,
+            "dtype": v.dtype,
+            "repr": v.repr[:200],
+        }
+    return found

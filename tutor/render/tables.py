@@ -94,6 +94,13 @@ def env_table(info: dict[str, Any], lang: str) -> Table:
         (t("col_device", lang), info.get("device")),
         ("GPU", info.get("gpu_name") or t("env_gpu_none", lang)),
     ]
+    error = info.get("device_error")
+    if error:
+        requested = str(info.get("requested_device") or error.split(":", 1)[0])
+        why = error.split(": ", 1)[-1]
+        rows.insert(
+            3, (t("env_requested", lang), t("env_not_used", lang, device=requested, why=why))
+        )
     for label, value in rows:
         if value is not None:
             table.add_row(label, str(value))
@@ -123,6 +130,18 @@ def status_word(status: str, lang: str) -> Text:
     styles = {"passed": ("✓ ", "green"), "skipped": ("» ", "yellow"), "seen": ("· ", "dim")}
     mark, style = styles.get(status, ("", ""))
     return Text(mark + t(f"status_{status or 'new'}", lang), style=style)
+
+
+def course_map(rows: Sequence[tuple[str, str, str, int]], lang: str) -> Table:
+    """The course at a glance for a first start: number, id, title, rough minutes."""
+    table = _table(t("course_map_title", lang))
+    table.add_column("#", justify="right")
+    table.add_column(t("col_lesson", lang))
+    table.add_column(t("col_title", lang))
+    table.add_column(t("col_minutes", lang), justify="right")
+    for number, lesson_id, title, minutes in rows:
+        table.add_row(number, lesson_id, title, t("minutes", lang, n=minutes))
+    return table
 
 
 def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:

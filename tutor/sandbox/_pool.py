@@ -1,4 +1,4 @@
-"""The processes behind a Sandbox: the zygote, a spare worker forked ahead, the judge.
+"""The processes behind a Sandbox: the zygote, spare workers forked ahead, the judge.
 
 The pool hands out WorkerHandles; it restarts the zygote if it died. The
 Sandbox decides what each handle is for (the learner's namespace, a reference
@@ -20,6 +20,9 @@ from tutor.sandbox.limits import Limits
 from tutor.sandbox.results import SandboxError
 
 FORK_WAIT = 60.0
+# Workers forked ahead: a reset swaps one in, and an answer judged again from its set-up
+# (then on a variant) takes two in a row without waiting for a fork.
+SPARES = 2
 _SHM_MIN_FREE = 2 * 1024**3
 
 
@@ -45,7 +48,7 @@ class Pool:
         self.closed = False
         self._lock = threading.Lock()  # request ids; held briefly, never while waiting
         self._first_req: int | None = None
-        self._spare_req: int | None = None
+        self._spare_reqs: list[int] = []
         self._judge_req: int | None = None
         self._handles: dict[int, WorkerHandle] = {}
         self.lost = ""
@@ -106,7 +109,8 @@ class Pool:
             handle.close()
         self._handles.clear()
         with self._lock:
-            self._first_req = self._spare_req = self._judge_req = None
+            self._first_req = self._judge_req = None
+            self._spare_reqs = []
         self.zygote = None
         self.start()
 
@@ -121,8 +125,8 @@ class Pool:
         with self._lock:
             if self._first_req is None:
                 self._first_req = self._fork("worker")
-            if self._spare_req is None:
-                self._spare_req = self._fork("worker")
+            while len(self._spare_reqs) < SPARES:
+                self._spare_reqs.append(self._fork("worker"))
             if self._judge_req is None:
                 self._judge_req = self._fork("judge")
 
@@ -142,10 +146,10 @@ class Pool:
         return self._claim(req, "worker") if req is not None else self.take_spare()
 
     def take_spare(self) -> WorkerHandle:
-        """Take the worker forked ahead and fork the next spare."""
+        """Take a worker forked ahead (the oldest) and fork the next spare."""
         self.ensure()
         with self._lock:
-            req, self._spare_req = self._spare_req, None
+            req = self._spare_reqs.pop(0) if self._spare_reqs else None
         try:
             handle = self._claim(req if req is not None else self._fork("worker"), "worker")
         except SandboxError:
@@ -153,8 +157,8 @@ class Pool:
             self.ensure()
             handle = self._claim(self._fork("worker"), "worker")
         with self._lock:
-            if self._spare_req is None:
-                self._spare_req = self._fork("worker")
+            while len(self._spare_reqs) < SPARES:
+                self._spare_reqs.append(self._fork("worker"))
         return handle
 
     def judge(self) -> WorkerHandle:

@@ -163,6 +163,8 @@ def env(worker: Any) -> dict[str, Any]:
         "torch": torch.__version__,
         "numpy": np.__version__,
         "device": str(worker.device),
+        "requested_device": str(worker.config.get("device") or ""),
+        "device_error": worker.device_error,
         "gpu_name": gpu,
         "threads": torch.get_num_threads(),
         "protections": dict(getattr(worker, "protections", {}) or {}),

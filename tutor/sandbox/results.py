@@ -73,12 +73,15 @@ class RunResult:
 
 @dataclass(frozen=True)
 class ReferenceRun:
-    """A reference solution's run in a pristine worker, and where its values were saved."""
+    """A run in a pristine worker (a reference solution, or an answer run again from its
+    set-up), and where its values were saved. ``stage`` is "setup" when the set-up failed."""
 
     outcome: str
     output: str
     error: ErrorInfo | None
     snapshot_dir: str | None
+    stage: str = "answer"
+    ran: int = 0  # the pieces of an answer that ran, the one that failed included
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -287,7 +287,7 @@ class Sandbox:
         Its snapshot goes straight to the judge, which keeps it in memory: the
         token in ``snapshot_dir`` names it there, and nowhere else do the values exist.
         """
-        run = self._fresh_run(setup, solution, seed, names, "<solution>")
+        run = self._fresh_run(setup, [solution], seed, names, "<solution>")
         if run.snapshot_dir is not None:
             self._references[run.snapshot_dir] = (setup, solution, seed, list(names))
             try:
@@ -299,16 +299,36 @@ class Sandbox:
     def trial(self, setup: str, code: str, seed: int | None, names: list[str]) -> ReferenceRun:
         """Run learner ``code`` after ``setup`` in a fresh worker of its own (a variant check);
         its snapshot is a learner's: judged once, then discarded."""
-        return self._fresh_run(setup, code, seed, names, "<answer>")
+        return self._fresh_run(setup, [code], seed, names, "<answer>")
+
+    def run_fresh(
+        self,
+        setup: str,
+        pieces: list[str],
+        seed: int | None,
+        names: list[str],
+        *,
+        filename: str = "<answer>",
+        echo: bool = False,
+    ) -> ReferenceRun:
+        """Run ``setup``, then each of ``pieces`` (each seeded, as the prompt runs inputs), in a
+        pristine worker of its own, and snapshot ``names``; the learner's namespace is untouched.
+
+        The run stops at the first piece that fails; its outcome and output are the result's
+        (a multi-input answer is judged on its last input's output, as at the prompt). The
+        snapshot is a learner's: judged once, then discarded.
+        """
+        return self._fresh_run(setup, pieces, seed, names, filename, echo=echo)
 
     def _fresh_run(
         self,
         setup: str,
-        code: str,
+        pieces: list[str],
         seed: int | None,
         names: list[str],
         filename: str,
         retry: bool = True,
+        echo: bool = False,
     ) -> ReferenceRun:
         self.start()
         with self._lock:
@@ -323,20 +343,25 @@ class Sandbox:
                 # The spare went down with a zygote that died under it (learner code
                 # killed it): a new zygote, a new spare, once.
                 self._pool.retire(handle)
-                return self._fresh_run(setup, code, seed, names, filename, retry=False)
+                return self._fresh_run(setup, pieces, seed, names, filename, retry=False, echo=echo)
             outcome, error = self._classify(ex)
             if outcome != "ok":
-                return ReferenceRun(outcome, ex.output, error, None)
-            ex = handle.exchange(
-                # Re-seeded like each of the learner's runs, so a set-up that draws
-                # random numbers leaves both on the same stream.
-                {"op": "run", "code": code, "filename": filename, "seed": seed},
-                timeout=self.timeout,
-                lang=self.lang,
-            )
-            outcome, error = self._classify(ex)
+                return ReferenceRun(outcome, ex.output, error, None, stage="setup")
+            ran = 0
+            for piece in pieces:
+                ran += 1
+                ex = handle.exchange(
+                    # Re-seeded like each of the learner's runs, so a set-up that draws
+                    # random numbers leaves both on the same stream.
+                    {"op": "run", "code": piece, "filename": filename, "seed": seed, "echo": echo},
+                    timeout=self.timeout,
+                    lang=self.lang,
+                )
+                outcome, error = self._classify(ex)
+                if outcome != "ok":
+                    break
             snap = None if ex.dead else self._snapshot_in(handle, names)
-            return ReferenceRun(outcome, ex.output, error, snap)
+            return ReferenceRun(outcome, ex.output, error, snap, ran=ran)
         finally:
             self._pool.retire(handle)
 
@@ -449,7 +474,7 @@ class Sandbox:
     def _remake_reference(self, token: str) -> None:
         """Run a reference again for a judge that never had it (the old one died)."""
         setup, solution, seed, names = self._references[token]
-        again = self._fresh_run(setup, solution, seed, names, "<solution>")
+        again = self._fresh_run(setup, [solution], seed, names, "<solution>")
         if again.snapshot_dir is None:
             raise SandboxError("the reference solution could not be run again")
         self._held[token] = self._held.pop(again.snapshot_dir)
@@ -582,6 +607,11 @@ class Sandbox:
     def gpu_available(self) -> bool:
         """True when a CUDA GPU is present (found through NVML, CUDA untouched)."""
         return bool(self.device_info()["cuda_available"])
+
+    @property
+    def requested_device(self) -> str:
+        """The device asked for (``--device``): "auto", "cpu", "cuda", "cuda:1", "mps"."""
+        return self._pool.requested_device
 
     @property
     def device(self) -> str | None:

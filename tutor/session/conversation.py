@@ -18,7 +18,7 @@ from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
-from tutor.session import ask, commands
+from tutor.session import ask, commands, greeting
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
+# Words a beginner types for a command, meant as the command (``quit()`` would only stop
+# Python in the worker).
+_BARE_COMMANDS = {
+    "quit": "quit",
+    "exit": "quit",
+    "quit()": "quit",
+    "exit()": "quit",
+    "help": "help",
+    "hint": "hint",
+}
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
@@ -60,6 +70,8 @@ class Session:
         self.si = 0
         self.running = True
         self.inputs: list[str] = []  # code that ran without error in this step's namespace
+        self.history: list[str] = []  # every input run in this step's namespace, errors too
+        self.last_judgement: pipeline.Judgement | None = None
         self.last_run: tuple[str, RunResult] | None = None
         self._ns_key: tuple[str, str] | None = None
         self._last_verdict: Verdict | None = None
@@ -68,7 +80,6 @@ class Session:
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
-        self._told_rebound = False
 
     # -- where we are ---------------------------------------------------------
 
@@ -118,6 +129,9 @@ class Session:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
+        self._tell_device()
+        if lesson_id is None and step_id is None and self.store.position() is None:
+            self.show_course_map()
         self.goto(*self.find_start(lesson_id, step_id))
         while self.running:
             # Read.
@@ -135,6 +149,12 @@ class Session:
         self.say("bye" if self.save else "bye_nosave", "dim")
         self.save_record()
         return 0
+
+    def show_course_map(self) -> None:
+        """A first start: the lessons, roughly how long each takes, and how to skip ahead."""
+        table, fields = greeting.course_map(self.lessons, self.lang)
+        self.show(table)
+        self.say("course_map_hint", "dim", **fields)
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
@@ -172,8 +192,13 @@ class Session:
         """Answer one input: a command, a look-up, a question, an answer, or code."""
         stripped = text.strip()
         inspect = _INSPECT.match(stripped)
+        bare = _BARE_COMMANDS.get(stripped.lower())
         if not stripped:
             self.on_empty()
+        elif bare:
+            # A beginner's "quit" or "hint": do it, and show the slash form once more.
+            self.say("bare_command", "dim", word=stripped, command=bare)
+            commands.dispatch(self, "/" + bare)
         elif stripped.startswith("??"):
             self.answer_question(stripped[2:])
         elif inspect:
@@ -191,13 +216,30 @@ class Session:
             self.run_code(text)
 
     def _exploring(self, text: str) -> bool:
-        """At a quiz, code that is plainly not an answer (``y = w * 3``) runs instead."""
+        """At a quiz or predict prompt, code that is plainly not an answer runs instead: a
+        statement (``y = w * 3``), ``print(...)``, or an expression that reads one of the
+        learner's variables or computes something (``x.grad``, ``torch.arange(3)``). An
+        answer stays an answer: a choice's number or words, or a printed value."""
         step = self.step
-        if step.kind == "predict" and not step.choices:
-            return False  # the answer is typed output, which can look like code
         if step.choices and pipeline.answer_key(step, text).isdigit():
             return False
-        return codeinfo.looks_like_code(text)
+        if pipeline.printed_value(text):
+            return False  # typed output, such as tensor([1, 2])
+        if step.kind != "predict" or step.choices:
+            if codeinfo.looks_like_code(text):
+                return True
+        return codeinfo.explores(text, self._defined_names())
+
+    def _defined_names(self) -> set[str]:
+        """The learner's variable names, when the sandbox can say at once."""
+        sb = self.sandbox
+        if sb is None or self._ns_key is None or not sb.is_ready():
+            return set()
+        try:
+            rows = sb.call("vars")
+        except Exception:  # noqa: BLE001 - unknown: nothing counts as defined
+            return set()
+        return {str(r.get("name")) for r in rows or () if isinstance(r, dict)}
 
     def _names_choice(self, text: str) -> bool:
         """Whether ``text`` picks one of the step's choices (then it is an answer, not a
@@ -216,9 +258,10 @@ class Session:
         """Show step ``si`` of lesson ``li`` and remember the position."""
         self.li, self.si = li, si
         self.inputs = []
+        self.history = []
         self.last_run = None
         self._last_verdict = None
-        self._told_rebound = False
+        self.last_judgement = None
         if self._ns_key is not None and self.step.kind in ("code", "explore", "predict"):
             self._ns_key = None  # a fresh namespace with this step's set-up on first use
         self.store.seen(*self.key)
@@ -245,23 +288,44 @@ class Session:
         self.say("gpu_skip", "yellow")
 
     def advance(self) -> None:
-        """The next step, or the next lesson's first, or the end of the course."""
+        """The next step, or the next lesson's first, or the end of the course.
+
+        Leaving a lesson says whether it is complete; leaving the last one also says
+        whether the whole course is, never "finished" for a course with lessons left.
+        """
+        if self.step.kind in ("read", "explore") and self.store.get(*self.key).status not in (
+            "passed",
+            "skipped",
+        ):
+            self.store.set_status(*self.key, "passed")  # read: done, as an answered step is
         if self.si + 1 < len(self.lesson.steps):
             self.goto(self.li, self.si + 1)
-        elif self.li + 1 < len(self.lessons):
-            title = self.lesson.title.get(self.lang)
-            checked = [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
-            done = sum(
-                self.store.get(self.lesson.id, s.id).status in ("passed", "skipped")
-                for s in checked
-            )
-            if done == len(checked):
-                self.say("lesson_done", "green", title=title)
-            else:  # reached by /goto or /skip: say what is left rather than "complete"
-                self.say("lesson_end", "yellow", title=title, done=done, total=len(checked))
+            return
+        title = self.lesson.title.get(self.lang)
+        done, total = self.exercises_done(self.lesson)
+        if done == total:
+            self.say("lesson_done", "green", title=title)
+        else:  # reached by /goto or /skip: say what is left rather than "complete"
+            self.say("lesson_end", "yellow", title=title, done=done, total=total)
+        if self.li + 1 < len(self.lessons):
             self.goto(self.li + 1, 0)
+            return
+        unfinished = [lesson for lesson in self.lessons if not self.lesson_complete(lesson)]
+        if unfinished:
+            left = len(unfinished)
+            self.say("course_end", total=len(self.lessons), left=left)
         else:
             self.say("course_done")
+
+    def lesson_complete(self, lesson: Any) -> bool:
+        done, total = self.exercises_done(lesson)
+        return done == total
+
+    def exercises_done(self, lesson: Any) -> tuple[int, int]:
+        """(done, total) of a lesson's checked steps (code, quiz, predict); skipped ones count."""
+        checked = [s for s in lesson.steps if s.kind in ("code", "quiz", "predict")]
+        done = sum(self.store.get(lesson.id, s.id).status in ("passed", "skipped") for s in checked)
+        return done, len(checked)
 
     def back(self) -> None:
         """The previous step (the last step of the previous lesson at a lesson's start)."""
@@ -273,6 +337,16 @@ class Session:
             self.say("first_step", "dim")
 
     # -- the sandbox ----------------------------------------------------------------
+
+    def _tell_device(self) -> None:
+        """``--device cuda`` (or mps) on a machine that cannot: say so at the start."""
+        requested = str(getattr(self.sandbox, "requested_device", "auto") or "auto")
+        if requested in ("auto", "cpu"):
+            return
+        sb = self.ready_sandbox()  # the learner asked for a device: wait to know it works
+        why = greeting.device_problem(sb, requested, self.lang) if sb is not None else None
+        if why:
+            self.say("device_fallback", "yellow", device=requested, why=why)
 
     def ready_sandbox(self) -> Sandbox | None:
         """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""
@@ -309,6 +383,7 @@ class Session:
                 self.show(*render.outcome(result, self.lang))
             self._ns_key = self.key
             self.inputs = []
+            self.history = []
         return sb
 
     def _write_output(self, text: str) -> None:
@@ -340,6 +415,10 @@ class Session:
         self.show(
             *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
         )
+        if result.restarted:
+            # A new worker replayed the inputs that ran cleanly: that is all it holds now.
+            self.history = list(self.inputs)
+        self.history.append(code)
         if result.outcome == "ok":
             self.inputs.append(code)
         self.last_run = (code, result)
@@ -358,36 +437,50 @@ class Session:
             if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
         }
 
-    def answer_code(self, code: str) -> str:
-        """The learner's answer as the checker reads it: this input and the inputs it builds on."""
-        return codeinfo.relevant_code(self.inputs, code)
+    def judge(
+        self, code: str, result: RunResult, quiet: bool, earlier: list[str] | None = None
+    ) -> None:
+        """Check the step; a pass is always told, a failure only for an attempt (or /check).
 
-    def judge(self, code: str, result: RunResult, quiet: bool) -> None:
-        """Check the step; a pass is always told, a failure only for an attempt (or /check)."""
+        The answer is this input and the earlier ones it builds on; when earlier tries
+        changed the namespace, it is judged again from the set-up (``pipeline.judge_at_prompt``).
+        """
         from tutor.sandbox import SandboxError
 
-        answer = self.answer_code(code)
+        history = self.history if self.history and self.history[-1] == code else [code]
+        clean = self.inputs[:-1] if self.inputs and self.inputs[-1] == code else self.inputs
         sb = self.sandbox
         if sb is None:  # code ran, so there is a sandbox; this says so to the type checker
             return
         try:
-            verdict = pipeline.judge_live(sb, self.lesson, self.step, answer, result, self.lang)
-            if verdict.passed and self.step.variants:
-                # Right here, but would other starting values still pass (no hard-coded numbers)?
-                verdict = (
-                    pipeline.check_variants(sb, self.lesson, self.step, answer, self.lang)
-                    or verdict
-                )
+            judged = pipeline.judge_at_prompt(
+                sb,
+                self.lesson,
+                self.step,
+                history,
+                clean,
+                code,
+                result,
+                self.lang,
+            )
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
+        self.last_judgement = judged
+        verdict = judged.verdict
         error = result.error.type if result.outcome == "error" and result.error else None
         attempt = pipeline.is_attempt(self.step, code, error)
         if verdict.passed or attempt:
-            self.store.attempt(*self.key, answer, verdict.passed)
-        shown = result.outcome == "error"  # its explanation is already on screen
+            self.store.attempt(*self.key, judged.code, verdict.passed)
+        # The error and its explanation are on screen when this run raised, and the verdict
+        # is about the same run (or a rerun that raised the same way).
+        shown = result.outcome == "error" and (
+            not judged.rerun or any(c.name == "error" and not c.passed for c in verdict.checks)
+        )
         if verdict.passed:
             self.show(render.verdict(verdict, self.lang, error_shown=shown))
+            if judged.rerun:
+                self._tell_rerun(judged)
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()
@@ -402,18 +495,28 @@ class Session:
         elif attempt:
             # The same failure again (say after print(x)): one line, not the whole table.
             self.show(render.verdict_brief(verdict, self.lang))
+        if (attempt or not quiet) and judged.rerun and verdict != self._last_verdict:
+            self._tell_rerun(judged)
         self._last_verdict = verdict
-        if attempt:
-            self._tell_rebound()
 
-    def _tell_rebound(self) -> None:
-        """After a failed attempt: point at /reset if the learner rebound a set-up name."""
-        given = codeinfo.assigned(self.step.setup)
-        rebound = sorted(given & set().union(*(codeinfo.assigned(c) for c in self.inputs)))
-        if rebound and not self._told_rebound:
-            self._told_rebound = True
-            names = ", ".join(f"`{n}`" for n in rebound)
-            self.show(render.tutor_says(t("rebound", self.lang, names=names)))
+    def _tell_rerun(self, judged: pipeline.Judgement) -> None:
+        """Say in a line that earlier tries changed the namespace and the answer ran again."""
+        if not judged.changed:
+            if judged.verdict.passed:
+                self.say("rerun_passed_any", "dim")
+            return
+        sep = "、" if self.lang == "zh" else ", "
+        names = sep.join(f"`{n}`" for n in judged.changed)
+        if judged.verdict.passed:
+            key = "rerun_passed"
+        else:
+            given = codeinfo.assigned(self.step.setup)
+            key = (
+                "rerun_failed"
+                if {n.split(".")[0] for n in judged.changed} & given
+                else "rerun_failed_plain"
+            )
+        self.show(render.tutor_says(t(key, self.lang, names=names)))
 
     # -- quiz and predict --------------------------------------------------------------
 
@@ -466,7 +569,8 @@ class Session:
 
     def answer_question(self, question: str) -> None:
         """A question in plain words, answered from the glossary and the lessons."""
-        self.show(render.answers(self.index().search(question), self.lang))
+        here = (self.lesson.id, self.step.id) if self.lessons else None
+        self.show(render.answers(self.index().search(question, here=here), self.lang))
 
     def set_lang(self, lang: str) -> None:
         """Switch the language of the tutor, the lessons and the sandbox's messages."""

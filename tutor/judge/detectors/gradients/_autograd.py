@@ -125,6 +125,60 @@ _CREATE = {
 }
 
 
+def _backward_calls(code: str) -> int:
+    """How many times ``code`` calls ``backward()`` (many, when a call sits in a loop)."""
+    tree = codeinfo.parse(code)
+    count = 0
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, (ast.For, ast.While)) and any(
+            _is_backward(inner) for inner in ast.walk(node)
+        ):
+            return 1_000
+        count += _is_backward(node)
+    return count
+
+
+def _is_backward(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "backward"
+    )
+
+
+def _result_of(solution: str) -> str:
+    """The tensor the reference solution calls ``backward()`` on (``loss``), or ""."""
+    tree = codeinfo.parse(solution)
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Call) and _is_backward(node):
+            assert isinstance(node.func, ast.Attribute)
+            return ast.get_source_segment(solution, node.func.value) or ""
+    return ""
+
+
+def _operands_of(code: str, name: str) -> set[str]:
+    """The names read by the last assignment to ``name`` in ``code``."""
+    tree = codeinfo.parse(code)
+    found: set[str] = set()
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            found = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+    return found
+
+
+def _grad_expected(case: Case) -> bool:
+    """Whether the step expects a gradient on this name (not merely ``requires_grad``)."""
+    ref = case.reference
+    return (
+        _is_gradient(case)
+        or case.expect.get("grad") not in (None, "none")
+        or bool(ref is not None and ref.has_grad)
+        or (ref is None and _grad_source(case) is not None)  # no reference: the code reads .grad
+    )
+
+
 def _made_by_op(code: str, name: str) -> bool:
     """Whether the code computes ``name`` (an operator or a non-creating call) rather than
     creates it."""

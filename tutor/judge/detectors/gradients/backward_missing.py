@@ -11,6 +11,7 @@ from tutor.judge.detectors._case import (
 from tutor.judge.detectors._registry import detector
 from tutor.judge.detectors.gradients._autograd import (
     _grad_missing,
+    _result_of,
     _source_value,
     _wants_grad,
 )
@@ -28,4 +29,6 @@ def _backward_missing(case: Case) -> Feedback | None:
     source, value = _source_value(case)
     if value is None or value.kind != "tensor" or not value.requires_grad or not value.is_leaf:
         return None
-    return case.say("backward-missing", source=source)
+    result = _result_of(case.solution)
+    here = case.msg("backward-missing", "here", result=result) if result else ""
+    return case.say("backward-missing", source=source, here=here)

@@ -14,6 +14,7 @@ from tutor.judge.detectors._case import (
 )
 from tutor.judge.detectors._registry import detector
 from tutor.judge.detectors.gradients._autograd import (
+    _backward_calls,
     _grad_check_failed,
     _grads,
 )
@@ -37,7 +38,7 @@ def _grad_accumulated(case: Case) -> Feedback | None:
         return None
     ratio = (_wide(got)[nonzero] / _wide(want)[nonzero]).real
     k = round(float(ratio.mean()))
-    if k < 2 or not _close(got, want * k):
-        return None
+    if k < 2 or not _close(got, want * k) or _backward_calls(case.code) < k:
+        return None  # k x the gradient, but the code cannot have run backward() k times
     base = case.name.removesuffix(".grad")
     return case.say("grad-accumulated", base=base, k=k, want=_vals(want))

@@ -14,6 +14,7 @@ from tutor.judge.detectors.gradients._autograd import (
     _grad_check_failed,
     _grad_missing,
     _made_by_op,
+    _operands_of,
     _source_value,
     _wants_grad,
 )
@@ -35,6 +36,13 @@ def _grad_missing_requires_grad(case: Case) -> Feedback | None:
         return None
     computed = value.is_leaf is False or _made_by_op(case.code, source)
     if computed:
+        tracked = [
+            n
+            for n in sorted(_operands_of(case.code, source))
+            if (v := case.context.get(n)) is not None and v.kind == "tensor" and v.requires_grad
+        ]
+        if tracked:  # its input requires grad: something cut the graph
+            return _cut_off(case, source, tracked[0])
         where = case.msg("grad-missing-requires-grad", "computed")
     elif case.code.strip() and source not in codeinfo.assigned(case.code):
         # A tensor that already exists (given, or made earlier): switch tracking on.
@@ -42,3 +50,21 @@ def _grad_missing_requires_grad(case: Case) -> Feedback | None:
     else:
         where = case.msg("grad-missing-requires-grad", "create")
     return case.say("grad-missing-requires-grad", source=source, where=where)
+
+
+def _cut_off(case: Case, source: str, tracked: str) -> Feedback | None:
+    """``source`` came from ``tracked``, which requires grad: ``detach()`` or ``no_grad`` cut it."""
+    if case.calls("detach"):
+        how = "detach"
+    elif "no_grad" in case.code:
+        how = "no_grad"
+    else:
+        return None  # the cause is not in the code: say nothing rather than guess
+    return case.say(
+        "grad-missing-requires-grad",
+        "cut",
+        source=source,
+        tracked=tracked,
+        how=case.msg("grad-missing-requires-grad", f"how_{how}"),
+        fix=case.msg("grad-missing-requires-grad", f"fix_{how}"),
+    )

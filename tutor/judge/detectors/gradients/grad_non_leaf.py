@@ -10,6 +10,8 @@ from tutor.judge.detectors._case import (
 )
 from tutor.judge.detectors._registry import detector
 from tutor.judge.detectors.gradients._autograd import (
+    _backward_calls,
+    _grad_expected,
     _grad_missing,
     _made_by_op,
     _source_value,
@@ -24,8 +26,10 @@ from tutor.judge.verdict import Feedback
     order=70,
 )
 def _grad_non_leaf(case: Case) -> Feedback | None:
-    if not (_wants_grad(case) and _grad_missing(case)):
+    if not (_wants_grad(case) and _grad_missing(case) and _grad_expected(case)):
         return None
+    if not (case.calls("backward") or _backward_calls(case.solution)):
+        return None  # "after backward()" needs a backward() somewhere
     source, value = _source_value(case)
     if value is not None and value.kind == "tensor":
         if value.is_leaf is not False:

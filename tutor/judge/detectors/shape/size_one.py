@@ -37,10 +37,11 @@ def _squeeze_dims(case: Case) -> Feedback | None:
         return None
     mine = ", ".join(str(i) for i, n in enumerate(a.shape) if n == 1)
     ones = ", ".join(str(i) for i, n in enumerate(b.shape) if n == 1)
+    yours = case.msg("size-one", "yours", mine=mine) if mine else case.msg("size-one", "yours_none")
     where = (
-        case.msg("size-one", "where", mine=mine or "-", ones=ones)
+        case.msg("size-one", "where", yours=yours, ones=ones)
         if ones
-        else case.msg("size-one", "where_none", mine=mine or "-")
+        else case.msg("size-one", "where_none", yours=yours)
     )
     got, want = _shape(a.shape), _shape(b.shape)
     if a.dim() == b.dim():

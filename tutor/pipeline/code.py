@@ -1,0 +1,343 @@
+"""Code steps: fresh namespace (set-up, seed) -> run -> snapshot -> reference (cached per
+sandbox, step, set-up and seed) -> judge -> Verdict, and again on each variant once it passes."""
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from tutor import codeinfo
+from tutor.course.lesson import Lesson, Step
+from tutor.judge.verdict import Check, Verdict
+from tutor.pipeline._text import _error_text, _msg
+
+_REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+_CPU_PRELUDE = "torch.set_default_device('cpu')\ndevice = torch.device('cpu')\n"
+
+
+def effective_setup(step: Step, setup: str | None = None) -> str:
+    """The set-up to run for ``step``: a ``device = "cpu"`` step first pins the CPU.
+
+    Front ends pass this to ``sandbox.new_namespace`` so the learner's namespace
+    and the reference's agree even in a GPU session (NumPy steps need the CPU).
+    """
+    setup = step.setup if setup is None else setup
+    return _CPU_PRELUDE + setup if step.device == "cpu" else setup
+
+
+def needs_gpu(sandbox: Any, step: Step) -> bool:
+    """True when the step needs a GPU and the sandbox has none."""
+    if step.device != "gpu":
+        return False
+    try:
+        info = sandbox.device_info()
+    except Exception:  # noqa: BLE001 - no info: assume no GPU
+        return True
+    return not (info.get("cuda") or info.get("mps"))
+
+
+def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
+    """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
+    cache = _REFERENCES.setdefault(sandbox, {})
+    key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
+    if key not in cache:
+        cache[key] = sandbox.reference(
+            effective_setup(step, setup), step.solution, seed, list(step.capture_names)
+        )
+    return cache[key]
+
+
+def _pieces(code: str | Sequence[str]) -> list[str]:
+    """An answer as the inputs that make it: a file is one input."""
+    return [code] if isinstance(code, str) else list(code)
+
+
+def _judge(
+    sandbox: Any,
+    step: Step,
+    learner_dir: str | None,
+    ref: Any,
+    run: dict[str, Any],
+    code: str,
+    lang: str,
+) -> Verdict:
+    """Ask the judge process for the verdict on a learner snapshot (deleted once judged)."""
+    request = {
+        "lang": lang,
+        "step": step.spec(),
+        "learner": learner_dir,
+        "reference": ref.snapshot_dir,
+        "learner_run": run,
+        "reference_run": ref.to_json(),
+        "code": code,
+    }
+    try:
+        request["predicates"] = _predicates(sandbox, step, learner_dir)
+        verdict = Verdict.from_json(sandbox.judge(request))
+    finally:
+        _discard(sandbox, learner_dir)
+    return explain_error(verdict, run, code, lang)
+
+
+def explain_error(verdict: Verdict, run: dict[str, Any], code: str, lang: str) -> Verdict:
+    """The verdict with PyTorch's error explained as the prompt explains it (same id and words),
+    when the run raised an error the step did not ask for."""
+    error = run.get("error") or {}
+    raised = next((c for c in verdict.checks if c.name == "error" and not c.passed), None)
+    if verdict.passed or raised is None or run.get("outcome") != "error" or not error:
+        return verdict
+    from tutor.render import errors
+
+    try:
+        found = errors.explain(str(error.get("type")), str(error.get("message")), lang, code=code)
+    except Exception:  # noqa: BLE001 - an explanation is a bonus, never a reason to fail
+        return verdict
+    if found is None or any(f.id == found.feedback.id for f in verdict.feedback):
+        return verdict
+    return dataclasses.replace(verdict, feedback=(*verdict.feedback, found.feedback))
+
+
+def judge_live(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str,
+    run: Any,
+    lang: str = "en",
+    *,
+    setup: str | None = None,
+    seed: int | None = None,
+) -> Verdict:
+    """Judge the sandbox's current namespace after ``run`` (the REPL calls this after each input).
+
+    ``code`` is the learner's code for the step (for must_call rules);
+    ``setup`` and ``seed`` default to the step's.
+    """
+    setup = step.setup if setup is None else setup
+    seed = step.seed if seed is None else seed
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken
+    try:
+        learner_dir = sandbox.snapshot(list(step.capture_names))
+    except Exception as exc:  # noqa: BLE001 - e.g. the learner's code broke what saving needs
+        return Verdict(
+            False,
+            (Check("error", False, "", str(exc).splitlines()[0][:300], _msg("snapshot", lang)),),
+        )
+    return _judge(sandbox, step, learner_dir, ref, _run_json(run), code, lang)
+
+
+def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any]:
+    """The step's predicates evaluated in the sandbox's confined evaluator (not in the judge).
+
+    A predicate the evaluator could not answer stays out, and the judge then says
+    it could not be checked.
+    """
+    pairs = [(e.predicate, list(e.uses)) for e in step.expects if e.predicate]
+    pairs += [(f.predicate, list(f.uses)) for f in step.feedback if f.predicate]
+    evaluate = getattr(sandbox, "evaluate", None)
+    if not pairs or evaluate is None or snapshot is None:
+        return {}
+    return evaluate(list(dict.fromkeys((p, tuple(u)) for p, u in pairs)), snapshot) or {}
+
+
+def _discard(sandbox: Any, directory: str | None) -> None:
+    """Delete a learner snapshot once judged (references stay cached)."""
+    discard = getattr(sandbox, "discard", None)
+    if directory and discard is not None:
+        discard(directory)
+
+
+def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
+    """A failed verdict when the reference solution did not run as the step expects."""
+    raised_on_purpose = ref.outcome == "error" and any(e.raises for e in step.expects)
+    if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
+        return None
+    error = f"{ref.error.type}: {ref.error.message}" if ref.error else ref.outcome
+    if ref.outcome in ("killed", "ok"):
+        # Killed from outside, or it ran and its values could not be read: the sandbox
+        # was taken down (by the learner's code, most likely), not the reference.
+        error = error if ref.outcome == "killed" else ref.outcome
+        return Verdict(
+            False, (Check("sandbox", False, "", error, _msg("sandbox_lost", lang, error=error)),)
+        )
+    return Verdict(
+        False, (Check("reference", False, "", error, _msg("reference", lang, error=error)),)
+    )
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    data = run.to_json()
+    return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
+
+
+def _fresh(
+    sandbox: Any, step: Step, pieces: list[str], setup: str, seed: int | None, echo: bool
+) -> Any:
+    """Run an answer in a pristine worker after ``setup`` (the live namespace is untouched)."""
+    return sandbox.run_fresh(
+        effective_setup(step, setup), pieces, seed, list(step.capture_names), echo=echo
+    )
+
+
+def _check_once(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    pieces: list[str],
+    lang: str,
+    setup: str,
+    seed: int | None,
+    echo: bool = False,
+) -> tuple[Verdict, bool]:
+    """The verdict on one fresh run, and whether every input before the last ran cleanly (an
+    earlier input that fails from the start makes a verdict about that input, not the last)."""
+    mine = _fresh(sandbox, step, pieces, setup, seed, echo)
+    clean = getattr(mine, "ran", len(pieces)) >= len(pieces) or mine.outcome == "ok"
+    if getattr(mine, "stage", "answer") == "setup":
+        error = _error_text(mine)
+        failed = Verdict(
+            False, (Check("setup", False, "", error, _msg("setup", lang, error=error)),)
+        )
+        return failed, clean
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        _discard(sandbox, mine.snapshot_dir)
+        return broken, clean
+    code = "\n".join(pieces)
+    return _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), code, lang), clean
+
+
+def check_answer(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str | Sequence[str],
+    lang: str = "en",
+    *,
+    echo: bool = False,
+) -> Verdict:
+    """Check an answer to a code step from a fresh start, then on each variant.
+
+    ``code`` is a file's text, or the inputs typed at the prompt that make the
+    answer (each run as the prompt ran it: seeded, and with ``echo`` the value of a
+    last expression printed). Every run is in a pristine worker, so the REPL's live
+    namespace stays as the learner left it.
+    """
+    return _check_answer(sandbox, lesson, step, _pieces(code), lang, echo)[0]
+
+
+def _check_answer(
+    sandbox: Any, lesson: Lesson, step: Step, pieces: list[str], lang: str, echo: bool
+) -> tuple[Verdict, bool]:
+    if needs_gpu(sandbox, step):
+        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),)), True
+    verdict, clean = _check_once(sandbox, lesson, step, pieces, lang, step.setup, step.seed, echo)
+    if not verdict.passed:
+        return verdict, clean
+    return check_variants(sandbox, lesson, step, pieces, lang, echo=echo) or verdict, clean
+
+
+def check_variants(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str | Sequence[str],
+    lang: str = "en",
+    *,
+    echo: bool = False,
+) -> Verdict | None:
+    """Run an answer that passed once more on each variant; the first failing verdict, or None.
+
+    Each variant runs in a pristine worker of its own (``sandbox.run_fresh``), so the
+    learner's live namespace in the REPL is left as it was. The failing verdict leads
+    with a ``variant`` row that says what changed (the seed, a shape, the values).
+    """
+    pieces = _pieces(code)
+    for variant in step.variants:
+        setup = step.setup if variant.setup is None else variant.setup
+        seed = step.seed if variant.seed is None else variant.seed
+        ref = reference(sandbox, lesson, step, setup, seed)
+        broken = _reference_problem(step, ref, lang)
+        if broken is not None:
+            return broken
+        mine = _fresh(sandbox, step, pieces, setup, seed, echo)
+        again = _judge(
+            sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang
+        )
+        if not again.passed:
+            main = reference(sandbox, lesson, step, step.setup, step.seed)
+            lead = _variant_row(sandbox, step, variant, (main, ref), mine, lang)
+            return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
+    return None
+
+
+def _given_values(sandbox: Any, step: Step, runs: tuple[Any, Any]) -> list[dict[str, Any]]:
+    """What the set-up's names hold in two reference runs (empty when the judge cannot say)."""
+    names = sorted(
+        codeinfo.assigned(step.setup)
+        | {n for v in step.variants if v.setup for n in codeinfo.assigned(v.setup)}
+    )
+    try:
+        # Two snapshot tokens as the request's own values, so the sandbox resolves them.
+        before, after = (r.snapshot_dir for r in runs)
+        answer = sandbox.judge({"op": "describe", "before": before, "after": after, "names": names})
+        found = answer["snapshots"]
+    except Exception:  # noqa: BLE001 - a plainer message is still true
+        return [{}, {}]
+    return [found[0] or {}, found[1] or {}]
+
+
+def _shape(value: dict[str, Any]) -> str:
+    shape = value.get("shape") or []
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _variant_row(
+    sandbox: Any, step: Step, variant: Any, refs: tuple[Any, Any], mine: Any, lang: str
+) -> Check:
+    """The ``variant`` row: what changed (seed, shapes, values) and what that means."""
+    own = variant.message.get(lang) if variant.message else ""
+    raised = mine.outcome == "error" and mine.error is not None
+    if variant.setup is None or variant.setup == step.setup:
+        seed = step.seed if variant.seed is None else variant.seed
+        text = own or _msg("variant_seed", lang, old=step.seed, new=seed)
+        if raised:
+            text += " " + _msg("variant_raised_seed", lang, error=_error_text(mine))
+        return Check("variant", False, f"seed {seed}", "", text)
+    before, after = _given_values(sandbox, step, refs)
+    shapes = [
+        (name, _shape(before[name]), _shape(value))
+        for name, value in after.items()
+        if name in before
+        and value.get("shape") is not None
+        and value != before[name]
+        and before[name].get("shape") != value.get("shape")
+    ]
+    others = [
+        name
+        for name, value in after.items()
+        if name in before and value != before[name] and name not in {s[0] for s in shapes}
+    ]
+    change = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    change = change if len(change) <= 80 else change[:77] + "..."
+    if shapes:
+        what = ", ".join(
+            _msg("variant_shape", lang, name=n, new=new, old=old) for n, old, new in shapes
+        )
+    elif others:
+        what = _msg("variant_values", lang, names=", ".join(f"`{n}`" for n in others))
+    else:
+        what = f"`{change}`"
+    if raised:
+        text = _msg("variant_raised", lang, what=what, error=_error_text(mine))
+        return Check("variant", False, change, "", (own + " " + text).strip() if own else text)
+    return Check("variant", False, change, "", own or _msg("variant", lang, what=what))
