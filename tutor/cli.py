@@ -160,6 +160,7 @@ def _sandbox(args: argparse.Namespace) -> Sandbox:
         args.lessons, resolve_path(getattr(args, "progress", None)).parent
     )
     sandbox = Sandbox(**kwargs)
+    sandbox.timeout_fixed = "timeout" in kwargs  # an explicit --timeout beats a step's
     sandbox.start()
     if not sandbox.wait_ready(120):
         sandbox.close()

@@ -148,7 +148,13 @@ class Loader:
                 return raw
             if isinstance(raw, list) and all(type(x) is int for x in raw):
                 return tuple(raw)
-            return bad("a choice number or a list of item numbers")
+            if (
+                isinstance(raw, list)
+                and raw
+                and all(isinstance(r, list) and all(type(x) is int for x in r) for r in raw)
+            ):
+                return tuple(tuple(r) for r in raw)  # several right orders
+            return bad("a choice number, a list of them, or a list of item numbers (or of lists)")
         return raw
 
     def _parse_code(self, code: str, key: str, line: int, expr: bool) -> None:
@@ -265,6 +271,7 @@ class Loader:
             for name in _SUBTABLES
             if name in _KIND_KEYS[kind]
         }
+        answer, answers, select = self.answers(get, kind, path)
         step = Step(
             id=step_id,
             kind=kind,
@@ -282,7 +289,10 @@ class Loader:
             traps=subs.get("traps", ()),
             variants=subs.get("variants", ()),
             choices=get.get("choices") or (),
-            answer=get.get("answer"),
+            answer=answer,
+            answers=answers,
+            select=select,
+            time_limit=get.get("time_limit"),
             accept=get.get("accept") or (),
             items=get.get("items") or (),
             explanation=get.get("explanation") or Text(),
@@ -292,6 +302,28 @@ class Loader:
         )
         self.rules(step, raw, path)
         return step
+
+    def answers(
+        self, get: dict[str, Any], kind: str, path: tuple[Any, ...]
+    ) -> tuple[Any, tuple[Any, ...], str]:
+        """``answer`` as (the first right answer, every right answer, ``select``): a list of
+        choice numbers is a set of accepted choices, a list of lists a set of right orders."""
+        raw = get.get("answer")
+        select = get.get("select") or ""
+        if select not in ("", "all"):
+            self.error(self.map.key(path, "select"), f'`select` must be "all", not {select!r}')
+            select = ""
+        if raw is None:
+            return None, (), select
+        if get.get("choices") and isinstance(raw, tuple):
+            if select == "all":
+                return raw, (raw,), select
+            return (raw[0] if raw else None), raw, select
+        if get.get("items") and raw and isinstance(raw[0], tuple):
+            return raw[0], raw, select
+        if select:
+            self.error(self.map.key(path, "select"), "`select` needs `choices` and a list `answer`")
+        return raw, (raw,), select
 
     def quiet(self, ids: tuple[str, ...], path: tuple[Any, ...]) -> tuple[str, ...]:
         """``quiet = [...]``: built-in feedback ids (detectors, error explanations) to turn off."""
@@ -345,6 +377,8 @@ class Loader:
                 self.map.key(path, "device"),
                 f'`device` must be "any", "cpu" or "gpu", not {step.device!r}',
             )
+        if step.time_limit is not None and not 0 < step.time_limit <= 600:
+            self.error(self.map.key(path, "time_limit"), "`time_limit` must be 1..600 seconds")
         if step.kind == "code":
             if "solution" not in raw:
                 self.error(line, "missing `solution` (a code step needs a reference solution)")
@@ -376,17 +410,23 @@ class Loader:
     def answer_rules(self, step: Step, raw: dict[str, Any], path: tuple[Any, ...]) -> None:
         line = self.map.table(path)
         if step.choices:
-            if not isinstance(step.answer, int) or not 1 <= step.answer <= len(step.choices):
+            numbers = step.answers[0] if step.select == "all" else step.answers
+            if not numbers or not all(
+                isinstance(n, int) and 1 <= n <= len(step.choices) for n in numbers
+            ):
                 self.error(
                     self.map.key(path, "answer"),
-                    f"`answer` must be a choice number 1..{len(step.choices)}",
+                    f"`answer` must be a choice number 1..{len(step.choices)} (or a list of them)",
                 )
         elif step.items:
-            if sorted(step.answer or ()) != list(range(1, len(step.items) + 1)):
-                self.error(
-                    self.map.key(path, "answer"),
-                    "`answer` must list every item number once, in the right order",
-                )
+            for order in step.answers or [()]:
+                if sorted(order) != list(range(1, len(step.items) + 1)):
+                    self.error(
+                        self.map.key(path, "answer"),
+                        "`answer` must list every item number once, in the right order "
+                        "(or be a list of such orders)",
+                    )
+                    break
         elif not step.accept and step.kind == "quiz":
             self.error(
                 line, "a quiz step needs `choices` + `answer`, `accept`, or `items` + `answer`"
@@ -413,9 +453,66 @@ class Loader:
                 close = difflib.get_close_matches(p, PROPS, n=1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 self.error(e.line, f"unknown property `{p}` in `props`{hint}")
+        named = [k for k in _VALUE_KEYS if getattr(e, k) is not None]
+        if named and not e.var:
+            self.error(e.line, f"`{named[0]}` needs `var`: the name whose value it checks")
+        if e.within is not None and e.near is None:
+            self.error(e.line, "`within` needs `near`: the value to be within it of")
+        if e.within is not None and e.within < 0:
+            self.error(e.line, "`within` must be 0 or more")
+        if e.near is not None and not _numbers(e.near):
+            self.error(e.line, "`near` must be a number or a (nested) list of numbers")
+        if e.param_shapes is not None and not (
+            isinstance(e.param_shapes, dict)
+            and all(
+                isinstance(v, list) and all(type(n) is int for n in v)
+                for v in e.param_shapes.values()
+            )
+        ):
+            self.error(
+                e.line, '`param_shapes` must be a table of shapes: { "0.weight" = [32, 64] }'
+            )
+        if e.hyper is not None and not (
+            isinstance(e.hyper, dict)
+            and all(isinstance(v, (int, float, bool)) for v in e.hyper.values())
+        ):
+            self.error(e.line, "`hyper` must be a table of numbers: { momentum = 0.9 }")
+        if e.id is not None and not _ID_RE.match(e.id):
+            self.error(
+                e.line, f"expectation id `{e.id}` may hold only lower-case letters, digits and '-'"
+            )
+        if e.id is not None and e.var:
+            self.error(
+                e.line,
+                "`id` names a predicate, must_call, output or raises table; a "
+                "`var` table's checks are named after the var",
+            )
 
 
 _BAD = object()
+_VALUE_KEYS = (
+    "near",
+    "at_least",
+    "at_most",
+    "finite",
+    "layers",
+    "params",
+    "param_shapes",
+    "training",
+    "lr",
+    "hyper",
+    "optimizes",
+    "same_values_as",
+    "differs_from",
+)
+
+
+def _numbers(x: Any) -> bool:
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, (int, float)):
+        return True
+    return isinstance(x, list) and bool(x) and all(_numbers(v) for v in x)
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from tutor.course.lesson import PROPS
+from tutor.judge import learned
 from tutor.judge._checktext import msg
 from tutor.judge.compare import (
     _MISSING,
@@ -62,12 +63,22 @@ class _Checker:
         """Check ``name`` property by property: explicit expectations, else the reference's."""
         explicit = {p for p in PROPS if expect.get(p) is not None}
         props = expect.get("props")
-        compare = set(props) if props else (set() if explicit else set(DEFAULT_PROPS))
+        more = learned.wanted(expect)  # bounds, module and optimizer keys
+        compare = set(props) if props else (set() if explicit or more else set(DEFAULT_PROPS))
         before = len(self.checks)
         got, want = self.get(name), self.get(name, "reference")
         if not self._type(name, got, want, expect, compare):
             self._remember(name, expect, before)
             return
+        if got.kind == "module":  # its values are its state_dict, its grad its parameters'
+            if "values" in compare and not more and want.kind == "module":
+                more, expect = ["values"], {**expect, "props": ["values"]}
+            compare -= {"values", "grad"}
+            if isinstance(expect.get("grad"), str):
+                explicit.discard("grad")
+                more = [*more, "grad"]
+        if more:
+            learned.check(self, name, got, want, expect)
         for prop in PROPS[1:]:  # the type came first: the rest only make sense when it agrees
             if prop in explicit or prop in compare:
                 ok = getattr(self, "_" + prop)(name, got, want, expect, prop in explicit)
@@ -222,14 +233,18 @@ class _Checker:
         self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
     ) -> bool:
         """Strings, None and other objects: compare the Python value or the repr."""
+        have = got.scalar if got.scalar is not None else got.repr
+        if got.plain is not None:  # a list of strings, a dict: compared as plain data
+            have = got.plain
         if explicit:
-            target, have = expect["values"], got.scalar if got.scalar is not None else got.repr
+            target = expect["values"]
             ok = target == have or str(target) == got.repr
         else:
             if want.kind == "missing":
                 return True
             target = want.scalar if want.scalar is not None else want.repr
-            have = got.scalar if got.scalar is not None else got.repr
+            if want.plain is not None:
+                target = want.plain
             ok = target == have and got.kind == want.kind
         return self.add(
             Check(
@@ -379,6 +394,8 @@ def _python_value(v: Value) -> Any:
         return v.data
     if v.kind == "ndarray":
         return v.data.numpy() if isinstance(v.data, torch.Tensor) else None
+    if v.plain is not None:
+        return v.plain
     if v.kind in ("list", "tuple") and isinstance(v.data, torch.Tensor):
         items = v.data.tolist()
         return items if v.kind == "list" else tuple(items)

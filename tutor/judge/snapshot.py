@@ -25,38 +25,18 @@ import inspect as _inspect
 import json as _json
 import mmap as _mmap
 import os as _os
+import re as _re
 import types as _types
-from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Value:
-    """What the judge knows about one learner (or reference) value.
-
-    kind: "tensor", "ndarray", "list", "tuple", "int", "float", "bool",
-          "complex", "str", "none", "missing" (name not defined), "other".
-    data: a CPU tensor holding the values (tensors, ndarrays, numeric
-          lists/tuples and numbers), else None.
-    storage: (address, nbytes) of the memory behind a tensor or ndarray,
-          as seen in the worker, for shared-memory checks.
-    """
-
-    name: str
-    kind: str
-    type_name: str
-    repr: str = ""
-    shape: tuple[int, ...] | None = None
-    dtype: str | None = None  # "torch.float32", or a NumPy dtype name for arrays
-    device: str | None = None  # "cpu", "cuda:0", "mps:0"
-    requires_grad: bool | None = None
-    is_leaf: bool | None = None
-    grad_fn: str | None = None  # e.g. "MulBackward0"
-    has_grad: bool | None = None  # .grad is not None
-    storage: tuple[int, int] | None = None
-    scalar: Any = None  # the Python value for numbers, bools, strings
-    data: Any = None  # torch.Tensor on the judge side
-
+from tutor.judge.snapload import (  # the judge's side, re-exported
+    Value,
+    drop,
+    from_bytes,
+    hold,
+    load,
+    load_fd,
+)
 
 # ---------------------------------------------------------------- worker side
 #
@@ -82,12 +62,16 @@ _list_copy = _builtins.list.copy
 _tuple_iter = _builtins.tuple.__iter__
 _complex_add = _builtins.complex.__add__
 _mmap_new = _mmap.mmap
+_id = _builtins.id
+_dict_items = _builtins.dict.items  # a dict subclass's own items() is never called
 _getattr_static = _inspect.getattr_static
 _DESCRIPTORS = (property, _types.GetSetDescriptorType, _types.MemberDescriptorType)
 _MISSING = object()
 
 _ALIGN = 64
 _MAX_ITEMS = 10_000_000  # numbers in one list before it is not read as numbers
+_MAX_PLAIN = 10_000  # strings, numbers and None in a list or dict read as plain data
+_MAX_MODULES = 10_000  # modules walked in one model
 _SAFE_REPR = ("dtype", "device", "layout", "memory_format")  # torch types, C reprs
 _TENSOR_PROPS = (
     "shape",
@@ -137,6 +121,9 @@ def _capture_torch() -> dict[str, Any] | None:
         no_grad=torch.no_grad,
         dtype_type=torch.dtype,
         safe_types=tuple(getattr(torch, n) for n in _SAFE_REPR),
+        Module=torch.nn.Module,
+        Optimizer=torch.optim.Optimizer,
+        count_nonzero=torch.count_nonzero,
     )
     try:
         import numpy
@@ -325,11 +312,19 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
         try:
             plain = _plain(obj, [_MAX_ITEMS])
         except (_NotPlain, RecursionError):
+            _json_into(meta, obj)  # strings, or numbers mixed with strings: plain data
             return meta, None, None
         data = _numeric(lambda: T["tensor"](plain))
         if data is not None:
             meta["shape"] = [_int(n) for n in _prop(data, "shape")]
         return meta, data, None
+    elif _issubclass(cls, dict):
+        meta["kind"] = "dict"
+        _json_into(meta, obj)
+    elif _is(obj, T["Module"]):
+        meta.update(kind="module", module=_module_meta(obj))
+    elif _is(obj, T["Optimizer"]):
+        meta.update(kind="optimizer", optimizer=_optimizer_meta(obj))
     else:
         meta["kind"] = "other"
         if any(cls is safe for safe in T["safe_types"]):
@@ -337,12 +332,192 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
     return meta, None, None
 
 
+def _json_into(meta: dict[str, Any], obj: Any) -> None:
+    """``meta["plain"]``: a list, tuple or dict of strings, numbers, bools and None, read
+    through the base classes (no learner method runs); left out when it holds anything else."""
+    try:
+        meta["plain"] = _json(obj, [_MAX_PLAIN], 0)
+    except (_NotPlain, RecursionError):
+        pass
+
+
+def _json(obj: Any, budget: list[int], depth: int) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 16:
+        raise _NotPlain
+    cls = _type(obj)
+    if obj is None or cls is bool:
+        return obj
+    if _issubclass(cls, bool):
+        return _bool(_int_value(obj))
+    if _issubclass(cls, int):
+        value = _int_value(obj)
+        return value if -(2**63) <= value < 2**63 else _str(value)
+    if _issubclass(cls, float):
+        value = _float_value(obj)
+        finite = value == value and value not in (float("inf"), float("-inf"))
+        return value if finite else _str(value)
+    if _issubclass(cls, str):
+        return _str_value(obj)[:10_000]
+    if _issubclass(cls, list):
+        return [_json(item, budget, depth + 1) for item in _list_copy(obj)]
+    if _issubclass(cls, tuple):
+        return [_json(item, budget, depth + 1) for item in _tuple_iter(obj)]
+    if _issubclass(cls, dict):
+        out = {}
+        for key, item in _dict_items(obj):
+            if not _issubclass(_type(key), str):
+                raise _NotPlain
+            out[_str_value(key)] = _json(item, budget, depth + 1)
+        return out
+    raise _NotPlain
+
+
+def _table(obj: Any, store: str) -> dict[str, Any]:
+    """An ``nn.Module``'s own ``_parameters``/``_buffers``/``_modules`` dict, read statically;
+    empty when it is not a plain dict (a property, a learner's mapping)."""
+    try:
+        table = _getattr_static(obj, store)
+    except AttributeError:
+        return {}
+    if _type(table) is not dict:
+        return {}
+    return {k: v for k, v in _dict_items(table) if _type(k) is _str and v is not None}
+
+
+def _children(mod: Any) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in _table(mod, "_modules").items() if _is(v, _T["Module"])]
+
+
+def _module_tensors(mod: Any) -> list[tuple[str, Any, bool]]:
+    """(state_dict key, tensor, is a parameter) in ``state_dict`` order, each tensor once."""
+    T = _T
+    out: list[tuple[str, Any, bool]] = []
+    seen: set[int] = set()
+    walked: set[int] = set()
+    stack: list[tuple[str, Any]] = [("", mod)]
+    while stack and _len(walked) < _MAX_MODULES:
+        prefix, m = stack.pop()
+        if _id(m) in walked:
+            continue
+        walked.add(_id(m))
+        skip = _getattr_static(m, "_non_persistent_buffers_set", None)
+        skip = skip if _type(skip) is set else set()
+        for store in ("_parameters", "_buffers"):
+            for key, t in _table(m, store).items():
+                if not _is(t, T["TensorBase"]) or _id(t) in seen:
+                    continue
+                if store == "_buffers" and key in skip:
+                    continue
+                seen.add(_id(t))
+                out.append((prefix + key, t, store == "_parameters"))
+        stack.extend(reversed([(prefix + k + ".", c) for k, c in _children(m)]))
+    return out
+
+
+def _module_meta(mod: Any) -> dict[str, Any]:
+    """Layers, parameters (name, shape, count, grad state, identity) and mode of a module."""
+    T = _T
+    training = _getattr_static(mod, "training", None)
+    params = []
+    count = 0
+    for key, t, is_param in _module_tensors(mod):
+        if not is_param:
+            continue
+        shape = [_int(n) for n in _prop(t, "shape")]
+        numel = 1
+        for n in shape:
+            numel *= n
+        count += numel
+        grad = _prop(t, "grad")
+        nonzero = None
+        if grad is not None and _is(grad, T["TensorBase"]):
+            plain = _plain_tensor(grad)
+            nonzero = _int(T["count_nonzero"](plain)) if plain is not None else None
+        params.append(
+            {
+                "name": key,
+                "shape": shape,
+                "requires_grad": _bool(_prop(t, "requires_grad")),
+                "has_grad": grad is not None,
+                "grad_nonzero": nonzero,
+                "id": _id(t),
+            }
+        )
+    return {
+        "layers": [[k, _type_name(_type(c))] for k, c in _children(mod)],
+        "params": params,
+        "count": count,
+        "training": training if _type(training) is bool else None,
+    }
+
+
+def _optimizer_meta(opt: Any) -> dict[str, Any]:
+    """Each param group's numeric hyper-parameters and the identities of its parameters."""
+    T = _T
+    groups = _getattr_static(opt, "param_groups", None)
+    found = []
+    for group in _list_copy(groups) if _type(groups) is list else ():
+        if _type(group) is not dict:
+            continue
+        hyper: dict[str, Any] = {}
+        ids: list[int] = []
+        for key, value in _dict_items(group):
+            if _type(key) is not _str:
+                continue
+            if key == "params":
+                items = _list_copy(value) if _type(value) is list else []
+                ids = [_id(p) for p in items if _is(p, T["TensorBase"])]
+            elif value is None or _type(value) in (bool, int, float):
+                hyper[key] = value if value == value else _str(value)
+            elif _type(value) is tuple and all(_type(v) in (int, float) for v in value):
+                hyper[key] = list(value)
+        found.append({"hyper": hyper, "params": ids})
+    return {"groups": found}
+
+
+_INDEX = _re.compile(r"\[(-?\d+)\]")
+
+
+def _path(name: str) -> list[str | int]:
+    """``model[0].weight`` -> ["model", 0, "weight"]; ``losses[-1]`` -> ["losses", -1]."""
+    parts: list[str | int] = []
+    for piece in name.split("."):
+        head = piece.split("[", 1)[0]
+        if head:
+            parts.append(int(head) if head.lstrip("-").isdigit() and parts else head)
+        parts += [_int(i) for i in _INDEX.findall(piece)]
+    return parts
+
+
+def _item(obj: Any, index: int) -> tuple[bool, Any]:
+    """``obj[index]`` for a list, a tuple or a module's children, read through base classes."""
+    cls = _type(obj)
+    if _issubclass(cls, list):
+        items: list[Any] = _list_copy(obj)
+    elif _issubclass(cls, tuple):
+        items = [*_tuple_iter(obj)]
+    elif _is(obj, _T.get("Module")):
+        items = [c for _, c in _children(obj)]
+    else:
+        return False, None
+    if not -_len(items) <= index < _len(items):
+        return False, None
+    return True, items[index]
+
+
 def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
-    root, *attrs = name.split(".")
+    root, *attrs = _path(name)
     if root not in namespace:
         return False, None
     obj = namespace[root]
     for attr in attrs:
+        if _type(attr) is _int:
+            found, obj = _item(obj, attr)  # type: ignore[arg-type]
+            if not found:
+                return False, None
+            continue
+        assert isinstance(attr, str)
         if attr == "grad" and _is(obj, _T.get("TensorBase")):
             # A non-leaf's .grad warns when read and is None unless retain_grad() was called.
             keep = _prop(obj, "is_leaf") or _prop(obj, "retains_grad")
@@ -389,6 +564,13 @@ def capture(
             metas[name] = meta
             if data is not None:
                 blobs.append((name, data))
+            if meta["kind"] == "module":  # its state_dict, each tensor as NAME.KEY
+                for key, t, _ in _module_tensors(obj):
+                    if name + "." + key not in metas:
+                        tmeta, tdata, _ = _describe(name + "." + key, t)
+                        metas[name + "." + key] = tmeta
+                        if tdata is not None:
+                            blobs.append((name + "." + key, tdata))
             if grad is not None and name + ".grad" not in metas:
                 gmeta, gdata, _ = _describe(name + ".grad", grad)
                 metas[name + ".grad"] = gmeta
@@ -458,89 +640,4 @@ def take(
     return {"values": metas, "size": size}
 
 
-# ---------------------------------------------------------------- judge side
-
-
-def load(dest: str) -> dict[str, Value]:
-    """Read a snapshot: a folder written by :func:`take`, or a token of a held snapshot."""
-    if dest in _HELD:
-        return _HELD[dest]
-    with open(_path_join(dest, "meta.json"), encoding="utf-8") as f:
-        meta = _json.load(f)
-    with open(_path_join(dest, "values.bin"), "rb") as f:
-        return from_bytes(meta, f.read())
-
-
-def load_fd(fd: int, meta: dict[str, Any]) -> dict[str, Value]:
-    """Read a snapshot from a file descriptor the worker wrote and ``meta`` it answered with."""
-    size = int(meta.get("size") or 0)
-    data = _os.pread(fd, size, 0) if size else b""
-    if len(data) != size:
-        raise ValueError(f"the snapshot holds {len(data)} bytes, not {size}")
-    return from_bytes(meta, data)
-
-
-_HELD: dict[str, dict[str, Value]] = {}  # judge side: snapshots held by token
-
-
-def hold(token: str, values: dict[str, Value]) -> None:
-    """Keep ``values`` under ``token`` so ``load(token)`` finds them (the judge's store)."""
-    _HELD[token] = values
-
-
-def drop(token: str) -> None:
-    _HELD.pop(token, None)
-
-
-def from_bytes(meta: dict[str, Any], raw: bytes) -> dict[str, Value]:
-    """Rebuild Values from metas and raw bytes, checking every offset and size (untrusted)."""
-    import torch
-
-    buffer = torch.frombuffer(bytearray(raw), dtype=torch.uint8) if raw else None
-    out: dict[str, Value] = {}
-    for name, m in dict(meta.get("values") or {}).items():
-        data = _tensor_from(m.get("data"), buffer, torch) if isinstance(m, dict) else None
-        out[str(name)] = _value(str(name), m if isinstance(m, dict) else {}, data)
-    return out
-
-
-def _tensor_from(spec: Any, buffer: Any, torch: Any) -> Any:
-    if not isinstance(spec, dict) or buffer is None:
-        return None
-    dtype = getattr(torch, str(spec.get("dtype", "")).removeprefix("torch."), None)
-    if not isinstance(dtype, torch.dtype):
-        raise ValueError(f"not a dtype: {spec.get('dtype')!r}")
-    offset, nbytes = int(spec["offset"]), int(spec["nbytes"])
-    shape = [int(n) for n in spec["shape"]]
-    count = 1
-    for n in shape:
-        count *= n
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    if offset < 0 or offset % _ALIGN or nbytes != count * itemsize or offset + nbytes > len(buffer):
-        raise ValueError("a snapshot's sizes do not add up")
-    return buffer[offset : offset + nbytes].view(dtype).reshape(shape).clone()
-
-
-def _value(name: str, m: dict[str, Any], data: Any) -> Value:
-    kind = str(m.get("kind", "other"))
-    shown = m.get("repr", "")
-    if data is not None and kind in ("tensor", "ndarray"):
-        shown = repr(data)
-    elif not shown and kind == "other":
-        shown = f"<{m.get('type_name', '')} object>"
-    return Value(
-        name=name,
-        kind=kind,
-        type_name=str(m.get("type_name", "")),
-        repr=str(shown)[:2000],
-        shape=tuple(m["shape"]) if m.get("shape") is not None else None,
-        dtype=m.get("dtype"),
-        device=m.get("device"),
-        requires_grad=m.get("requires_grad"),
-        is_leaf=m.get("is_leaf"),
-        grad_fn=m.get("grad_fn"),
-        has_grad=m.get("has_grad"),
-        storage=tuple(m["storage"]) if m.get("storage") else None,
-        scalar=m.get("scalar"),
-        data=data,
-    )
+__all__ = ["Value", "capture", "drop", "from_bytes", "hold", "load", "load_fd", "take", "write"]

@@ -32,6 +32,7 @@ from tutor.pipeline.code import (
     judge_live,
     needs_gpu,
     reference,
+    step_limit,
 )
 from tutor.pipeline.prompt import (
     Judgement,
@@ -63,5 +64,6 @@ __all__ = [
     "printed_value",
     "reference",
     "run_predict",
+    "step_limit",
     "words",
 ]

@@ -342,21 +342,37 @@ def accepted_answer(step: Step, lang: str) -> str:
 
 
 def _choice_verdict(step: Step, answer: str, number: int | None, lang: str) -> Verdict:
-    shown = step.choices[step.answer - 1].get(lang).replace("`", "")
+    right = tuple(step.answers) or (step.answer,)
+    shown = " / ".join(f"{n}. {step.choices[n - 1].get(lang)}".replace("`", "") for n in right)
     why = "answer" if number is not None else "not_a_choice"
-    return _answer_verdict(
-        step, answer, number == step.answer, f"{step.answer}. {shown}", lang, why
-    )
+    return _answer_verdict(step, answer, number in right, shown, lang, why)
+
+
+def _all_choices_verdict(step: Step, answer: str, lang: str) -> Verdict:
+    """``select = "all"``: the learner names exactly the right choices, in any order."""
+    want = set(step.answer or ())
+    given = {int(n) for n in re.findall(r"\d+", answer)}
+    if not given:
+        number = _choice_number(step, answer)
+        given = {number} if number is not None else set()
+    shown = " ".join(str(n) for n in sorted(want))
+    return _answer_verdict(step, answer, given == want, shown, lang)
 
 
 def check_quiz(step: Step, answer: str, lang: str = "en") -> Verdict:
     """Check a quiz answer (choice, fill-in or ordering); pure, no sandbox."""
+    if step.choices and step.select == "all":
+        return _all_choices_verdict(step, answer, lang)
     if step.choices:
         return _choice_verdict(step, answer, _choice_number(step, answer), lang)
     if step.items:
-        given = [int(n) for n in re.findall(r"\d+", answer)]
-        expected = " ".join(str(n) for n in step.answer)
-        return _answer_verdict(step, answer, tuple(given) == tuple(step.answer), expected, lang)
+        given = tuple(int(n) for n in re.findall(r"\d+", answer))
+        orders = [tuple(o) for o in step.answers] or [tuple(step.answer)]
+        ok = given in orders
+        expected = " / ".join(" ".join(str(n) for n in o) for o in orders)
+        return _answer_verdict(
+            step, answer, ok, " ".join(map(str, given)) if ok else expected, lang
+        )
     ok = normalize(answer) in {normalize(a) for a in step.accept} or any(
         _same_words(answer, a) for a in step.accept
     )

@@ -4,14 +4,46 @@ sandbox, step, set-up and seed) -> judge -> Verdict, and again on each variant o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import weakref
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from tutor import codeinfo
 from tutor.course.lesson import Lesson, Step
 from tutor.judge.verdict import Check, Verdict
 from tutor.pipeline._text import _error_text, _msg
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+@contextmanager
+def step_limit(sandbox: Any, step: Step) -> Iterator[None]:
+    """Runs inside take the step's ``time_limit`` as their limit (a training step's), unless
+    the learner or a workshop set ``--timeout`` explicitly (``sandbox.timeout_fixed``)."""
+    limit = step.time_limit
+    if limit is None or getattr(sandbox, "timeout_fixed", False) or sandbox is None:
+        yield
+        return
+    before = sandbox.timeout
+    sandbox.timeout = float(limit)
+    try:
+        yield
+    finally:
+        sandbox.timeout = before
+
+
+def limited(func: _F) -> _F:
+    """``func(sandbox, lesson, step, ...)`` runs under the step's time limit."""
+
+    @functools.wraps(func)
+    def wrapper(sandbox: Any, lesson: Lesson, step: Step, *args: Any, **kwargs: Any) -> Any:
+        with step_limit(sandbox, step):
+            return func(sandbox, lesson, step, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary()
@@ -41,6 +73,7 @@ def needs_gpu(sandbox: Any, step: Step) -> bool:
     return not (info.get("cuda") or info.get("mps"))
 
 
+@limited
 def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
     """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
     cache = _REFERENCES.setdefault(sandbox, {})
@@ -102,6 +135,7 @@ def explain_error(verdict: Verdict, run: dict[str, Any], code: str, lang: str) -
     return dataclasses.replace(verdict, feedback=(*verdict.feedback, found.feedback))
 
 
+@limited
 def judge_live(
     sandbox: Any,
     lesson: Lesson,
@@ -216,6 +250,7 @@ def _check_once(
     return _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), code, lang), clean
 
 
+@limited
 def check_answer(
     sandbox: Any,
     lesson: Lesson,
@@ -246,6 +281,7 @@ def _check_answer(
     return check_variants(sandbox, lesson, step, pieces, lang, echo=echo) or verdict, clean
 
 
+@limited
 def check_variants(
     sandbox: Any,
     lesson: Lesson,

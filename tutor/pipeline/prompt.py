@@ -10,7 +10,7 @@ from typing import Any
 from tutor import codeinfo
 from tutor.course.lesson import PROPS, Lesson, Step
 from tutor.judge.verdict import Verdict
-from tutor.pipeline.code import _check_answer, check_variants, judge_live
+from tutor.pipeline.code import _check_answer, check_variants, judge_live, limited
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ def answer_names(step: Step) -> set[str]:
     return {n.split(".")[0] for n in names}
 
 
+@limited
 def judge_at_prompt(
     sandbox: Any,
     lesson: Lesson,

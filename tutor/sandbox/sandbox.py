@@ -60,6 +60,7 @@ class Sandbox:
         ``file_mb``: the largest file learner code may write; ``processes``: learner
         processes per worker."""
         self.timeout = timeout
+        self.timeout_fixed = False  # --timeout given: a step's time_limit does not replace it
         self.lang = lang
         self.call_timeout = call_timeout
         self.judge_timeout = judge_timeout

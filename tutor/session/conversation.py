@@ -405,7 +405,8 @@ class Session:
                 return
             self._output_ends_line = True
             seed = self.step.seed if self.step.kind == "code" else None
-            result = sb.run(code, on_output=self._write_output, seed=seed, echo=True)
+            with pipeline.step_limit(sb, self.step):
+                result = sb.run(code, on_output=self._write_output, seed=seed, echo=True)
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
