@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tutor.pipeline", "tutor.progress"),
     ("tutor.render",),
     ("tutor.sandbox",),
-    ("tutor.judge",),
+    ("tutor.judge", "tutor.datasets"),
     ("tutor.course",),
     ("tutor.codeinfo", "tutor.i18n"),
     ("tutor",),
@@ -42,6 +42,8 @@ WORKER_SIDE = (
     "tutor.sandbox.introspect",
     "tutor.sandbox.tracebacks",
     "tutor.sandbox.evaluator",
+    "tutor.sandbox.shapetrace",
+    "tutor.datasets",
 )
 # Plain data the UI reads from the judge: part of tutor.judge, free of torch.
 SHARED = ("tutor.judge.verdict",)

@@ -204,6 +204,20 @@ def _detectors(
                 picture = None
             if picture:
                 pictures.append(picture)
+    failed = [ch.name for ch in c.checks if not ch.passed]
+    if failed and not c.failed_vars:  # no value failed: the detectors that read the whole answer
+        try:
+            found += diagnose.detect_whole(
+                failed,
+                code,
+                c.lang,
+                context=c.learner,
+                ref_context=c.reference,
+                solution=solution,
+                off=off,
+            )
+        except Exception:  # noqa: BLE001 - a broken detector must not break the verdict
+            pass
     return found, pictures
 
 

@@ -22,7 +22,15 @@ from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check
 
 if TYPE_CHECKING:
-    from tutor.judge.checker import _Checker
+    from typing import Protocol
+
+    class _Checker(Protocol):  # what tutor.judge.checker._Checker offers (no import cycle)
+        lang: str
+
+        def add(self, check: Check) -> bool: ...
+
+        def get(self, name: str, side: str = "learner") -> Value: ...
+
 
 BOUNDS = ("near", "at_least", "at_most", "finite")
 MODULE_KEYS = ("layers", "params", "param_shapes", "training")
@@ -63,6 +71,10 @@ def check(c: _Checker, name: str, got: Value, want: Value, expect: dict[str, Any
         if expect.get(key):
             _same(c, name, got, str(expect[key]), same, expect)
     del want  # bounds and descriptions need no reference value
+
+
+def _float(x: Any, default: float) -> float:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else default
 
 
 def _type(name: str, lang: str, what: str = "module") -> str:
@@ -108,7 +120,7 @@ def _bounds(c: _Checker, name: str, got: Value, expect: dict[str, Any]) -> None:
         text = "" if ok else msg("not_finite", lang, name=name, got=shown)
         c.add(Check(f"{name}.finite", ok, msg("finite", lang), shown, text))
     if expect.get("near") is not None:
-        within = float(expect.get("within") if expect.get("within") is not None else 1e-6)
+        within = _float(expect.get("within"), 1e-6)
         try:
             target = torch.tensor(expect["near"], dtype=torch.float64)
             target = torch.broadcast_to(target, _data(got).shape).reshape(-1)  # type: ignore[union-attr]
@@ -130,14 +142,11 @@ def _bounds(c: _Checker, name: str, got: Value, expect: dict[str, Any]) -> None:
             else msg("near", lang, name=name, near=near_text, within=num(within), got=shown)
         )
         c.add(Check(f"{name}.near", ok, expected, shown, text))
-    for key, sign, fails in (
-        ("at_least", "≥", lambda b: flat < b),
-        ("at_most", "≤", lambda b: flat > b),
-    ):
+    for key, sign in (("at_least", "≥"), ("at_most", "≤")):
         if expect.get(key) is None:
             continue
-        bound = float(expect[key])
-        bad = fails(bound) | nan
+        bound = _float(expect[key], 0.0)
+        bad = ((flat < bound) if key == "at_least" else (flat > bound)) | nan
         ok = not bool(bad.any())
         if ok:
             shown = num(float(flat.min() if key == "at_least" else flat.max()))
@@ -255,7 +264,7 @@ def _optimizer(c: _Checker, name: str, opt: dict[str, Any], expect: dict[str, An
             text = (
                 msg("lr", lang, name=name, got=shown, want=num(want))
                 if key == "lr"
-                else msg("hyper", lang, name=name, key=key, got=shown, want=num(want))
+                else msg("hyper", lang, name=name, which=key, got=shown, want=num(want))
             )
         c.add(
             Check(
@@ -320,7 +329,7 @@ def _same(
     text = (
         ""
         if ok
-        else msg("not_same" if same else "not_changed", lang, name=name, other=other, key="-")
+        else msg("not_same" if same else "not_changed", lang, name=name, other=other, which="-")
     )
     c.add(
         Check(
@@ -334,8 +343,7 @@ def _same(
 
 
 def _close(a: torch.Tensor, b: torch.Tensor, expect: dict[str, Any]) -> bool:
-    rtol = float(expect.get("rtol") if expect.get("rtol") is not None else 1e-5)
-    atol = float(expect.get("atol") if expect.get("atol") is not None else 1e-8)
+    rtol, atol = _float(expect.get("rtol"), 1e-5), _float(expect.get("atol"), 1e-8)
     try:
         return bool(torch.allclose(a.to(torch.float64), b.to(torch.float64), rtol, atol, True))
     except RuntimeError:
@@ -378,7 +386,7 @@ def _state_values(
         want_text
         if ok
         else (
-            msg("differs_at", lang, key=first)
+            msg("differs_at", lang, which=first)
             if not equal
             else msg("same_as", lang, other=shown_other)
         )
@@ -391,7 +399,7 @@ def _state_values(
             lang,
             name=name,
             other=shown_other,
-            key=first or "-",
+            which=first or "-",
         )
     )
     c.add(Check(check_name, ok, want_text, got_text, text))

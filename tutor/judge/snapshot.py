@@ -20,15 +20,47 @@ A *name* is a variable or an attribute path on one (``x``, ``x.grad``).
 
 from __future__ import annotations
 
-import builtins as _builtins
-import inspect as _inspect
-import json as _json
-import mmap as _mmap
 import os as _os
-import re as _re
-import types as _types
 from typing import Any
 
+from tutor.judge._capture import (
+    _ALIGN,
+    _DESCRIPTORS,
+    _MAX_ITEMS,
+    _MISSING,
+    _T,
+    _bool,
+    _complex_add,
+    _dumps,
+    _float_value,
+    _getattr_static,
+    _Guard,
+    _int,
+    _int_value,
+    _is,
+    _issubclass,
+    _len,
+    _list_copy,
+    _mmap_new,
+    _NotPlain,
+    _open,
+    _path_join,
+    _plain_tensor,
+    _prop,
+    _str,
+    _str_value,
+    _tuple_iter,
+    _type,
+    _type_name,
+)
+from tutor.judge._objects import (
+    _item,
+    _json_into,
+    _module_meta,
+    _module_tensors,
+    _optimizer_meta,
+    _path,
+)
 from tutor.judge.snapload import (  # the judge's side, re-exported
     Value,
     drop,
@@ -37,144 +69,6 @@ from tutor.judge.snapload import (  # the judge's side, re-exported
     load,
     load_fd,
 )
-
-# ---------------------------------------------------------------- worker side
-#
-# Captured at import (the zygote imports this module before any fork), so a
-# learner who rebinds builtins, torch, NumPy or this module's globals' targets
-# cannot change the functions the capture calls.
-
-_type = _builtins.type
-_len = _builtins.len
-_int = _builtins.int
-_float = _builtins.float
-_str = _builtins.str
-_bool = _builtins.bool
-_issubclass = _builtins.issubclass
-_open = _builtins.open
-_dumps = _json.dumps
-_path_join = _os.path.join
-_type_name = _builtins.type.__dict__["__name__"].__get__  # no metaclass __getattribute__
-_int_value = _builtins.int.__int__  # a subclass's value, read by the base class
-_float_value = _builtins.float.__float__
-_str_value = _builtins.str.__str__
-_list_copy = _builtins.list.copy
-_tuple_iter = _builtins.tuple.__iter__
-_complex_add = _builtins.complex.__add__
-_mmap_new = _mmap.mmap
-_id = _builtins.id
-_dict_items = _builtins.dict.items  # a dict subclass's own items() is never called
-_getattr_static = _inspect.getattr_static
-_DESCRIPTORS = (property, _types.GetSetDescriptorType, _types.MemberDescriptorType)
-_MISSING = object()
-
-_ALIGN = 64
-_MAX_ITEMS = 10_000_000  # numbers in one list before it is not read as numbers
-_MAX_PLAIN = 10_000  # strings, numbers and None in a list or dict read as plain data
-_MAX_MODULES = 10_000  # modules walked in one model
-_SAFE_REPR = ("dtype", "device", "layout", "memory_format")  # torch types, C reprs
-_TENSOR_PROPS = (
-    "shape",
-    "dtype",
-    "device",
-    "requires_grad",
-    "is_leaf",
-    "grad_fn",
-    "grad",
-    "retains_grad",
-    "layout",
-)
-
-
-class _NotPlain(Exception):
-    """A list holds something that is not a number, a tensor or a list of them."""
-
-
-def _capture_torch() -> dict[str, Any] | None:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - the UI process never calls take()
-        return None
-    base = torch._C.TensorBase
-    found = {name: base.__dict__[name] for name in _TENSOR_PROPS if name in base.__dict__}
-    found.update(
-        torch=torch,
-        TensorBase=base,
-        tensor=torch.tensor,
-        from_numpy=torch.from_numpy,
-        uint8=torch.uint8,
-        float64=torch.float64,
-        detach=base.detach,
-        cpu=base.cpu,
-        contiguous=base.contiguous,
-        reshape=base.reshape,
-        view=base.view,
-        numpy=base.numpy,
-        resolve_conj=base.resolve_conj,
-        resolve_neg=base.resolve_neg,
-        to_dense=base.to_dense,
-        untyped_storage=base.untyped_storage,
-        data_ptr=torch._C.StorageBase.data_ptr,  # type: ignore[attr-defined]
-        storage_nbytes=torch._C.StorageBase.nbytes,  # type: ignore[attr-defined]
-        no_tf=torch._C.DisableTorchFunction,
-        no_dispatch=torch._C._DisableTorchDispatch,
-        no_grad=torch.no_grad,
-        dtype_type=torch.dtype,
-        safe_types=tuple(getattr(torch, n) for n in _SAFE_REPR),
-        Module=torch.nn.Module,
-        Optimizer=torch.optim.Optimizer,
-        count_nonzero=torch.count_nonzero,
-    )
-    try:
-        import numpy
-
-        found["ndarray"] = numpy.ndarray
-        found["np_array"] = numpy.array
-        found["nd"] = {k: numpy.ndarray.__dict__[k] for k in ("shape", "dtype", "nbytes")}
-        found["nd_iface"] = numpy.ndarray.__dict__["__array_interface__"]
-        found["np_object"] = numpy.dtype(object)
-    except ImportError:  # pragma: no cover
-        found["ndarray"] = None
-    return found
-
-
-# Empty where torch is missing: the UI process never takes snapshots.
-_T: dict[str, Any] = _capture_torch() or {}
-
-
-def _prop(t: Any, name: str) -> Any:
-    return _T[name].__get__(t)
-
-
-def _is(obj: Any, cls: Any) -> bool:
-    # issubclass on type(obj): isinstance would consult a learner's __class__ property.
-    return cls is not None and _issubclass(_type(obj), cls)
-
-
-class _Guard:
-    """No __torch_function__ (subclasses and modes), no __torch_dispatch__, no autograd."""
-
-    def __enter__(self) -> None:
-        T = _T
-        self._stack = [T["no_tf"](), T["no_dispatch"](), T["no_grad"]()]
-        for guard in self._stack:
-            guard.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        for guard in reversed(self._stack):
-            guard.__exit__(None, None, None)
-
-
-def _plain_tensor(t: Any) -> Any:
-    """A contiguous CPU tensor of torch's own class with ``t``'s values (None: meta)."""
-    T = _T
-    if _str(_prop(t, "device").type) == "meta":
-        return None
-    d = T["detach"](t)
-    if _str(_prop(d, "layout")) != "torch.strided":
-        d = T["to_dense"](d)
-    d = T["resolve_neg"](T["resolve_conj"](T["cpu"](d)))
-    return T["contiguous"](d)
 
 
 def _tensor_meta(t: Any) -> tuple[dict[str, Any], Any, Any]:
@@ -332,180 +226,6 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
     return meta, None, None
 
 
-def _json_into(meta: dict[str, Any], obj: Any) -> None:
-    """``meta["plain"]``: a list, tuple or dict of strings, numbers, bools and None, read
-    through the base classes (no learner method runs); left out when it holds anything else."""
-    try:
-        meta["plain"] = _json(obj, [_MAX_PLAIN], 0)
-    except (_NotPlain, RecursionError):
-        pass
-
-
-def _json(obj: Any, budget: list[int], depth: int) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0 or depth > 16:
-        raise _NotPlain
-    cls = _type(obj)
-    if obj is None or cls is bool:
-        return obj
-    if _issubclass(cls, bool):
-        return _bool(_int_value(obj))
-    if _issubclass(cls, int):
-        value = _int_value(obj)
-        return value if -(2**63) <= value < 2**63 else _str(value)
-    if _issubclass(cls, float):
-        value = _float_value(obj)
-        finite = value == value and value not in (float("inf"), float("-inf"))
-        return value if finite else _str(value)
-    if _issubclass(cls, str):
-        return _str_value(obj)[:10_000]
-    if _issubclass(cls, list):
-        return [_json(item, budget, depth + 1) for item in _list_copy(obj)]
-    if _issubclass(cls, tuple):
-        return [_json(item, budget, depth + 1) for item in _tuple_iter(obj)]
-    if _issubclass(cls, dict):
-        out = {}
-        for key, item in _dict_items(obj):
-            if not _issubclass(_type(key), str):
-                raise _NotPlain
-            out[_str_value(key)] = _json(item, budget, depth + 1)
-        return out
-    raise _NotPlain
-
-
-def _table(obj: Any, store: str) -> dict[str, Any]:
-    """An ``nn.Module``'s own ``_parameters``/``_buffers``/``_modules`` dict, read statically;
-    empty when it is not a plain dict (a property, a learner's mapping)."""
-    try:
-        table = _getattr_static(obj, store)
-    except AttributeError:
-        return {}
-    if _type(table) is not dict:
-        return {}
-    return {k: v for k, v in _dict_items(table) if _type(k) is _str and v is not None}
-
-
-def _children(mod: Any) -> list[tuple[str, Any]]:
-    return [(k, v) for k, v in _table(mod, "_modules").items() if _is(v, _T["Module"])]
-
-
-def _module_tensors(mod: Any) -> list[tuple[str, Any, bool]]:
-    """(state_dict key, tensor, is a parameter) in ``state_dict`` order, each tensor once."""
-    T = _T
-    out: list[tuple[str, Any, bool]] = []
-    seen: set[int] = set()
-    walked: set[int] = set()
-    stack: list[tuple[str, Any]] = [("", mod)]
-    while stack and _len(walked) < _MAX_MODULES:
-        prefix, m = stack.pop()
-        if _id(m) in walked:
-            continue
-        walked.add(_id(m))
-        skip = _getattr_static(m, "_non_persistent_buffers_set", None)
-        skip = skip if _type(skip) is set else set()
-        for store in ("_parameters", "_buffers"):
-            for key, t in _table(m, store).items():
-                if not _is(t, T["TensorBase"]) or _id(t) in seen:
-                    continue
-                if store == "_buffers" and key in skip:
-                    continue
-                seen.add(_id(t))
-                out.append((prefix + key, t, store == "_parameters"))
-        stack.extend(reversed([(prefix + k + ".", c) for k, c in _children(m)]))
-    return out
-
-
-def _module_meta(mod: Any) -> dict[str, Any]:
-    """Layers, parameters (name, shape, count, grad state, identity) and mode of a module."""
-    T = _T
-    training = _getattr_static(mod, "training", None)
-    params = []
-    count = 0
-    for key, t, is_param in _module_tensors(mod):
-        if not is_param:
-            continue
-        shape = [_int(n) for n in _prop(t, "shape")]
-        numel = 1
-        for n in shape:
-            numel *= n
-        count += numel
-        grad = _prop(t, "grad")
-        nonzero = None
-        if grad is not None and _is(grad, T["TensorBase"]):
-            plain = _plain_tensor(grad)
-            nonzero = _int(T["count_nonzero"](plain)) if plain is not None else None
-        params.append(
-            {
-                "name": key,
-                "shape": shape,
-                "requires_grad": _bool(_prop(t, "requires_grad")),
-                "has_grad": grad is not None,
-                "grad_nonzero": nonzero,
-                "id": _id(t),
-            }
-        )
-    return {
-        "layers": [[k, _type_name(_type(c))] for k, c in _children(mod)],
-        "params": params,
-        "count": count,
-        "training": training if _type(training) is bool else None,
-    }
-
-
-def _optimizer_meta(opt: Any) -> dict[str, Any]:
-    """Each param group's numeric hyper-parameters and the identities of its parameters."""
-    T = _T
-    groups = _getattr_static(opt, "param_groups", None)
-    found = []
-    for group in _list_copy(groups) if _type(groups) is list else ():
-        if _type(group) is not dict:
-            continue
-        hyper: dict[str, Any] = {}
-        ids: list[int] = []
-        for key, value in _dict_items(group):
-            if _type(key) is not _str:
-                continue
-            if key == "params":
-                items = _list_copy(value) if _type(value) is list else []
-                ids = [_id(p) for p in items if _is(p, T["TensorBase"])]
-            elif value is None or _type(value) in (bool, int, float):
-                hyper[key] = value if value == value else _str(value)
-            elif _type(value) is tuple and all(_type(v) in (int, float) for v in value):
-                hyper[key] = list(value)
-        found.append({"hyper": hyper, "params": ids})
-    return {"groups": found}
-
-
-_INDEX = _re.compile(r"\[(-?\d+)\]")
-
-
-def _path(name: str) -> list[str | int]:
-    """``model[0].weight`` -> ["model", 0, "weight"]; ``losses[-1]`` -> ["losses", -1]."""
-    parts: list[str | int] = []
-    for piece in name.split("."):
-        head = piece.split("[", 1)[0]
-        if head:
-            parts.append(int(head) if head.lstrip("-").isdigit() and parts else head)
-        parts += [_int(i) for i in _INDEX.findall(piece)]
-    return parts
-
-
-def _item(obj: Any, index: int) -> tuple[bool, Any]:
-    """``obj[index]`` for a list, a tuple or a module's children, read through base classes."""
-    cls = _type(obj)
-    if _issubclass(cls, list):
-        items: list[Any] = _list_copy(obj)
-    elif _issubclass(cls, tuple):
-        items = [*_tuple_iter(obj)]
-    elif _is(obj, _T.get("Module")):
-        items = [c for _, c in _children(obj)]
-    else:
-        return False, None
-    if not -_len(items) <= index < _len(items):
-        return False, None
-    return True, items[index]
-
-
 def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
     root, *attrs = _path(name)
     if root not in namespace:
@@ -513,17 +233,16 @@ def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
     obj = namespace[root]
     for attr in attrs:
         if _type(attr) is _int:
-            found, obj = _item(obj, attr)  # type: ignore[arg-type]
+            found, obj = _item(obj, _int(attr))
             if not found:
                 return False, None
             continue
-        assert isinstance(attr, str)
         if attr == "grad" and _is(obj, _T.get("TensorBase")):
             # A non-leaf's .grad warns when read and is None unless retain_grad() was called.
             keep = _prop(obj, "is_leaf") or _prop(obj, "retains_grad")
             obj = _prop(obj, "grad") if keep else None
             continue
-        found, obj = _static_attr(obj, attr)
+        found, obj = _static_attr(obj, _str(attr))
         if not found:
             return False, None
     return True, obj

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tutor.sandbox import confine, introspect, limits, protocol
+from tutor.sandbox import confine, introspect, limits, protocol, shapetrace
 from tutor.sandbox._resolve import resolve
 from tutor.sandbox.tracebacks import SourceNames, format_error, make_showwarning
 
@@ -63,6 +63,7 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - reported when a snapshot is asked for
             self._take_error = f"{type(exc).__name__}: {exc}"
         self.protections: dict[str, Any] = {}
+        self.shapes = shapetrace.Recorder()  # the last input's shapes, op by op (/shapes)
 
     # -- set-up -------------------------------------------------------------
 
@@ -79,6 +80,7 @@ class Worker:
         self._setup_device()
         self.protections = confine_self(self.config, own_folder=True)
         self._install_signals()
+        self.shapes.install()
         warnings.resetwarnings()
         warnings.simplefilter("default")
         warnings.showwarning = make_showwarning(self.names, lambda: sys.stderr)
@@ -203,17 +205,21 @@ class Worker:
             return {"outcome": "error", "error": format_error(exc, self.names)}
         if seed is not None:
             reseed(int(seed))
+        self.shapes.start(code)
         try:
             self._enter_learner()
-            exec(body, self.namespace)  # noqa: S102 - running learner code is the point
-            if last is not None:
-                exec(last, self.namespace)  # noqa: S102
+            with self.shapes.mode():
+                exec(body, self.namespace)  # noqa: S102 - running learner code is the point
+                if last is not None:
+                    exec(last, self.namespace)  # noqa: S102
         except BaseException as exc:  # noqa: BLE001 - every learner failure is an outcome
             self._exit_if_forked()
             self._leave_learner()
+            self.shapes.stop()
             return self._failure(exc)
         self._exit_if_forked()
         self._leave_learner()
+        self.shapes.stop()
         return {"outcome": "ok"}
 
     def _exit_if_forked(self) -> None:

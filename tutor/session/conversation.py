@@ -18,7 +18,7 @@ from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
-from tutor.session import ask, commands, greeting
+from tutor.session import ask, commands, greeting, visuals
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
@@ -416,6 +416,7 @@ class Session:
         self.show(
             *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
         )
+        visuals.after_run(sb, code, result, self.lang, self.show, plain=False)
         if result.restarted:
             # A new worker replayed the inputs that ran cleanly: that is all it holds now.
             self.history = list(self.inputs)

@@ -77,6 +77,8 @@ def explain(
     such an error is shown without an explanation.
     """
     for rule in rules():
+        if rule.when is not None and not (code and rule.when(code)):
+            continue
         found = rule.pattern.search(message)
         if found and rule.id in off:
             return None

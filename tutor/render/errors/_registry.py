@@ -27,20 +27,27 @@ class _Rule:
     build: Builder
     order: int = 0
     refine: Refiner | None = None
+    when: Callable[[str], bool] | None = None  # the failing code must satisfy this
 
 
 RULES: list[_Rule] = []
 
 
 def explains(
-    id_: str, *patterns: re.Pattern[str], order: int, refine: Refiner | None = None
+    id_: str,
+    *patterns: re.Pattern[str],
+    order: int,
+    refine: Refiner | None = None,
+    when: Callable[[str], bool] | None = None,
 ) -> Callable[[Builder], Builder]:
     """Register the decorated builder for messages matching any of ``patterns`` (tried in
-    ``order``, lowest first, with every other rule: the first match wins)."""
+    ``order``, lowest first, with every other rule: the first match wins). ``when``: a test
+    on the failing code (a layer call rather than ``@``); the rule is skipped without code
+    or when it fails."""
 
     def register(build: Builder) -> Builder:
         for i, pattern in enumerate(patterns):
-            RULES.append(_Rule(id_, pattern, build, order + i, refine))
+            RULES.append(_Rule(id_, pattern, build, order + i, refine, when))
         return build
 
     return register
