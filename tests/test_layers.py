@@ -43,6 +43,7 @@ WORKER_SIDE = (
     "tutor.sandbox.tracebacks",
     "tutor.sandbox.evaluator",
     "tutor.sandbox.shapetrace",
+    "tutor.sandbox.mplbackend",
     "tutor.datasets",
 )
 # Plain data the UI reads from the judge: part of tutor.judge, free of torch.

@@ -187,12 +187,20 @@ def validate_course(
     paths: Iterable[str | Path],
     sandbox: Sandbox,
     on_lesson: Callable[[Lesson, list[LessonError]], None] | None = None,
+    on_step: Callable[[int, int, Lesson, Step], None] | None = None,
 ) -> tuple[list[Lesson], list[LessonError]]:
-    """Load and prove every lesson under ``paths``; return the lessons and every problem."""
+    """Load and prove every lesson under ``paths``; return the lessons and every problem.
+
+    ``on_step(done, total, lesson, step)`` is told before each step is proved (progress)."""
     lessons, errors = load_course(paths)
+    total = sum(len(lesson.steps) for lesson in lessons)
+    done = 0
     for lesson in lessons:
         v = _Validator(sandbox, lesson)
         for step in lesson.steps:
+            if on_step is not None:
+                on_step(done, total, lesson, step)
+            done += 1
             try:
                 v.step(step)
             except Exception as exc:  # noqa: BLE001 - one broken step must not hide the rest

@@ -31,6 +31,8 @@ _ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "KMP_INIT_AT_FORK": "FALSE",
 }
+# Set whatever the environment says: learner code's plt.show() must never wait for a window.
+_FORCED_ENV = {"MPLBACKEND": "module://tutor.sandbox.mplbackend"}
 
 
 class Zygote:
@@ -486,6 +488,7 @@ def main(argv: list[str]) -> int:
     _linux.set_dumpable(False)
     for key, value in _ENV.items():
         os.environ.setdefault(key, value)
+    os.environ.update(_FORCED_ENV)
     sock = socket.socket(fileno=fd)
     started = time.monotonic()
     import numpy  # noqa: F401 - loaded once here so every fork has it

@@ -18,7 +18,7 @@ from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
-from tutor.session import ask, commands, greeting, visuals
+from tutor.session import ask, commands, elapsed, greeting, visuals
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
@@ -405,14 +405,17 @@ class Session:
                 return
             self._output_ends_line = True
             seed = self.step.seed if self.step.kind == "code" else None
-            with pipeline.step_limit(sb, self.step):
-                result = sb.run(code, on_output=self._write_output, seed=seed, echo=True)
+            with (
+                pipeline.step_limit(sb, self.step),
+                elapsed.writing(self.ui, self.lang, self._write_output) as write,
+            ):
+                result = sb.run(code, on_output=write, seed=seed, echo=True)
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
         if not self._output_ends_line:
             self.ui.write_output("\n")
-        shapes = self._shapes(sb) if result.outcome == "error" else None
+        shapes = visuals.shapes_of(sb) if result.outcome == "error" else None
         self.show(
             *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
         )
@@ -426,18 +429,6 @@ class Session:
         self.last_run = (code, result)
         if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
-
-    def _shapes(self, sb: Sandbox) -> dict[str, list[int]] | None:
-        """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
-        try:
-            rows = sb.call("vars")
-        except Exception:  # noqa: BLE001 - the explanation works without them
-            return None
-        return {
-            r["name"]: list(r["shape"])
-            for r in rows or ()
-            if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
-        }
 
     def judge(
         self, code: str, result: RunResult, quiet: bool, earlier: list[str] | None = None

@@ -53,6 +53,18 @@ def _call(sb: Sandbox, op: str, **kwargs: Any) -> Any:
         return None
 
 
+def shapes_of(sb: Sandbox) -> dict[str, list[int]] | None:
+    """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
+    rows = _call(sb, "vars")
+    if rows is None:
+        return None
+    return {
+        r["name"]: list(r["shape"])
+        for r in rows or ()
+        if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
+    }
+
+
 def after_run(
     sb: Sandbox, code: str, result: RunResult, lang: str, show: Callable[..., None], plain: bool
 ) -> None:
