@@ -31,19 +31,25 @@ from tutor.pipeline.code import (
     explain_error,
     judge_live,
     needs_gpu,
+    prepare,
     reference,
+    speculate,
     step_limit,
 )
 from tutor.pipeline.prompt import (
     Judgement,
     answer_names,
+    before_run,
     candidates,
     is_attempt,
     judge_at_prompt,
+    start_ahead,
 )
 
 __all__ = [
     "Judgement",
+    "before_run",
+    "start_ahead",
     "_choice_number",
     "accepted_answer",
     "answer_key",
@@ -61,9 +67,11 @@ __all__ = [
     "judge_live",
     "needs_gpu",
     "normalize",
+    "prepare",
     "printed_value",
     "reference",
     "run_predict",
+    "speculate",
     "step_limit",
     "words",
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -20,18 +22,15 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 @contextmanager
 def step_limit(sandbox: Any, step: Step) -> Iterator[None]:
-    """Runs inside take the step's ``time_limit`` as their limit (a training step's), unless
-    the learner or a workshop set ``--timeout`` explicitly (``sandbox.timeout_fixed``)."""
+    """Runs started inside (from this thread) take the step's ``time_limit`` as their limit
+    (a training step's), unless the learner or a workshop set ``--timeout`` explicitly
+    (``sandbox.timeout_fixed``)."""
     limit = step.time_limit
-    if limit is None or getattr(sandbox, "timeout_fixed", False) or sandbox is None:
+    if limit is None or sandbox is None or getattr(sandbox, "timeout_fixed", False):
         yield
         return
-    before = sandbox.timeout
-    sandbox.timeout = float(limit)
-    try:
+    with sandbox.limited(float(limit)):
         yield
-    finally:
-        sandbox.timeout = before
 
 
 def limited(func: _F) -> _F:
@@ -45,6 +44,8 @@ def limited(func: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+_LOCK = threading.Lock()
+_RUNNING: dict[tuple[Any, ...], threading.Event] = {}  # references being computed now
 _REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary()
 )
@@ -75,14 +76,50 @@ def needs_gpu(sandbox: Any, step: Step) -> bool:
 
 @limited
 def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
-    """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
-    cache = _REFERENCES.setdefault(sandbox, {})
+    """The reference solution's run for a step, set-up and seed (cached while the sandbox lives).
+
+    Computed once per key: a second caller (the learner's verdict while ``prepare`` is still
+    computing it in the background) waits for the first instead of running it again.
+    """
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
-    if key not in cache:
-        cache[key] = sandbox.reference(
+    while True:
+        with _LOCK:
+            cache = _REFERENCES.setdefault(sandbox, {})
+            if key in cache:
+                return cache[key]
+            running = _RUNNING.get(key)
+            if running is None:
+                running = _RUNNING[key] = threading.Event()
+                break
+        running.wait()
+    try:
+        run = sandbox.reference(
             effective_setup(step, setup), step.solution, seed, list(step.capture_names)
         )
-    return cache[key]
+        with _LOCK:
+            _REFERENCES.setdefault(sandbox, {})[key] = run
+        return run
+    finally:
+        with _LOCK:
+            _RUNNING.pop(key, None)
+        running.set()
+
+
+def prepare(sandbox: Any, lesson: Lesson, step: Step) -> None:
+    """Compute a code step's references ahead (its set-up's and each variant's), so that no
+    verdict waits for them: the REPL calls this in the background while the learner reads.
+    Each runs in a spare worker; an error here is the verdict's to report, later."""
+    if step.kind != "code" or not step.solution or needs_gpu(sandbox, step):
+        return
+    wanted = [(step.setup, step.seed)] + [
+        (step.setup if v.setup is None else v.setup, step.seed if v.seed is None else v.seed)
+        for v in step.variants
+    ]
+    for setup, seed in dict.fromkeys(wanted):
+        try:
+            reference(sandbox, lesson, step, setup, seed)
+        except Exception:  # noqa: BLE001 - ahead of time: the verdict tries again and reports
+            return
 
 
 def _pieces(code: str | Sequence[str]) -> list[str]:
@@ -212,6 +249,56 @@ def _run_json(run: Any) -> dict[str, Any]:
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
 
 
+_AHEAD: dict[tuple[Any, ...], Future[Any]] = {}  # variant runs of an answer, started early
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="variants-ahead")
+
+
+def _ahead_key(sandbox: Any, step: Step, pieces: Sequence[str], setup: str, seed: Any) -> Any:
+    return (id(sandbox), step.id, step.solution, tuple(pieces), setup, seed)
+
+
+def speculate(sandbox: Any, step: Step, pieces: Sequence[str]) -> None:
+    """Start running an answer on the step's variants now, beside its live run (each in a
+    spare worker), so a passing answer's variant checks are done by the time it is judged:
+    without this a training step's verdict waited for one more full training per variant.
+    Runs nobody asks for (the answer failed, or another was typed) are dropped."""
+    with _LOCK:
+        stale = [k for k in _AHEAD if k[0] == id(sandbox)]
+        for key in stale:
+            _AHEAD.pop(key).add_done_callback(lambda f: _drop(sandbox, f))
+        for variant in step.variants:
+            setup = step.setup if variant.setup is None else variant.setup
+            seed = step.seed if variant.seed is None else variant.seed
+            key = _ahead_key(sandbox, step, pieces, setup, seed)
+            _AHEAD[key] = _POOL.submit(_limited_fresh, sandbox, step, list(pieces), setup, seed)
+
+
+def _limited_fresh(sandbox: Any, step: Step, pieces: list[str], setup: str, seed: Any) -> Any:
+    with step_limit(sandbox, step):
+        return _fresh(sandbox, step, pieces, setup, seed, True)
+
+
+def _drop(sandbox: Any, future: Future[Any]) -> None:
+    try:
+        _discard(sandbox, future.result().snapshot_dir)
+    except Exception:  # noqa: BLE001 - an unused run that failed: nothing to drop
+        pass
+
+
+def _ahead_or_fresh(
+    sandbox: Any, step: Step, pieces: list[str], setup: str, seed: int | None, echo: bool
+) -> Any:
+    """The variant run started ahead for exactly this answer, or a run now."""
+    with _LOCK:
+        future = _AHEAD.pop(_ahead_key(sandbox, step, pieces, setup, seed), None) if echo else None
+    if future is not None:
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - the early run broke: run it here, as without it
+            pass
+    return _fresh(sandbox, step, pieces, setup, seed, echo)
+
+
 def _fresh(
     sandbox: Any, step: Step, pieces: list[str], setup: str, seed: int | None, echo: bool
 ) -> Any:
@@ -305,7 +392,7 @@ def check_variants(
         broken = _reference_problem(step, ref, lang)
         if broken is not None:
             return broken
-        mine = _fresh(sandbox, step, pieces, setup, seed, echo)
+        mine = _ahead_or_fresh(sandbox, step, pieces, setup, seed, echo)
         again = _judge(
             sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang
         )

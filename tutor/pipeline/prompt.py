@@ -10,7 +10,14 @@ from typing import Any
 from tutor import codeinfo
 from tutor.course.lesson import PROPS, Lesson, Step
 from tutor.judge.verdict import Verdict
-from tutor.pipeline.code import _check_answer, check_variants, judge_live, limited
+from tutor.pipeline.code import (
+    _check_answer,
+    check_variants,
+    judge_live,
+    limited,
+    prepare,
+    speculate,
+)
 
 
 @dataclass(frozen=True)
@@ -194,3 +201,21 @@ def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
     if error_type:
         return True
     return bool(codeinfo.names(code) & set(step.watch_names))
+
+
+def start_ahead(sandbox: Any, lesson: Lesson, step: Step, skipped: bool = False) -> None:
+    """A code step on screen: its references computed in a background thread while the
+    learner reads (``code.prepare``), so no verdict waits for them."""
+    if step.kind == "code" and sandbox is not None and not skipped and sandbox.is_ready():
+        import threading
+
+        args = (sandbox, lesson, step)
+        threading.Thread(target=prepare, args=args, daemon=True).start()
+
+
+def before_run(sandbox: Any, step: Step, inputs: Sequence[str], code: str) -> None:
+    """An input that may be the answer (it names a checked name) to a step with variants: its
+    variant runs start beside its live run (``code.speculate``)."""
+    if step.kind == "code" and step.variants and is_attempt(step, code):
+        pieces = codeinfo.answer_inputs(list(inputs), code, answer_names(step))
+        speculate(sandbox, step, pieces)

@@ -276,6 +276,7 @@ class Session:
         self._no_gpu = False
         if self.step.device == "gpu":
             self._skip_without_gpu()
+        pipeline.start_ahead(self.sandbox, self.lesson, self.step, self._no_gpu)
 
     def _skip_without_gpu(self) -> None:
         """A GPU step on a machine without one: say so; Enter goes on."""
@@ -405,6 +406,7 @@ class Session:
                 return
             self._output_ends_line = True
             seed = self.step.seed if self.step.kind == "code" else None
+            pipeline.before_run(sb, self.step, self.inputs, code)
             with (
                 pipeline.step_limit(sb, self.step),
                 elapsed.writing(self.ui, self.lang, self._write_output) as write,
