@@ -113,7 +113,8 @@ class _Checker:
                 or (wanted == "float" and got.kind == "float")
                 or (wanted == "number" and _kind(got) == "number")
             )
-            shown = "Tensor" if wanted == "tensor" else wanted  # as type(x).__name__ says it
+            written = str(expect["type"])  # as the lesson writes it: Linear, Adam
+            shown = "Tensor" if wanted == "tensor" else written  # as type(x).__name__ says it
             return self.add(
                 Check(
                     f"{name}.type",
@@ -122,7 +123,7 @@ class _Checker:
                     _passing_kind(shown, _shown_kind(got, self.lang))
                     if ok
                     else _shown_kind(got, self.lang),
-                    "" if ok else msg("type", self.lang, name=name, want=wanted),
+                    "" if ok else msg("type", self.lang, name=name, want=written),
                 )
             )
         if "type" not in compare or want.kind == "missing":

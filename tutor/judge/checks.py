@@ -16,7 +16,7 @@ from tutor.judge import diagnose
 from tutor.judge._checktext import msg
 from tutor.judge.checker import _Checker
 from tutor.judge.checker import evaluate as evaluate  # part of this module's API
-from tutor.judge.fill import fill
+from tutor.judge.fill import fill, unfilled
 from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check, Feedback, Verdict
 
@@ -279,6 +279,8 @@ def run_checks(
         Feedback(r["id"], fill(_text(r.get("message"), lang), learner), "feedback")
         for r in spec.get("feedback") or ()
         if _rule_holds(r, c, learner_run, code)
+        # a rule quoting a value this answer never made speaks of another situation
+        and not unfilled(_text(r.get("message"), lang), learner)
     ]
     detected: list[Feedback] = []
     pictures: list[dict[str, Any]] = []

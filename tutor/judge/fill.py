@@ -16,6 +16,15 @@ from tutor.judge.snapshot import Value
 _FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w.]*(?:\[-?\d+\][\w.]*)*)(?::([^{}]*))?\}")
 
 
+def unfilled(text: str, values: dict[str, Value]) -> list[str]:
+    """The names ``text`` quotes that ``values`` lacks (a rule quoting them does not apply)."""
+    return [
+        m.group(1)
+        for m in _FIELD.finditer(text)
+        if m.group(1) and (values.get(m.group(1)) is None or values[m.group(1)].kind == "missing")
+    ]
+
+
 def fill(text: str, values: dict[str, Value]) -> str:
     """``text`` with each ``{name}`` / ``{name:spec}`` replaced by the value of ``name``."""
     if "{" not in text and "}" not in text:
