@@ -8,12 +8,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from fsfaults import mount_tmpfs, unmount
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs to fill up or make read-only (skipped where mounting is not allowed)."""
+    where = tmp_path / "tiny"
+    mount_tmpfs(where, 1024)
+    try:
+        yield where
+    finally:
+        unmount(where)
 
 
 class TutorCLI:

@@ -80,8 +80,9 @@ def test_a_corrupt_file_is_moved_aside_with_a_notice(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
     path.write_bytes(b"this is not a database at all" * 100)
     store = Store(path)
-    assert store.notice is not None and store.notice[0] == "corrupt_moved"
-    moved = Path(store.notice[1]["path"])
+    notices = store.take_notices()
+    assert [n.key for n in notices] == ["corrupt_moved"]
+    moved = Path(notices[0].fields["path"])
     assert moved.exists() and moved.name.startswith("p.db.corrupt-")
     store.attempt("l", "s", "x", passed=True)
     assert store.get("l", "s").status == "passed"

@@ -21,7 +21,7 @@ from tutor.i18n import LANGS, detect_lang, t
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from tutor.course.lesson import Lesson, LessonError
+    from tutor.course.lesson import LeftOut, Lesson
     from tutor.judge.verdict import Check, Verdict
     from tutor.sandbox import RunResult, Sandbox
 
@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--export", choices=("csv", "json"), help="export in this format")
+    p.add_argument(
+        "--import",
+        dest="import_copy",
+        metavar="COPY",
+        help="add back a copy of progress that could not be saved (the tutor names it)",
+    )
     p = command(
         "watch",
         "check FILE against a code step each time it is saved; "
@@ -141,11 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- helpers
 
 
-def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LessonError]]:
-    from tutor.course import load_course
+def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LeftOut]]:
+    """The lessons, and the files left out (named on stderr)."""
     from tutor.course.files import course_dirs
+    from tutor.course.report import load_reporting
 
-    return load_course(course_dirs(args.lessons))
+    lessons, _errors, missing = load_reporting(course_dirs(args.lessons), args.lang)
+    return lessons, missing
 
 
 def _sandbox(args: argparse.Namespace) -> Sandbox:
@@ -248,10 +256,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
     from tutor.course import find_step
 
-    lessons, _ = _course(args)
+    lessons, missing = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
     if lesson is None:
-        print(_t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
+        from tutor.course.report import why_unknown
+
+        why = why_unknown(missing, args.lesson_id, args.lang)
+        print(why or _t("unknown_lesson", args.lang, lesson=args.lesson_id), file=sys.stderr)
         return 2
     if step is None:
         print(
@@ -477,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `torch-tutor lessons | head`: the reader left; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        # A fault of the machine (a full disk, a folder gone): one line, never a traceback.
+        print(_t("environment", args.lang, error=exc), file=sys.stderr)
         return 1
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from tutor import pipeline
 from tutor.course import load_course
 from tutor.course._lines import LineMap
-from tutor.course.lesson import Lesson, LessonError, Step, Trap
+from tutor.course.lesson import Lesson, LessonError, Step, Trap, Variant
 from tutor.judge.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -35,8 +35,10 @@ def _describe(verdict: Verdict) -> str:
     if first is None:
         return "passed"
     parts = [first.name]
-    if first.expected or first.got:
+    if first.expected:
         parts.append(f"expected {_one_line(first.expected):.120}, got {_one_line(first.got):.120}")
+    elif first.got and first.got not in first.message:
+        parts.append(f"got {_one_line(first.got):.120}")
     if first.message:
         parts.append(_one_line(first.message))
     return ": ".join(parts)
@@ -73,12 +75,22 @@ class _Validator:
         def check(code: str) -> Verdict:
             return pipeline.check_answer(self.sandbox, self.lesson, step, code)
 
-        solution = check(step.solution)
-        if not solution.passed:
-            self.error(
-                self.key_line(step, "solution"),
-                f"step `{step.id}`: the reference solution does not pass ({_describe(solution)})",
+        main = pipeline.check_once(
+            self.sandbox, self.lesson, step, step.solution, "en", step.setup, step.seed
+        )
+        if not main.passed:
+            where = " on the step's own set-up" if step.variants else ""
+            self.run_failed(step, main, where)
+            return
+        broken = False
+        for number, variant in enumerate(step.variants, 1):
+            again = pipeline.check_variant(
+                self.sandbox, self.lesson, step, step.solution, variant, "en"
             )
+            if again is not None:
+                broken = True
+                self.variant_failed(step, number, variant, again)
+        if broken:
             return
         if check("").passed:
             self.error(
@@ -93,6 +105,36 @@ class _Validator:
                 if gpu:
                     continue  # its mistake only shows where there is no GPU
             self.trap(step, trap, check(trap.code or ""))
+
+    def run_failed(self, step: Step, verdict: Verdict, where: str) -> None:
+        """Say how the reference solution's run on the step's own set-up failed, once."""
+        first = verdict.first_failure
+        if first is not None and first.name == "setup":
+            self.error(
+                self.key_line(step, "setup"), f"step `{step.id}`: the set-up raised {first.got}"
+            )
+            return
+        self.error(
+            self.key_line(step, "solution"),
+            f"step `{step.id}`: the reference solution {_failure(verdict)}{where}",
+        )
+
+    def variant_failed(self, step: Step, number: int, variant: Variant, verdict: Verdict) -> None:
+        setup = variant.setup_for(step)
+        start = self.sandbox.new_namespace(
+            pipeline.effective_setup(step, setup), variant.seed_for(step)
+        )
+        if start.outcome != "ok":
+            error = f"{start.error.type}: {start.error.message}" if start.error else start.outcome
+            self.error(
+                variant.line, f"step `{step.id}`: the set-up of variant {number} raised {error}"
+            )
+            return
+        self.error(
+            variant.line,
+            f"step `{step.id}`: the reference solution {_failure(verdict)} on variant {number} "
+            f"({_variant_words(step, variant)})",
+        )
 
     def trap(self, step: Step, trap: Trap, verdict: Verdict) -> None:
         what = f"step `{step.id}`: the trap {trap.code or trap.answer!r:.60}"
@@ -153,6 +195,29 @@ def _has_gpu(sandbox: Sandbox) -> bool:
     except Exception:  # noqa: BLE001 - no answer: assume none, and check the trap
         return False
     return bool(info.get("cuda") or info.get("mps"))
+
+
+def _failure(verdict: Verdict) -> str:
+    """How a reference solution failed, in a few words: what it raised, or its first failing
+    check (the error said once)."""
+    first = verdict.first_failure
+    if first is not None and first.name == "reference":
+        return f"raised {first.got}" if ": " in first.got else f"was stopped ({first.got})"
+    if first is not None and first.name == "sandbox":
+        return f"could not be judged: the sandbox was stopped ({first.got})"
+    return f"does not pass ({_describe(verdict)})"
+
+
+def _variant_words(step: Step, variant: Variant) -> str:
+    """``set-up `n = 0`, seed 2`` or ``the step's set-up, seed 2``."""
+    words = []
+    if variant.setup is None:
+        words.append("the step's set-up")
+    else:
+        words.append(f"set-up `{pipeline.variant_text(step, variant)}`")
+    if variant.seed is not None:
+        words.append(f"seed {variant.seed}")
+    return ", ".join(words)
 
 
 def _error_ids(verdict: Verdict, code: str) -> list[str]:

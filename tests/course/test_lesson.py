@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.course import find_step, load_course, load_lesson
+from tutor.course import find_step, left_out, load_course, load_lesson
 from tutor.course.lesson import Text
 
 GOOD = """\
@@ -75,10 +75,47 @@ def test_text_falls_back_to_english():
     assert Text("hello", "你好").get("zh") == "你好"
 
 
-def test_toml_syntax_error_has_line(tmp_path):
+def test_toml_syntax_error_has_line_and_column(tmp_path):
     text = GOOD.replace('kind = "code"', 'kind = "code', 1)
     (err,) = errors_of(tmp_path, text)
-    assert err.startswith("L:8: TOML syntax error")
+    assert err == "L:8:13: TOML syntax error: Illegal character '\\n'"
+
+
+def test_unterminated_string_is_reported_where_it_opens(tmp_path):
+    text = GOOD.replace('text.en = "Make x."', 'text.en = """\nMake x.\n', 1)
+    (err,) = errors_of(tmp_path, text)
+    assert err == (
+        "L:11:11: TOML syntax error: Unterminated string: it opens here and is never closed"
+    )
+    text = GOOD.replace('hints.en = ["one", "two"]', 'hints.en = ["one", "two"', 1)
+    (err,) = errors_of(tmp_path, text)
+    assert err.startswith("L:16:") and "TOML syntax error" in err  # not line 1
+
+
+def test_a_byte_that_is_not_utf8_is_reported_where_it_is(tmp_path):
+    path = tmp_path / "lesson.toml"
+    raw = GOOD.encode("utf-8").replace("零".encode(), b"\xff\xfe", 1)
+    path.write_bytes(raw)
+    _, errors = load_lesson(path)
+    assert [str(e).replace(str(path), "L") for e in errors] == [
+        "L:10:13: the file is not UTF-8: byte 0xff cannot be decoded (save it as UTF-8)"
+    ]
+
+
+def test_section_is_0_to_99(tmp_path):
+    for section in (0, 9, 42, 99):
+        assert errors_of(tmp_path, GOOD.replace("section = 4", f"section = {section}")) == []
+    for section in (-1, 100, 2024):
+        assert errors_of(tmp_path, GOOD.replace("section = 4", f"section = {section}")) == [
+            f"L:2: `section` must be 0..99 (the syllabus's sections, then a teacher's own at "
+            f"90..99), not {section}"
+        ]
+
+
+def test_duplicate_feedback_id_in_a_step(tmp_path):
+    rule = GOOD[GOOD.index("[[steps.feedback]]") : GOOD.index("[[steps.traps]]")]
+    text = GOOD.replace("[[steps.traps]]", rule + "[[steps.traps]]", 1)
+    assert errors_of(tmp_path, text) == ["L:24: duplicate feedback id `used-ones` in step `zeros`"]
 
 
 def test_unknown_key_suggests_closest(tmp_path):
@@ -174,7 +211,9 @@ def test_quiz_answer_out_of_range(tmp_path):
         choices.zh = ["甲", "乙"]
         answer = 3
         """)
-    assert errors_of(tmp_path, quiz) == ["L:13: `answer` must be a choice number 1..2"]
+    assert errors_of(tmp_path, quiz) == [
+        "L:13: `answer` must be a choice number 1..2 (or a list of them)"
+    ]
 
 
 def test_broken_lesson_does_not_stop_the_others(tmp_path):
@@ -185,8 +224,26 @@ def test_broken_lesson_does_not_stop_the_others(tmp_path):
     lessons, errors = load_course([tmp_path])
     assert [lesson.id for lesson in lessons] == ["good", "third"]
     shown = [str(e).replace(str(tmp_path) + "/", "") for e in errors]
-    assert any(s.startswith("b.toml:8: TOML syntax error") for s in shown), shown
+    assert any(s.startswith("b.toml:8:6: TOML syntax error") for s in shown), shown
     assert any(s.startswith("d.toml:1: duplicate lesson id `good`") for s in shown), shown
+
+
+def test_left_out_lessons_are_named_with_their_errors(tmp_path):
+    write(tmp_path, GOOD, "a.toml")
+    write(tmp_path, GOOD.replace('"good"', '"other"').replace("kind =", "kind"), "b.toml")
+    write(tmp_path, GOOD, "d.toml")  # duplicate lesson id
+    lint_only = GOOD.replace('title.zh = "零"\n', "").replace('"good"', '"fifth"')
+    write(tmp_path, lint_only, "e.toml")  # a missing translation: it loads
+    lessons, errors = load_course([tmp_path])
+    out = left_out(lessons, errors)
+    assert [(Path(o.path).name, o.lesson_id) for o in out] == [
+        ("b.toml", "other"),
+        ("d.toml", "good"),
+    ]
+    assert str(out[0].errors[0]).startswith(f"{tmp_path / 'b.toml'}:8:")
+    assert [str(e) for e in out[1].errors] == [
+        f"{tmp_path / 'd.toml'}:1: duplicate lesson id `good` (also in {tmp_path / 'a.toml'})"
+    ]
 
 
 def test_find_step(tmp_path):

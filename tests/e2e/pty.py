@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pexpect
+import pyte
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
@@ -59,11 +63,70 @@ def spawn_watch(folder: Path, *args: str) -> pexpect.spawn:
     )
 
 
+class Screen:
+    """What the learner's terminal shows: everything the tutor writes, fed to a terminal
+    emulator (pyte) as it is read.
+
+    Tests look at the rendered lines, so they hold however the output was chunked and
+    however many times prompt_toolkit redrew the prompt (a loaded machine redraws more).
+    It is the child's ``logfile_read``; ``frames`` counts the prompt's renders.
+    """
+
+    def __init__(self, child: pexpect.spawn, columns: int = 120, lines: int = 40) -> None:
+        self.columns = columns
+        self.screen = pyte.HistoryScreen(columns, lines, history=100_000)
+        self.stream = pyte.Stream(self.screen)
+        self.child = child
+        self.on_frame: list[list[str]] = []  # the screen after each render ending in "show cursor"
+        self.watch_frames = False
+        child.logfile_read = self
+
+    def write(self, data: str) -> None:
+        if not self.watch_frames:
+            self.stream.feed(data)
+            return
+        # prompt_toolkit ends each render by showing the cursor again.
+        parts = data.split(_SHOW_CURSOR)
+        for i, part in enumerate(parts):
+            self.stream.feed(part + (_SHOW_CURSOR if i < len(parts) - 1 else ""))
+            if i < len(parts) - 1:
+                self.on_frame.append(self.lines())
+
+    def flush(self) -> None:
+        pass
+
+    def lines(self) -> list[str]:
+        """Every line shown so far, scrolled-off ones first, trailing spaces dropped."""
+
+        def text(row: Any) -> str:
+            return "".join(row[x].data for x in range(self.columns)).rstrip()
+
+        return [text(row) for row in self.screen.history.top] + [
+            line.rstrip() for line in self.screen.display
+        ]
+
+    def wait_for(self, shown: Callable[[list[str]], bool], timeout: float = TIMEOUT) -> None:
+        """Read the tutor's output until ``shown(lines)`` holds."""
+        end = time.monotonic() + timeout
+        while not shown(self.lines()):
+            if time.monotonic() > end:
+                raise AssertionError(
+                    "never shown; the screen ends:\n" + "\n".join(self.lines()[-15:])
+                )
+            try:
+                self.child.read_nonblocking(4096, timeout=0.1)
+            except pexpect.TIMEOUT:
+                pass
+
+
+_SHOW_CURSOR = "\x1b[?25h"
+
+
 def send(child: pexpect.spawn, line: str) -> None:
     child.send(line + "\r")
 
 
-def leave(child: pexpect.spawn, keys: str = "\x04", timeout: float = 20) -> None:
+def leave(child: pexpect.spawn, keys: str = "\x04", timeout: float = TIMEOUT) -> None:
     """Leave with ``keys`` (Ctrl-D unless told) and wait for the end; kill what will not end."""
     if child.isalive():
         child.send(keys)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import time
+import io
+import re
+import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from .pty import ROOT
 from .pty import spawn_watch as _spawn
+
+LESSONS = ROOT / "tests" / "watch_lessons"
 
 
 def _save(path: Path, text: str) -> None:
@@ -23,8 +28,7 @@ def test_edit_save_verdict_next(tmp_path: Path) -> None:
     child = _spawn(tmp_path, "watch-demo", "zeros", str(answer))
     child.expect("Watching")
     assert "Make `x`, a 2 x 3 tensor of zeros" in answer.read_text(encoding="utf-8")
-    time.sleep(0.3)
-    _save(answer, "x = torch.ones(2, 3)\n")
+    _save(answer, "x = torch.ones(2, 3)\n")  # at once: seen even before the watch is in place
     child.expect("Not quite yet")
     child.expect("fills with ones")
     _save(answer, "x = torch.zeros(2, 3)\n")
@@ -32,7 +36,6 @@ def test_edit_save_verdict_next(tmp_path: Path) -> None:
     child.expect("Double it")  # the next code step's task
     assert (tmp_path / "answer.zeros.py").read_text(encoding="utf-8") == "x = torch.zeros(2, 3)\n"
     assert "twice `a`" in answer.read_text(encoding="utf-8")
-    time.sleep(0.3)
     _save(answer, "b = a * 2\n")
     child.expect("Lesson complete")
     child.expect(pexpect.EOF)
@@ -60,3 +63,46 @@ def test_unknown_or_wrong_step_exits_2(tmp_path: Path, args: tuple[str, str]) ->
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
+
+
+def test_unwritable_progress_is_said_and_kept(tmp_path: Path) -> None:
+    from fsfaults import Immutable
+
+    from tutor.progress import Store
+
+    home = tmp_path / "home"
+    Store(home / "progress.sqlite3").close()
+    answer = tmp_path / "answer.py"
+    answer.write_text("x = torch.zeros(2, 3)\n", encoding="utf-8")
+    argv = ["-m", "tutor", "--progress", str(home), "--lang", "en", "--lessons", str(LESSONS)]
+    with Immutable(home):
+        child = pexpect.spawn(
+            sys.executable,
+            [*argv, "watch", "watch-demo", "zeros", str(answer)],
+            cwd=str(tmp_path),
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(40, 200),
+            env={
+                "PATH": "/usr/bin:/bin",
+                "TERM": "dumb",
+                "PYTHONPATH": str(ROOT),
+                "TMPDIR": str(tmp_path),
+            },  # fmt: skip
+        )
+        child.logfile_read = screen = io.StringIO()
+        child.expect("Progress cannot be saved to")
+        child.expect("zeros: passed")
+        child.expect("Watching")
+        child.sendintr()
+        child.expect(pexpect.EOF)
+        child.close()
+    said = re.sub(r"\s+", "", screen.getvalue())  # lines wrap, even inside a long path
+    assert "Traceback" not in said
+    unsaved = f"Not saved to {home / 'progress.sqlite3'} (permission denied): your work on "
+    assert re.sub(r"\s+", "", unsaved) + "watch-demo.zeros." in said
+    copy = Path(re.search(r"Acopyisin(\S+?\.json);", said).group(1))  # type: ignore[union-attr]
+    store = Store(home / "progress.sqlite3")
+    store.import_copy(copy)
+    assert store.get("watch-demo", "zeros").status == "passed"
+    store.close()

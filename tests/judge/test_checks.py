@@ -366,3 +366,106 @@ def test_chinese_verdicts_say_not_defined_in_chinese(tmp_path):
     assert v.checks[0].got == "y 未定义"
     assert v.checks[1].expected == "不用 torch.ones"
     assert evaluate("x + 1", ["x"], {}, "zh") == (False, "x 未定义")
+
+
+# ---------------------------------------------------------------- predicates on objects
+
+
+def holds(tmp_path, namespace, expr, uses=None):
+    learner = values(tmp_path, namespace, uses or list(namespace))
+    return evaluate(expr, uses or list(namespace), learner)
+
+
+def test_predicate_reads_a_torch_module(tmp_path):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 3)
+    model(torch.ones(2, 4)).sum().backward()
+    seq = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.ReLU()).eval()
+    ns = {"model": model, "seq": seq}
+    for expr in (
+        "isinstance(model, torch.nn.Linear) and model.out_features == 3",
+        "model.weight.shape == (3, 4) and model.weight.requires_grad",
+        "model.weight.grad is not None and model.bias.grad.tolist() == [2.0, 2.0, 2.0]",
+        "sum(p.numel() for p in model.parameters()) == 15",
+        "torch.allclose(model(torch.zeros(1, 4))[0], model.bias)",  # torch's own forward
+        "len(seq) == 2 and isinstance(seq[1], torch.nn.ReLU) and seq[0].in_features == 4",
+        "not seq.training and seq(torch.ones(3, 4)).shape == (3, 2)",
+    ):
+        assert holds(tmp_path, ns, expr) == (True, "True"), expr
+
+
+def test_a_module_the_learner_wrote_keeps_its_data_but_not_its_code(tmp_path):
+    calls = []
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(3, 2)
+            self.scale = 2.5
+
+        def forward(self, x):
+            calls.append("forward")
+            return self.fc(x)
+
+        def parameters(self, recurse=True):  # lies, and would run if anything called it
+            calls.append("parameters")
+            return iter([torch.zeros(1)])
+
+        def __getattr__(self, name):
+            calls.append(name)
+            return super().__getattr__(name)
+
+    net = Net()
+    ns = {"net": net}
+    assert holds(tmp_path, ns, "type(net).__name__ == 'Net' and isinstance(net, torch.nn.Module)")[
+        0
+    ]
+    assert holds(tmp_path, ns, "net.fc.out_features == 2 and net.scale == 2.5")[0]
+    assert holds(tmp_path, ns, "sum(p.numel() for p in net.parameters()) == 8")[0]
+    ok, detail = holds(tmp_path, ns, "net(torch.ones(1, 3)).shape == (1, 2)")
+    assert not ok and "Net.forward is code the learner wrote" in detail
+    assert calls == []  # nothing of the learner's ran, in the worker or in the checker
+
+
+def test_predicate_reads_an_optimizer(tmp_path):
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    ns = {"opt": opt, "model": model}
+    for expr in (
+        "isinstance(opt, torch.optim.SGD) and opt.param_groups[0]['lr'] == 0.1",
+        "opt.defaults['momentum'] == 0.9 and len(opt.param_groups[0]['params']) == 2",
+        "all('momentum_buffer' in opt.state[p] for p in opt.param_groups[0]['params'])",
+    ):
+        assert holds(tmp_path, ns, expr) == (True, "True"), expr
+
+
+def test_predicate_reads_dtypes_devices_dicts_and_lists(tmp_path):
+    x = torch.ones(2, dtype=torch.float64)
+    ns = {"x": x, "cfg": {"lr": 0.1, "w": torch.arange(3)}, "names": ["a", "b"]}
+    uses = ["x.dtype", "x.device", "x.shape", "cfg", "names"]
+    for expr in (
+        "x_dtype == torch.float64 and x_device.type == 'cpu' and x_shape == torch.Size([2])",
+        "cfg['lr'] == 0.1 and cfg['w'].tolist() == [0, 1, 2]",
+        "names == ['a', 'b']",
+    ):
+        assert holds(tmp_path, ns, expr, uses) == (True, "True"), expr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_value_a_predicate_cannot_read_is_named(tmp_path, lang):
+    ns = {"gen": (i for i in range(3)), "f": len}
+    learner = values(tmp_path, ns)
+    # What it is not can still be asked (a function stored instead of its result) ...
+    assert evaluate("not isinstance(f, (bool, int))", ["f"], learner, lang) == (True, "True")
+    # ... anything about its content says which value could not be read.
+    ok, detail = evaluate("len(list(gen)) == 3", ["gen"], learner, lang)
+    assert not ok
+    if lang == "en":
+        assert detail == (
+            "`gen` is a generator, which a predicate cannot read (it reads tensors, arrays, "
+            "numbers, strings, lists, tuples, dicts, modules and optimizers)"
+        )
+    else:
+        assert detail.startswith("`gen` 是 generator，条件判断读取不了这种值")

@@ -188,3 +188,24 @@ def test_ctrl_c_clears_the_line_and_ctrl_d_leaves() -> None:
 
 def test_tab_completes_from_the_worker() -> None:
     assert _drive("a = torch.zer\t", later="\r\r\x04")[0] == "a = torch.zeros"
+
+
+def test_history_on_a_full_disk_keeps_the_line_in_memory(tiny_fs: Any) -> None:
+    from fsfaults import fill
+
+    from tutor.session.prompt import history_for
+
+    history = history_for(tiny_fs / "history")
+    fill(tiny_fs)
+    history.append_string("x = torch.zeros(2, 3)\n" * 2000)  # more than any page left
+    assert history.get_strings()[-1].startswith("x = torch.zeros")
+
+
+def test_unreadable_history_starts_empty(tmp_path: Any) -> None:
+    from tutor.session.prompt import history_for
+
+    (tmp_path / "history").mkdir()  # a folder where the file should be
+    history = history_for(tmp_path / "history")
+    assert list(history.load_history_strings()) == []
+    history.append_string("print(1)")
+    assert history.get_strings() == ["print(1)"]

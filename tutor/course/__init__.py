@@ -4,10 +4,11 @@ May import tutor.codeinfo and tutor.i18n only: no torch, no rich; every other st
 
 from __future__ import annotations
 
-from tutor.course._loader import find_step, lesson_files, load_course, load_lesson
+from tutor.course._loader import find_step, left_out, lesson_files, load_course, load_lesson
 from tutor.course.lesson import (
     Expect,
     FeedbackRule,
+    LeftOut,
     Lesson,
     LessonError,
     Step,
@@ -20,6 +21,7 @@ from tutor.course.lesson import (
 __all__ = [
     "Expect",
     "FeedbackRule",
+    "LeftOut",
     "Lesson",
     "LessonError",
     "Step",
@@ -27,6 +29,7 @@ __all__ = [
     "Trap",
     "Variant",
     "find_step",
+    "left_out",
     "lesson_files",
     "lesson_number",
     "load_course",

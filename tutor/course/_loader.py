@@ -19,6 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from tutor.course import _rules
 from tutor.course._lines import LineMap
 from tutor.course._schema import (
     _ANSWER,
@@ -43,8 +44,10 @@ from tutor.course.lesson import (
     DETECTOR_IDS,
     KINDS,
     PROPS,
+    SECTIONS,
     Expect,
     FeedbackRule,
+    LeftOut,
     Lesson,
     LessonError,
     Step,
@@ -227,6 +230,12 @@ class Loader:
                 f"lesson id `{lesson_id}` may hold only lower-case letters, digits and '-'",
             )
         section = self.value(doc, "section", _INT, (), required=True, default=0)
+        if not SECTIONS[0] <= section <= SECTIONS[-1]:
+            self.error(
+                self.map.key((), "section"),
+                f"`section` must be {SECTIONS[0]}..{SECTIONS[-1]} (the syllabus's sections, then a "
+                f"teacher's own at 90..99), not {section}",
+            )
         order = self.value(doc, "order", _INT, (), default=0)
         title = self.value(doc, "title", _TEXT, (), required=True, default=Text())
         summary = self.value(doc, "summary", _TEXT, (), default=Text())
@@ -306,24 +315,7 @@ class Loader:
     def answers(
         self, get: dict[str, Any], kind: str, path: tuple[Any, ...]
     ) -> tuple[Any, tuple[Any, ...], str]:
-        """``answer`` as (the first right answer, every right answer, ``select``): a list of
-        choice numbers is a set of accepted choices, a list of lists a set of right orders."""
-        raw = get.get("answer")
-        select = get.get("select") or ""
-        if select not in ("", "all"):
-            self.error(self.map.key(path, "select"), f'`select` must be "all", not {select!r}')
-            select = ""
-        if raw is None:
-            return None, (), select
-        if get.get("choices") and isinstance(raw, tuple):
-            if select == "all":
-                return raw, (raw,), select
-            return (raw[0] if raw else None), raw, select
-        if get.get("items") and raw and isinstance(raw[0], tuple):
-            return raw[0], raw, select
-        if select:
-            self.error(self.map.key(path, "select"), "`select` needs `choices` and a list `answer`")
-        return raw, (raw,), select
+        return _rules.answers(get, lambda m: self.error(self.map.key(path, "select"), m))
 
     def quiet(self, ids: tuple[str, ...], path: tuple[Any, ...]) -> tuple[str, ...]:
         """``quiet = [...]``: built-in feedback ids (detectors, error explanations) to turn off."""
@@ -400,7 +392,11 @@ class Loader:
             self.error(line, "missing `code` (the code the learner reads)")
         for e in step.expects:
             self.expect_rules(e)
-        ids = {f.id for f in step.feedback}
+        ids: set[str] = set()
+        for f in step.feedback:
+            if f.id and f.id in ids:
+                self.error(f.line, f"duplicate feedback id `{f.id}` in step `{step.id}`")
+            ids.add(f.id)
         for t in step.traps:
             if t.feedback and t.feedback not in ids and t.feedback not in DETECTOR_IDS:
                 close = difflib.get_close_matches(t.feedback, sorted(ids | DETECTOR_IDS), n=1)
@@ -453,88 +449,84 @@ class Loader:
                 close = difflib.get_close_matches(p, PROPS, n=1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 self.error(e.line, f"unknown property `{p}` in `props`{hint}")
-        named = [k for k in _VALUE_KEYS if getattr(e, k) is not None]
-        if named and not e.var:
-            self.error(e.line, f"`{named[0]}` needs `var`: the name whose value it checks")
-        if e.within is not None and e.near is None:
-            self.error(e.line, "`within` needs `near`: the value to be within it of")
-        if e.within is not None and e.within < 0:
-            self.error(e.line, "`within` must be 0 or more")
-        if e.near is not None and not _numbers(e.near):
-            self.error(e.line, "`near` must be a number or a (nested) list of numbers")
-        if e.param_shapes is not None and not (
-            isinstance(e.param_shapes, dict)
-            and all(
-                isinstance(v, list) and all(type(n) is int for n in v)
-                for v in e.param_shapes.values()
-            )
-        ):
-            self.error(
-                e.line, '`param_shapes` must be a table of shapes: { "0.weight" = [32, 64] }'
-            )
-        if e.hyper is not None and not (
-            isinstance(e.hyper, dict)
-            and all(isinstance(v, (int, float, bool)) for v in e.hyper.values())
-        ):
-            self.error(e.line, "`hyper` must be a table of numbers: { momentum = 0.9 }")
-        if e.id is not None and not _ID_RE.match(e.id):
-            self.error(
-                e.line, f"expectation id `{e.id}` may hold only lower-case letters, digits and '-'"
-            )
-        if e.id is not None and e.var:
-            self.error(
-                e.line,
-                "`id` names a predicate, must_call, output or raises table; a "
-                "`var` table's checks are named after the var",
-            )
+        _rules.value_rules(e, lambda m: self.error(e.line, m))
 
 
 _BAD = object()
-_VALUE_KEYS = (
-    "near",
-    "at_least",
-    "at_most",
-    "finite",
-    "layers",
-    "params",
-    "param_shapes",
-    "training",
-    "lr",
-    "hyper",
-    "optimizes",
-    "same_values_as",
-    "differs_from",
-)
-
-
-def _numbers(x: Any) -> bool:
-    if isinstance(x, bool):
-        return False
-    if isinstance(x, (int, float)):
-        return True
-    return isinstance(x, list) and bool(x) and all(_numbers(v) for v in x)
-
-
-_TOML_LINE = re.compile(r"at line (\d+)")
+_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)")
+_OPENS = re.compile(r"\"\"\"|'''|[\"'\[{]")
 
 
 def load_lesson(path: str | Path) -> tuple[Lesson | None, list[LessonError]]:
     """Load one lesson file: the lesson (None when it has real errors) and every problem found."""
     path_str = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
         return None, [LessonError(path_str, 1, f"cannot read the file: {exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [_not_utf8(path_str, raw, exc)]
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = _TOML_LINE.search(str(exc))
-        line = int(m.group(1)) if m else getattr(exc, "lineno", 1)
-        message = _TOML_LINE.sub("", str(exc)).replace("(, column", "(column").strip()
-        return None, [LessonError(path_str, line, f"TOML syntax error: {message}")]
+        return None, [_syntax_error(path_str, text, exc)]
     loader = Loader(path_str, text)
     lesson = loader.lesson(doc)
     return lesson, loader.errors
+
+
+def _not_utf8(path: str, raw: bytes, exc: UnicodeDecodeError) -> LessonError:
+    """Where the first byte that is not UTF-8 sits: its line, and its column in characters."""
+    start = raw.rfind(b"\n", 0, exc.start) + 1
+    column = len(raw[start : exc.start].decode("utf-8", errors="replace")) + 1
+    return LessonError(
+        path,
+        raw.count(b"\n", 0, exc.start) + 1,
+        f"the file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded (save it as UTF-8)",
+        column=column,
+    )
+
+
+def _syntax_error(path: str, text: str, exc: Exception) -> LessonError:
+    """A TOML syntax error at its line and column; one found only at the end of the document
+    (a string or array never closed) at the line and column where it opens."""
+    found = _TOML_AT.search(str(exc))
+    message = _TOML_AT.sub("", str(exc)).strip()
+    if found and found.group(1):
+        line, column = int(found.group(1)), int(found.group(2))
+        return LessonError(path, line, f"TOML syntax error: {message}", column=column)
+    line = _unclosed_from(text)
+    raw_line = text.splitlines()[line - 1] if text.splitlines() else ""
+    key, equals, value = raw_line.partition("=")
+    opening = _OPENS.search(value)
+    column = len(key) + len(equals) + opening.start() + 1 if opening else 0
+    if message.startswith("Unterminated string"):
+        message += ": it opens here and is never closed"
+    return LessonError(path, line, f"TOML syntax error: {message}", column=column)
+
+
+def _unclosed_from(text: str) -> int:
+    """The line where the construct left open starts: the shortest run of lines whose parse
+    runs off its end (found by bisection, so a long file costs a dozen parses)."""
+    lines = text.splitlines(keepends=True)
+
+    def runs_off(n: int) -> bool:
+        try:
+            tomllib.loads("".join(lines[:n]))
+        except tomllib.TOMLDecodeError as exc:
+            return "end of document" in str(exc)
+        return False
+
+    low, high = 1, max(len(lines), 1)  # the whole text runs off its end
+    while low < high:
+        mid = (low + high) // 2
+        if runs_off(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
 
 
 def lesson_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -570,6 +562,31 @@ def load_course(paths: Iterable[str | Path]) -> tuple[list[Lesson], list[LessonE
         lessons.append(lesson)
     lessons.sort(key=lambda lesson: (lesson.section, lesson.order, Path(lesson.path).name))
     return lessons, errors
+
+
+_ID_LINE = re.compile(r"""^\s*id\s*=\s*["']([^"']*)["']""", re.MULTILINE)
+
+
+def left_out(lessons: Iterable[Lesson], errors: Iterable[LessonError]) -> list[LeftOut]:
+    """The lesson files that ``load_course`` left out (errors that are not lint), each with its
+    errors and the lesson id it declares (read from the text when it does not parse)."""
+    loaded = {lesson.path for lesson in lessons}
+    found: dict[str, list[LessonError]] = {}
+    for error in errors:
+        if not error.lint and error.path not in loaded:
+            found.setdefault(error.path, []).append(error)
+    return [LeftOut(path, _declared_id(path), tuple(errs)) for path, errs in found.items()]
+
+
+def _declared_id(path: str) -> str:
+    """The first ``id = "..."`` before any table header: the lesson's own id."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    head = re.split(r"^\s*\[", text, maxsplit=1, flags=re.MULTILINE)[0]
+    match = _ID_LINE.search(head)
+    return match.group(1) if match else ""
 
 
 def find_step(

@@ -14,6 +14,10 @@ from typing import Any
 from tutor import codeinfo
 
 KINDS = ("read", "code", "quiz", "predict", "explore")
+# A lesson's section orders the catalog. Part one of the course is 0..8, part two goes on
+# from 9; two digits leave room for both and for a teacher's own lessons placed after them
+# (90..99), and match the two-digit numbers of the lesson files.
+SECTIONS = range(0, 100)
 PROPS = (
     "type",
     "shape",
@@ -162,14 +166,21 @@ class Trap:
 class Variant:
     """Another set-up and/or seed on which a passing answer must pass again.
 
-    ``setup`` None keeps the step's set-up (only the seed changes); ``message`` is
-    the lesson's own words for an answer that fails here.
+    ``setup`` None: the step's own set-up (a variant that changes only the seed);
+    ``seed`` None: the step's seed. ``message`` is the lesson's own words for an answer
+    that fails here.
     """
 
     setup: str | None = None
     seed: int | None = None
     message: Text = Text()
     line: int = 0
+
+    def setup_for(self, step: Step) -> str:
+        return step.setup if self.setup is None else self.setup
+
+    def seed_for(self, step: Step) -> int | None:
+        return step.seed if self.seed is None else self.seed
 
 
 @dataclass(frozen=True)
@@ -295,9 +306,20 @@ class LessonError:
     line: int
     message: str
     lint: bool = False
+    column: int = 0  # 1-based where known (syntax errors, undecodable bytes), else 0
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.line}:{self.column}" if self.column else str(self.line)
+        return f"{self.path}:{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A lesson file left out of the course, with the errors that keep it out."""
+
+    path: str
+    lesson_id: str  # its id as written in the file, even when the file does not parse; or ""
+    errors: tuple[LessonError, ...]
 
 
 def lesson_number(lesson: Lesson, index: int) -> str:
@@ -312,9 +334,11 @@ __all__ = [
     "Expect",
     "FeedbackRule",
     "KINDS",
+    "LeftOut",
     "Lesson",
     "LessonError",
     "PROPS",
+    "SECTIONS",
     "Step",
     "Text",
     "Trap",

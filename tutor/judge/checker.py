@@ -23,6 +23,7 @@ from tutor.judge.compare import (
     _shown_kind,
     compare_values,
 )
+from tutor.judge.predicates import evaluate as evaluate  # the evaluator and checks import it here
 from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check, predicate_key
 
@@ -388,33 +389,3 @@ class _Checker:
             entry = self.failed_vars.setdefault(name, {"var": name, "failed": []})
             entry["failed"] = [*entry["failed"], f"{name}.{prop}"]
             entry["shares_memory_with" if shared else "independent_of"] = other
-
-
-def _python_value(v: Value) -> Any:
-    if v.kind in ("tensor",):
-        return v.data
-    if v.kind == "ndarray":
-        return v.data.numpy() if isinstance(v.data, torch.Tensor) else None
-    if v.plain is not None:
-        return v.plain
-    if v.kind in ("list", "tuple") and isinstance(v.data, torch.Tensor):
-        items = v.data.tolist()
-        return items if v.kind == "list" else tuple(items)
-    return v.scalar
-
-
-def evaluate(expr: str, uses: Any, values: dict[str, Value], lang: str = "en") -> tuple[bool, str]:
-    """Evaluate an author's predicate on the learner's values; (holds, what happened)."""
-    env: dict[str, Any] = {"torch": torch}
-    for name in uses:
-        v = values.get(name, _MISSING)
-        if v.kind == "missing":
-            return False, msg("name_not_defined", lang, name=name)
-        env[name.replace(".", "_")] = _python_value(v)
-    try:
-        result = eval(expr, env)  # noqa: S307 - author code, in the pristine judge
-    except Exception as exc:  # noqa: BLE001 - any failure means the predicate does not hold
-        return False, f"{type(exc).__name__}: {exc}"
-    if isinstance(result, torch.Tensor):
-        result = bool(result.all())
-    return bool(result), str(result)

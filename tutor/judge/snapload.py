@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json as _json
 import os as _os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from tutor.judge import _tree
 
 _ALIGN = 64
 _path_join = _os.path.join
@@ -45,6 +47,9 @@ class Value:
     plain: Any = None  # a list or dict of strings, numbers, bools and None, as JSON data
     module: dict[str, Any] | None = None  # an nn.Module: layers, params, count, training
     optimizer: dict[str, Any] | None = None  # an optimizer: groups of hyper-parameters, params
+    # A module, optimizer, dict, dtype ... as plain data for predicates: (JSON tree, tensors)
+    # that tutor.judge.rebuild makes an object again; None for values read otherwise.
+    tree: Any = None
 
 
 def load(dest: str) -> dict[str, Value]:
@@ -86,8 +91,21 @@ def from_bytes(meta: dict[str, Any], raw: bytes) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for name, m in dict(meta.get("values") or {}).items():
         data = _tensor_from(m.get("data"), buffer, torch) if isinstance(m, dict) else None
-        out[str(name)] = _value(str(name), m if isinstance(m, dict) else {}, data)
+        value = _value(str(name), m if isinstance(m, dict) else {}, data)
+        if isinstance(m, dict) and isinstance(m.get("tree"), dict):
+            value = replace(value, tree=_tree_from(m["tree"], buffer, torch))
+        out[str(name)] = value
     return out
+
+
+def _tree_from(node: dict[str, Any], buffer: Any, torch: Any) -> tuple[dict[str, Any], list[Any]]:
+    """A tree's tensors read back (checked like any other), in the order its nodes number
+    them; tutor.judge.rebuild makes the object when a predicate needs it."""
+    holders = _tree.tensor_nodes(node)
+    tensors = [_tensor_from(holder.get("data"), buffer, torch) for holder in holders]
+    if any(t is None for t in tensors):
+        raise ValueError("a snapshot's tree lacks a tensor")
+    return node, tensors
 
 
 def _tensor_from(spec: Any, buffer: Any, torch: Any) -> Any:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import os as _os
 from typing import Any
 
+from tutor.judge import _tree
 from tutor.judge._capture import (
     _ALIGN,
     _DESCRIPTORS,
     _MAX_ITEMS,
     _MISSING,
     _T,
+    _TENSOR_PROPS,
     _bool,
     _complex_add,
     _dumps,
@@ -242,6 +244,9 @@ def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
             keep = _prop(obj, "is_leaf") or _prop(obj, "retains_grad")
             obj = _prop(obj, "grad") if keep else None
             continue
+        if attr in _TENSOR_PROPS and _is(obj, _T.get("TensorBase")):
+            obj = _prop(obj, attr)  # x.dtype, x.shape ...: torch's own getters, captured
+            continue
         found, obj = _static_attr(obj, _str(attr))
         if not found:
             return False, None
@@ -269,10 +274,12 @@ def _static_attr(obj: Any, attr: str) -> tuple[bool, Any]:
 
 def capture(
     namespace: dict[str, Any], names: list[str] | tuple[str, ...]
-) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    """The metas of ``names`` and their data as (name, plain CPU tensor) pairs."""
+) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Any]]]:
+    """The metas of ``names`` and their data as (holder, plain CPU tensor) pairs: the
+    holder (a meta, or a tensor node of a module's or optimizer's tree) gets the data's
+    place in the bytes as its ``"data"``."""
     metas: dict[str, Any] = {}
-    blobs: list[tuple[str, Any]] = []
+    blobs: list[tuple[dict[str, Any], Any]] = []
     with _Guard():
         for name in names:
             found, obj = _resolve(namespace, name)
@@ -282,53 +289,66 @@ def capture(
             meta, data, grad = _describe(name, obj)
             metas[name] = meta
             if data is not None:
-                blobs.append((name, data))
+                blobs.append((meta, data))
+            elif meta["kind"] in ("other", "list", "tuple", "dict", "module", "optimizer"):
+                _add_tree(meta, obj, blobs)  # for predicates, rebuilt by tutor.judge.rebuild
             if meta["kind"] == "module":  # its state_dict, each tensor as NAME.KEY
                 for key, t, _ in _module_tensors(obj):
                     if name + "." + key not in metas:
                         tmeta, tdata, _ = _describe(name + "." + key, t)
                         metas[name + "." + key] = tmeta
                         if tdata is not None:
-                            blobs.append((name + "." + key, tdata))
+                            blobs.append((tmeta, tdata))
             if grad is not None and name + ".grad" not in metas:
                 gmeta, gdata, _ = _describe(name + ".grad", grad)
                 metas[name + ".grad"] = gmeta
                 if gdata is not None:
-                    blobs.append((name + ".grad", gdata))
-        return metas, _layout(metas, blobs)
+                    blobs.append((gmeta, gdata))
+        return metas, _layout(blobs)
 
 
-def _layout(metas: dict[str, Any], blobs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """Give each blob an aligned offset; return (name, bytes as a uint8 NumPy array)."""
+def _add_tree(meta: dict[str, Any], obj: Any, blobs: list[tuple[dict[str, Any], Any]]) -> None:
+    """A module, optimizer, dict, dtype ... as plain data, for predicates (tutor.judge._tree)."""
+    plain = _tree.tree(obj, _tensor_meta)
+    if plain is None:
+        return
+    node, tensors = plain
+    meta["tree"] = node
+    holders = _tree.tensor_nodes(node)
+    blobs.extend((holders[i], data) for i, data in enumerate(tensors))
+
+
+def _layout(blobs: list[tuple[dict[str, Any], Any]]) -> list[tuple[dict[str, Any], Any]]:
+    """Give each blob an aligned offset; return (holder, bytes as a uint8 NumPy array)."""
     T = _T
     offset = 0
     out = []
-    for name, data in blobs:
+    for holder, data in blobs:
         raw = T["view"](T["reshape"](data, (-1,)), T["uint8"])
         size = _int(_prop(raw, "shape")[0])
-        metas[name]["data"] = {
+        holder["data"] = {
             "offset": offset,
             "nbytes": size,
             "dtype": _str(_prop(data, "dtype")),
         }
-        metas[name]["data"]["shape"] = [_int(n) for n in _prop(data, "shape")]
-        out.append((name, T["numpy"](raw)))
+        holder["data"]["shape"] = [_int(n) for n in _prop(data, "shape")]
+        out.append((holder, T["numpy"](raw)))
         offset += -(-size // _ALIGN) * _ALIGN
     return out
 
 
-def write(fd: int, metas: dict[str, Any], blobs: list[tuple[str, Any]]) -> int:
+def write(fd: int, blobs: list[tuple[dict[str, Any], Any]]) -> int:
     """Copy the blobs into the file ``fd`` (already large enough) through a mapping; the size."""
     total = 0
-    for name, _ in blobs:
-        d = metas[name]["data"]
+    for holder, _ in blobs:
+        d = holder["data"]
         total = max(total, d["offset"] + d["nbytes"])
     if total:
         # A shared mapping of a file the UI sized: RLIMIT_FSIZE limits writes, not this.
         mem = _mmap_new(fd, total)
         try:
-            for name, raw in blobs:
-                d = metas[name]["data"]
+            for holder, raw in blobs:
+                d = holder["data"]
                 mem[d["offset"] : d["offset"] + d["nbytes"]] = raw
         finally:
             mem.close()
@@ -349,13 +369,13 @@ def take(
         fd = _os.open(path, _os.O_RDWR | _os.O_CREAT | _os.O_TRUNC)
         try:
             _os.ftruncate(fd, sum(-(-_len(raw) // _ALIGN) * _ALIGN for _, raw in blobs))
-            size = write(fd, metas, blobs)
+            size = write(fd, blobs)
         finally:
             _os.close(fd)
         with _open(_path_join(dest, "meta.json"), "w", encoding="utf-8") as f:
             f.write(_dumps({"values": metas, "size": size}))
         return metas
-    size = write(dest, metas, blobs)  # type: ignore[arg-type]
+    size = write(dest, blobs)  # type: ignore[arg-type]
     return {"values": metas, "size": size}
 
 

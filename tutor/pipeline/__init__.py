@@ -26,6 +26,8 @@ from tutor.pipeline.answers import (
 )
 from tutor.pipeline.code import (
     check_answer,
+    check_once,
+    check_variant,
     check_variants,
     effective_setup,
     explain_error,
@@ -35,6 +37,7 @@ from tutor.pipeline.code import (
     reference,
     speculate,
     step_limit,
+    variant_text,
 )
 from tutor.pipeline.prompt import (
     Judgement,
@@ -56,6 +59,8 @@ __all__ = [
     "answer_names",
     "candidates",
     "check_answer",
+    "check_once",
+    "check_variant",
     "check_predict",
     "check_quiz",
     "check_text_answer",
@@ -73,5 +78,6 @@ __all__ = [
     "run_predict",
     "speculate",
     "step_limit",
+    "variant_text",
     "words",
 ]

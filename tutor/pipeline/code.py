@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from tutor import codeinfo
-from tutor.course.lesson import Lesson, Step
+from tutor.course.lesson import Lesson, Step, Variant
 from tutor.judge.verdict import Check, Verdict
 from tutor.pipeline._text import _error_text, _msg
 
@@ -401,6 +401,38 @@ def check_variants(
             lead = _variant_row(sandbox, step, variant, (main, ref), mine, lang)
             return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
+
+
+@limited
+def check_once(
+    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
+) -> Verdict:
+    """Check ``code`` once, in a fresh worker after ``setup`` and ``seed`` (no variants)."""
+    return _check_once(sandbox, lesson, step, _pieces(code), lang, setup, seed)[0]
+
+
+@limited
+def check_variant(
+    sandbox: Any, lesson: Lesson, step: Step, code: str, variant: Variant, lang: str = "en"
+) -> Verdict | None:
+    """``code`` judged on one variant: its failing verdict (a ``reference`` check when the
+    reference solution itself failed there), or None when it passes."""
+    setup, seed = variant.setup_for(step), variant.seed_for(step)
+    ref = reference(sandbox, lesson, step, setup, seed)
+    broken = _reference_problem(step, ref, lang)
+    if broken is not None:
+        return broken
+    mine = _fresh(sandbox, step, _pieces(code), setup, seed, False)
+    again = _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), code, lang)
+    return None if again.passed else again
+
+
+def variant_text(step: Step, variant: Variant) -> str:
+    """What a variant changes, as code on one line: its set-up, else the seed it sets."""
+    if variant.setup is None:
+        return f"torch.manual_seed({variant.seed_for(step)})"
+    given = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    return given if len(given) <= 80 else given[:77] + "..."
 
 
 def _given_values(sandbox: Any, step: Step, runs: tuple[Any, Any]) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.i18n import t
-from tutor.progress import Store, export, export_rows, resolve_path
+from tutor.progress import StepRecord, Store, export, export_rows, resolve_path
 from tutor.render import chat as render
 from tutor.session.conversation import Session
 from tutor.session.ui import PlainUI, make_console
@@ -33,12 +33,12 @@ def _lang(args: argparse.Namespace) -> str:
     return getattr(args, "lang", None) or detect_lang()
 
 
-def _course(args: argparse.Namespace) -> tuple[list[Lesson], Path | None]:
-    from tutor.course import load_course
+def _course(args: argparse.Namespace, lang: str) -> tuple[list[Lesson], Path | None]:
     from tutor.course.files import course_dirs
+    from tutor.course.report import load_reporting
 
     dirs = course_dirs(getattr(args, "lessons", None) or [])
-    lessons, _errors = load_course(dirs)
+    lessons, _errors, _missing = load_reporting(dirs, lang)  # names what is left out
     glossary = next(
         (d / "glossary.toml" for d in map(Path, dirs) if (d / "glossary.toml").is_file()), None
     )
@@ -81,7 +81,7 @@ def run_session(args: argparse.Namespace) -> int:
     )
     sandbox = _sandbox(args, lang)
     try:
-        lessons, glossary = _course(args)
+        lessons, glossary = _course(args, lang)
         store = _store(args)
     except Exception:
         sandbox.close()
@@ -117,35 +117,43 @@ def run_session(args: argparse.Namespace) -> int:
             # also when the session ended with an exception.
             with contextlib.suppress(OSError):
                 session.ui.save(session.record)
+        if store.unsaved is not None and not session.said_goodbye:
+            print(store.unsaved.text(lang), file=sys.stderr)  # ended early: still say it
     return code
 
 
 def progress_command(args: argparse.Namespace) -> int:
-    """``torch-tutor progress [--json] [--export csv|json]``: show or export progress."""
+    """``torch-tutor progress [--json] [--export csv|json] [--import COPY]``: show, export or
+    add back progress. Showing and exporting only read: they work on a read-only home."""
     lang = _lang(args)
     path = resolve_path(getattr(args, "progress", None))
-    if not path.exists():
-        records = []
-    else:
-        store = Store(path)
-        try:
-            records = store.records()
-            notice = store.notice
-        finally:
-            store.close()
-        if notice:
-            print(t(notice[0], lang, **notice[1]), file=sys.stderr)
+    if getattr(args, "import_copy", None):
+        return _import_copy(path, args.import_copy, lang)
+    store = Store(path, read_only=True)
+    try:
+        records = store.records()
+        notices = store.take_notices()
+    finally:
+        store.close()
+    for notice in notices:
+        print(notice.text(lang), file=sys.stderr)
     fmt = getattr(args, "export", None)
     if fmt:
         sys.stdout.write(export(records, fmt))
-        return 0
-    if getattr(args, "json", False):
+    elif getattr(args, "json", False):
         print(
             json.dumps(
                 {"path": str(path), "steps": export_rows(records)}, ensure_ascii=False, indent=2
             )
         )
-        return 0
+    else:
+        _show_progress(args, records, lang, path)
+    return 1 if notices else 0
+
+
+def _show_progress(
+    args: argparse.Namespace, records: list[StepRecord], lang: str, path: Path
+) -> None:
     console = make_console(
         width=getattr(args, "width", None),
         plain=getattr(args, "plain", False) or not sys.stdout.isatty(),
@@ -153,8 +161,29 @@ def progress_command(args: argparse.Namespace) -> int:
     )
     if not records:
         console.print(t("progress_empty", lang))
-        return 0
+        return
     console.print(render.progress_table(records, lang, str(path)))
+
+
+def _import_copy(path: Path, copy: str, lang: str) -> int:
+    """``progress --import COPY``: add a copy of unsaved progress back to the store."""
+    store = Store(path)
+    try:
+        count = store.import_copy(copy)
+    except (OSError, ValueError) as exc:
+        store.close()
+        print(t("import_bad", lang, copy=copy, error=exc), file=sys.stderr)
+        return 1
+    unsaved = store.finish()
+    notices = store.take_notices()
+    store.close()
+    for notice in notices:
+        print(notice.text(lang), file=sys.stderr)
+    if unsaved is not None:
+        print(unsaved.text(lang), file=sys.stderr)
+        return 1
+    key = "import_done" if count else "import_again"
+    print(t(key, lang, count=count, copy=copy, path=path))
     return 0
 
 

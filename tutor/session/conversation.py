@@ -80,6 +80,8 @@ class Session:
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
+        self._told_rebound = False
+        self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
 
@@ -122,16 +124,14 @@ class Session:
             return 1
         resumed = lesson_id is None and self.store.position() is not None
         self.say("welcome" if self.save else "welcome_demo")
-        if self.store.notice:
-            key, fields = self.store.notice
-            self.say(key, "yellow", **fields)
+        self.tell_store()
         if not self.save:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
-        self._tell_device()
+        greeting.tell_device(self)
         if lesson_id is None and step_id is None and self.store.position() is None:
-            self.show_course_map()
+            greeting.show_course_map(self)
         self.goto(*self.find_start(lesson_id, step_id))
         while self.running:
             # Read.
@@ -144,17 +144,30 @@ class Session:
                 self.handle(text)
             except Exception as exc:  # noqa: BLE001 - one bad input must not end the session
                 self.internal_error(exc)
+            self.tell_store()
             self.save_record()
         self._tick()
-        self.say("bye" if self.save else "bye_nosave", "dim")
+        self.goodbye()
         self.save_record()
         return 0
 
-    def show_course_map(self) -> None:
-        """A first start: the lessons, roughly how long each takes, and how to skip ahead."""
-        table, fields = greeting.course_map(self.lessons, self.lang)
-        self.show(table)
-        self.say("course_map_hint", "dim", **fields)
+    def tell_store(self) -> None:
+        """Say what happened to the progress file (a write failed, it works again ...)."""
+        for notice in self.store.take_notices():
+            self.show(render.note(notice.text(self.lang).replace("`", ""), "yellow"))
+
+    def goodbye(self) -> None:
+        """The last word: saved, or plainly what was not saved and where its copy is."""
+        unsaved = self.store.finish()
+        self.tell_store()
+        self.said_goodbye = True
+        if unsaved is None:
+            self.say("bye" if self.save else "bye_nosave", "dim")
+            return
+        said, _, data = unsaved.text(self.lang).partition("\n")
+        self.show(render.note(said.replace("`", ""), "red"))
+        if data:  # no copy could be written: the data itself, as it must be kept
+            self.show(render.note(data, ""))
 
     def internal_error(self, exc: Exception) -> None:
         """A bug of the tutor's own: say so in a line, keep the traceback in a log, go on."""
@@ -338,16 +351,6 @@ class Session:
             self.say("first_step", "dim")
 
     # -- the sandbox ----------------------------------------------------------------
-
-    def _tell_device(self) -> None:
-        """``--device cuda`` (or mps) on a machine that cannot: say so at the start."""
-        requested = str(getattr(self.sandbox, "requested_device", "auto") or "auto")
-        if requested in ("auto", "cpu"):
-            return
-        sb = self.ready_sandbox()  # the learner asked for a device: wait to know it works
-        why = greeting.device_problem(sb, requested, self.lang) if sb is not None else None
-        if why:
-            self.say("device_fallback", "yellow", device=requested, why=why)
 
     def ready_sandbox(self) -> Sandbox | None:
         """The sandbox once PyTorch is up (a spinner while it starts), or None if it cannot."""

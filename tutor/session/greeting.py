@@ -52,3 +52,21 @@ def device_problem(sb: Sandbox, requested: str, lang: str) -> str | None:
     if requested == "mps" and not info.get("mps"):
         return t("no_mps_seen", lang)
     return t("device_broken", lang)
+
+
+def show_course_map(session: Any) -> None:
+    """A first start: the lessons, roughly how long each takes, and how to skip ahead."""
+    table, fields = course_map(session.lessons, session.lang)
+    session.show(table)
+    session.say("course_map_hint", "dim", **fields)
+
+
+def tell_device(session: Any) -> None:
+    """``--device cuda`` (or mps) on a machine that cannot: say so at the start."""
+    requested = str(getattr(session.sandbox, "requested_device", "auto") or "auto")
+    if requested in ("auto", "cpu"):
+        return
+    sb = session.ready_sandbox()  # the learner asked for a device: wait to know it works
+    why = device_problem(sb, requested, session.lang) if sb is not None else None
+    if why:
+        session.say("device_fallback", "yellow", device=requested, why=why)

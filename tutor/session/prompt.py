@@ -146,6 +146,23 @@ class SandboxCompleter(Completer):
             yield Completion(item, -len(word), display=item.rpartition(".")[2])
 
 
+class _KeptHistory(FileHistory):
+    """File history that a full disk or an unreadable file never turns into a crash: the
+    lines stay in memory for this session (history is a convenience, progress is not)."""
+
+    def load_history_strings(self) -> Iterable[str]:
+        try:
+            return list(super().load_history_strings())
+        except OSError:
+            return []
+
+    def store_string(self, string: str) -> None:
+        try:
+            super().store_string(string)
+        except OSError:
+            pass
+
+
 def history_for(path: Path | None) -> History:
     """File history in the data folder (across sessions), or in memory when nothing is saved."""
     if path is None:
@@ -155,7 +172,7 @@ def history_for(path: Path | None) -> History:
         path.touch(exist_ok=True)
     except OSError:
         return InMemoryHistory()
-    return FileHistory(str(path))
+    return _KeptHistory(str(path))
 
 
 def type_delay(environ: Mapping[str, str] | None = None) -> float:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # save (write + rename + chmod) as one change.
 STEP_MS = 30
 DEBOUNCE_MS = 300
+QUIET_MS = 500  # with no event for this long, look at the file anyway
 
 
 def _t(key: str, lang: str, **fields: Any) -> str:
@@ -140,7 +141,14 @@ class Watcher:
             self.store.set_status(self.lesson.id, outcome.step.id, "passed")
 
     def changes(self, stop: threading.Event) -> Any:
-        """Yield once per save of the watched file until ``stop`` is set."""
+        """Yield once per save of the watched file until ``stop`` is set, and after every
+        half second without one.
+
+        The quiet yields let the caller look at the file again: a save made before the
+        file-system watch was in place (just after "Watching" was printed) sends no
+        event, and is still checked; looking costs a read, and the same text is not
+        checked twice.
+        """
         import watchfiles
 
         name = self.path.name
@@ -150,8 +158,8 @@ class Watcher:
             step=STEP_MS,
             debounce=DEBOUNCE_MS,
             stop_event=stop,
-            rust_timeout=500,
-            yield_on_timeout=False,
+            rust_timeout=QUIET_MS,
+            yield_on_timeout=True,
         ):
             if self.path.exists():
                 yield
@@ -199,22 +207,48 @@ def _show_outcome(console: Console, watcher: Watcher, outcome: Outcome, lang: st
             console.print(_t("done", lang), style="bold green")
         else:
             _show_task(console, watcher.lesson, nxt, lang)
+    _tell_store(console, watcher.store, lang)
+
+
+def _tell_store(console: Any, store: Any, lang: str, style: str = "yellow") -> None:
+    """Say what happened to the progress file (a write failed, it works again ...)."""
+    from rich.text import Text
+
+    for notice in store.take_notices() if store is not None else ():
+        console.print(Text(notice.text(lang), style=style))
+
+
+def _finish_store(console: Any, store: Any, lang: str) -> None:
+    """Save what waits a last time; say plainly what could not be saved and where its copy is."""
+    from rich.text import Text
+
+    if store is None:
+        return
+    unsaved = store.finish()
+    _tell_store(console, store, lang)
+    if unsaved is not None:
+        console.print(Text(unsaved.text(lang), style="red"))
+    store.close()
 
 
 def main(args: argparse.Namespace) -> int:
     """``torch-tutor watch LESSON STEP FILE``: exit 0 when the lesson's code steps all pass."""
     from rich.console import Console
 
-    from tutor.course import load_course
     from tutor.course.files import course_dirs
+    from tutor.course.report import load_reporting, why_unknown
     from tutor.sandbox import Sandbox
 
     lang = args.lang
     console = Console(width=getattr(args, "width", None))
-    lessons, _errors = load_course(course_dirs(args.lessons))
+    lessons, _errors, missing = load_reporting(course_dirs(args.lessons), lang)
     found = _find(lessons, args.lesson_id, args.step_id)
     if found is None:
-        console.print(_t("unknown", lang, what=f"{args.lesson_id} {args.step_id}"), style="red")
+        from rich.text import Text
+
+        why = why_unknown(missing, args.lesson_id, lang)
+        said = why or _t("unknown", lang, what=f"{args.lesson_id} {args.step_id}")
+        console.print(Text(said, style="red"))
         return 2
     lesson, step = found
     if step.kind != "code":
@@ -232,12 +266,15 @@ def main(args: argparse.Namespace) -> int:
     )
     sandbox = Sandbox(**kwargs)
     sandbox.start()
+    store = _store(args)
     try:
-        return _watch(console, sandbox, Watcher(sandbox, lesson, step.id, path, lang, _store(args)))
+        _tell_store(console, store, lang)
+        return _watch(console, sandbox, Watcher(sandbox, lesson, step.id, path, lang, store))
     except KeyboardInterrupt:
         return 1
     finally:
         sandbox.close()
+        _finish_store(console, store, lang)
 
 
 def _watch(console: Console, sandbox: Sandbox, watcher: Watcher) -> int:
