@@ -8,7 +8,7 @@ import functools
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -250,7 +250,20 @@ def _run_json(run: Any) -> dict[str, Any]:
 
 
 _AHEAD: dict[tuple[Any, ...], Future[Any]] = {}  # variant runs of an answer, started early
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="variants-ahead")
+
+
+def _in_background(func: Callable[..., Any], *args: Any) -> Future[Any]:
+    """``func(*args)`` in a daemon thread (quitting the tutor never waits for a run ahead)."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(func(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="variants-ahead").start()
+    return future
 
 
 def _ahead_key(sandbox: Any, step: Step, pieces: Sequence[str], setup: str, seed: Any) -> Any:
@@ -270,7 +283,7 @@ def speculate(sandbox: Any, step: Step, pieces: Sequence[str]) -> None:
             setup = step.setup if variant.setup is None else variant.setup
             seed = step.seed if variant.seed is None else variant.seed
             key = _ahead_key(sandbox, step, pieces, setup, seed)
-            _AHEAD[key] = _POOL.submit(_limited_fresh, sandbox, step, list(pieces), setup, seed)
+            _AHEAD[key] = _in_background(_limited_fresh, sandbox, step, list(pieces), setup, seed)
 
 
 def _limited_fresh(sandbox: Any, step: Step, pieces: list[str], setup: str, seed: Any) -> Any:
