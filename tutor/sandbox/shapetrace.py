@@ -12,6 +12,8 @@ formats the entries (tutor.render.shapes); nothing here prints.
 from __future__ import annotations
 
 import collections
+import sys
+import warnings
 from typing import Any
 
 import torch
@@ -111,6 +113,50 @@ def module_label(module: Any) -> tuple[str, str | None]:
     return cls, None
 
 
+# The learner's frames that called the torch calls running in the trace now (innermost last).
+_CALLERS: list[Any] = []
+_HERE = globals()
+_THIS_FILE = (lambda: None).__code__.co_filename
+
+
+def _show_from_caller(show: Any) -> Any:
+    """A ``warnings._showwarnmsg`` that tells a warning raised in a traced torch call as coming
+    from the learner's line (``<input>:5``) that made the call, not from this module's, which
+    is the Python frame torch's own warnings see while the trace sits in between. It goes
+    through ``warnings.warn_explicit`` again from that line, so the learner's filters and
+    Python's once-per-line rule decide as they would without the trace."""
+
+    def showwarnmsg(msg: Any) -> None:
+        if _CALLERS and msg.filename == _THIS_FILE:
+            caller = _CALLERS[-1]
+            warnings.warn_explicit(
+                msg.message,
+                msg.category,
+                caller.f_code.co_filename,
+                caller.f_lineno,
+                module=caller.f_globals.get("__name__"),
+                registry=caller.f_globals.setdefault("__warningregistry__", {}),
+                source=msg.source,
+            )
+            return
+        show(msg)
+
+    return showwarnmsg
+
+
+def _call(func: Any, args: Any, kwargs: Any) -> Any:
+    """``func(*args, **kwargs)`` for the caller one frame above the trace's own method. Filters
+    and the once-per-line memory are left alone (changing them, as ``catch_warnings`` does,
+    makes Python forget which warnings it has shown: a loop would repeat one every pass); this
+    module's own memory is cleared so every warning reaches the caller's line and its memory."""
+    _CALLERS.append(sys._getframe(2))
+    _HERE.pop("__warningregistry__", None)
+    try:
+        return func(*args, **kwargs)
+    finally:
+        _CALLERS.pop()
+
+
 class Trace(TorchFunctionMode):
     """Records one input's torch calls and module calls as plain entries."""
 
@@ -125,10 +171,10 @@ class Trace(TorchFunctionMode):
         kwargs = kwargs or {}
         name = _name(func)
         if name in _QUIET or self.failed:
-            return func(*args, **kwargs)
+            return _call(func, args, kwargs)
         tensors = _tensors(args, kwargs)
         try:
-            out = func(*args, **kwargs)
+            out = _call(func, args, kwargs)
         except Exception as exc:
             self._error(name, tensors, exc)
             raise
@@ -222,6 +268,7 @@ class Recorder:
             nn_module.register_module_forward_pre_hook(self._pre),
             nn_module.register_module_forward_hook(self._post),
         ]
+        warnings._showwarnmsg = _show_from_caller(warnings._showwarnmsg)  # type: ignore[attr-defined]
 
     def _pre(self, module: Any, args: Any) -> None:
         if self.current is not None:

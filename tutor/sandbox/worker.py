@@ -206,6 +206,9 @@ class Worker:
         if seed is not None:
             reseed(int(seed))
         self.shapes.start(code)
+        # Python shows a warning once per line number of a module; every input is new code,
+        # so an input's warning is never hidden by an earlier input's on the same line number.
+        self.namespace.pop("__warningregistry__", None)
         try:
             self._enter_learner()
             with self.shapes.mode():
