@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tutor import pipeline
-from tutor.course import load_course
+from tutor.course import Step, load_course
 from tutor.course.files import course_dirs
-from tutor.course.lesson import Step
 
 LESSONS, _ = load_course(course_dirs())
 

@@ -126,10 +126,13 @@ builtins.print = lambda *a, **k: None
 
 
 def test_run_prints_output_and_exit_codes(tmp_path, tutor):
-    ok = tutor("run", answer(tmp_path, "print(torch.arange(3))\n"))
+    ok = tutor("run", answer(tmp_path, "import torch\nprint(torch.arange(3))\n"))
     assert ok.returncode == 0 and "tensor([0, 1, 2])" in ok.stdout
     bad = tutor(
-        "run", answer(tmp_path, "print('before')\ntorch.zeros(2) @ torch.zeros(3)\n", "bad.py")
+        "run",
+        answer(
+            tmp_path, "import torch\nprint('before')\ntorch.zeros(2) @ torch.zeros(3)\n", "bad.py"
+        ),
     )
     assert bad.returncode == 1
     assert "before" in bad.stdout
@@ -143,10 +146,49 @@ def test_run_stopped_by_time_limit(tmp_path, tutor):
     assert "time limit" in result.stderr
 
 
+def test_run_gives_a_script_minutes_not_the_prompts_seconds(tmp_path, monkeypatch):
+    """A script is a whole program (part two's training runs take longer than one input's
+    10 s): `run` starts its sandbox with a limit of minutes unless --timeout says otherwise."""
+    limits: list[float | None] = []
+
+    def no_sandbox(args: Any, write: Any = None) -> Any:
+        limits.append(args.timeout)
+        raise RuntimeError("not started in this test")
+
+    monkeypatch.setattr(cli, "_sandbox", no_sandbox)
+    script = answer(tmp_path, "print(1)\n")
+    assert cli.main(["run", script]) == 3
+    assert cli.main(["--timeout", "2", "run", script]) == 3
+    assert limits == [cli.RUN_TIMEOUT, 2.0] and cli.RUN_TIMEOUT >= 60
+
+
 def test_run_exit_status(tmp_path, tutor):
     assert tutor("run", answer(tmp_path, "import sys\nsys.exit(0)\n")).returncode == 0
     result = tutor("run", answer(tmp_path, "import sys\nprint('x')\nsys.exit(3)\n"))
-    assert result.returncode == 1 and "3" in result.stderr
+    # As `python FILE`: the status itself, and nothing added on stderr.
+    assert result.returncode == 3 and result.stdout == "x\n" and result.stderr == ""
+
+
+def test_run_passes_arguments_streams_and_folder(tmp_path, tutor):
+    """The command line as `python FILE ARGS`: arguments after FILE are the script's (even
+    ones that look like the tutor's options), stderr apart from stdout, stdin read, and the
+    script's folder as working directory, where the files it writes stay."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "helper.py").write_text("WORD = 'sibling'\n", encoding="utf-8")
+    script = folder / "main.py"
+    script.write_text(
+        "import os, sys\nimport helper\n"
+        "print(sys.argv[1:], helper.WORD, os.getcwd() == os.path.dirname(__file__))\n"
+        "print('to stderr', file=sys.stderr)\n"
+        "open('saved.txt', 'w').write(input())\n",
+        encoding="utf-8",
+    )
+    result = tutor("run", str(script), "4", "--lang", "zh", "-x", input="kept\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['4', '--lang', 'zh', '-x'] sibling True\n"
+    assert result.stderr == "to stderr\n"
+    assert (folder / "saved.txt").read_text(encoding="utf-8") == "kept"
 
 
 def test_wrong_flag_is_a_usage_error(tutor):
@@ -236,11 +278,11 @@ def test_patching_isinstance_to_false_still_gets_a_verdict(tmp_path, tutor):
     assert failed[0] == "z.shape"
 
 
-def test_check_explains_errors_and_renders_code_as_the_prompt_does(tmp_path, tutor_cli):
+def test_check_explains_errors_and_renders_code_as_the_prompt_does(tmp_path, tutor):
     code = answer(tmp_path, "y.backward()\n")
-    data = json.loads(tutor_cli("check", "autograd", "sum-backward", code, "--json").stdout)
+    data = json.loads(tutor("check", "autograd", "sum-backward", code, "--json").stdout)
     assert "backward-non-scalar" in [f["id"] for f in data["feedback"]]  # the prompt's box
-    text = tutor_cli("check", "autograd", "sum-backward", code).stdout
+    text = tutor("check", "autograd", "sum-backward", code).stdout
     assert "`" not in text and "y.sum().backward()" in text
     assert "needs a single number (a scalar)" in text
 
@@ -258,7 +300,7 @@ def test_an_environment_fault_is_one_line_not_a_traceback(monkeypatch, capsys):
         "The tutor cannot go on: [Errno 28] No space left on device: '/home/me/.cache'\n"
     )
     assert cli.main(["--lang", "zh", "lessons"]) == 1
-    assert capsys.readouterr().err.startswith("教程无法继续：[Errno 28]")
+    assert capsys.readouterr().err.startswith("torch-tutor 无法继续运行：[Errno 28]")
 
 
 BROKEN = """\

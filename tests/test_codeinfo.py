@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tutor import codeinfo
 
 
@@ -67,3 +69,23 @@ def test_operand_pairs_of_operators_and_calls():
     assert pairs("m = x < y\nn = x in y", (ast.Lt, ast.In)) == [("x", "y"), ("x", "y")]
     assert codeinfo.is_literal(ast.parse("-1.5", mode="eval").body)
     assert not codeinfo.is_literal(ast.parse("x", mode="eval").body)
+
+
+@pytest.mark.parametrize(
+    ("code", "method", "name"),
+    [
+        ("arr = w.numpy()", "numpy", "w"),
+        ("arr = model.weight.numpy()", "numpy", "model.weight"),
+        ("arr = (w * 2).numpy()", "numpy", "(w * 2)"),
+        ("arr = w.detach().numpy()", "numpy", "w.detach()"),
+        ("m = torch.mean(counts)", "mean", "counts"),
+        ("import torch as th\nm = th.mean(counts)", "mean", "counts"),
+        ("a = w.numpy()\nb = w.numpy()", "numpy", "w"),
+        ("a = w.numpy()\nb = g.numpy()", "numpy", ""),  # which one failed is not known
+        ("arr = numpy_of(w)", "numpy", ""),
+        ("arr = w.numpy(", "numpy", ""),
+        ("x = " + "a" * 40 + ".numpy()", "numpy", ""),
+    ],
+)
+def test_receiver_names_what_a_method_was_called_on(code: str, method: str, name: str) -> None:
+    assert codeinfo.receiver(code, method) == name

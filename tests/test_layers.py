@@ -22,10 +22,9 @@ ROOT = Path(__file__).resolve().parents[1] / "tutor"
 LAYERS: list[tuple[str, ...]] = [
     ("tutor.__main__",),
     ("tutor.cli",),
-    ("tutor.testing", "tutor.validate"),
+    ("tutor.testing", "tutor.validate", "tutor.runscript"),
     ("tutor.session",),
-    ("tutor.pipeline", "tutor.progress"),
-    ("tutor.render",),
+    ("tutor.render", "tutor.pipeline", "tutor.progress"),
     ("tutor.sandbox",),
     ("tutor.judge", "tutor.datasets"),
     ("tutor.course",),
@@ -41,6 +40,8 @@ WORKER_SIDE = (
     "tutor.sandbox.judgeproc",
     "tutor.sandbox.introspect",
     "tutor.sandbox.tracebacks",
+    "tutor.sandbox._suggest",
+    "tutor.sandbox.mainmodule",
     "tutor.sandbox.evaluator",
     "tutor.sandbox.shapetrace",
     "tutor.sandbox.mplbackend",
@@ -253,9 +254,9 @@ def test_an_upward_import_is_caught_even_inside_a_function():
 
 
 def test_independent_units_may_not_import_each_other():
-    graph = _graph_of(tutor__progress="", tutor__pipeline="from tutor.progress import Store\n")
+    graph = _graph_of(tutor__render="", tutor__pipeline="from tutor.render import chat\n")
     assert layer_violations(graph) == [
-        "tutor.pipeline imports tutor.progress: tutor.pipeline and tutor.progress are independent"
+        "tutor.pipeline imports tutor.render: tutor.pipeline and tutor.render are independent"
     ]
 
 
@@ -298,9 +299,10 @@ MAX_LINES = 600
 # Listed, with the reason, until split: the list may only shrink.
 OVER: dict[str, str] = {
     "tutor.sandbox.sandbox": (
-        "660 lines after the confinement work (merged from main as this layout landed); its "
-        "judging half (snapshot, reference, trial, evaluate, judge and their tokens) is the "
-        "seam, left to the sandbox's owners, whose branch edits the file"
+        "660 lines after the confinement work (merged from main as this layout landed), 700 "
+        "with run_script (its exchange lives in sandbox._script); its judging half (snapshot, "
+        "reference, trial, evaluate, judge and their tokens) is the seam, left to the "
+        "sandbox's owners, whose branch edits the file"
     ),
 }
 

@@ -11,6 +11,7 @@ import pytest
 from tutor import pipeline
 from tutor.course import load_course
 from tutor.course.lesson import Expect, FeedbackRule, Lesson, Step, Text, Variant
+from tutor.render import errors
 from tutor.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -336,7 +337,9 @@ def test_a_seed_variant_names_the_seed_not_the_set_up(sb):
 
 def test_a_variant_whose_shape_makes_the_answer_raise_says_it_ran_on_that_shape(sb):
     lesson, row = _course_step("operations", "row")
-    verdict = pipeline.check_answer(sb, lesson, row, "second = x.view(3, 4)[1]")
+    verdict = errors.explain_verdict(
+        pipeline.check_answer(sb, lesson, row, "second = x.view(3, 4)[1]")
+    )
     lead = verdict.checks[0]
     assert lead.name == "variant"
     assert "`x` of shape (4, 5) (it was (3, 4))" in lead.message and "raised" in lead.message
@@ -365,10 +368,9 @@ def test_a_variant_may_carry_the_lessons_own_words(sb):
 
 
 def test_check_explains_a_pytorch_error_as_the_prompt_does(sb):
-    from tutor.render import errors
-
     lesson, step = _course_step("autograd", "sum-backward")
-    verdict = pipeline.check_answer(sb, lesson, step, "y.backward()")
+    # check and the prompt both pass the pipeline's verdict through errors.explain_verdict
+    verdict = errors.explain_verdict(pipeline.check_answer(sb, lesson, step, "y.backward()"))
     got = next(c for c in verdict.checks if c.name == "error").got
     box = errors.explain(*got.split(": ", 1), code="y.backward()")
     assert box is not None and box.feedback.id in [f.id for f in verdict.feedback]

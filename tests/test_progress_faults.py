@@ -421,3 +421,18 @@ def test_a_database_of_another_program_is_not_damaged(tmp_path: Path) -> None:
     store.attempt("l", "s", "x", passed=True)
     store.close()
     assert _on_disk(path) == {"s": "passed"}
+
+
+def test_the_unsaved_steps_are_listed_in_the_learners_language() -> None:
+    from tutor.progress import Notice
+
+    def said(names: list[str], lang: str) -> str:
+        fields = {"path": "p.db", "reason": "reason_full", "steps": names, "copy": "c.json"}
+        return Notice("store_unsaved", fields).text(lang)
+
+    three = ["a.x", "a.y", "b.z"]
+    eight = [f"s.{i}" for i in range(8)]
+    assert "your work on a.x, a.y and b.z." in said(three, "en")
+    assert "your work on s.0, s.1, s.2, s.3, s.4, s.5 and 2 more." in said(eight, "en")
+    assert "（磁盘已满）：你在这些步骤上的进度：a.x、a.y 和 b.z。" in said(three, "zh")
+    assert "：s.0、s.1、s.2、s.3、s.4、s.5，以及另外 2 个步骤。" in said(eight, "zh")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from tutor.course.lesson import LeftOut, Lesson
     from tutor.judge.verdict import Check, Verdict
-    from tutor.sandbox import RunResult, Sandbox
+    from tutor.sandbox import Sandbox
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -121,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("validate", "prove lessons: references pass, traps fail, translations exist")
     p.add_argument("paths", nargs="*", metavar="PATH")
-    p = command("run", "run a Python file in the sandbox")
+    p = command("run", "run a Python file in the sandbox, as `python FILE ARGS` would")
     p.add_argument("file", metavar="FILE")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for FILE")
     command("doctor", "list the sandbox's protections, each on or off with the reason")
     p = command("progress", "show or export your progress")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -156,7 +157,8 @@ def _course(args: argparse.Namespace) -> tuple[list[Lesson], list[LeftOut]]:
     return lessons, missing
 
 
-def _sandbox(args: argparse.Namespace) -> Sandbox:
+def _sandbox(args: argparse.Namespace, write: list[str] | None = None) -> Sandbox:
+    """A started sandbox; ``write``: folders its workers may also read and write."""
     from tutor.course.files import private_paths
     from tutor.progress import resolve_path
     from tutor.sandbox import Sandbox
@@ -167,6 +169,7 @@ def _sandbox(args: argparse.Namespace) -> Sandbox:
     kwargs["private"] = private_paths(
         args.lessons, resolve_path(getattr(args, "progress", None)).parent
     )
+    kwargs["write"] = write or []
     sandbox = Sandbox(**kwargs)
     sandbox.timeout_fixed = "timeout" in kwargs  # an explicit --timeout beats a step's
     sandbox.start()
@@ -255,6 +258,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from tutor import pipeline
     from tutor.course import find_step
+    from tutor.render import errors
 
     lessons, missing = _course(args)
     lesson, step = find_step(lessons, args.lesson_id, args.step_id)
@@ -292,6 +296,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             if step.kind == "code":
                 verdict = pipeline.check_answer(sandbox, lesson, step, answer, args.lang)
+                # PyTorch's error explained as the prompt explains it (same words, same id).
+                verdict = errors.explain_verdict(verdict, answer, args.lang, off=step.quiet)
             else:
                 verdict = pipeline.check_text_answer(sandbox, step, answer, args.lang)
         except Exception as exc:  # noqa: BLE001 - the sandbox failed, not the answer
@@ -386,43 +392,62 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+RUN_TIMEOUT = 300.0  # `run FILE`'s limit unless --timeout says otherwise
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    try:
-        code = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(_t("unreadable", args.lang, file=args.file, error=exc), file=sys.stderr)
+    from tutor.runscript import run_file, writable_paths
+
+    if not os.path.isfile(args.file) or not os.access(args.file, os.R_OK):
+        error = "not a readable file" if os.path.exists(args.file) else "no such file"
+        print(_t("unreadable", args.lang, file=args.file, error=error), file=sys.stderr)
         return 2
+    if args.timeout is None:  # a script is a whole program (a training run), not one input
+        args.timeout = RUN_TIMEOUT
     try:
-        sandbox = _sandbox(args)
+        # The script's folder is its working directory, readable and writable as under
+        # `python FILE`; with shared memory, the confinement's only openings for it.
+        sandbox = _sandbox(args, write=writable_paths(args.file))
     except Exception as exc:  # noqa: BLE001
         print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
         return 3
     try:
-        sandbox.new_namespace("", None)
-
-        def show(text: str) -> None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-
-        result = sandbox.run(code, filename=args.file, on_output=show, record=False)
+        return run_file(
+            sandbox,
+            args.file,
+            list(args.args),
+            stdin=sys.stdin.fileno()
+            if _has_fileno(sys.stdin)
+            else os.open(os.devnull, os.O_RDONLY),
+            out=_writer(sys.stdout),
+            err=_writer(sys.stderr),
+        )
     finally:
         sandbox.close()
-    sys.stdout.flush()
-    if result.outcome == "exited" and _exit_code(result) == 0:
-        return 0  # sys.exit(0) ends a script successfully, as it does outside the sandbox
-    if result.error is not None:
-        if result.error.traceback:
-            print(result.error.traceback.rstrip(), file=sys.stderr)
-        if result.outcome != "error" or not result.error.traceback:
-            # Why the run was stopped (time limit, memory, crash), in the learner's language.
-            print(f"{result.error.type}: {result.error.message}", file=sys.stderr)
-    return 0 if result.outcome == "ok" else 1
 
 
-def _exit_code(result: RunResult) -> int | None:
-    """The status passed to sys.exit, read from the sandbox's message (its only number)."""
-    found = re.search(r"-?\d+", result.error.message if result.error else "")
-    return int(found.group()) if found else None
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
+def _writer(stream: Any) -> Any:
+    """Write the script's text as it arrives (bytes as the script wrote them, UTF-8)."""
+    raw = getattr(stream, "buffer", None)
+
+    def write(text: str) -> None:
+        if raw is not None:
+            stream.flush()
+            raw.write(text.encode("utf-8", "replace"))
+            raw.flush()
+        else:
+            stream.write(text)
+            stream.flush()
+
+    return write
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -132,6 +132,34 @@ def operand_pairs(
     return pairs
 
 
+_SIMPLE = (ast.Name, ast.Attribute, ast.Subscript, ast.Call)
+
+
+def receiver(code: str, method: str, limit: int = 30) -> str:
+    """The tensor ``code`` calls ``method`` on, as written: ``w`` for ``arr = w.numpy()``,
+    ``x`` for ``torch.mean(x)``, ``(w * 2)`` for ``(w * 2).numpy()``; "" when the code
+    calls it on several different things, or on something longer than ``limit``."""
+    tree = parse(code)
+    alias = _aliases(tree) if tree is not None else {}
+    found: dict[str, None] = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == method
+        ):
+            continue
+        owner: ast.expr | None = node.func.value
+        if isinstance(owner, ast.Name) and alias.get(owner.id, owner.id) == "torch":
+            owner = node.args[0] if node.args else None  # torch.mean(x): the tensor is x
+        text = " ".join((ast.get_source_segment(code, owner) or "").split()) if owner else ""
+        if text and not isinstance(owner, _SIMPLE):
+            text = f"({text})"
+        found[text] = None
+    names = [n for n in found if n]
+    return names[0] if len(found) == 1 and names and len(names[0]) <= limit else ""
+
+
 def is_literal(node: ast.expr) -> bool:
     """A literal (``2``, ``-1.5``, a string): never a tensor."""
     if isinstance(node, ast.UnaryOp):

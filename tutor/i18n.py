@@ -176,10 +176,24 @@ HELP_COMMANDS: tuple[str, ...] = (
 )
 
 
+# Commands whose usage has a placeholder: its words are in the catalog's [usage] table.
+_USAGE = {
+    "/save FILE": "syntax.save",
+    "/goto LESSON[.STEP]": "syntax.goto",
+    "/graph NAME": "syntax.graph",
+    "?name": "syntax.doc",
+    "?? question": "syntax.ask",
+}
+
+
 def help_rows(lang: str) -> list[tuple[str, str]]:
-    """(usage, what it does) for /help; ``/lang`` shows the languages there are catalogs for."""
+    """(usage, what it does) for /help, the usage's placeholders in ``lang`` (``/save 文件名``);
+    ``/lang`` shows the languages there are catalogs for."""
     usage = {"/lang": "/lang " + "|".join(LANGS)}
-    return [(usage.get(c, c), t(f"help.{c}", lang)) for c in HELP_COMMANDS]
+    return [
+        (usage.get(c) or (t(_USAGE[c], lang) if c in _USAGE else c), t(f"help.{c}", lang))
+        for c in HELP_COMMANDS
+    ]
 
 
 __all__ = [

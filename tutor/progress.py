@@ -88,12 +88,16 @@ class Notice:
 
 
 def _listed(names: list[str], lang: str, most: int = 6) -> str:
+    """``a, b and c`` / ``a、b 和 c``; past ``most`` names, how many more (the catalog's words)."""
+    from tutor.i18n import t
+
     shown, more = names[:most], len(names) - most
-    if lang == "zh":
-        return "、".join(shown) + (f" 等 {len(names)} 个步骤" if more > 0 else "")
+    sep = t("language.list_sep", lang)
     if more > 0:
-        return ", ".join(shown) + f" and {more} more"
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        return t("listed_more", lang, shown=sep.join(shown), more=more)
+    if len(shown) == 1:
+        return shown[0]
+    return sep.join(shown[:-1]) + t("language.and", lang) + shown[-1]
 
 
 class Store:

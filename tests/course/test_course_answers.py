@@ -8,6 +8,7 @@ zygote, as at the prompt, never a new zygote.
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 from collections.abc import Iterator
@@ -18,14 +19,13 @@ from typing import Any
 import pytest
 
 from tutor import cli, pipeline
-from tutor.course import load_course
+from tutor.course import Lesson, Step, load_course
 from tutor.course.files import course_dirs
-from tutor.course.lesson import Lesson, Step
 from tutor.progress import Store
 from tutor.render import errors
 from tutor.sandbox import Sandbox
 from tutor.session.conversation import Session
-from tutor.session.ui import BlockReader, ScriptUI
+from tutor.session.ui import ScriptUI
 from tutor.session.watch import Watcher
 
 LESSONS, _ = load_course(course_dirs())
@@ -64,12 +64,10 @@ def _session(sandbox: Sandbox, li: int, si: int, lang: str = "en") -> Session:
 
 
 def _lines(code: str) -> list[str]:
-    """``code`` as a learner types it at the prompt: one input per line (a block stays one)."""
-    reader, inputs = BlockReader(), []
-    for line in code.strip().splitlines():
-        inputs += reader.feed(line)
-    rest = reader.flush()
-    return inputs + ([rest] if rest else [])
+    """``code`` as a learner types it at the prompt: one input per statement (a class or a loop,
+    blank lines and all, is one input, as it is pasted)."""
+    tree = ast.parse(code)
+    return [ast.get_source_segment(code, node) or "" for node in tree.body]
 
 
 def _passed(session: Session, lesson: Lesson, step: Step) -> bool:

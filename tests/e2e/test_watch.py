@@ -106,3 +106,23 @@ def test_unwritable_progress_is_said_and_kept(tmp_path: Path) -> None:
     store.import_copy(copy)
     assert store.get("watch-demo", "zeros").status == "passed"
     store.close()
+
+
+def test_prints_and_tracebacks_with_the_files_line_numbers(tmp_path: Path) -> None:
+    """What the file prints is shown, and an error names the file and its line, as
+    `python FILE` would (the newcomer walk saw neither)."""
+    answer = tmp_path / "answer.py"
+    child = _spawn(tmp_path, "watch-demo", "zeros", str(answer))
+    child.expect("Watching")
+    _save(answer, "# my try\no = torch.ones(1, 3)\nprint(o.shape)\nprint(q)\n")
+    child.expect(r"torch\.Size\(\[1, 3\]\)")
+    child.expect(f'File "{answer}", line 4, in <module>')
+    child.expect(r"print\(q\)")
+    child.expect("NameError: name 'q' is not defined")
+    _save(answer, "x = torch.zeros((2, 3)\n")
+    child.expect(f'File "{answer}", line 1')
+    child.expect(r"\^")
+    child.expect("was never closed")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()

@@ -368,6 +368,26 @@ def test_chinese_verdicts_say_not_defined_in_chinese(tmp_path):
     assert evaluate("x + 1", ["x"], {}, "zh") == (False, "x 未定义")
 
 
+@pytest.mark.parametrize("written", ["none", "None"])
+def test_no_grad_fn_is_shown_as_python_prints_it(tmp_path, written):
+    """The 08b walk showed "✗ pred.grad_fn │ none │ SumBackward0": the lesson's spelling."""
+    w = torch.tensor([0.5, -1.0], requires_grad=True)
+    pred = (w * torch.tensor([3.0, 4.0])).sum()
+    spec = {"expect": [{"var": "pred", "grad_fn": written}]}
+    v = check(tmp_path, {"pred": pred}, spec=spec, names=["pred"], lang="zh")
+    row = next(c for c in v.checks if c.name == "pred.grad_fn")
+    assert (row.passed, row.expected, row.got) == (False, "None", "SumBackward0")
+    assert row.message == "`pred.grad_fn` 应该是 None：它不应该被记录进计算图。"
+    with torch.no_grad():
+        quiet = (w * 2).sum()
+    v = check(tmp_path, {"pred": quiet}, spec=spec, names=["pred"])
+    row = next(c for c in v.checks if c.name == "pred.grad_fn")
+    assert (row.passed, row.expected, row.got) == (True, "None", "None")
+    props = {"expect": [{"var": "pred", "props": ["grad_fn"]}]}
+    implicit = check(tmp_path, {"pred": pred}, {"pred": quiet}, spec=props, names=["pred"])
+    assert ("None", "SumBackward0") in {(c.expected, c.got) for c in implicit.checks}
+
+
 # ---------------------------------------------------------------- predicates on objects
 
 

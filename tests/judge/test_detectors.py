@@ -300,3 +300,71 @@ def test_an_unknown_quiet_id_is_a_path_line_error_listing_the_known_ones(tmp_pat
     text = str(errors_found[0])
     assert text.startswith(f"{path}:15: unknown feedback id `transposd` in `quiet`")
     assert "transposed" in text and "view-numel" in text
+
+
+def _said(tmp: Path, id_: str, var: str, wrong: str, right: str, setup: str, lang: str) -> str:
+    learner, reference = _values(tmp, wrong, setup), _values(tmp, right, setup)
+    found = detect(
+        {"var": var},
+        learner.get(var, Value(var, "missing", "")),
+        reference.get(var),
+        wrong,
+        lang,
+        context=learner,
+        ref_context=reference,
+    )
+    return next(f.message for f in found if f.id == id_)
+
+
+@pytest.mark.parametrize(
+    ("id_", "wrong", "right", "setup", "zh", "en"),
+    [
+        (
+            "unsqueeze-dim",
+            "y = v.clone()",
+            "y = v.unsqueeze(0)",
+            "v = torch.ones(3)",
+            "你的形状里没有，期望在第 0 维。",
+            "yours has none, expected at dim 0.",
+        ),
+        (
+            "unsqueeze-dim",
+            "y = v.unsqueeze(1).unsqueeze(2)",
+            "y = v.view(1, 3, 1)",
+            "v = torch.tensor([1., 2., 3.])",
+            "你的在第 1、2 维，期望在第 0、2 维。",
+            "yours at dim 1, 2, expected at dim 0, 2.",
+        ),
+        (
+            "list-not-tensor",
+            "y = (1.0, 2.0)",
+            "y = torch.tensor([1.0, 2.0])",
+            "",
+            "但它是 Python 元组，不是张量。",
+            "but as a Python tuple, not a tensor.",
+        ),
+        (
+            "broadcast-bigger",
+            "y = a + b",
+            "y = a + b.squeeze(1)",
+            "a = torch.tensor([1., 2., 3.])\nb = torch.tensor([[10.], [20.], [30.]])",
+            "广播把你的操作数（`a` (3,)、`b` (3, 1)）扩展成了一个网格。",
+            "broadcasting stretched your operands (`a` (3,), `b` (3, 1)) into a grid.",
+        ),
+        (
+            "grad-non-leaf",
+            "h = x * 3\nh.sum().backward()\ny = h.grad",
+            "h = x * 3\nh.sum().backward()\ny = x.grad",
+            "x = torch.tensor([1.0, 2.0], requires_grad=True)",
+            "创建的叶子节点上：请读取 `x.grad`。",
+            "created with `requires_grad=True`: read `x.grad`.",
+        ),
+    ],
+)
+def test_a_diagnosis_built_from_phrases_reads_whole(
+    tmp_path: Path, id_: str, wrong: str, right: str, setup: str, zh: str, en: str
+) -> None:
+    """Lists of dims take the language's separator, an aside its brackets, and no phrase
+    leaves an English word or a "第 - 维" in the Chinese."""
+    assert zh in _said(tmp_path, id_, "y", wrong, right, setup, "zh")
+    assert en in _said(tmp_path, id_, "y", wrong, right, setup, "en")

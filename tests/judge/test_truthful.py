@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 import torch
 
 from tutor import pipeline
-from tutor.course import load_course
+from tutor.course import Lesson, Step, Text, load_course
 from tutor.course.files import course_dirs
-from tutor.course.lesson import Lesson, Step, Text
+from tutor.i18n import tomllib
 from tutor.judge import checks
+from tutor.render import errors
 from tutor.sandbox import Sandbox
 
 LESSONS, _ = load_course(course_dirs())
@@ -45,7 +45,10 @@ def _step(lesson_id: str, step_id: str) -> tuple[Lesson, Step]:
 def _said(sb: Sandbox, where: str, code: str, lang: str = "en") -> tuple[Any, str]:
     """The verdict on ``code`` at a course step, and every message it carries, joined."""
     lesson, step = _step(*where.split("."))
-    verdict = pipeline.check_answer(sb, lesson, step, code, lang)
+    # as check shows it: the pipeline's verdict with PyTorch's error explained
+    verdict = errors.explain_verdict(
+        pipeline.check_answer(sb, lesson, step, code, lang), code, lang
+    )
     words = [c.message for c in verdict.checks] + [f.message for f in verdict.feedback]
     return verdict, "\n".join(words)
 

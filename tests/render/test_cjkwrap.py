@@ -66,3 +66,18 @@ def test_a_shape_never_breaks_at_its_inner_space() -> None:
         u.strip() for _, _, u in cjk_words("形状 (4, 16, 3, 64, 64) 与 x.view(3, 4) 相同", _plain)
     ]
     assert "(4, 16, 3, 64, 64)" in units and "x.view(3, 4)" in units
+
+
+def test_an_ordinal_never_breaks_before_its_counter() -> None:
+    # Seen in the shapes lesson at 100 columns: "…（现在是第 1⏎维）". "第 1 维" is one unit.
+    text = (
+        "原来第 2 维那个大小为 1 的维还在 s 里（现在是第 1 维）。`squeeze(d)` 只去掉第 `d` 维，"
+        "第 0 行。"
+    )
+    for width in range(12, 60):
+        lines = _lines(text, width)
+        joined = "\n".join(lines)
+        for ordinal in ("第 2 维", "第 1 维", "第 d 维", "第 0 行"):
+            assert ordinal in joined, (width, ordinal, lines)
+    units = [u.strip() for _, _, u in cjk_words("在第 10 步，第 x 列", _plain)]
+    assert "第 10 步，" in units and "第 x 列" in units

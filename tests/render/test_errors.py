@@ -6,6 +6,7 @@ strings pin the wording of other versions (and of CUDA, absent on CI).
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from collections.abc import Callable
@@ -26,6 +27,16 @@ def raised(fn: Callable[[], Any]) -> tuple[str, str]:
     except Exception as exc:  # noqa: BLE001 - any torch error is what we want
         return type(exc).__name__, str(exc)
     raise AssertionError("expected an error")
+
+
+def _input_at_eof() -> None:
+    # What code at the prompt meets: a standard input with nothing to read.
+    saved = sys.stdin
+    sys.stdin = io.StringIO("")
+    try:
+        input()
+    finally:
+        sys.stdin = saved
 
 
 def _backward_twice() -> None:
@@ -49,6 +60,7 @@ LIVE: dict[str, tuple[Callable[[], Any], list[str], list[str]]] = {
         ["one-hot", "(N,)", "argmax(dim=1)"],
         ["one-hot", "(N,)", "argmax(dim=1)"],
     ),
+    "input-eof": (_input_at_eof, ["input()", "run FILE"], ["input()", "run FILE"]),
     "matmul-inner-size": (
         lambda: torch.ones(2, 3) @ torch.ones(2, 4),
         ["(2, 3)", "(2, 4)", "3 ≠ 2"],
@@ -314,3 +326,42 @@ def test_broadcast_quotes_no_operand_when_several_operations_could_have_failed()
     code = "z = x.sum(0) * y\nw = x.mean(1) + y.T"
     found = explain(etype, message, "en", code=code, shapes={"x": [3, 4], "y": [2, 3]})
     assert found is not None and "operand" not in found.feedback.message
+
+
+_NUMPY_GRAD = (
+    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_fix_names_the_learners_own_tensor(lang: str) -> None:
+    """The 06 walk: `arr = w.numpy()` was told to write `t.detach().numpy()`."""
+    found = explain("RuntimeError", _NUMPY_GRAD, lang, code="arr = w.numpy()")
+    assert found is not None
+    assert "`w.detach().numpy()`" in found.feedback.message
+    assert "`t." not in found.feedback.message
+    gpu = explain(
+        "TypeError", "can't convert cuda:0 device type tensor to numpy.", lang, code="a = g.numpy()"
+    )
+    assert gpu is not None and "`g.cpu().numpy()`" in gpu.feedback.message
+    many = "a Tensor with 3 elements cannot be converted to Scalar"
+    item = explain("RuntimeError", many, lang, code="v = scores.item()")
+    assert item is not None and "`scores[0].item()`" in item.feedback.message
+    # Without the code, or when it does not say which tensor, the fix names no one's tensor.
+    for code in ("", "a = w.numpy()\nb = g.numpy()"):
+        plain = explain("RuntimeError", _NUMPY_GRAD, lang, code=code)
+        assert plain is not None and "`tensor.detach().numpy()`" in plain.feedback.message
+
+
+def test_chinese_explanations_use_the_course_terms() -> None:
+    numpy_grad = explain("RuntimeError", _NUMPY_GRAD, "zh", code="arr = w.numpy()")
+    assert numpy_grad is not None
+    assert "requires_grad，" not in numpy_grad.feedback.message  # the flag is no verb
+    assert "先用 `detach()`" in numpy_grad.feedback.message
+    leaf = explain(*raised(lambda: torch.ones(3, requires_grad=True).add_(1)), "zh")
+    assert leaf is not None and "需要梯度的叶子节点" in leaf.feedback.message
+    assert "禁止梯度跟踪" in leaf.feedback.message
+    device = explain("RuntimeError", "Expected all tensors to be on the same device", "zh")
+    assert device is not None and "而这里的张量在两个不同的设备上。" in device.feedback.message
+    pair = explain(*raised(lambda: torch.ones(2, device="meta") + torch.ones(2)), "zh")
+    assert pair is not None and "分别在 `cpu` 和 `meta` 上" in pair.feedback.message

@@ -163,8 +163,8 @@ def test_graph_tree_chinese_and_errors() -> None:
         "error": "not-tensor",
         "message": {"en": "`n` is not a tensor.", "zh": "`n` 不是张量。"},
     }
-    assert text(GraphTree(error)) == "`n` is not a tensor."
-    assert text(GraphTree(error, "zh")) == "`n` 不是张量。"
+    assert text(GraphTree(error)) == "n is not a tensor."  # `code` shows as code
+    assert text(GraphTree(error, "zh")) == "n 不是张量。"
 
 
 def test_broadcast_clash_is_marked_right_aligned() -> None:
@@ -188,6 +188,14 @@ def test_broadcast_from_an_error_message_payload() -> None:
         "    ^\n"
         "^ these sizes clash: they must be equal or one of them 1\n"
         "(dim 1 of the result)"
+    )
+
+
+def test_the_clashing_dim_is_a_full_width_aside_in_chinese() -> None:
+    """The 07b walk: "…或其中一个为 1 (结果的第 1 维)", a half-width aside in Chinese."""
+    payload = {"kind": "broadcast", "shapes": None, "sizes": [2, 3], "dim": 1, "clash": None}
+    assert text(picture_for(payload, "zh")).splitlines()[-1] == (
+        "^ 这两个大小冲突：必须相等，或其中一个为 1（结果的第 1 维）"
     )
 
 

@@ -123,7 +123,7 @@ def test_chinese_lines_join_without_a_space() -> None:
 
 
 def test_the_explanation_label_takes_a_full_width_colon_in_chinese() -> None:
-    assert "说明：因为" in _text(render.explanation("因为", "zh"))
+    assert "原因：因为" in _text(render.explanation("因为", "zh"))
     assert "原因:" not in _text(render.explanation("因为", "zh"))
     assert "Why: because" in _text(render.explanation("because", "en"))
 
@@ -143,7 +143,7 @@ def test_verdict_rows_speak_chinese_where_they_are_words() -> None:
     en = _text(render.verdict_table(Verdict(False, tuple(checks)), "en"), width=80)
     assert "x.type" in en and "answer" in en and "警告" not in en
     brief = render.verdict_brief(Verdict(False, tuple(checks)), "zh")
-    assert "还差一点。✗ x 的类型, 答案, 输出" in _text(brief, width=80)
+    assert "还差一点。✗ x 的类型、答案、输出" in _text(brief, width=80)
 
 
 def test_a_failure_message_shows_code_spans_without_backticks_or_markup() -> None:
@@ -174,3 +174,33 @@ def test_a_tall_printed_tensor_is_cut_in_the_table_not_rewrapped() -> None:
     lines = shown.splitlines()
     assert len(lines) <= 3 + 8  # header, rule, eight lines of the row
     assert any(line.rstrip().endswith("…") for line in lines)
+
+
+def test_a_memory_row_names_the_property_and_leaves_the_state_to_its_cells() -> None:
+    """The 06 walk: "✗ a 共享内存 │ 共享内存 │ 各自独立的内存" read as a claim the row denies."""
+    checks = (
+        Check("a.shares_memory", False, "共享内存", "各自独立的内存"),
+        Check("b.independent", False, "各自独立的内存", "共享内存"),
+    )
+    rows = _text(render.verdict_table(Verdict(False, checks), "zh"), width=80).splitlines()
+    for label in (render.check_label(c.name, "zh") for c in checks):
+        assert "共享" not in label and "独立" not in label, label
+    assert any(r.split() == ["✗", "a", "的内存", "共享内存", "各自独立的内存"] for r in rows), rows
+    assert any(r.split() == ["✗", "b", "的内存", "各自独立的内存", "共享内存"] for r in rows), rows
+
+
+def test_a_long_syntax_error_line_keeps_its_caret_column() -> None:
+    """Rich must not word-wrap a traceback: the caret would land under the wrong character."""
+    from tutor.sandbox.results import ErrorInfo
+    from tutor.session.transcript import Recorder
+    from tutor.session.ui import PlainUI, make_console
+
+    source = "x = torch.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]) + torch.ones(13) +"
+    caret = " " * (len(source) - 1) + "^"
+    trace = f'  File "<input>", line 1\n    {source}\n    {caret}\nSyntaxError: invalid syntax'
+    out = io.StringIO()
+    ui = Recorder(PlainUI(make_console(out, width=40, plain=True), io.StringIO("")))
+    ui.show(render.error_block(ErrorInfo("SyntaxError", "invalid syntax", trace), "en"))
+    for shown in (out.getvalue(), ui.text()):
+        lines = shown.split("\n")
+        assert "    " + source in lines and "    " + caret in lines, shown

@@ -126,7 +126,7 @@ def test_glossary_term_comes_first_in_english(glossary: Path) -> None:
 def test_answers_in_chinese(glossary: Path) -> None:
     index = ask.build_index([_lesson()], glossary, "zh")
     found = index.search("梯度是什么？")
-    assert found[0].title == "梯度 (gradient)"
+    assert found[0].title == "梯度（gradient）"  # a Chinese title takes full-width brackets
     assert found[0].text == "输入变化时输出变化多少。"
     assert index.search("怎么改变形状")[0].source == "shapes/reshape"
 
@@ -155,3 +155,14 @@ def test_a_step_answers_with_its_best_paragraph() -> None:
     found = ask.Index(entries).search("what is the difference between pip and import?")
     assert [a.source for a in found] == ["setup/install"]
     assert found[0].text.startswith("Install it with pip.") and "pip install torch" in found[0].text
+
+
+def test_a_term_spelled_alike_in_both_languages_is_named_once(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.toml"
+    path.write_text(
+        '[[terms]]\nen = "GPU"\nzh = "GPU"\ntext.en = "A graphics processor."\n'
+        'text.zh = "图形处理器。"\n',
+        encoding="utf-8",
+    )
+    assert [e.title for e in ask.load_glossary(path, "zh")] == ["GPU"]
+    assert [e.title for e in ask.load_glossary(path, "en")] == ["GPU"]

@@ -209,3 +209,114 @@ def test_unreadable_history_starts_empty(tmp_path: Any) -> None:
     assert list(history.load_history_strings()) == []
     history.append_string("print(1)")
     assert history.get_strings() == ["print(1)"]
+
+
+# -- Python as Python reads it (blank lines, comments, recalled blocks) ---------------------
+
+
+@pytest.mark.parametrize(
+    "text, done",
+    [
+        ("x = [1,\n", False),  # a blank line inside brackets is part of the input
+        ('"""Train a model.\n', False),  # ... and inside a triple-quoted string
+        ('"""Train a model.\n\nMore words.\n', False),
+        ('"""Train a model.\n\nMore words."""', True),
+        ("def f():\n    '''Fit.\n\n    Args:\n", False),
+        ("x = [1,\n\n2]", True),
+        ("for i in x:\n    pass\n", True),  # a blank line still ends a block
+        ("if x:\n", True),  # ... and an empty one shows Python's IndentationError
+        ("x = 'abc\n", True),  # an unclosed one-line string is an error, as in Python
+    ],
+)
+def test_blank_lines_end_input_only_outside_brackets_and_strings(text: str, done: bool) -> None:
+    assert input_complete(text) is done
+
+
+def test_comments_keep_the_blocks_indentation() -> None:
+    assert next_indent("for i in range(3):\n    # square it") == "    "
+    assert next_indent("for i in x:\n    y = i  # don't stop:") == "    "
+    assert next_indent("x = 1  # it's a list:") == ""
+    assert next_indent("def f():\n    '''Fit.\n\n    Args:") == "    "  # inside a docstring
+
+
+def test_typed_docstring_and_bracket_with_blank_lines_are_one_input() -> None:
+    got = _drive('"""Train a model.\r\rMore words."""\rx = [1,\r\r2]\r\x04')
+    assert got == ['"""Train a model.\n\nMore words."""', "x = [1,\n\n2]", None]
+
+
+def test_typed_function_with_a_multi_paragraph_docstring_compiles() -> None:
+    got = _drive('def fit(n):\r"""Fit.\r\rArgs:\rn: epochs.\r"""\rreturn n\r\r\x04')
+    assert got[0] is not None and got[1] is None
+    compile(got[0], "<input>", "exec")
+    lines = "\n".join(line.rstrip() for line in got[0].split("\n"))
+    assert '    """Fit.\n\n    Args:\n    n: epochs.\n    """\n    return n' in lines
+
+
+def test_a_comment_in_a_block_keeps_its_indentation_when_typed() -> None:
+    got = _drive("for i in range(2):\r# square it\rprint(i * i)\r\r\x04")
+    assert got[0] is not None
+    assert got[0].rstrip() == "for i in range(2):\n    # square it\n    print(i * i)"
+    got = _drive("for i in range(2):\ry = i  # don't stop:\rprint(y)\r\r\x04")
+    assert got[0] is not None
+    assert got[0].rstrip() == "for i in range(2):\n    y = i  # don't stop:\n    print(y)"
+
+
+UP, LEFT, END, ALT_ENTER = "\x1b[A", "\x1b[D", "\x05", "\x1b\r"
+
+
+def test_enter_inside_a_recalled_block_adds_a_line_and_alt_enter_runs_it() -> None:
+    # As IPython and ptpython: Enter on an earlier line of the block adds a line there;
+    # Alt-Enter (Esc, Enter) runs the whole block from wherever the cursor is.
+    first = "with torch.no_grad:\rpred = 1\r\r"
+    edit = UP + UP + UP + END + LEFT + "()"  # recall it, go to its first line, add ()
+    got = _drive(first, later=edit + ALT_ENTER + "\x04")
+    assert got[1] is not None and got[1].startswith("with torch.no_grad():\n    pred = 1")
+    got = _drive(first, later=edit + "\r" + ALT_ENTER + "\x04")
+    assert got[1] is not None and got[1].startswith("with torch.no_grad()\n")  # split, as IPython
+
+
+def test_enter_runs_a_single_complete_line_from_the_middle() -> None:
+    assert _drive("x = torch.ones(2, 3)" + LEFT * 4 + "\r\x04") == ["x = torch.ones(2, 3)", None]
+
+
+def test_the_hint_says_how_to_run_a_block_being_edited() -> None:
+    from tutor.session.prompt import block_hint
+
+    text = "with torch.no_grad():\n    pred = 1\n"
+    assert block_hint(Document(text, 5), "en").startswith("Alt-Enter")
+    assert block_hint(Document(text, 5), "zh").startswith("Alt-Enter（")
+    assert block_hint(Document(text, len(text)), "en") == ""  # on the last line Enter runs
+    assert block_hint(Document("x = 1", 2), "en") == ""
+
+
+def test_plain_reader_keeps_docstrings_and_brackets_whole() -> None:
+    reader = BlockReader()
+    got: list[str] = []
+    source = '"""Train.\n\nMore words,\n\nand more."""\nx = [1,\n\n2]\ndef f():\n'
+    source += '    """Fit.\n\n    Returns.\n    """\n    return 1\n\nprint(x)\n'
+    for line in source.splitlines():
+        got += reader.feed(line)
+    assert got == [
+        '"""Train.\n\nMore words,\n\nand more."""',
+        "x = [1,\n\n2]",
+        'def f():\n    """Fit.\n\n    Returns.\n    """\n    return 1',
+        "print(x)",
+    ]
+
+
+def test_several_lines_are_never_a_question() -> None:
+    from tutor.session.ask import is_question
+
+    assert is_question("what is a tensor")
+    assert not is_question('"""Train a model.\n\nThis is about what a tensor is."""')
+    assert not is_question("what is a tensor\nx = torch.ones(2)")
+    # A pasted block with a Chinese comment and a slip is code: its SyntaxError is shown.
+    assert not is_question("# 计算梯度\ny = (x *\nprint(y)")
+
+
+def test_a_pasted_cell_that_can_never_compile_runs_to_show_its_error() -> None:
+    # Open bracket, but Python already sees the mistake: Enter on the blank line submits.
+    text = "x = torch.tensor([[1, 2],\n                  [3, 4]]\nprint(x)\n"
+    assert input_complete(text)
+    got = _drive("\x1b[200~" + text + "\x1b[201~\r\x04")
+    assert got == [text, None]

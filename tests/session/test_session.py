@@ -193,14 +193,14 @@ def _session(
 
 def test_a_whole_lesson(lesson: Any) -> None:
     out = _session(lesson, ["", "x = 5", "/hint", "/hint", "x = 2 * 3", "1", "2", "", "/quit"])
-    assert "lesson 4 · step 1/4 · 0 done" in out
+    assert "lesson 4 · step 1/4 · 0 of 2 exercises done" in out
     assert "Not quite yet." in out and "✗   x.values   6" in out
     assert "hint 1 of 2" in out and "hint 2 of 2" in out
     assert "Use *." in out and "x = 2 * 3" in out
     assert "Well done!" in out
-    assert "lesson 4 · step 3/4 · 2 done" in out  # the reading step counts
+    assert "lesson 4 · step 3/4 · 1 of 2 exercises done" in out
     assert "Two threes make six." in out
-    assert "lesson 4 · step 4/4 · 3 done" in out
+    assert "lesson 4 · step 4/4 · 2 of 2 exercises done" in out
     assert "You have finished the course" in out
 
 
@@ -246,7 +246,7 @@ def test_commands(lesson: Any) -> None:
         ],
     )
     assert "Unknown command /hnt." in out and "Did you mean /hint?" in out
-    assert "Lessons" in out and "sums" in out and "0/4" in out
+    assert "Lessons" in out and "sums" in out and "0/2" in out  # its two exercises
     assert "step 3/4" in out and "Skipped." in out
     assert "arange(end)" in out and "Returns a 1-D tensor." in out
     assert "Show the solution? [y/N] n" in out
@@ -277,7 +277,7 @@ def test_resume_where_the_learner_stopped(lesson: Any, tmp_path: Path) -> None:
     store.close()
     again = Store(tmp_path / "p.db")
     out = _session(lesson, ["/quit"], store=again, start=(None, None))
-    assert "Welcome back" in out and "step 3/4 · 2 done" in out
+    assert "Welcome back" in out and "step 3/4 · 1 of 2 exercises done" in out
     assert again.get("sums", "six").status == "passed"
 
 
@@ -490,6 +490,30 @@ def test_a_lesson_left_half_done_is_not_called_complete(lesson: Any, varied: Any
     assert "Lesson complete: Sums." in done
 
 
+def test_the_progress_line_counts_this_lessons_exercises(lesson: Any, varied: Any) -> None:
+    """Seen in the Chinese walk: "第 8 课 · 第 1/10 步 · 已完成 9 步" on the first step of a
+    lesson, counting the whole course's passes beside this lesson's step count."""
+    ui = ScriptUI(["", "x = 2 * 3", "2", "", "/quit"], width=80)
+    session = Session([lesson, varied], FakeSandbox(), Store(None), ui, "zh")
+    assert session.run("sums", None) == 0
+    out = ui.transcript()
+    assert "第 4 课 · 第 4/4 步 · 本课练习已完成 2/2" in out
+    assert "本课完成：求和。" in out
+    # The next lesson starts at nothing done, out of its own two exercises.
+    assert "第 7b 课 · 第 1/3 步 · 本课练习已完成 0/2" in out
+
+
+def test_lesson_end_counts_what_the_progress_line_counts(lesson: Any) -> None:
+    store = Store(None)
+    store.set_status("sums", "pick", "skipped")
+    ui = ScriptUI(["/goto sums.end", "", "/quit"], width=80)
+    session = Session([lesson, lesson], FakeSandbox(), store, ui, "en")
+    assert session.run("sums", None) == 0
+    out = ui.transcript()
+    assert "0 of 2 exercises done" in out  # a skipped exercise is not a done one
+    assert "End of the lesson Sums: 0 of 2 exercises done" in out
+
+
 def test_the_end_of_the_last_lesson_says_what_was_finished(lesson: Any, varied: Any) -> None:
     """Reaching the last lesson's end with lessons left is not "finished the whole course"."""
     ui = ScriptUI(["", "/quit"], width=80)
@@ -558,7 +582,7 @@ def test_reading_steps_count_as_done_so_a_finished_lesson_is_whole(lesson: Any) 
     store = Store(None)
     out = _session(lesson, ["", "x = 2 * 3", "2", "", "/lessons", "/quit"], store=store)
     assert all(store.get("sums", s).status == "passed" for s in ("intro", "six", "pick", "end"))
-    assert "4/4" in out
+    assert "2/2" in out  # /lessons counts the exercises, all done
 
 
 def test_a_first_start_shows_the_course_map_and_how_to_skip(lesson: Any, varied: Any) -> None:

@@ -37,9 +37,9 @@ DETECTOR_IDS = frozenset(
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
     "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built "
-    "missing-zero-grad softmax-before-cross-entropy lr-diverged eval-without-no-grad eval-missing "
-    "linear-in-out-swapped data-model-devices to-result-dropped one-hot-targets float-targets "
-    "linear-in-features".split()
+    "input-eof missing-zero-grad softmax-before-cross-entropy lr-diverged eval-without-no-grad "
+    "eval-missing linear-in-out-swapped data-model-devices to-result-dropped one-hot-targets "
+    "float-targets linear-in-features".split()
 )
 
 

@@ -25,10 +25,10 @@ def handle(request: JudgeRequest) -> dict[str, Any]:
     A request with ``"op": "describe"`` asks instead what some names hold in two
     snapshots, ``"before"`` and ``"after"`` (``describe``).
     """
-    if request.get("op") == "describe":
-        names = request.get("names") or ()
-        before, after = request.get("before"), request.get("after")
-        return {"snapshots": [describe(before, names), describe(after, names)]}
+    asked: dict[str, Any] = dict(request)
+    if asked.get("op") == "describe":
+        names = asked.get("names") or ()
+        return {"snapshots": [describe(asked.get(key), names) for key in ("before", "after")]}
     learner_dir, reference_dir = request.get("learner"), request.get("reference")
     learner = snapshot.load(learner_dir) if learner_dir else {}
     reference = snapshot.load(reference_dir) if reference_dir else None

@@ -1,13 +1,13 @@
-"""The one path from an answer to a Verdict, shared by the REPL, ``check`` and ``validate``.
+"""The one path from an answer to a Verdict, shared by the REPL, ``check``, ``validate`` and
+watch mode (UI side: never imports torch, rich or prompt_toolkit).
 
-Code answers (``code``): fresh namespace (set-up, seed) -> run -> snapshot ->
-reference (cached per sandbox, step, set-up and seed) -> judge -> Verdict, and
-again on each variant once the answer passes. At the prompt (``prompt``) the
-answer, not the history, is judged. Quiz answers (``answers``) are checked here
-without a sandbox; predict answers against what the step's code really prints.
+- ``tutor.pipeline.code``: code answers, from a fresh start or the live namespace, and
+  variants; references and variant runs computed ahead of the learner; a step's time limit.
+- ``tutor.pipeline.prompt``: the answer at the prompt, not the history
+  (``judge_at_prompt``).
+- ``tutor.pipeline.answers``: quiz and predict answers, in a person's words.
 
-Runs in the UI process: imports the course, the judge's plain verdict and the sandbox's
-types only; never torch, rich or prompt_toolkit.
+PyTorch's errors are explained by the front ends (``tutor.render.errors.explain_verdict``).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from tutor.pipeline.answers import (
 )
 from tutor.pipeline.code import (
     check_answer,
+    check_file,
     check_once,
     check_variant,
     check_variants,
     effective_setup,
-    explain_error,
     judge_live,
     needs_gpu,
     prepare,
@@ -51,22 +51,21 @@ from tutor.pipeline.prompt import (
 
 __all__ = [
     "Judgement",
-    "before_run",
-    "start_ahead",
     "_choice_number",
     "accepted_answer",
     "answer_key",
     "answer_names",
+    "before_run",
     "candidates",
     "check_answer",
+    "check_file",
     "check_once",
-    "check_variant",
     "check_predict",
     "check_quiz",
     "check_text_answer",
+    "check_variant",
     "check_variants",
     "effective_setup",
-    "explain_error",
     "is_attempt",
     "judge_at_prompt",
     "judge_live",
@@ -77,6 +76,7 @@ __all__ = [
     "reference",
     "run_predict",
     "speculate",
+    "start_ahead",
     "step_limit",
     "variant_text",
     "words",

@@ -3,7 +3,6 @@ sandbox, step, set-up and seed) -> judge -> Verdict, and again on each variant o
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import threading
 import weakref
@@ -151,25 +150,7 @@ def _judge(
         verdict = Verdict.from_json(sandbox.judge(request))
     finally:
         _discard(sandbox, learner_dir)
-    return explain_error(verdict, run, code, lang)
-
-
-def explain_error(verdict: Verdict, run: dict[str, Any], code: str, lang: str) -> Verdict:
-    """The verdict with PyTorch's error explained as the prompt explains it (same id and words),
-    when the run raised an error the step did not ask for."""
-    error = run.get("error") or {}
-    raised = next((c for c in verdict.checks if c.name == "error" and not c.passed), None)
-    if verdict.passed or raised is None or run.get("outcome") != "error" or not error:
-        return verdict
-    from tutor.render import errors
-
-    try:
-        found = errors.explain(str(error.get("type")), str(error.get("message")), lang, code=code)
-    except Exception:  # noqa: BLE001 - an explanation is a bonus, never a reason to fail
-        return verdict
-    if found is None or any(f.id == found.feedback.id for f in verdict.feedback):
-        return verdict
-    return dataclasses.replace(verdict, feedback=(*verdict.feedback, found.feedback))
+    return verdict
 
 
 @limited
@@ -379,6 +360,36 @@ def _check_answer(
     if not verdict.passed:
         return verdict, clean
     return check_variants(sandbox, lesson, step, pieces, lang, echo=echo) or verdict, clean
+
+
+@limited
+def check_file(
+    sandbox: Any,
+    lesson: Lesson,
+    step: Step,
+    code: str,
+    lang: str = "en",
+    *,
+    filename: str = "<answer>",
+    on_output: Callable[[str], None] | None = None,
+) -> tuple[Verdict, Any]:
+    """``check_answer`` for a file that also returns the run (its output and traceback; None
+    when the answer never ran). ``filename`` is what tracebacks call the code (editor mode:
+    the file's path, so line numbers point into it); its output streams to ``on_output``.
+    The file runs in a fresh namespace of the sandbox (its set-up, then the file), so the
+    run keeps what a live run has (a restart note, the stream of output)."""
+    if needs_gpu(sandbox, step):
+        return Verdict(False, (Check("device", False, "gpu", "cpu", _msg("gpu", lang)),)), None
+    start = sandbox.new_namespace(effective_setup(step), step.seed)
+    if start.outcome != "ok":
+        error = _error_text(start)
+        check = Check("setup", False, "", error, _msg("setup", lang, error=error))
+        return Verdict(False, (check,)), None
+    run = sandbox.run(code, filename=filename, seed=step.seed, on_output=on_output)
+    verdict = judge_live(sandbox, lesson, step, code, run, lang)
+    if not verdict.passed:
+        return verdict, run
+    return check_variants(sandbox, lesson, step, code, lang) or verdict, run
 
 
 @limited

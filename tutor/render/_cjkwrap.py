@@ -5,7 +5,8 @@ Chinese has no spaces between words, so rich treats a whole sentence as one
 mid-line. Here a line of text that holds CJK characters is split into
 break units of one character each (Latin runs stay whole), with the usual
 rules: closing punctuation (``，。）``) never starts a line and opening
-punctuation (``（“``) never ends one. Text without CJK is split as rich does.
+punctuation (``（“``) never ends one; a shape ``(1, 3)`` and an ordinal ``第 1 维``
+stay whole. Text without CJK is split as rich does.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ _HAS_CJK = re.compile(f"[{_CJK}]")
 # space, "(1," ended one line and "3)" began the next.
 _ITEM = r"[A-Za-z0-9_.?\[\]-]"
 _BRACKETS = rf"[^\s{_CJK}(]*\((?:{_ITEM}+, ?)*{_ITEM}*\)[^\s{_CJK}]*"
-_UNIT = re.compile(rf"\s*[{_OPEN}]*(?:[{_CJK}]|{_BRACKETS}|[^\s{_CJK}]+)[{_CLOSE}]*\s*")
+# An ordinal, "第 1 维", "第 d 行", is one unit too: "第 1" ended one line and "维" began the next.
+_ORDINAL = r"第 ?[A-Za-z0-9_-]{1,6} ?[维行列步课]"
+_UNIT = re.compile(rf"\s*[{_OPEN}]*(?:{_ORDINAL}|[{_CJK}]|{_BRACKETS}|[^\s{_CJK}]+)[{_CLOSE}]*\s*")
 
 Words = Callable[[str], Iterable[tuple[int, int, str]]]
 

@@ -36,7 +36,15 @@ from tutor.render.tables import (
     status_word,
     vars_table,
 )
-from tutor.render.text import CODE_THEME, code, join_cjk_lines, markdown, note, tutor_says
+from tutor.render.text import (
+    CODE_THEME,
+    code,
+    join_cjk_lines,
+    markdown,
+    note,
+    program_output,
+    tutor_says,
+)
 
 if TYPE_CHECKING:
     from tutor.course.lesson import Lesson, Step
@@ -102,12 +110,16 @@ def numbered(items: Iterable[str]) -> Padding:
     return Padding(Group(*rows), (0, 0, 0, 2))
 
 
-def progress_line(lesson_no: int | str, step_no: int, steps: int, done: int, lang: str) -> Text:
-    """``lesson 4 · step 3/8 · 5 done``."""
-    return Text(
-        t("progress_line", lang, lesson=lesson_no, step=step_no, steps=steps, done=done),
-        style="dim",
-    )
+def progress_line(
+    lesson_no: int | str, step_no: int, steps: int, done: int, exercises: int, lang: str
+) -> Text:
+    """``lesson 4 · step 3/8 · 2 of 5 exercises done``: where the learner is in the lesson,
+    and how many of this lesson's exercises (the steps that check an answer) are passed.
+    A lesson without exercises shows the position alone."""
+    fields = {"lesson": lesson_no, "step": step_no, "steps": steps}
+    if not exercises:
+        return Text(t("progress_line_read", lang, **fields), style="dim")
+    return Text(t("progress_line", lang, **fields, done=done, exercises=exercises), style="dim")
 
 
 # ---------------------------------------------------------------- verdicts
@@ -191,8 +203,9 @@ def verdict(verdict: Verdict, lang: str, *, error_shown: bool = False) -> Group:
 def verdict_brief(verdict: Verdict, lang: str) -> Text:
     """A failure already shown in full, in one line: ``Not quite yet: ✗ x.values``."""
     failed = [check_label(c.name, lang) for c in verdict.checks if not c.passed]
+    sep = t("language.list_sep", lang)
     return Text(
-        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=", ".join(failed)),
+        t("not_yet_brief", lang, not_yet=t("not_yet", lang), failed=sep.join(failed)),
         style="yellow",
     )
 
@@ -284,7 +297,9 @@ def error_block(
     from tutor.render import errors, pictures
 
     text = (error.traceback or f"{error.type}: {error.message}").rstrip()
-    parts: list[RenderableType] = [Text(text, style="red")]
+    # Never re-wrapped (print it with crop=False): a source line and the caret under it must
+    # keep their columns; the terminal wraps a long line as it wraps Python's own.
+    parts: list[RenderableType] = [Text(text, style="red", no_wrap=True, overflow="ignore")]
     explained = errors.explain(error.type, error.message, lang, code=code, shapes=shapes, off=quiet)
     if explained is not None:
         body: list[RenderableType] = [markdown(explained.feedback.message)]
@@ -360,6 +375,7 @@ __all__ = [
     "note",
     "numbered",
     "outcome",
+    "program_output",
     "progress_line",
     "progress_table",
     "protection_rows",

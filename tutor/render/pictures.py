@@ -22,6 +22,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tutor.i18n import resolve, t
+from tutor.render.text import markdown
 
 
 def _w(key: str, lang: str) -> str:
@@ -170,7 +171,8 @@ class GraphTree:
         p = self.payload
         if p.get("error"):
             message = p.get("message") or {}
-            yield Text(message.get(resolve(self.lang)) or message.get("en", p["error"]))
+            # Markdown, so `code` in the reason shows as code, not between backticks
+            yield markdown(message.get(resolve(self.lang)) or message.get("en", p["error"]))
             return
         head = Text(str(p.get("name", "")), style="bold")
         head.append(f" {_shape(p.get('shape'))} {p.get('dtype', '')}".rstrip())
@@ -277,7 +279,10 @@ class BroadcastPicture:
         rows.append(("", ["", "^"], "bold red"))
         yield self._table(rows, 2)
         where = t("pictures.result_dim", self.lang, dim=self.dim)
-        yield Text(f"{_w('clash', self.lang)} ({where})", style="red")
+        yield Text(
+            t("pictures.clash_at", self.lang, clash=_w("clash", self.lang), where=where),
+            style="red",
+        )
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.shapes is None:

@@ -95,7 +95,7 @@ def env_table(info: dict[str, Any], lang: str) -> Table:
         ("GPU", info.get("gpu_name") or t("env_gpu_none", lang)),
     ]
     error = info.get("device_error")
-    if error:
+    if error:  # --device asked for one this machine cannot use: the CPU runs the code
         requested = str(info.get("requested_device") or error.split(":", 1)[0])
         why = error.split(": ", 1)[-1]
         rows.insert(
@@ -145,19 +145,20 @@ def course_map(rows: Sequence[tuple[str, str, str, int]], lang: str) -> Table:
 
 
 def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:
-    """The catalog: number, id, title, steps, done, and where the learner is."""
+    """The catalog: number, id, title, exercises passed of the lesson's exercises, and where the
+    learner is."""
     table = _table(t("lessons_title", lang))
     table.add_column("#", justify="right")
     table.add_column(t("col_lesson", lang))
     table.add_column(t("col_title", lang))
     table.add_column(t("col_done", lang), justify="right")
     table.add_column("")
-    for number, lesson_id, title, steps, done, here in rows:
+    for number, lesson_id, title, exercises, done, here in rows:
         table.add_row(
             number,
             lesson_id,
             title,
-            f"{done}/{steps}",
+            f"{done}/{exercises}",
             Text(t("here", lang), style="cyan") if here else "",
         )
     return table

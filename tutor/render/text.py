@@ -60,6 +60,14 @@ def code(source: str) -> Syntax:
     )
 
 
+def program_output(text: str) -> Text:
+    """What a program printed, as its terminal would show it (``\r`` rewrites the line), taken
+    literally (no markup, no highlighting), never re-wrapped (print it with crop=False)."""
+    from tutor.render.terminal import as_shown
+
+    return Text(as_shown(text).rstrip("\n"), no_wrap=True, overflow="ignore")
+
+
 def tutor_says(text: str) -> Markdown:
     """A short message from the tutor (Markdown)."""
     return markdown(text)

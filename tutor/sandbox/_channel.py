@@ -32,6 +32,7 @@ class Exchange:
 
     reply: dict[str, Any] | None = None
     output: str = ""
+    errors: str = ""  # a script's stderr, when it has a pipe of its own
     duration: float = 0.0
     stopped: str | None = None  # "timeout" or "interrupt" when we stopped it
     killed: bool = False  # we SIGKILLed it
@@ -59,6 +60,7 @@ class WorkerHandle:
         self._interrupts = 0
         self._lock = threading.RLock()
         self.collector: OutputCollector | None = None
+        self.errors: ErrorStream | None = None
 
     # -- called from other threads -----------------------------------------
 
@@ -124,11 +126,13 @@ class WorkerHandle:
         on_output: Callable[[str], None] | None = None,
         interruptible: bool = False,
         fds: list[int] | None = None,
+        errors: ErrorStream | None = None,
     ) -> Exchange:
         """Send ``msg`` (and ``fds``) and wait for its reply, streaming output; enforce the
-        time limit."""
+        time limit. ``errors``: a second output pipe (a script's stderr), read alongside."""
         result = Exchange()
         started = time.monotonic()
+        self.errors = errors
         if self.dead or not self.wait_ready(30.0):
             return self._finish_dead(result, started)
         self._next_id += 1
@@ -146,6 +150,9 @@ class WorkerHandle:
         _Loop(self, result, rid, timeout, interruptible).run()
         if result.dead:
             return self._finish_dead(result, started)
+        if errors is not None:
+            errors.drain(0.0)
+            result.errors = errors.text()
         result.duration = time.monotonic() - started
         result.output = self.collector.text() if self.collector else ""
         return result
@@ -157,6 +164,9 @@ class WorkerHandle:
         if self.collector is not None:
             self.collector.flush()
             result.output = self.collector.text()
+        if self.errors is not None:
+            self.errors.drain(_DRAIN_AFTER_DEATH)
+            result.errors = self.errors.text()
         result.status = self.zygote.exit_status(self.pid, 3.0)
         result.duration = time.monotonic() - started
         return result
@@ -213,7 +223,11 @@ class _Loop:
         fds: list[Any] = [h.ctl, h._wake_r] + ([h.out] if self.out_open else [])
         if result.reply is not None:
             fds = [h._wake_r, h.out]
+        if h.errors is not None and h.errors.open:
+            fds.append(h.errors.fd)
         ready, _, _ = select.select(fds, [], [], self._wait())
+        if h.errors is not None and h.errors.fd in ready:
+            h.errors.read()
         if h.out is not None and h.out in ready:
             data = _read(h.out)
             if data:
@@ -281,6 +295,38 @@ class _Loop:
         self.result.killed = True
         self.result.dead = True
         return True
+
+
+class ErrorStream:
+    """A script's stderr: a pipe of its own, decoded, streamed and cut like the output."""
+
+    def __init__(
+        self, fd: int, limits: Limits, lang: str, on_output: Callable[[str], None] | None
+    ) -> None:
+        self.fd = fd
+        self.open = True
+        # No marker ever comes on this pipe: the nonce is one the worker never saw.
+        self.collector = OutputCollector(os.urandom(8).hex(), limits, lang, on_output)
+
+    def read(self) -> None:
+        data = _read(self.fd)
+        if data:
+            self.collector.feed(data)
+        else:
+            self.open = False
+
+    def drain(self, seconds: float) -> None:
+        """Read what is there (waiting up to ``seconds`` for more), then flush."""
+        deadline = time.monotonic() + seconds
+        while self.open:
+            ready, _, _ = select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            self.read()
+        self.collector.flush()
+
+    def text(self) -> str:
+        return self.collector.text()
 
 
 @contextmanager

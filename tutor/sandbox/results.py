@@ -47,6 +47,9 @@ class RunResult:
     outcome: ok, error, interrupted, timeout, memory, crashed, exited, killed.
     restarted: the worker was replaced and the history replayed; ``note``
     then tells the learner (in their language) that nothing was lost.
+    A script run (``Sandbox.run_script``) also has ``exit_code`` (the status
+    ``python FILE`` would exit with; None when stopped by a limit or a crash)
+    and ``errors`` (its stderr, kept apart from ``output``).
     """
 
     outcome: str
@@ -55,10 +58,21 @@ class RunResult:
     duration: float = 0.0
     restarted: bool = False
     note: str = ""
+    exit_code: int | None = None
+    errors: str = ""
 
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+    @property
+    def summary(self) -> str:
+        """The output when it ran, else one line: the error, the note or the outcome."""
+        if self.outcome == "ok":
+            return self.output
+        if self.error is not None:
+            return f"{self.error.type}: {self.error.message}"
+        return self.note or self.outcome
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -17,9 +17,9 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from tutor.sandbox import _script, messages, outcomes
 from tutor.sandbox import confine as _confine
 from tutor.sandbox import limits as _limits
-from tutor.sandbox import messages, outcomes
 from tutor.sandbox._channel import Exchange, WorkerHandle, forward_sigint
 from tutor.sandbox._pool import FORK_WAIT, Pool
 from tutor.sandbox.results import ErrorInfo, ReferenceRun, RunResult, SandboxBusy, SandboxError
@@ -138,7 +138,10 @@ class Sandbox:
 
     def start_failure(self) -> str:
         """Why the sandbox could not start, in words (the zygote's log when it crashed)."""
-        return self._pool.start_failure()
+        try:
+            return self._pool.start_failure()
+        except Exception:  # noqa: BLE001 - the reason itself could not be read
+            return "PyTorch did not start in time"
 
     # -- the learner's namespace ---------------------------------------------
 
@@ -171,6 +174,46 @@ class Sandbox:
         self.start()
         with self._lock:
             return self._run(code, filename, on_output, seed, record, echo)
+
+    def run_script(
+        self,
+        path: str,
+        argv: list[str],
+        *,
+        stdin: int,
+        on_output: Callable[[str], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> RunResult:
+        """Run the file at ``path`` as ``python FILE`` does, in a fresh worker of its own.
+
+        ``argv`` becomes ``sys.argv``; the script's folder is its working directory and
+        leads ``sys.path``; it reads the file descriptor ``stdin``; its stdout and stderr
+        stream to ``on_output`` and ``on_error`` apart (the worker prints an uncaught
+        exception there, as Python does). ``exit_code`` is the status ``python FILE``
+        would end with (None when the time limit stopped it). Ctrl-C interrupts it.
+        """
+        self.start()
+        with self._lock:
+            handle = self._pool.take_spare()
+        self._running = handle
+        try:
+            ex = _script.exchange(
+                handle,
+                path,
+                argv,
+                stdin,
+                self._limits,
+                self.timeout,
+                self.lang,
+                on_output,
+                on_error,
+            )
+        finally:
+            self._running = None
+            self._pool.retire(handle)
+        outcome, error = self._classify(ex)
+        code = _script.exit_code(ex, outcome)
+        return RunResult(outcome, ex.output, error, ex.duration, exit_code=code, errors=ex.errors)
 
     def interrupt(self) -> None:
         """Interrupt the running code (from another thread); a second call kills it."""

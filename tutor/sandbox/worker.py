@@ -8,6 +8,7 @@ while learner code runs. Imports neither rich nor prompt_toolkit.
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import builtins
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tutor.sandbox import confine, introspect, limits, protocol, shapetrace
+from tutor.sandbox import confine, introspect, limits, mainmodule, protocol, shapetrace
 from tutor.sandbox._resolve import resolve
 from tutor.sandbox.tracebacks import SourceNames, format_error, make_showwarning
 
@@ -35,6 +36,9 @@ _MISSING = object()
 _dict = dict  # captured: learner code may replace builtins.dict
 _ALLOC_BYTES = re.compile(r"allocate (\d+) bytes")
 _MEMORY_WORDS = ("can't allocate memory", "out of memory", "not enough memory")
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
 
 class Worker:
@@ -52,6 +56,8 @@ class Worker:
         self.memory_cap = 0
         self.device_error = ""
         self.namespace: dict[str, Any] = {}
+        # `from __future__` imports typed at the prompt hold for later inputs.
+        self._future_flags = 0
         self._pristine_builtins = dict(builtins.__dict__)
         self._learner_builtins: dict[str, Any] | None = None
         # Resolved once, before any learner code: rebinding the module attribute later
@@ -84,12 +90,8 @@ class Worker:
         warnings.resetwarnings()
         warnings.simplefilter("default")
         warnings.showwarning = make_showwarning(self.names, lambda: sys.stderr)
-        self.namespace = {
-            "__name__": "__main__",
-            "__builtins__": builtins,
-            "torch": torch,
-            "device": self.device,
-        }
+        # The prompt's names (a deliberate difference from `python -i`: torch is imported).
+        self.namespace = mainmodule.prompt_module({"torch": torch, "device": self.device}).__dict__
 
     def _setup_device(self) -> None:
         try:
@@ -168,6 +170,8 @@ class Worker:
     def handle(self, msg: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
         """Dispatch one request (``fds``: file descriptors that came with it)."""
         op = msg.get("op")
+        if op == "script" and fds is not None and len(fds) == 2:
+            return self.run_script(str(msg["path"]), [str(a) for a in msg.get("argv") or ()], fds)
         if op == "run":
             return self.run(
                 msg.get("code", ""),
@@ -198,9 +202,14 @@ class Worker:
     def run(self, code: str, filename: str, seed: int | None, echo: bool) -> dict[str, Any]:
         """Run ``code`` in the namespace and classify how it ended."""
         internal = self.names.new(filename)
-        linecache.cache[internal] = (len(code), None, code.splitlines(True), internal)
+        lines = code.splitlines(True)
+        if lines and not lines[-1].endswith("\n"):
+            # As linecache reads a file: Python's caret column counts on the line's newline.
+            lines[-1] += "\n"
+        linecache.cache[internal] = (len(code), None, lines, internal)
         try:
             body, last = self._compile(code, internal, echo)
+            self._future_flags |= body.co_flags & _FUTURE_FLAGS
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as exc:
             return {"outcome": "error", "error": format_error(exc, self.names)}
         if seed is not None:
@@ -225,20 +234,98 @@ class Worker:
         self.shapes.stop()
         return {"outcome": "ok"}
 
+    def run_script(self, path: str, argv: list[str], fds: list[int]) -> dict[str, Any]:
+        """Run the file at ``path`` as ``python FILE ARGS`` would, in its own ``__main__``.
+
+        ``fds`` are the UI's ends for the script's stderr and stdin. As Python
+        does: the exception (learner frames only) goes to ``sys.excepthook``,
+        then non-daemon threads are joined and ``atexit`` handlers run; the
+        reply carries the exit status.
+        """
+        mainmodule.attach_streams(*fds)
+        self._streams = (sys.stdout, sys.stderr)  # type: ignore[assignment]
+        if self.device.type != "cpu":
+            # A script picks its device itself; tensors start on the CPU, as in Python.
+            torch.set_default_device(None)
+        folder = os.path.dirname(path)
+        self.namespace = mainmodule.script_module(path, argv).__dict__
+        self.names.add_root(folder)
+        mainmodule.python_warnings()
+        try:
+            os.chdir(folder)
+            code = mainmodule.compile_file(path)
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            OverflowError,
+            MemoryError,
+            RecursionError,
+        ) as exc:
+            error = format_error(exc, self.names)
+            self._report(exc, error)
+            return {"outcome": "error", "error": error, "exit_code": 1}
+        self._enter_learner()
+        try:
+            exec(code, self.namespace)  # noqa: S102 - running learner code is the point
+            reply: dict[str, Any] = {"outcome": "ok", "exit_code": 0}
+        except BaseException as exc:  # noqa: BLE001 - every learner failure is an outcome
+            self._exit_if_forked()
+            reply = self._script_failure(exc)
+        try:
+            mainmodule.finish()
+        except BaseException as exc:  # noqa: BLE001 - e.g. the time limit while joining threads
+            self._exit_if_forked()
+            if reply["outcome"] == "ok" or isinstance(exc, KeyboardInterrupt):
+                reply = self._script_failure(exc)
+            else:
+                _release(exc)
+        self._exit_if_forked()
+        self._leave_learner()
+        return reply
+
+    def _script_failure(self, exc: BaseException) -> dict[str, Any]:
+        if isinstance(exc, SystemExit):
+            status = mainmodule.exit_status(exc.code)
+            _release(exc)
+            return {"outcome": "exited", "exit_code": status, "error": None}
+        error = format_error(exc, self.names)
+        self._report(exc, error)
+        reply = self._failure(exc, error)
+        # Python ends on an uncaught Ctrl-C the way a shell reports SIGINT.
+        reply["exit_code"] = 130 if isinstance(exc, KeyboardInterrupt) else 1
+        return reply
+
+    def _report(self, exc: BaseException, error: dict[str, str]) -> None:
+        """Print an uncaught exception as Python does: through ``sys.excepthook``."""
+        hook = sys.excepthook
+        if hook is sys.__excepthook__:
+            _write_quietly(sys.stderr, error["traceback"])
+            return
+        try:
+            hook(type(exc), exc, exc.__traceback__)
+        except BaseException as failed:  # noqa: BLE001 - reported as Python reports it
+            _write_quietly(sys.stderr, "Error in sys.excepthook:\n")
+            _write_quietly(sys.stderr, format_error(failed, self.names)["traceback"])
+            _write_quietly(sys.stderr, "\nOriginal exception was:\n" + error["traceback"])
+
     def _exit_if_forked(self) -> None:
         # Learner code that called os.fork(): the child must not go on serving.
         if os.getpid() != self.pid:
             _flush_quietly(sys.stdout, sys.stderr)
             os._exit(0)
 
-    @staticmethod
-    def _compile(code: str, internal: str, echo: bool) -> tuple[Any, Any]:
-        tree = ast.parse(code, internal, "exec")
+    def _compile(self, code: str, internal: str, echo: bool) -> tuple[Any, Any]:
+        # dont_inherit: this module's `from __future__ import annotations` must not
+        # turn the learner's annotations into strings.
+        flags = self._future_flags
+        tree = compile(code, internal, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
         last = None
         if echo and tree.body and isinstance(tree.body[-1], ast.Expr):
             # Like the Python prompt: the value of a final expression is shown.
-            last = compile(ast.Interactive(body=[tree.body.pop()]), internal, "single")
-        return compile(tree, internal, "exec"), last
+            single = ast.Interactive(body=[tree.body.pop()])
+            last = compile(single, internal, "single", flags, dont_inherit=True)
+        return compile(tree, internal, "exec", flags, dont_inherit=True), last
 
     def _enter_learner(self) -> None:
         if self._learner_builtins is not None:
@@ -264,11 +351,11 @@ class Worker:
         if signal.getsignal(signal.SIGINT) is not self._on_sigint:
             signal.signal(signal.SIGINT, self._on_sigint)
 
-    def _failure(self, exc: BaseException) -> dict[str, Any]:
+    def _failure(self, exc: BaseException, error: dict[str, str] | None = None) -> dict[str, Any]:
         try:
             if isinstance(exc, SystemExit):
                 return self._exit_reply(exc)
-            error = format_error(exc, self.names)
+            error = error or format_error(exc, self.names)
             if isinstance(exc, KeyboardInterrupt):
                 return {"outcome": "interrupted", "error": error}
             if _is_memory(exc):
@@ -278,14 +365,7 @@ class Worker:
             _release(exc)
 
     def _exit_reply(self, exc: SystemExit) -> dict[str, Any]:
-        code = exc.code
-        if code is None:
-            status = 0
-        elif isinstance(code, int):
-            status = code
-        else:
-            print(code, file=sys.stderr)
-            status = 1
+        status = mainmodule.exit_status(exc.code)
         return {
             "outcome": "exited",
             "exit_code": status,
@@ -328,6 +408,13 @@ class Worker:
             _release(exc)
             return {"ok": False, "error": {"type": "HelperError", "message": text}}
         return {"ok": True, "result": result}
+
+
+def _write_quietly(stream: Any, text: str) -> None:
+    # The learner may have closed or replaced sys.stderr; Python then prints nothing either.
+    with contextlib.suppress(Exception):
+        stream.write(text)
+        stream.flush()
 
 
 def _flush_quietly(*streams: Any) -> None:

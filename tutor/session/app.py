@@ -94,7 +94,7 @@ def run_session(args: argparse.Namespace) -> int:
     if interactive:
         from tutor.session.prompt import PromptUI
 
-        ui: UI = PromptUI(console, sandbox, history)
+        ui: UI = PromptUI(console, sandbox, history, lang)
     else:
         ui = PlainUI(console)
     session = Session(

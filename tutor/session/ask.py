@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.i18n import LANGS
+from tutor.i18n import LANGS, t
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -123,7 +123,8 @@ def load_glossary(path: str | Path, lang: str) -> list[Entry]:
         text = term.get("text", {})
         text = text if isinstance(text, dict) else {"en": str(text)}
         body = str(text.get(lang) or text.get("en", ""))
-        title = f"{local} ({en})" if local else en
+        # "张量（tensor）"; a term both languages write alike (GPU) is named once
+        title = t("glossary_title", lang, term=local, en=en) if local and local != en else en
         entries.append(Entry(title, body, "glossary", tuple(n for n in names.values() if n)))
     return entries
 
@@ -347,6 +348,8 @@ def asks_outright(text: str) -> bool:
     stripped = text.strip()
     if stripped.startswith("??"):
         return True
+    if "\n" in stripped:
+        return False  # a question is one line; several lines are code (a paste), errors and all
     words = stripped.split()
     if _CODE_CHARS & set(stripped) or not words:
         return False
@@ -362,11 +365,13 @@ def is_question(text: str) -> bool:
     """Whether an input that is not valid Python reads as a question in plain words.
 
     True for ``?? ...``, for text ending in a question mark, for Chinese text, and
-    for three or more plain words with no code punctuation.
+    for three or more plain words with no code punctuation; never for several lines.
     """
     stripped = text.strip()
     if stripped.startswith("??"):
         return True
+    if "\n" in stripped:
+        return False  # a question is one line; several lines are code (a paste), errors and all
     words = stripped.split()
     plain = not (_CODE_CHARS | {":", ","}) & set(stripped)
     # "what is broadcasting" is valid Python (an `is` comparison), but no learner means that.

@@ -56,6 +56,16 @@ class Session(Protocol):
 
 Handler = Callable[[Session, str], None]
 COMMANDS: dict[str, Handler] = {}
+# Words a beginner types for a command, meant as the command (``quit()`` would only stop
+# Python in the worker).
+BARE = {
+    "quit": "quit",
+    "exit": "quit",
+    "quit()": "quit",
+    "exit()": "quit",
+    "help": "help",
+    "hint": "hint",
+}
 ALIASES = {
     "h": "help",
     "q": "quit",
@@ -180,7 +190,7 @@ def resolve(session: Session, lesson: str | None, step: str | None) -> tuple[int
 @command("goto")
 def cmd_goto(session: Session, arg: str) -> None:
     if not arg:
-        session.say("usage", "yellow", usage="/goto LESSON[.STEP]")
+        session.say("usage", "yellow", usage=t("syntax.goto", session.lang))
         return
     lesson, _, step = arg.partition(".") if " " not in arg else arg.partition(" ")
     place = resolve(session, lesson, step or None)
@@ -196,21 +206,14 @@ def cmd_goto(session: Session, arg: str) -> None:
 
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
-    passed: dict[str, int] = {}
-    for r in session.store.records():
-        if r.status == "passed":
-            passed[r.lesson] = passed.get(r.lesson, 0) + 1
-    rows = [
-        (
-            lesson_number(les, i),
-            les.id,
-            les.title.get(session.lang),
-            len(les.steps),
-            passed.get(les.id, 0),
-            i == session.li,
-        )
-        for i, les in enumerate(session.lessons)
-    ]
+    passed = {(r.lesson, r.step) for r in session.store.records() if r.status == "passed"}
+    rows = []
+    for i, les in enumerate(session.lessons):
+        # the exercises (steps that check an answer), as the progress line counts them
+        exercises = [s.id for s in les.steps if s.kind in ("code", "quiz", "predict")]
+        done = sum((les.id, s) in passed for s in exercises)
+        title = les.title.get(session.lang)
+        rows.append((lesson_number(les, i), les.id, title, len(exercises), done, i == session.li))
     session.show(render.lessons_table(rows, session.lang))
 
 
@@ -293,7 +296,7 @@ def cmd_edit(session: Session, arg: str) -> None:
 @command("save")
 def cmd_save(session: Session, arg: str) -> None:
     if not arg:
-        session.say("usage", "yellow", usage="/save FILE.html|FILE.txt")
+        session.say("usage", "yellow", usage=t("syntax.save_formats", session.lang))
         return
     try:
         path = session.ui.save(arg)
@@ -373,7 +376,7 @@ def cmd_graph(session: Session, arg: str) -> None:
     from tutor.render import pictures
 
     if not arg:
-        session.say("usage", "yellow", usage="/graph NAME")
+        session.say("usage", "yellow", usage=t("syntax.graph", session.lang))
         return
     payload = _call(session, "graph", name=arg)
     if payload is None:
@@ -399,4 +402,4 @@ def cmd_plot(session: Session, arg: str) -> None:
     visuals.show_plot(sb, arg.strip(), session.lang, session.say, session.show, plain=False)
 
 
-__all__ = ["ALIASES", "COMMANDS", "command", "dispatch", "names", "resolve"]
+__all__ = ["ALIASES", "BARE", "COMMANDS", "command", "dispatch", "names", "resolve"]

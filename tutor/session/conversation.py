@@ -8,6 +8,7 @@ script in tests). This module never imports torch or prompt_toolkit.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -18,7 +19,9 @@ from tutor.course.lesson import lesson_number
 from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
-from tutor.session import ask, commands, elapsed, greeting, visuals
+from tutor.render import errors
+from tutor.render.terminal import as_shown
+from tutor.session import ask, commands, elapsed, visuals, welcome
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
@@ -29,16 +32,6 @@ if TYPE_CHECKING:
 
 # Idle time beyond this between two inputs does not count as time spent on a step.
 _MAX_IDLE = 300.0
-# Words a beginner types for a command, meant as the command (``quit()`` would only stop
-# Python in the worker).
-_BARE_COMMANDS = {
-    "quit": "quit",
-    "exit": "quit",
-    "quit()": "quit",
-    "exit()": "quit",
-    "help": "help",
-    "hint": "hint",
-}
 _INSPECT = re.compile(r"^\?\s*([A-Za-z_][\w.]*)\s*$|^([A-Za-z_][\w.]*)\s*\?$")
 
 
@@ -80,7 +73,6 @@ class Session:
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
-        self._told_rebound = False
         self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
@@ -129,9 +121,9 @@ class Session:
             self.say("no_save", "dim")
         elif resumed:
             self.say("welcome_back", "dim")
-        greeting.tell_device(self)
+        welcome.tell_device(self)
         if lesson_id is None and step_id is None and self.store.position() is None:
-            greeting.show_course_map(self)
+            welcome.show_course_map(self)
         self.goto(*self.find_start(lesson_id, step_id))
         while self.running:
             # Read.
@@ -205,7 +197,7 @@ class Session:
         """Answer one input: a command, a look-up, a question, an answer, or code."""
         stripped = text.strip()
         inspect = _INSPECT.match(stripped)
-        bare = _BARE_COMMANDS.get(stripped.lower())
+        bare = commands.BARE.get(stripped.lower())
         if not stripped:
             self.on_empty()
         elif bare:
@@ -279,10 +271,16 @@ class Session:
             self._ns_key = None  # a fresh namespace with this step's set-up on first use
         self.store.seen(*self.key)
         self.store.set_position(*self.key)
-        done = sum(1 for r in self.store.records() if r.status == "passed")
+        exercises = self._exercises()
+        done = sum(self.store.get(self.lesson.id, s.id).status == "passed" for s in exercises)
         self.show(
             render.progress_line(
-                lesson_number(self.lesson, li), si + 1, len(self.lesson.steps), done, self.lang
+                lesson_number(self.lesson, li),
+                si + 1,
+                len(self.lesson.steps),
+                done,
+                len(exercises),
+                self.lang,
             )
         )
         self.show(render.step_panel(self.lesson, self.step, self.lang))
@@ -290,6 +288,10 @@ class Session:
         if self.step.device == "gpu":
             self._skip_without_gpu()
         pipeline.start_ahead(self.sandbox, self.lesson, self.step, self._no_gpu)
+
+    def _exercises(self) -> list[Step]:
+        """This lesson's exercises: the steps that check an answer."""
+        return [s for s in self.lesson.steps if s.kind in ("code", "quiz", "predict")]
 
     def _skip_without_gpu(self) -> None:
         """A GPU step on a machine without one: say so; Enter goes on."""
@@ -317,9 +319,10 @@ class Session:
             return
         title = self.lesson.title.get(self.lang)
         done, total = self.exercises_done(self.lesson)
-        if done == total:
+        if self.lesson_complete(self.lesson):
             self.say("lesson_done", "green", title=title)
         else:  # reached by /goto or /skip: say what is left rather than "complete"
+            # "done" counts what the progress line counts: the exercises passed
             self.say("lesson_end", "yellow", title=title, done=done, total=total)
         if self.li + 1 < len(self.lessons):
             self.goto(self.li + 1, 0)
@@ -332,13 +335,15 @@ class Session:
             self.say("course_done")
 
     def lesson_complete(self, lesson: Any) -> bool:
-        done, total = self.exercises_done(lesson)
-        return done == total
+        """Every exercise of ``lesson`` passed or skipped (nothing left to do in it)."""
+        checked = [s for s in lesson.steps if s.kind in ("code", "quiz", "predict")]
+        return all(self.store.get(lesson.id, s.id).status in ("passed", "skipped") for s in checked)
 
     def exercises_done(self, lesson: Any) -> tuple[int, int]:
-        """(done, total) of a lesson's checked steps (code, quiz, predict); skipped ones count."""
+        """(passed, total) of a lesson's exercises (code, quiz, predict), as the progress line
+        counts them: a skipped exercise is not a done one."""
         checked = [s for s in lesson.steps if s.kind in ("code", "quiz", "predict")]
-        done = sum(self.store.get(lesson.id, s.id).status in ("passed", "skipped") for s in checked)
+        done = sum(self.store.get(lesson.id, s.id).status == "passed" for s in checked)
         return done, len(checked)
 
     def back(self) -> None:
@@ -366,7 +371,7 @@ class Session:
                 return None
             if not ok:
                 # Not remembered: the next input tries again (a killed zygote is replaced).
-                self.say("no_sandbox", "red", error=_start_error(sb))
+                self.say("no_sandbox", "red", error=sb.start_failure())
                 return None
         return sb
 
@@ -435,9 +440,7 @@ class Session:
         if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
 
-    def judge(
-        self, code: str, result: RunResult, quiet: bool, earlier: list[str] | None = None
-    ) -> None:
+    def judge(self, code: str, result: RunResult, quiet: bool) -> None:
         """Check the step; a pass is always told, a failure only for an attempt (or /check).
 
         The answer is this input and the earlier ones it builds on; when earlier tries
@@ -464,6 +467,11 @@ class Session:
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
+        # PyTorch's error explained in the verdict, as check and watch explain it.
+        explained = errors.explain_verdict(
+            judged.verdict, judged.code, self.lang, off=self.step.quiet
+        )
+        judged = dataclasses.replace(judged, verdict=explained)
         self.last_judgement = judged
         verdict = judged.verdict
         error = result.error.type if result.outcome == "error" and result.error else None
@@ -528,7 +536,7 @@ class Session:
                 return
             result = pipeline.run_predict(sb, step)
             self._ns_key = self.key
-            output = result.output if result.outcome == "ok" else _error_line(result)
+            output = result.summary
             verdict = pipeline.check_predict(step, text, output, self.lang)
         else:
             verdict = pipeline.check_quiz(step, text, self.lang)
@@ -537,7 +545,7 @@ class Session:
         if output is not None:
             self.show(
                 render.note(t("real_output", self.lang), "dim"),
-                render.code(render.label_warnings(output, self.lang) or " "),
+                render.code(render.label_warnings(as_shown(output), self.lang) or " "),
             )
         if verdict.passed:
             if step.explanation:
@@ -576,19 +584,7 @@ class Session:
         self._index = None
         if self.sandbox is not None:
             self.sandbox.lang = lang
-
-
-def _error_line(result: RunResult) -> str:
-    if result.error is not None:
-        return f"{result.error.type}: {result.error.message}"
-    return result.note or result.outcome
-
-
-def _start_error(sandbox: Sandbox) -> str:
-    try:
-        return str(sandbox.start_failure())
-    except Exception:  # noqa: BLE001
-        return "PyTorch did not start in time"
+        self.ui.set_lang(lang)  # the prompt's own hints follow
 
 
 __all__ = ["Session", "lesson_number"]

@@ -1,7 +1,8 @@
 """The interactive prompt (prompt_toolkit): highlighting, multi-line editing, completion, history.
 
 One small piece per prompt_toolkit hook, as in ptpython: ``key_bindings()``
-(Enter submits a complete statement, else a new indented line),
+(Enter as in IPython: on the last line it submits a complete statement, else
+it starts a new indented line; Alt-Enter submits from anywhere),
 ``SandboxCompleter`` (names from the live worker and torch, run off the UI
 thread), and ``PromptUI`` which puts them together behind the ``tutor.session.ui.UI``
 interface the session uses.
@@ -32,6 +33,7 @@ from pygments.lexers.python import PythonLexer
 from pygments.styles import get_style_by_name
 from rich.console import Console
 
+from tutor.i18n import t
 from tutor.session import commands
 from tutor.session.ui import (
     CONTINUATION,
@@ -50,7 +52,9 @@ _COMMAND = re.compile(r"^/\w*$")
 
 
 def key_bindings() -> KeyBindings:
-    """Enter runs a complete statement or inserts a newline with indentation; Alt-Enter runs."""
+    """Enter as in IPython: on the input's last line it runs complete code (else a new,
+    indented line); on an earlier line of a block it adds a line. Alt-Enter runs from anywhere.
+    """
     kb = KeyBindings()
 
     @kb.add("enter", filter=~is_done)
@@ -65,11 +69,17 @@ def key_bindings() -> KeyBindings:
                 return
             buffer.cancel_completion()
         doc = buffer.document
+        if not on_last_line(doc):
+            # Editing inside a block (a recalled one, say): Enter adds a line, as in IPython
+            # and ptpython; the hint at the right says Alt-Enter runs the block.
+            buffer.insert_text("\n" + next_indent(doc.text_before_cursor))
+            return
         at_end = not doc.text_after_cursor.strip()
         if at_end and (moved := dedent_clause(doc.text_before_cursor)) != doc.text_before_cursor:
             buffer.text, buffer.cursor_position = moved, len(moved)
             doc = buffer.document
-        if at_end and input_complete(doc.text):
+        # One line: complete code runs wherever the cursor is (IPython does the same).
+        if input_complete(doc.text if doc.line_count == 1 else doc.text_before_cursor):
             buffer.validate_and_handle()
             return
         buffer.insert_text("\n" + next_indent(doc.text_before_cursor))
@@ -163,6 +173,18 @@ class _KeptHistory(FileHistory):
             pass
 
 
+def on_last_line(doc: Document) -> bool:
+    """Whether the cursor is on the input's last line (blank lines at the end not counted)."""
+    return doc.on_last_line or doc.cursor_position_row >= (
+        doc.line_count - doc.empty_line_count_at_the_end()
+    )
+
+
+def block_hint(doc: Document, lang: str) -> str:
+    """The hint shown at the right while the cursor is inside a block: how to run it."""
+    return "" if doc.line_count == 1 or on_last_line(doc) else t("block_hint", lang)
+
+
 def history_for(path: Path | None) -> History:
     """File history in the data folder (across sessions), or in memory when nothing is saved."""
     if path is None:
@@ -197,9 +219,15 @@ class PromptUI:
     animates = True  # type_in() shows the code being typed
 
     def __init__(
-        self, console: Console, sandbox: Sandbox | None, history: Path | None, **session_kwargs: Any
+        self,
+        console: Console,
+        sandbox: Sandbox | None,
+        history: Path | None,
+        lang: str = "en",
+        **session_kwargs: Any,
     ) -> None:
         self.console = console
+        self.lang = lang  # the session sets it again on /lang
         completer = ThreadedCompleter(SandboxCompleter(sandbox, commands.names()))
         color = not console.no_color and console.color_system is not None
         kwargs: dict[str, Any] = dict(
@@ -210,6 +238,7 @@ class PromptUI:
             complete_while_typing=False,
             enable_history_search=False,
             prompt_continuation=lambda width, line, wrap: CONTINUATION,
+            rprompt=self._rprompt,
             lexer=PygmentsLexer(PythonLexer) if color else None,
             style=style_from_pygments_cls(get_style_by_name("monokai")) if color else None,
             include_default_pygments_style=False,
@@ -218,6 +247,14 @@ class PromptUI:
         kwargs.update(session_kwargs)
         self.type_delay = type_delay()
         self.session: PromptSession[str] = PromptSession(**kwargs)
+
+    def set_lang(self, lang: str) -> None:
+        """The language of the prompt's own hint (the session calls this on /lang)."""
+        self.lang = lang
+
+    def _rprompt(self) -> Any:
+        hint = block_hint(get_app().current_buffer.document, self.lang)
+        return [("fg:ansibrightblack", hint)] if hint else ""
 
     def read(self) -> str | None:
         while True:
@@ -250,7 +287,9 @@ class PromptUI:
 
     def show(self, *renderables: Any) -> None:
         for r in renderables:
-            self.console.print(r)
+            # crop=False: a traceback or program output longer than the screen is left to the
+            # terminal to wrap (as Python's are), so a caret stays under its column.
+            self.console.print(r, crop=False)
 
     def write_output(self, text: str) -> None:
         self.console.file.write(text)
@@ -275,4 +314,12 @@ class PromptUI:
         return is_yes(answer)
 
 
-__all__ = ["PromptUI", "SandboxCompleter", "history_for", "key_bindings", "type_delay"]
+__all__ = [
+    "PromptUI",
+    "SandboxCompleter",
+    "block_hint",
+    "history_for",
+    "key_bindings",
+    "on_last_line",
+    "type_delay",
+]

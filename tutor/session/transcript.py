@@ -20,6 +20,7 @@ from rich.syntax import Syntax
 from rich.terminal_theme import MONOKAI
 from rich.text import Text
 
+from tutor.render.terminal import LineEditor
 from tutor.session.ui import UI, prompted
 
 HTML_SUFFIXES = (".html", ".htm")
@@ -41,6 +42,7 @@ class Recorder:
             highlight=False,
             emoji=False,
         )
+        self._output = LineEditor()  # a progress bar's redraws leave its last state
 
     def __getattr__(self, name: str) -> Any:
         # Anything the session's UI offers beyond the protocol (transcript(), session ...).
@@ -50,6 +52,7 @@ class Recorder:
 
     def typed(self, text: str) -> None:
         """Record an input after its prompt (code highlighted, commands as typed)."""
+        self._end_output()
         shown = prompted(text)
         if text.lstrip().startswith(("/", "?")) or not text.strip():
             self.record.print(Text(shown, style="bold"))
@@ -79,13 +82,25 @@ class Recorder:
 
     def show(self, *renderables: Any) -> None:
         self.ui.show(*renderables)
+        self._end_output()
         for r in renderables:
-            self.record.print(r)
+            self.record.print(r, crop=False)
 
     def write_output(self, text: str) -> None:
         self.ui.write_output(text)
-        # end="": a line printed in parts stays one line in the transcript.
-        self.record.print(Text(text), end="")
+        # A line is recorded once finished, as the terminal left it (``\r`` redraws applied).
+        self.record.print(Text(self._output.feed(text)), end="")
+
+    def _end_output(self) -> None:
+        pending = self._output.flush()
+        if pending:
+            self.record.print(Text(pending))
+
+    def set_lang(self, lang: str) -> None:
+        """Tell the UI the session's language, if it has words of its own (the prompt's hint)."""
+        setter = getattr(self.ui, "set_lang", None)
+        if setter is not None:
+            setter(lang)
 
     def busy(self, message: str) -> contextlib.AbstractContextManager[Any]:
         return self.ui.busy(message)

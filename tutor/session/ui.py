@@ -15,6 +15,7 @@ import contextlib
 import io
 import re
 import sys
+import tokenize
 import warnings
 from collections.abc import Iterator
 from typing import Any, Protocol, TextIO
@@ -22,6 +23,7 @@ from typing import Any, Protocol, TextIO
 from rich.console import Console
 
 from tutor.i18n import all_words
+from tutor.render.terminal import LineEditor
 
 PROMPT = ">>> "
 CONTINUATION = "... "
@@ -91,13 +93,16 @@ def input_complete(text: str) -> bool:
     (codeop decides, as Python's own prompt does) and does not end in a
     compound statement, which, as in Python, ends with a blank line; text that
     can never compile submits too, so the learner sees the SyntaxError (or the
-    question is answered).
+    question is answered). As at Python's prompt, a blank line inside an open
+    bracket or a triple-quoted string (a docstring's paragraphs) is part of the
+    input, not its end.
     """
     if not text.strip() or (starts_command(text) and "\n" not in text.strip()):
         return True
     lines = text.split("\n")
     if len(lines) > 1 and not lines[-1].strip():
-        return True
+        # Still open, and nothing wrong so far: the blank line belongs to the input.
+        return not (open_at_end(text) and _incomplete(text))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for "is" with a literal, etc.
@@ -107,6 +112,16 @@ def input_complete(text: str) -> bool:
     if compiled is None:
         return False
     return not _ends_in_block(text)
+
+
+def _incomplete(text: str) -> bool:
+    """Whether Python's compiler (codeop) wants more lines, rather than seeing an error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return codeop.compile_command(text, "<input>", "exec") is None
+    except (SyntaxError, ValueError, OverflowError):
+        return False
 
 
 def _ends_in_block(text: str) -> bool:
@@ -125,20 +140,57 @@ def _ends_in_block(text: str) -> bool:
     return (last.end_lineno or last.lineno) > last.lineno
 
 
+def open_at_end(text: str) -> bool:
+    """Whether ``text`` ends inside an open bracket, a triple-quoted string or a backslash
+    continuation, as Python's own tokenizer reads it."""
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            pass
+    except tokenize.TokenError:
+        return True  # "EOF in multi-line string" / "EOF in multi-line statement"
+    except (SyntaxError, ValueError):
+        return False  # e.g. inconsistent dedent: Python will say so
+    return False
+
+
+def _last_line_code(text: str) -> str | None:
+    """The last line of ``text`` without its comment or an open string (the tokenizer knows a
+    ``#`` in a string from a comment); None when the whole line is inside a triple-quoted
+    string begun above it."""
+    lines = text.split("\n")
+    last = lines[-1]
+    cut: int | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and token.start[0] == len(lines):
+                cut = token.start[1]
+    except tokenize.TokenError as exc:
+        where = exc.args[1] if len(exc.args) > 1 else None
+        if "string" in str(exc.args[0]) and isinstance(where, tuple):
+            if where[0] < len(lines):
+                return None
+            cut = where[1]
+    except (SyntaxError, ValueError):
+        pass
+    return last if cut is None else last[:cut]
+
+
 def next_indent(text: str) -> str:
     """The indentation for a new line after ``text``: deeper after a colon, shallower after a
-    line that ends its block (``return``, ``pass``, ``break``, ``continue``, ``raise``)."""
-    last = _COMMENT.sub("", text.split("\n")[-1])
+    line that ends its block (``return``, ``pass``, ``break``, ``continue``, ``raise``); a
+    comment-only line, and a line inside a triple-quoted string, keep their own."""
+    last = text.split("\n")[-1]
     indent = last[: len(last) - len(last.lstrip())]
-    if last.rstrip().endswith(":"):
+    code = _last_line_code(text)
+    if code is None or not code.strip():
+        return indent
+    if code.rstrip().endswith(":"):
         indent += "    "
-    elif _ENDS_BLOCK.match(last):
+    elif _ENDS_BLOCK.match(code):
         indent = indent[:-4] if indent.endswith("    ") else ""
     return indent
 
 
-# A trailing comment, when no quote precedes it on the line ("if x:  # positive").
-_COMMENT = re.compile(r"""\s*#[^'"]*$""")
 _ENDS_BLOCK = re.compile(r"\s+(return|pass|break|continue|raise)\b")
 _CLAUSE = re.compile(r"(\s+)(else|elif\b.*|except\b.*|finally)\s*:\s*$")
 
@@ -151,7 +203,8 @@ def dedent_clause(text: str) -> str:
     A clause already dedented by hand (shallower than the line above) stays put.
     """
     lines = text.split("\n")
-    found = _CLAUSE.match(_COMMENT.sub("", lines[-1]))
+    code = _last_line_code(text)
+    found = _CLAUSE.match(code) if code is not None else None
     above = [line for line in lines[:-1] if line.strip()]
     if found is None or not above or len(found.group(1)) < 4:
         return text
@@ -225,8 +278,13 @@ class PlainUI:
         self.echo = echo
         self._reader = BlockReader()
         self._ready: list[str] = []
+        # Not a terminal (a pipe, a file, a screen reader): nothing would redraw a line that a
+        # progress bar rewrites with \r, so each line is written once, as a terminal shows it.
+        self._lines = None if _is_terminal(self.console.file) else LineEditor()
 
     def _write(self, text: str) -> None:
+        if self._lines is not None and self._lines.pending:
+            text = self._lines.flush() + "\n" + text
         self.console.file.write(text)
         self.console.file.flush()
 
@@ -248,12 +306,18 @@ class PlainUI:
         # Rich pads Markdown to the full width; plain text should not carry trailing spaces.
         for r in renderables:
             with self.console.capture() as captured:
-                self.console.print(r)
+                self.console.print(r, crop=False)  # long traceback lines stay whole
             text = "\n".join(line.rstrip() for line in captured.get().split("\n"))
             self._write(text)
 
     def write_output(self, text: str) -> None:
-        self._write(text)
+        if self._lines is None:
+            self._write(text)
+            return
+        done = self._lines.feed(text)
+        if done:
+            self.console.file.write(done)
+            self.console.file.flush()
 
     @contextlib.contextmanager
     def busy(self, message: str) -> Iterator[None]:
@@ -271,6 +335,13 @@ class PlainUI:
         if self.echo:
             self._write(answer if answer.endswith("\n") else answer + "\n")
         return is_yes(answer)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def is_yes(answer: str) -> bool:

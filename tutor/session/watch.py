@@ -70,6 +70,7 @@ class Outcome:
     code: str
     verdict: Verdict
     seconds: float
+    run: Any = None  # the RunResult: what the file printed, its traceback
 
 
 class Watcher:
@@ -114,6 +115,7 @@ class Watcher:
     def check_now(self) -> Outcome | None:
         """Check the file's current text against the current step; move on when it passes."""
         from tutor import pipeline
+        from tutor.render import errors
 
         step = self.step
         if step is None:
@@ -123,8 +125,13 @@ class Watcher:
             return None
         self._seen = code
         began = time.perf_counter()
-        verdict = pipeline.check_answer(self.sandbox, self.lesson, step, code, self.lang)
-        outcome = Outcome(step, code, verdict, time.perf_counter() - began)
+        # Tracebacks name the file itself, so their line numbers point into it.
+        verdict, run = pipeline.check_file(
+            self.sandbox, self.lesson, step, code, self.lang, filename=str(self.path)
+        )
+        # PyTorch's error explained in the verdict, as check and the prompt explain it.
+        verdict = errors.explain_verdict(verdict, code, self.lang, off=step.quiet)
+        outcome = Outcome(step, code, verdict, time.perf_counter() - began, run)
         self._record(outcome)
         if verdict.passed:
             solved_copy(self.path, step).write_text(code, encoding="utf-8")
@@ -196,7 +203,19 @@ def _show_task(console: Console, lesson: Lesson, step: Step, lang: str) -> None:
 def _show_outcome(console: Console, watcher: Watcher, outcome: Outcome, lang: str) -> None:
     from tutor.render import chat as render
 
-    console.print(render.verdict(outcome.verdict, lang))
+    run = outcome.run
+    if run is not None and run.output:
+        console.print(render.program_output(run.output), crop=False)
+    raised = run is not None and run.outcome == "error" and run.error is not None
+    if run is not None:
+        # The traceback (with the file's line numbers) and what it means, as the REPL shows it.
+        for part in render.outcome(run, lang, code=outcome.code):
+            console.print(part, crop=False)
+    if raised and not outcome.verdict.passed:
+        said = render.chosen_feedback(outcome.verdict.feedback, error_shown=True)
+        console.print(render.note(t("error_not_yet", lang), "yellow"), *render.feedback(said))
+    else:
+        console.print(render.verdict(outcome.verdict, lang, error_shown=raised))
     if outcome.verdict.passed:
         console.print(
             _t("passed", lang, step=outcome.step.id, copy=solved_copy(watcher.path, outcome.step)),

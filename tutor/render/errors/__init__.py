@@ -10,20 +10,23 @@ traceback. The caller always shows the original message too; the text here
 refers to it ("the message above").
 
 The rules live one family per module beside this one (matmul, broadcast, views,
-autograd, devices, indexing, dtype), each builder registered with ``@explains``;
+autograd, devices, indexing, dtype, inputs), each builder registered with ``@explains``;
 adding one is adding a function to a family (or a new module here). May import
 tutor.i18n, tutor.codeinfo and tutor.judge.verdict; never torch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tutor.judge.verdict import Feedback
+from tutor import codeinfo
+from tutor.i18n import Msg
+from tutor.judge.verdict import Feedback, Verdict
 from tutor.render.errors._registry import RULES, _Rule
 
 
@@ -73,8 +76,9 @@ def explain(
     Optional: ``code`` (the code that failed) lets a broadcasting error quote the
     operands of the failing operation; with ``shapes`` too (name -> shape of the
     learner's tensors, e.g. from ``sb.call("vars")``) two clashing variables are
-    named and their whole shapes drawn. ``off``: ids the step turned off (``quiet``):
-    such an error is shown without an explanation.
+    named and their whole shapes drawn, and a suggested fix such as
+    ``w.detach().numpy()`` uses the learner's own name for the tensor. ``off``: ids
+    the step turned off (``quiet``): such an error is shown without an explanation.
     """
     for rule in rules():
         if rule.when is not None and not (code and rule.when(code)):
@@ -84,6 +88,9 @@ def explain(
             return None
         if found:
             msg, picture = rule.build(found)
+            if rule.receiver:  # the learner's own name for the tensor, in the suggested fix
+                tensor = codeinfo.receiver(code, rule.receiver) or "tensor"
+                msg = Msg(msg.key, **msg.fields, tensor=tensor)
             text = msg.render(lang)
             if rule.refine is not None and picture and code:
                 more, picture = rule.refine(picture, code, shapes or {})
@@ -92,4 +99,27 @@ def explain(
     return None
 
 
-__all__ = ["IDS", "Explanation", "explain", "rules"]
+def explain_verdict(
+    verdict: Verdict, code: str = "", lang: str = "en", *, off: Collection[str] = ()
+) -> Verdict:
+    """``verdict`` with the PyTorch error its answer raised explained as the prompt explains
+    it (the same id and words), added to its feedback; as it was when nothing raised (or the
+    step expected the error, or the explanation is there already).
+
+    ``check``, ``watch``, ``validate`` and the prompt all pass their verdicts through here,
+    so a trap gets the same explanation id everywhere.
+    """
+    raised = next((c for c in verdict.checks if c.name == "error" and not c.passed), None)
+    if verdict.passed or raised is None or ": " not in raised.got:
+        return verdict
+    error_type, message = raised.got.split(": ", 1)
+    try:
+        found = explain(error_type, message, lang, code=code, off=off)
+    except Exception:  # noqa: BLE001 - an explanation is a bonus, never a reason to fail
+        return verdict
+    if found is None or any(f.id == found.feedback.id for f in verdict.feedback):
+        return verdict
+    return dataclasses.replace(verdict, feedback=(*verdict.feedback, found.feedback))
+
+
+__all__ = ["IDS", "Explanation", "explain", "explain_verdict", "rules"]

@@ -25,6 +25,7 @@ def _requires_grad_int(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
     "numpy-requires-grad",
     _r(r"Can't call numpy\(\) on Tensor that requires grad"),
     order=110,
+    receiver="numpy",
 )
 def _numpy_grad(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
     text = Msg("errors.numpy_grad")

@@ -15,6 +15,7 @@ from tutor.render.errors._registry import _r, explains
     "numpy-gpu",
     _r(r"can't convert (?P<device>[\w:]+) device type tensor to numpy"),
     order=120,
+    receiver="numpy",
 )
 def _numpy_gpu(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
     dev = m["device"]
@@ -45,7 +46,7 @@ def _numpy_gpu(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
 )
 def _device(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
     devices = [d for d in (m.groupdict().get("d1"), m.groupdict().get("d2")) if d]
-    both: Msg | str = f"`{devices[0]}`" if devices else Msg("errors.device_unknown")
+    both = Msg("errors.device_one", a=devices[0]) if devices else Msg("errors.device_unknown")
     if len(devices) == 2:
         both = Msg("errors.device_pair", a=devices[0], b=devices[1])
     text = Msg("errors.device", both=both)

@@ -18,6 +18,7 @@ from tutor.render.errors._registry import _r, explains
         r"(?P<dtype>\w+)"
     ),
     order=240,
+    receiver="mean",
 )
 def _mean_int(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
     dtype = m["dtype"]

@@ -45,6 +45,7 @@ def _view_numel(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
     "item-many",
     _r(r"a Tensor with (?P<n>\d+) elements cannot be converted to Scalar"),
     order=90,
+    receiver="item",
 )
 def _item(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
     n = m["n"]

@@ -22,5 +22,5 @@ def _list_not_tensor(case: Case) -> Feedback | None:
         return None
     if not _close(_data(case.learner), _data(ref)):
         return None
-    kind = case.learner.kind
+    kind = case.msg("list-not-tensor", case.learner.kind)  # "list" / "tuple" in the language
     return case.say("list-not-tensor", name=case.name, kind=kind)

@@ -14,6 +14,7 @@ from tutor.judge.detectors._case import (
     _grad_source,
 )
 from tutor.judge.snapshot import Value
+from tutor.judge.verdict import Feedback
 
 
 def _grads(case: Case) -> tuple[torch.Tensor | None, torch.Tensor | None]:
@@ -125,60 +126,6 @@ _CREATE = {
 }
 
 
-def _backward_calls(code: str) -> int:
-    """How many times ``code`` calls ``backward()`` (many, when a call sits in a loop)."""
-    tree = codeinfo.parse(code)
-    count = 0
-    for node in ast.walk(tree) if tree else ():
-        if isinstance(node, (ast.For, ast.While)) and any(
-            _is_backward(inner) for inner in ast.walk(node)
-        ):
-            return 1_000
-        count += _is_backward(node)
-    return count
-
-
-def _is_backward(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "backward"
-    )
-
-
-def _result_of(solution: str) -> str:
-    """The tensor the reference solution calls ``backward()`` on (``loss``), or ""."""
-    tree = codeinfo.parse(solution)
-    for node in ast.walk(tree) if tree else ():
-        if isinstance(node, ast.Call) and _is_backward(node):
-            assert isinstance(node.func, ast.Attribute)
-            return ast.get_source_segment(solution, node.func.value) or ""
-    return ""
-
-
-def _operands_of(code: str, name: str) -> set[str]:
-    """The names read by the last assignment to ``name`` in ``code``."""
-    tree = codeinfo.parse(code)
-    found: set[str] = set()
-    for node in ast.walk(tree) if tree else ():
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            found = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
-    return found
-
-
-def _grad_expected(case: Case) -> bool:
-    """Whether the step expects a gradient on this name (not merely ``requires_grad``)."""
-    ref = case.reference
-    return (
-        _is_gradient(case)
-        or case.expect.get("grad") not in (None, "none")
-        or bool(ref is not None and ref.has_grad)
-        or (ref is None and _grad_source(case) is not None)  # no reference: the code reads .grad
-    )
-
-
 def _made_by_op(code: str, name: str) -> bool:
     """Whether the code computes ``name`` (an operator or a non-creating call) rather than
     creates it."""
@@ -194,3 +141,77 @@ def _made_by_op(code: str, name: str) -> bool:
                 return called not in _CREATE
             return isinstance(v, (ast.BinOp, ast.UnaryOp, ast.Subscript))
     return False
+
+
+def _is_backward(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "backward"
+    )
+
+
+def _backward_calls(code: str) -> int:
+    """How many times ``code`` calls ``backward()`` (many, when a call sits in a loop)."""
+    tree = codeinfo.parse(code)
+    count = 0
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, (ast.For, ast.While)) and any(
+            _is_backward(inner) for inner in ast.walk(node)
+        ):
+            return 1_000
+        count += _is_backward(node)
+    return count
+
+
+def _grad_expected(case: Case) -> bool:
+    """Whether the step expects a gradient on this name (not merely ``requires_grad``)."""
+    ref = case.reference
+    return (
+        _is_gradient(case)
+        or case.expect.get("grad") not in (None, "none")
+        or bool(ref is not None and ref.has_grad)
+        or (ref is None and _grad_source(case) is not None)  # no reference: the code reads .grad
+    )
+
+
+def _operands_of(code: str, name: str) -> set[str]:
+    """The names read by the last assignment to ``name`` in ``code``."""
+    tree = codeinfo.parse(code)
+    found: set[str] = set()
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            found = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+    return found
+
+
+def _cut_off(case: Case, source: str, tracked: str) -> Feedback | None:
+    """``source`` came from ``tracked``, which requires grad: ``detach()`` or ``no_grad`` cut it;
+    None when the code shows neither (then nothing is said rather than a guess)."""
+    if case.calls("detach"):
+        cause = "detach"
+    elif "no_grad" in case.code:
+        cause = "no_grad"
+    else:
+        return None
+    say = "grad-missing-requires-grad"
+    return case.say(
+        say,
+        "cut",
+        source=source,
+        tracked=tracked,
+        how=case.msg(say, f"how_{cause}"),
+        fix=case.msg(say, f"fix_{cause}"),
+    )
+
+
+def _result_of(solution: str) -> str:
+    """The tensor the reference solution calls ``backward()`` on (``loss``), or ""."""
+    tree = codeinfo.parse(solution)
+    for node in ast.walk(tree) if tree else ():
+        if _is_backward(node):
+            receiver = node.func.value  # type: ignore[attr-defined]
+            return ast.get_source_segment(solution, receiver) or ""
+    return ""

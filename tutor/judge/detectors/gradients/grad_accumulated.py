@@ -24,8 +24,8 @@ from tutor.judge.verdict import Feedback
 @detector(
     "grad-accumulated",
     premise=(
-        "a gradient check failed and the gradient is a whole multiple (2 or more) of the "
-        "expected one"
+        "a gradient check failed, the gradient is a whole multiple k (2 or more) of the "
+        "expected one, and the code calls backward() k times (or in a loop)"
     ),
     order=60,
 )

@@ -11,6 +11,7 @@ from tutor.judge.detectors._case import (
 )
 from tutor.judge.detectors._registry import detector
 from tutor.judge.detectors.gradients._autograd import (
+    _cut_off,
     _grad_check_failed,
     _grad_missing,
     _made_by_op,
@@ -50,21 +51,3 @@ def _grad_missing_requires_grad(case: Case) -> Feedback | None:
     else:
         where = case.msg("grad-missing-requires-grad", "create")
     return case.say("grad-missing-requires-grad", source=source, where=where)
-
-
-def _cut_off(case: Case, source: str, tracked: str) -> Feedback | None:
-    """``source`` came from ``tracked``, which requires grad: ``detach()`` or ``no_grad`` cut it."""
-    if case.calls("detach"):
-        how = "detach"
-    elif "no_grad" in case.code:
-        how = "no_grad"
-    else:
-        return None  # the cause is not in the code: say nothing rather than guess
-    return case.say(
-        "grad-missing-requires-grad",
-        "cut",
-        source=source,
-        tracked=tracked,
-        how=case.msg("grad-missing-requires-grad", f"how_{how}"),
-        fix=case.msg("grad-missing-requires-grad", f"fix_{how}"),
-    )

@@ -22,7 +22,10 @@ from tutor.judge.verdict import Feedback
 
 @detector(
     "grad-non-leaf",
-    premise=("the step is about gradients and `.grad` was read from a tensor computed from others"),
+    premise=(
+        "a gradient is expected on this name, backward() ran (in the code or the solution), "
+        "and `.grad` was read from a tensor computed from others"
+    ),
     order=70,
 )
 def _grad_non_leaf(case: Case) -> Feedback | None:
@@ -44,5 +47,9 @@ def _grad_non_leaf(case: Case) -> Feedback | None:
         for n, v in case.context.items()
         if v.kind == "tensor" and v.is_leaf and v.requires_grad and "." not in n
     ]
-    read = f"`{leaves[0]}.grad`" if leaves else case.msg("grad-non-leaf", "read_created")
+    read = (
+        case.msg("grad-non-leaf", "read_leaf", leaf=leaves[0])
+        if leaves
+        else case.msg("grad-non-leaf", "read_created")
+    )
     return case.say("grad-non-leaf", source=source, made=made, read=read)

@@ -57,6 +57,12 @@ def _broadcast_bigger(case: Case) -> Feedback | None:
     stretched = _stretched(case, tuple(a.shape))
     if stretched is None:
         return None  # no two operands of the learner's grew into this shape: not broadcasting
-    who = " (" + ", ".join(f"`{n}` {_shape(shape)}" for n, shape in stretched) + ")"
+    (first, p), (second, q) = stretched
+    who = case.msg(
+        "broadcast-bigger",
+        "who",
+        first=case.msg("broadcast-bigger", "operand", name=first, shape=_shape(p)),
+        second=case.msg("broadcast-bigger", "operand", name=second, shape=_shape(q)),
+    )
     got, want = _shape(a.shape), _shape(b.shape)
     return case.say("broadcast-bigger", name=case.name, got=got, want=want, who=who)

@@ -5,6 +5,7 @@ Speaks when the values are right and the shapes differ only in size-1 dims.
 
 from __future__ import annotations
 
+from tutor.i18n import t
 from tutor.judge.detectors._case import (
     Case,
     _close,
@@ -35,8 +36,9 @@ def _squeeze_dims(case: Case) -> Feedback | None:
         return None
     if not _close(a.reshape(-1), b.reshape(-1)):
         return None
-    mine = ", ".join(str(i) for i, n in enumerate(a.shape) if n == 1)
-    ones = ", ".join(str(i) for i, n in enumerate(b.shape) if n == 1)
+    sep = t("language.list_sep", case.lang)  # 第 0、2 维 / dim 0, 2
+    mine = sep.join(str(i) for i, n in enumerate(a.shape) if n == 1)
+    ones = sep.join(str(i) for i, n in enumerate(b.shape) if n == 1)
     yours = case.msg("size-one", "yours", mine=mine) if mine else case.msg("size-one", "yours_none")
     where = (
         case.msg("size-one", "where", yours=yours, ones=ones)

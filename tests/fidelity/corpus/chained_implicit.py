@@ -1,0 +1,5 @@
+values = {"a": 1}
+try:
+    values["b"]
+except KeyError:
+    total = values["a"] / 0

@@ -1,0 +1,3 @@
+# -*- coding: latin-1 -*-
+text = "café crème"
+print(text, len(text))

@@ -1,0 +1,3 @@
+# saved by an old editor without a coding line
+text = "café"
+print(text)

@@ -1,0 +1,4 @@
+import sys
+
+print("done early")
+sys.exit()

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+
+def area(width: float, height: Undefined) -> float:
+    return width
+
+
+print(area.__annotations__)

@@ -1,0 +1,2 @@
+print("start")
+x = torch.ones(2)
