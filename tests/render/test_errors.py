@@ -203,8 +203,10 @@ def test_a_layer_given_the_wrong_features_is_explained_as_a_layer(lang: str) -> 
     found = explain(etype, message, lang, code="out = layer(x.T)")
     assert found is not None and found.feedback.id == "linear-in-features"
     assert "3" in found.feedback.message and "in_features" in found.feedback.message
-    # The same message from `@` is a matrix product, explained as one.
-    assert explain(etype, message, lang, code="out = x @ w").feedback.id == "matmul-inner-size"
+    # The same message from `@` is a matrix product, explained as one; so is the message
+    # raised by hand or printed (no layer in sight).
+    for code in ("out = x @ w", f"raise RuntimeError({message!r})", "print(len(x))"):
+        assert explain(etype, message, lang, code=code).feedback.id == "matmul-inner-size", code
 
 
 @pytest.mark.parametrize("error_id", sorted(LIVE))

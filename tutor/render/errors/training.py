@@ -6,6 +6,7 @@ One family of error explanations: each ``@explains`` function turns a torch mess
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from typing import Any
 
@@ -36,21 +37,24 @@ _PRODUCTS = {"matmul", "mm", "bmm", "mv", "dot", "einsum", "addmm", "linear"}
 
 def _calls_a_layer(code: str) -> bool:
     """The failing code multiplies by calling something (``layer(x)``, ``model(x)``), not with
-    ``@`` or a product function: the matrix in the message is a layer's weight."""
+    ``@`` or a product function: the matrix in the message is a layer's weight. A built-in
+    (``print``, an exception raised with the message) is no layer."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return False
+    raised = {id(n) for r in ast.walk(tree) if isinstance(r, ast.Raise) for n in ast.walk(r)}
     called = False
     for node in ast.walk(tree):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
             return False
-        if isinstance(node, ast.Call):
+        if isinstance(node, ast.Call) and id(node) not in raised:
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name in _PRODUCTS:
                 return False
-            called = called or isinstance(func, (ast.Name, ast.Attribute))
+            builtin = isinstance(func, ast.Name) and hasattr(builtins, func.id)
+            called = called or (isinstance(func, (ast.Name, ast.Attribute)) and not builtin)
     return called
 
 
