@@ -168,3 +168,19 @@ def test_values_in_messages(tmp_path):
         "ended at 5.70 after 3 steps {braces}"
     )
     assert unfilled("{w} and {missing.name}", values) == ["missing.name"]
+
+
+def test_values_against_the_reference_name_it_in_words(tmp_path):
+    # "the reference" is no name of the learner's: never shown as code (`the reference`), and
+    # in Chinese never set off by spaces (和 参考答案 不同).
+    torch.manual_seed(0)
+    (tmp_path / "l").mkdir()
+    (tmp_path / "r").mkdir()
+    learner = roundtrip(tmp_path / "l", {"layer": nn.Linear(3, 2)}, ["layer"])
+    reference = roundtrip(tmp_path / "r", {"layer": nn.Linear(3, 2)}, ["layer"])
+    spec = {"expect": [{"var": "layer", "props": ["values"]}], "feedback": []}
+    for lang, words in (("en", "the reference"), ("zh", "和参考答案不同")):
+        verdict = run_checks(spec, learner, reference, lang=lang)
+        row = next(c for c in verdict.checks if c.name == "layer.values")
+        assert not row.passed and words in row.message, row.message
+        assert "`" + words.strip("和不同") + "`" not in row.message

@@ -380,25 +380,25 @@ def _state_values(
                 break
     equal = first is None
     ok = equal == same
-    shown_other = other if against_learner else t("checks.the_reference", lang)
-    want_text = msg("same_as" if same else "differs_from", lang, other=shown_other)
+    ref = "" if against_learner else "_ref"  # the reference is named in words, not as code
+    want_text = msg(("same_as" if same else "differs_from") + ref, lang, other=other)
     got_text = (
         want_text
         if ok
         else (
             msg("differs_at", lang, which=first)
             if not equal
-            else msg("same_as", lang, other=shown_other)
+            else msg("same_as" + ref, lang, other=other)
         )
     )
     text = (
         ""
         if ok
         else msg(
-            "not_same" if same else "not_changed",
+            ("not_same" if same else "not_changed") + ref,
             lang,
             name=name,
-            other=shown_other,
+            other=other,
             which=first or "-",
         )
     )
