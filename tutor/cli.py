@@ -203,6 +203,7 @@ def _sandbox(args: argparse.Namespace, write: list[str] | None = None) -> Sandbo
     )
     kwargs["write"] = write or []
     sandbox = Sandbox(**kwargs)
+    sandbox.timeout_fixed = "timeout" in kwargs  # an explicit --timeout beats a step's
     sandbox.start()
     if not sandbox.wait_ready(120):
         sandbox.close()
@@ -393,15 +394,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return instructor.grade_command(args, *found, lambda: _sandbox(args))
 
 
-def cmd_class(args: argparse.Namespace) -> int:
-    """The class report (tutor.instructor)."""
-    from tutor import instructor
-
-    return instructor.class_command(args)
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from tutor.course.files import course_dirs
+    from tutor.validate import progress as validate_progress
+    from tutor.validate import progress_done as validate_progress_done
     from tutor.validate import validate_course
 
     paths = args.paths or course_dirs(args.lessons)
@@ -411,9 +407,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
         return 3
     try:
-        lessons, errors = validate_course(paths, sandbox)
+        lessons, errors = validate_course(paths, sandbox, on_step=validate_progress(args.lang))
     finally:
         sandbox.close()
+        validate_progress_done()
     for error in errors:
         print(error)
     steps = sum(len(lesson.steps) for lesson in lessons)
@@ -429,6 +426,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+RUN_TIMEOUT = 300.0  # `run FILE`'s limit unless --timeout says otherwise
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tutor.runscript import run_file, writable_paths
 
@@ -436,6 +436,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         error = "not a readable file" if os.path.exists(args.file) else "no such file"
         print(_t("unreadable", args.lang, file=args.file, error=error), file=sys.stderr)
         return 2
+    if args.timeout is None:  # a script is a whole program (a training run), not one input
+        args.timeout = RUN_TIMEOUT
     try:
         # The script's folder is its working directory, readable and writable as under
         # `python FILE`; with shared memory, the confinement's only openings for it.
@@ -561,7 +563,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(_t("unsupported", args.lang, why=why), file=sys.stderr)
         return 3
     commands = {
-        "class": cmd_class,
         "lessons": cmd_lessons,
         "check": cmd_check,
         "grade": cmd_grade,
@@ -573,6 +574,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands[args.command](args)
     if args.command == "progress":
         return _delegate("tutor.session.app", "progress_command", args)
+    if args.command == "class":
+        return _delegate("tutor.instructor", "class_command", args)
     if args.command == "watch":
         return _delegate("tutor.session.watch", "main", args)
     return _delegate("tutor.session.app", "run_session", args)

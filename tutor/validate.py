@@ -7,14 +7,16 @@ sandbox serves the whole run, so validating the course takes seconds.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tutor import pipeline
 from tutor.course import load_course
 from tutor.course._lines import LineMap
 from tutor.course.lesson import Lesson, LessonError, Step, Trap, Variant
+from tutor.i18n import t
 from tutor.judge.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -168,8 +170,7 @@ class _Validator:
                     self.key_line(step, "code"),
                     f"step `{step.id}`: the code stopped ({run.outcome})",
                 )
-        right = _right_answer(step, output)
-        if right is not None:
+        for right in _right_answers(step, output):
             verdict = (
                 pipeline.check_predict(step, right, output)
                 if step.kind == "predict"
@@ -236,26 +237,37 @@ def _error_ids(verdict: Verdict, code: str) -> list[str]:
     return [found.feedback.id] if found is not None else []
 
 
-def _right_answer(step: Step, output: str) -> str | None:
+def _right_answers(step: Step, output: str) -> list[str]:
+    """Every answer the step must accept (several right choices or orders: each of them)."""
+    if step.choices and step.select == "all":
+        return [" ".join(str(n) for n in step.answer)]
     if step.choices:
-        return str(step.answer)
+        return [str(n) for n in (step.answers or (step.answer,))]
     if step.items:
-        return " ".join(str(n) for n in step.answer)
+        return [" ".join(str(n) for n in order) for order in (step.answers or (step.answer,))]
     if step.accept:
-        return step.accept[0]
-    return output if step.kind == "predict" and output.strip() else None
+        return [step.accept[0]]
+    return [output] if step.kind == "predict" and output.strip() else []
 
 
 def validate_course(
     paths: Iterable[str | Path],
     sandbox: Sandbox,
     on_lesson: Callable[[Lesson, list[LessonError]], None] | None = None,
+    on_step: Callable[[int, int, Lesson, Step], None] | None = None,
 ) -> tuple[list[Lesson], list[LessonError]]:
-    """Load and prove every lesson under ``paths``; return the lessons and every problem."""
+    """Load and prove every lesson under ``paths``; return the lessons and every problem.
+
+    ``on_step(done, total, lesson, step)`` is told before each step is proved (progress)."""
     lessons, errors = load_course(paths)
+    total = sum(len(lesson.steps) for lesson in lessons)
+    done = 0
     for lesson in lessons:
         v = _Validator(sandbox, lesson)
         for step in lesson.steps:
+            if on_step is not None:
+                on_step(done, total, lesson, step)
+            done += 1
             try:
                 v.step(step)
             except Exception as exc:  # noqa: BLE001 - one broken step must not hide the rest
@@ -270,4 +282,33 @@ def validate_course(
     return lessons, errors
 
 
-__all__ = ["validate_course"]
+def progress(lang: str) -> Callable[[int, int, Any, Any], None]:
+    """validate's progress on stderr: one line redrawn in place on a terminal; in a pipe or a
+    log, a line per lesson (no redraws)."""
+    tty = sys.stderr.isatty()
+    seen: set[str] = set()
+
+    def told(done: int, total: int, lesson: Any, step: Any) -> None:
+        text = t("cli.validating", lang, done=done + 1, total=total, lesson=lesson.id, step=step.id)
+        if tty:
+            sys.stderr.write("\r\x1b[2K" + text)
+            sys.stderr.flush()
+        elif lesson.id not in seen:
+            seen.add(lesson.id)
+            print(
+                t("cli.validating_lesson", lang, done=done, total=total, lesson=lesson.id),
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return told
+
+
+def progress_done() -> None:
+    """Clear the progress line from a terminal."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()
+
+
+__all__ = ["progress", "progress_done", "validate_course"]

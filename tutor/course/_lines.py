@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
 
@@ -56,3 +62,25 @@ class LineMap:
         raw = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         value = raw.split("=", 1)[-1].strip()
         return 1 if value in ('"""', "'''") else 0
+
+
+def unclosed_from(text: str) -> int:
+    """The line where the construct left open starts: the shortest run of lines whose parse
+    runs off its end (found by bisection, so a long file costs a dozen parses); 1-based."""
+    lines = text.splitlines(keepends=True)
+
+    def runs_off(n: int) -> bool:
+        try:
+            tomllib.loads("".join(lines[:n]))
+        except tomllib.TOMLDecodeError as exc:
+            return "end of document" in str(exc)
+        return False
+
+    low, high = 1, max(len(lines), 1)  # the whole text runs off its end
+    while low < high:
+        mid = (low + high) // 2
+        if runs_off(mid):
+            high = mid
+        else:
+            low = mid + 1
+    return low
