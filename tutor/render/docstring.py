@@ -47,6 +47,7 @@ def summary(names: list[str], lang: str) -> str | None:
                 return found[key]
     return None
 
+
 # ---------------------------------------------------------------- LaTeX -> plain symbols
 
 _SYMBOLS = {
@@ -168,6 +169,9 @@ def latex(source: str) -> str:
                 _, i = _group(text, i)  # the environment's name
                 if name == "begin" and text[i : i + 1] == "{":
                     _, i = _group(text, i)  # an array's column spec
+            elif name == "not" and text[i : i + 1] == "=":
+                out.append("≠")
+                i += 1
             elif name in _SYMBOLS:
                 out.append(_SYMBOLS[name])
             elif name in _FUNCTIONS:
@@ -268,9 +272,7 @@ def _inline(text: str) -> str:
     text = text.replace("\\*", "*")
     # A bare * outside code (``*args``, ``(*, H)``) would start emphasis in Markdown.
     parts = re.split(r"(`[^`]*`)", text)
-    return "".join(
-        p if p.startswith("`") else re.sub(r"(?<!\*)\*(?!\*)", r"\\*", p) for p in parts
-    )
+    return "".join(p if p.startswith("`") else re.sub(r"(?<!\*)\*(?!\*)", r"\\*", p) for p in parts)
 
 
 def _indent(line: str) -> int:
@@ -360,10 +362,11 @@ def readable(doc: str) -> str:
             elif name in _LABELS:
                 label = _LABELS[name]
                 if name.startswith(("version", "deprecated")):  # the argument is a version
-                    lead, text = (f"{label} {arg}:" if arg else f"{label}:"), _paragraph(body)
+                    lead, inner = (f"{label} {arg}:" if arg else f"{label}:"), body
                 else:  # the argument is the first line of the text
-                    lead, text = f"{label}:", _paragraph([arg, *body])
-                out.extend([f"**{lead}** {text}".rstrip(), ""])
+                    lead, inner = f"{label}:", [arg, *body] if arg else body
+                # The body may hold its own formulas and examples: read it as a docstring.
+                out.extend([f"**{lead}** {readable(chr(10).join(inner))}".rstrip(), ""])
             elif name == "method" or name == "function":
                 out.extend([f"`{arg}`", ""] + ([_paragraph(body), ""] if body else []))
             elif name in _DROPPED:
@@ -408,7 +411,11 @@ def readable(doc: str) -> str:
             flush()
             body, i = _block(lines, i + 1, base)
             marker, _, first = stripped.partition(" ")
-            out.append(f"{'-' if marker in '-*+' else marker} {_paragraph([first, *body])}")
+            marker = "-" if marker in "-*+" else marker
+            # Its text may hold formulas and directives of its own: read it as a docstring.
+            head, *more = readable("\n".join([first.strip(), *body])).splitlines() or [""]
+            out.append(f"{marker} {head}")
+            out.extend(" " * (len(marker) + 1) + line if line else "" for line in more)
             continue
         para.append(stripped)
         i += 1

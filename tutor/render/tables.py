@@ -174,9 +174,7 @@ def course_map(rows: Sequence[tuple[str, str, str, int]], lang: str) -> Table:
     return table
 
 
-def lessons_table(
-    rows: Sequence[tuple[str, str, str, int, int, int, bool]], lang: str
-) -> Table:
+def lessons_table(rows: Sequence[tuple[str, str, str, int, int, int, bool]], lang: str) -> Table:
     """The catalog: number, id, title, exercises passed of the lesson's exercises (and how many
     were skipped), and where the learner is."""
     table = _table(t("lessons_title", lang))
@@ -235,9 +233,13 @@ def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 40) -> Rende
     signature = str(info.get("signature") or "")
     short = str(info.get("name", "")).lstrip("?").strip().rsplit(".", 1)[-1]
     # torch's C functions repeat the signature as the docstring's first line.
-    while doc_lines and doc_lines[0].strip() and (
-        (signature and doc_lines[0].strip() in signature)
-        or (short and re.match(rf"{re.escape(short)}\(.*\)(\s*->.*)?$", doc_lines[0].strip()))
+    while (
+        doc_lines
+        and doc_lines[0].strip()
+        and (
+            (signature and doc_lines[0].strip() in signature)
+            or (short and re.match(rf"{re.escape(short)}\(.*\)(\s*->.*)?$", doc_lines[0].strip()))
+        )
     ):
         doc_lines = doc_lines[1:]
     while doc_lines and not doc_lines[0].strip():
@@ -249,8 +251,12 @@ def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 40) -> Rende
     if lang != "en":
         name = str(info.get("name", "")).lstrip("?").strip()
         said = docstring.summary([str(info.get("canonical") or ""), name], lang)
-        lead = t("doc_summary", lang, summary=said) if said else t("doc_no_summary", lang)
-        text = lead + "\n\n" + text
+        if said:
+            text = (
+                t("doc_summary", lang, summary=said) + "\n" + t("doc_english", lang) + "\n\n" + text
+            )
+        else:
+            text = t("doc_no_summary", lang) + "\n\n" + text
     parts.append(markdown(text))
     return Panel(
         Group(*parts),
