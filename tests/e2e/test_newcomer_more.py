@@ -172,3 +172,23 @@ def test_a_move_you_can_see_without_a_gpu(progress: Path) -> None:
     shown = "\n".join(_typed(screen, child, 'm = x.to("meta"); print(x.device, m.device)'))
     assert "cpu meta" in shown and "Well done" in shown, shown
     leave(child)
+
+
+def test_vars_name_survives_hostile_values(progress: Path) -> None:
+    """A value whose repr hangs, one whose repr raises, a huge string: a clear line each, and
+    the learner's variables are still there afterwards."""
+    child, screen = _at(progress, "operations", "add-sub-pow")
+    forever = "lambda self: str(any(False for _ in iter(int, 1)))"
+    _typed(screen, child, f"Slow = type('Slow', (), {{'__repr__': {forever}}})")
+    _typed(screen, child, "s = Slow(); text = 'ab' * 5_000_000")
+    shown = "\n".join(_typed(screen, child, "/vars s"))
+    assert "did not answer" in shown or "could not be shown" in shown, shown
+    assert "Traceback" not in shown
+    _typed(screen, child, "Bad = type('Bad', (), {'__repr__': lambda self: 1 / 0})")
+    _typed(screen, child, "bad = Bad()")
+    shown = "\n".join(_typed(screen, child, "/vars bad"))
+    assert "repr() failed: ZeroDivisionError" in shown, shown
+    shown = "\n".join(_typed(screen, child, "/vars text"))
+    assert len(shown) < 2000 and "..." in shown, shown[-500:]
+    assert "tensor([1., 2., 3.])" in "\n".join(_typed(screen, child, "print(a)"))
+    leave(child)

@@ -261,14 +261,17 @@ def _shown(value: Any, width: int) -> tuple[str, dict[str, Any]]:
             return repr(value), {"numel": int(getattr(value, "size", 0))}
     if isinstance(value, torch.nn.Module):
         return repr(value), {}
-    short = reprlib.Repr()
-    short.maxlist = short.maxtuple = short.maxset = short.maxdict = 12
-    short.maxstring = short.maxother = VALUE_CHARS
-    short.maxlevel = 3
-    try:
+    if type(value).__module__ == "builtins":
+        # A list of a million or a string of ten million: summarised without being built.
+        short = reprlib.Repr()
+        short.maxlist = short.maxtuple = short.maxset = short.maxdict = 12
+        short.maxstring, short.maxother = 600, VALUE_CHARS
+        short.maxlevel = 3
         return short.repr(value), {}
+    try:
+        return repr(value), {}
     except Exception as exc:  # noqa: BLE001 - a learner __repr__ that fails
-        return f"<{type(value).__name__}: repr() failed: {type(exc).__name__}>", {}
+        return f"<{type(value).__name__}: repr() failed: {type(exc).__name__}: {exc}>", {}
 
 
 def _tensor_stats(value: Any) -> dict[str, Any]:

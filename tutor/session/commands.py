@@ -408,9 +408,21 @@ def _call(session: Session, op: str, **kwargs: Any) -> Any:
 def cmd_vars(session: Session, arg: str) -> None:
     """``/vars``: every variable (type, shape ...); ``/vars NAME``: one, with its value."""
     if arg:
+        from tutor.sandbox import SandboxBusy, SandboxError
+
         width = getattr(getattr(session.ui, "console", None), "width", 80)
-        info = _call(session, "value", name=arg, width=max(int(width) - 4, 40))
-        if info is not None:
+        sb = session.ensure_namespace()
+        if sb is None:
+            return
+        try:
+            info = sb.call("value", name=arg, width=max(int(width) - 4, 40))
+        except SandboxBusy:
+            session.say("busy", "yellow")
+        except SandboxError:
+            # Its repr() ran past the helper's time limit: the worker was replaced and the
+            # inputs replayed, so the variables are back; say what happened in words.
+            session.say("value_timeout", "yellow", name=arg)
+        else:
             session.show(render.value_panel(info, session.lang))
         return
     rows = _call(session, "vars")
