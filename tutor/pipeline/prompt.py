@@ -1,19 +1,23 @@
-"""The answer at the prompt, not the history: judge the live namespace, and when earlier tries
-may have changed what the answer uses, run the answer again from the set-up."""
+"""The answer at the prompt, not the history: which inputs make the answer, and when it runs
+again from the set-up."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from tutor import codeinfo
 from tutor.course.lesson import PROPS, Lesson, Step
 from tutor.judge.verdict import Verdict
-from tutor.pipeline.code import _check_answer, check_variants, judge_live
-
-if TYPE_CHECKING:
-    from tutor.sandbox import RunResult, Sandbox
+from tutor.pipeline.code import (
+    _check_answer,
+    check_variants,
+    judge_live,
+    limited,
+    prepare,
+    speculate,
+)
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,15 @@ def answer_names(step: Step) -> set[str]:
     return {n.split(".")[0] for n in names}
 
 
+@limited
 def judge_at_prompt(
-    sandbox: Sandbox,
+    sandbox: Any,
     lesson: Lesson,
     step: Step,
     history: Sequence[str],
     clean: Sequence[str],
     code: str,
-    run: RunResult,
+    run: Any,
     lang: str = "en",
 ) -> Judgement:
     """Judge an input typed at the prompt: the answer, not the history.
@@ -189,3 +194,28 @@ def _changed(
         if pick:
             return tuple(pick[:3])
     return tuple(labels[:3])
+
+
+def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
+    """Whether an input should get a failure shown: it mentions a watched name, or raised."""
+    if error_type:
+        return True
+    return bool(codeinfo.names(code) & set(step.watch_names))
+
+
+def start_ahead(sandbox: Any, lesson: Lesson, step: Step, skipped: bool = False) -> None:
+    """A code step on screen: its references computed in a background thread while the
+    learner reads (``code.prepare``), so no verdict waits for them."""
+    if step.kind == "code" and sandbox is not None and not skipped and sandbox.is_ready():
+        import threading
+
+        args = (sandbox, lesson, step)
+        threading.Thread(target=prepare, args=args, daemon=True).start()
+
+
+def before_run(sandbox: Any, step: Step, inputs: Sequence[str], code: str) -> None:
+    """An input that may be the answer (it names a checked name) to a step with variants: its
+    variant runs start beside its live run (``code.speculate``)."""
+    if step.kind == "code" and step.variants and is_attempt(step, code):
+        pieces = codeinfo.answer_inputs(list(inputs), code, answer_names(step))
+        speculate(sandbox, step, pieces)
