@@ -28,9 +28,9 @@ def _fits(text: str, width: int) -> None:
 
 
 LESSONS = [
-    ("4", "creating-tensors", "Creating tensors", 17, 3, False, (40, True)),
-    ("5", "attributes-devices", "Attributes, devices, conversion", 12, 0, True, (25, False)),
-    ("8b", "autograd-more", "自动微分实战", 8, 8, False, (20, True)),
+    ("4", "creating-tensors", "Creating tensors", 17, 3, 2, False, (40, True)),
+    ("5", "attributes-devices", "Attributes, devices, conversion", 12, 0, 0, True, (25, False)),
+    ("8b", "autograd-more", "自动微分实战", 8, 8, 0, False, (20, True)),
 ]
 
 

@@ -37,6 +37,7 @@ from tutor.render.tables import (
     protection_rows,
     route_table,
     status_word,
+    value_panel,
     vars_table,
 )
 from tutor.render.text import (
@@ -423,6 +424,7 @@ __all__ = [
     "status_word",
     "step_panel",
     "tutor_says",
+    "value_panel",
     "vars_table",
     "verdict",
     "verdict_brief",
