@@ -37,7 +37,7 @@ DETECTOR_IDS = frozenset(
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
     "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built "
-    "input-eof".split()
+    "input-eof missing-import grad-assign-type".split()
 )
 
 
@@ -125,6 +125,7 @@ class FeedbackRule:
     error_match: tuple[str, ...] = ()  # any of these in the message (one string or a list)
     output_contains: tuple[str, ...] = ()
     answer: tuple[str, ...] = ()
+    hint: Text = Text()  # the first /hint after this feedback was shown: about this mistake
     line: int = 0
 
 

@@ -235,7 +235,12 @@ def run_checks(
     if passed:
         return Verdict(True, unique_checks(c.checks))
     feedback = [
-        Feedback(r["id"], _text(r.get("message"), lang), "feedback")
+        Feedback(
+            r["id"],
+            _text(r.get("message"), lang),
+            "feedback",
+            tuple(dict.fromkeys(str(n).split(".")[0] for n in r.get("failed") or ())),
+        )
         for r in spec.get("feedback") or ()
         if _rule_holds(r, c, learner_run, code)
     ]
