@@ -19,6 +19,7 @@ from tutor.pipeline.answers import (
     check_text_answer,
     normalize,
     printed_value,
+    revealed,
     run_predict,
     words,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "normalize",
     "printed_value",
     "reference",
+    "revealed",
     "run_predict",
     "variant_text",
     "words",

@@ -14,6 +14,7 @@ from tutor import pipeline
 from tutor.course.lesson import lesson_number
 from tutor.i18n import LANGS, choices, t
 from tutor.render import chat as render
+from tutor.session import remarks
 
 if TYPE_CHECKING:
     from tutor.course.lesson import Lesson, Step
@@ -36,6 +37,8 @@ class Session(Protocol):
     li: int
     running: bool
     last_run: tuple[str, RunResult] | None
+    last_judgement: pipeline.Judgement | None
+    hinted: set[tuple[str, str, str]]
 
     @property
     def lesson(self) -> Lesson: ...
@@ -52,6 +55,7 @@ class Session(Protocol):
     def back(self) -> None: ...
     def goto(self, li: int, si: int) -> None: ...
     def set_lang(self, lang: str) -> None: ...
+    def predict_output(self) -> str | None: ...
 
 
 Handler = Callable[[Session, str], None]
@@ -223,6 +227,8 @@ def cmd_lessons(session: Session, arg: str) -> None:
 @command("hint")
 def cmd_hint(session: Session, arg: str) -> None:
     hints = session.step.hints
+    if _mistake_hint(session):
+        return
     if not hints:
         session.say("no_hints", "dim")
         return
@@ -237,12 +243,32 @@ def cmd_hint(session: Session, arg: str) -> None:
         session.say("hints_used_up", "dim")
 
 
+def _mistake_hint(session: Session) -> bool:
+    """The lesson's hint for the mistake just made (a feedback rule's ``hint``), once: a hint
+    about what the learner did beats the next one of the general sequence."""
+    judged = session.last_judgement
+    if judged is None or judged.verdict.passed:
+        return False
+    fired = {f.id for f in judged.verdict.feedback}
+    for rule in session.step.feedback:
+        key = (*session.key, rule.id)
+        if rule.id in fired and rule.hint and key not in session.hinted:
+            session.hinted.add(key)
+            title = t("hint_for_mistake", session.lang)
+            session.show(render.hint(rule.hint.get(session.lang), 0, 0, session.lang, title=title))
+            return True
+    return False
+
+
 @command("solution")
 def cmd_solution(session: Session, arg: str) -> None:
     step = session.step
     if step.kind in ("quiz", "predict") and (step.answer is not None or step.accept):
         if session.ui.confirm(t("solution_confirm", session.lang)):
             session.say("answer_is", "green", answer=_answer_text(step, session.lang))
+            output = session.predict_output() if step.kind == "predict" else None
+            if output is not None:
+                remarks.show_real_output(session, output)
             if step.explanation:
                 session.show(render.explanation(step.explanation.get(session.lang), session.lang))
         return
