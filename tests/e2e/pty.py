@@ -34,15 +34,18 @@ def env(**extra: str) -> dict[str, str]:
     return found
 
 
-def spawn(progress: Path, *extra: str, environ: dict[str, str] | None = None) -> pexpect.spawn:
-    """``python -m tutor`` on the test lessons, in English, with its own progress file."""
+def spawn(
+    progress: Path, *extra: str, environ: dict[str, str] | None = None, columns: int = 120
+) -> pexpect.spawn:
+    """``python -m tutor`` on the test lessons, in English, with its own progress file, in a
+    terminal ``columns`` wide."""
     args = ["-m", "tutor", "--progress", str(progress), "--lang", "en", "--lessons", LESSONS]
     return pexpect.spawn(
         PYTHON,
         [*args, *extra],
         cwd=str(ROOT),
         env=environ or env(),
-        dimensions=(40, 120),
+        dimensions=(40, columns),
         encoding="utf-8",
         timeout=TIMEOUT,
     )
