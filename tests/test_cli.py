@@ -146,6 +146,22 @@ def test_run_stopped_by_time_limit(tmp_path, tutor):
     assert "time limit" in result.stderr
 
 
+def test_run_gives_a_script_minutes_not_the_prompts_seconds(tmp_path, monkeypatch):
+    """A script is a whole program (part two's training runs take longer than one input's
+    10 s): `run` starts its sandbox with a limit of minutes unless --timeout says otherwise."""
+    limits: list[float | None] = []
+
+    def no_sandbox(args: Any, write: Any = None) -> Any:
+        limits.append(args.timeout)
+        raise RuntimeError("not started in this test")
+
+    monkeypatch.setattr(cli, "_sandbox", no_sandbox)
+    script = answer(tmp_path, "print(1)\n")
+    assert cli.main(["run", script]) == 3
+    assert cli.main(["--timeout", "2", "run", script]) == 3
+    assert limits == [cli.RUN_TIMEOUT, 2.0] and cli.RUN_TIMEOUT >= 60
+
+
 def test_run_exit_status(tmp_path, tutor):
     assert tutor("run", answer(tmp_path, "import sys\nsys.exit(0)\n")).returncode == 0
     result = tutor("run", answer(tmp_path, "import sys\nprint('x')\nsys.exit(3)\n"))

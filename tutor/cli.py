@@ -367,6 +367,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+RUN_TIMEOUT = 300.0  # `run FILE`'s limit unless --timeout says otherwise
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tutor.runscript import run_file, writable_paths
 
@@ -374,6 +377,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         error = "not a readable file" if os.path.exists(args.file) else "no such file"
         print(_t("unreadable", args.lang, file=args.file, error=error), file=sys.stderr)
         return 2
+    if args.timeout is None:  # a script is a whole program (a training run), not one input
+        args.timeout = RUN_TIMEOUT
     try:
         # The script's folder is its working directory, readable and writable as under
         # `python FILE`; with shared memory, the confinement's only openings for it.
