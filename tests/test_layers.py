@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tutor.session",),
     ("tutor.render", "tutor.pipeline", "tutor.progress"),
     ("tutor.sandbox",),
-    ("tutor.judge",),
+    ("tutor.judge", "tutor.datasets"),
     ("tutor.course",),
     ("tutor.codeinfo", "tutor.i18n"),
     ("tutor",),
@@ -43,6 +43,9 @@ WORKER_SIDE = (
     "tutor.sandbox._suggest",
     "tutor.sandbox.mainmodule",
     "tutor.sandbox.evaluator",
+    "tutor.sandbox.shapetrace",
+    "tutor.sandbox.mplbackend",
+    "tutor.datasets",
 )
 # Plain data the UI reads from the judge: part of tutor.judge, free of torch.
 SHARED = ("tutor.judge.verdict",)

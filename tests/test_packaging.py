@@ -73,15 +73,13 @@ def test_installed_package_finds_the_course(tmp_path):
     listed = _run([str(python), "-m", "tutor", "lessons", "--json"], cwd=elsewhere, env=env)
     assert listed.returncode == 0, listed.stderr
     ids = [lesson["id"] for lesson in json.loads(listed.stdout)]
-    assert {"creating-tensors", "autograd", "autograd-more"} <= set(ids)
-    # The course data the set-ups read ships with the lessons, its licence note beside it;
-    # the lessons still waiting for the format (lessons/pending) do not ship.
+    assert {"creating-tensors", "autograd", "autograd-more", "training-loop", "digits"} <= set(ids)
+    # The course data the set-ups read ships with the lessons, its licence note beside it.
     data = Path(course) / "data"
     assert (data / "digits.csv.gz").is_file() and (data / "README.md").is_file()
     assert (data / "digits.csv.gz").read_bytes() == (
         ROOT / "lessons/data/digits.csv.gz"
     ).read_bytes()
-    assert not (Path(course) / "pending").exists()
 
 
 def test_every_subpackage_is_listed_in_pyproject():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from tutor.validate import validate_course
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "lessons" / "04-creating-tensors.toml"
+# validate's progress on stderr when it is not a terminal: a line per lesson.
+PROGRESS = re.compile(r"^\[\d+/\d+ steps done\] checking lesson [\w-]+\.\.\.$")
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +175,7 @@ def test_each_problem_is_one_line_and_the_count_stands_apart(tmp_path, tutor_cli
     )
     result = tutor_cli("validate", str(path), merge_stderr=True)
     assert result.returncode == 1, result.stdout
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not PROGRESS.match(line)]
     assert len(lines) == 3, lines
     assert lines[0].startswith(f"{path}:{line - 1}: step `zeros-ones`: the trap")
     assert "z.values: expected tensor([[0., 0., 0.], [0., 0., 0.]])" in lines[0]
@@ -319,3 +322,18 @@ def test_predicates_read_modules_and_optimizers_from_the_sandbox(tmp_path, sb):
     path = tmp_path / "layers.toml"
     path.write_text(LAYER, encoding="utf-8")
     assert messages(tmp_path, sb, path) == []
+
+
+def test_validate_tells_its_progress_on_stderr_a_line_per_lesson(tmp_path, tutor_cli):
+    # Two lessons: one progress line each, in order, on stderr (a log: no redraws), and
+    # nothing of it among the results on stdout.
+    first = tmp_path / "04-creating-tensors.toml"
+    first.write_text(LESSON.read_text(encoding="utf-8"), encoding="utf-8")
+    second = ROOT / "lessons" / "03-tensors.toml"
+    (tmp_path / second.name).write_text(second.read_text(encoding="utf-8"), encoding="utf-8")
+    result = tutor_cli("validate", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    told = [line for line in result.stderr.splitlines() if PROGRESS.match(line)]
+    assert [line.split()[-1] for line in told] == ["tensors...", "creating-tensors..."], told
+    assert told[0].startswith("[0/") and not told[1].startswith("[0/")
+    assert "\r" not in result.stderr and "steps done" not in result.stdout

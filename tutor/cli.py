@@ -171,6 +171,7 @@ def _sandbox(args: argparse.Namespace, write: list[str] | None = None) -> Sandbo
     )
     kwargs["write"] = write or []
     sandbox = Sandbox(**kwargs)
+    sandbox.timeout_fixed = "timeout" in kwargs  # an explicit --timeout beats a step's
     sandbox.start()
     if not sandbox.wait_ready(120):
         sandbox.close()
@@ -338,6 +339,34 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if verdict.passed else 1
 
 
+def _progress(lang: str) -> Any:
+    """validate's progress on stderr: one line redrawn in place on a terminal; in a pipe or a
+    log, a line per lesson (no redraws)."""
+    tty = sys.stderr.isatty()
+    seen: set[str] = set()
+
+    def told(done: int, total: int, lesson: Any, step: Any) -> None:
+        text = _t("validating", lang, done=done + 1, total=total, lesson=lesson.id, step=step.id)
+        if tty:
+            sys.stderr.write("\r\x1b[2K" + text)
+            sys.stderr.flush()
+        elif lesson.id not in seen:
+            seen.add(lesson.id)
+            print(
+                _t("validating_lesson", lang, done=done, total=total, lesson=lesson.id),
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return told
+
+
+def _progress_done() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from tutor.course.files import course_dirs
     from tutor.validate import validate_course
@@ -349,9 +378,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(_t("no_sandbox", args.lang, error=exc), file=sys.stderr)
         return 3
     try:
-        lessons, errors = validate_course(paths, sandbox)
+        lessons, errors = validate_course(paths, sandbox, on_step=_progress(args.lang))
     finally:
         sandbox.close()
+        _progress_done()
     for error in errors:
         print(error)
     steps = sum(len(lesson.steps) for lesson in lessons)

@@ -168,8 +168,7 @@ class _Validator:
                     self.key_line(step, "code"),
                     f"step `{step.id}`: the code stopped ({run.outcome})",
                 )
-        right = _right_answer(step, output)
-        if right is not None:
+        for right in _right_answers(step, output):
             verdict = (
                 pipeline.check_predict(step, right, output)
                 if step.kind == "predict"
@@ -236,26 +235,37 @@ def _error_ids(verdict: Verdict, code: str) -> list[str]:
     return [found.feedback.id] if found is not None else []
 
 
-def _right_answer(step: Step, output: str) -> str | None:
+def _right_answers(step: Step, output: str) -> list[str]:
+    """Every answer the step must accept (several right choices or orders: each of them)."""
+    if step.choices and step.select == "all":
+        return [" ".join(str(n) for n in step.answer)]
     if step.choices:
-        return str(step.answer)
+        return [str(n) for n in (step.answers or (step.answer,))]
     if step.items:
-        return " ".join(str(n) for n in step.answer)
+        return [" ".join(str(n) for n in order) for order in (step.answers or (step.answer,))]
     if step.accept:
-        return step.accept[0]
-    return output if step.kind == "predict" and output.strip() else None
+        return [step.accept[0]]
+    return [output] if step.kind == "predict" and output.strip() else []
 
 
 def validate_course(
     paths: Iterable[str | Path],
     sandbox: Sandbox,
     on_lesson: Callable[[Lesson, list[LessonError]], None] | None = None,
+    on_step: Callable[[int, int, Lesson, Step], None] | None = None,
 ) -> tuple[list[Lesson], list[LessonError]]:
-    """Load and prove every lesson under ``paths``; return the lessons and every problem."""
+    """Load and prove every lesson under ``paths``; return the lessons and every problem.
+
+    ``on_step(done, total, lesson, step)`` is told before each step is proved (progress)."""
     lessons, errors = load_course(paths)
+    total = sum(len(lesson.steps) for lesson in lessons)
+    done = 0
     for lesson in lessons:
         v = _Validator(sandbox, lesson)
         for step in lesson.steps:
+            if on_step is not None:
+                on_step(done, total, lesson, step)
+            done += 1
             try:
                 v.step(step)
             except Exception as exc:  # noqa: BLE001 - one broken step must not hide the rest

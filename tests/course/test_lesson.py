@@ -211,7 +211,9 @@ def test_quiz_answer_out_of_range(tmp_path):
         choices.zh = ["甲", "乙"]
         answer = 3
         """)
-    assert errors_of(tmp_path, quiz) == ["L:13: `answer` must be a choice number 1..2"]
+    assert errors_of(tmp_path, quiz) == [
+        "L:13: `answer` must be a choice number 1..2 (or a list of them)"
+    ]
 
 
 def test_broken_lesson_does_not_stop_the_others(tmp_path):

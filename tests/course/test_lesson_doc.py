@@ -79,3 +79,74 @@ def test_broken_copy_of_the_example_fails_validation(lesson_dir, tmp_path, tutor
     assert result.returncode == 1
     line = text[: text.index('code = "c = torch.arange(1, n + 1)"')].count("\n")
     assert f"broken.toml:{line}: step `count`: the trap" in result.stdout
+
+
+# --- a training lesson written from the doc's examples alone ----------------------------------
+
+
+def training_example() -> str:
+    """The header of "The lesson" and the step of "Training steps", copied as they stand."""
+    header = re.search(r"```toml\n(.*?)```", DOC.split("## The lesson", 1)[1], re.S).group(1)
+    step = re.search(r"```toml\n(.*?)```", DOC.split("### Training steps", 1)[1], re.S).group(1)
+    return header + "\n" + step
+
+
+@pytest.fixture(scope="module")
+def training_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("doc-training")
+    (folder / "98-training.toml").write_text(training_example(), encoding="utf-8")
+    return folder
+
+
+def test_training_example_uses_every_part_two_key(training_dir):
+    lesson, errors = load_lesson(training_dir / "98-training.toml")
+    assert errors == [] and lesson is not None
+    (step,) = lesson.steps
+    assert step.time_limit == 20 and step.quiet == ("grad-accumulated",)
+    keys = {
+        k
+        for e in step.expects
+        for k in ("near", "at_most", "finite", "params", "lr", "optimizes")
+        if getattr(e, k) is not None
+    }
+    assert keys == {"near", "at_most", "finite", "params", "lr", "optimizes"}
+    assert [(v.seed, v.setup, bool(v.message)) for v in step.variants] == [(1, None, True)]
+
+
+def test_training_example_validates(training_dir, tutor_cli):
+    result = tutor_cli("validate", str(training_dir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 lesson, 1 step: all valid." in result.stdout
+
+
+def _train(tmp_path: Path, name: str, lr: str = "0.1", zero: bool = True) -> str:
+    body = "    opt.zero_grad()\n" if zero else ""
+    code = (
+        f"opt = torch.optim.SGD(model.parameters(), lr={lr})\nlosses = []\n"
+        "for epoch in range(200):\n" + body + "    loss = nn.functional.mse_loss(model(x), y)\n"
+        "    loss.backward()\n    opt.step()\n    losses.append(loss.item())\n"
+    )
+    path = tmp_path / name
+    path.write_text(code, encoding="utf-8")
+    return str(path)
+
+
+def test_training_example_checks_answers(training_dir, tmp_path, tutor_cli):
+    base = ("--lessons", str(training_dir), "check", "creation", "fit-line")
+    assert tutor_cli(*base, _train(tmp_path, "right.py")).returncode == 0
+    # No zero_grad: the weight's bound fails, in words, and the message quotes the weight.
+    result = tutor_cli(*base, _train(tmp_path, "nozero.py", zero=False), "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 1
+    near = next(c for c in data["checks"] if c["name"] == "model.weight.near")
+    assert not near["passed"] and near["expected"] == "3 ± 0.1"
+    assert "model_weight" not in result.stdout  # no mangled names anywhere
+    ids = {f["id"]: f["message"] for f in data["feedback"]}
+    assert {"forgot-zero-grad", "missing-zero-grad"} <= set(ids)
+    assert "{model.weight" not in ids["forgot-zero-grad"]
+    assert re.search(r"ended at -?\d+\.\d\d,", ids["forgot-zero-grad"])
+    # A learning rate that is wrong but converges: the optimizer's own row says so.
+    result = tutor_cli(*base, _train(tmp_path, "slow.py", lr="0.01"), "--json")
+    data = json.loads(result.stdout)
+    lr = next(c for c in data["checks"] if c["name"] == "opt.lr")
+    assert (lr["passed"], lr["expected"], lr["got"]) == (False, "0.1", "0.01")

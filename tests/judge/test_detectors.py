@@ -24,6 +24,24 @@ from tutor.render import errors
 _COUNTER = itertools.count()
 
 # id: (name checked, wrong answer, right answer = the solution, set-up, expectation)
+_LINE = (
+    "from torch import nn\nx = torch.linspace(-1, 1, 100).unsqueeze(1)\ny = 3 * x + 2\n"
+    "model = nn.Linear(1, 1)"
+)
+_TRAIN = """opt = torch.optim.SGD(model.parameters(), lr=0.1)
+losses = []
+for epoch in range(200):
+    {zero}
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    losses.append(loss.item())
+"""
+_DEVICE = (
+    "from torch import nn\nmodel = nn.Linear(2, 1)\nx = torch.ones(3, 2)\n"
+    "device = torch.device('cpu')"
+)
+
 FIXTURES: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {
     "list-not-tensor": ("x", "x = [1.0, 2.0]", "x = torch.tensor([1.0, 2.0])", "", {}),
     "ndarray-not-tensor": ("x", "x = np.array([1.0, 2.0])", "x = torch.tensor([1.0, 2.0])", "", {}),
@@ -111,6 +129,64 @@ FIXTURES: dict[str, tuple[str, str, str, str, dict[str, Any]]] = {
         "a = torch.tensor([1., 2., 3.])\nb = torch.tensor([[10.], [20.], [30.]])",
         {},
     ),
+    # part two: training (the wrong answer is a real beginner's; the right one the reference)
+    "missing-zero-grad": (
+        "model.weight",
+        _TRAIN.format(zero=""),
+        _TRAIN.format(zero="opt.zero_grad()"),
+        _LINE,
+        {"near": 3.0, "within": 0.1},
+    ),
+    "softmax-before-cross-entropy": (
+        "loss",
+        "loss = nn.functional.cross_entropy(logits.softmax(dim=1), target)",
+        "loss = nn.functional.cross_entropy(logits, target)",
+        "from torch import nn\nlogits = torch.tensor([[2.0, 0.5, -1.0]])\n"
+        "target = torch.tensor([0])",
+        {},
+    ),
+    "lr-diverged": (
+        "losses",
+        _TRAIN.format(zero="opt.zero_grad()").replace("lr=0.1", "lr=1.5"),
+        _TRAIN.format(zero="opt.zero_grad()"),
+        _LINE,
+        {},
+    ),
+    "eval-without-no-grad": (
+        "pred",
+        "model.eval()\npred = model(x)",
+        "model.eval()\nwith torch.no_grad():\n    pred = model(x)",
+        "from torch import nn\nmodel = nn.Linear(2, 1)\nx = torch.ones(3, 2)",
+        {"props": ["requires_grad"]},
+    ),
+    "eval-missing": (
+        "pred",
+        "with torch.no_grad():\n    pred = model(x)",
+        "model.eval()\nwith torch.no_grad():\n    pred = model(x)",
+        "from torch import nn\nmodel = nn.Linear(2, 1)\nx = torch.ones(3, 2)",
+        {"failed": ["model.training"]},
+    ),
+    "linear-in-out-swapped": (
+        "layer",
+        "layer = nn.Linear(3, 2)",
+        "layer = nn.Linear(2, 3)",
+        "from torch import nn",
+        {"props": ["values"]},
+    ),
+    "data-model-devices": (
+        "out",
+        "model = model.to(device)\nout = model(x)",
+        "model = model.to(device)\nx = x.to(device)\nout = model(x)",
+        _DEVICE,
+        {},
+    ),
+    "to-result-dropped": (
+        "out",
+        "x.to(device)\nout = model(x)",
+        "x = x.to(device)\nout = model(x)",
+        _DEVICE,
+        {},
+    ),
 }
 
 
@@ -146,6 +222,7 @@ def _ids(
         "en",
         context=learner,
         ref_context=reference,
+        solution=solution,
         off=off,
     )
     return [f.id for f in found]
@@ -153,11 +230,11 @@ def _ids(
 
 def test_every_detector_is_registered_once_in_order_with_a_premise() -> None:
     found = detectors.detectors()
-    assert len(found) == 18
+    assert len(found) == 24
     assert [d.order for d in found] == sorted(d.order for d in found)
     assert len(set(detectors.ids())) == len(detectors.ids())
     families = {d.family for d in found}
-    assert families == {"dtype", "shape", "ops", "gradients", "memory", "devices"}
+    assert families == {"dtype", "shape", "ops", "gradients", "memory", "devices", "training"}
     for d in found:
         assert d.premise and d.ids and d.id == d.ids[0]
 

@@ -53,6 +53,18 @@ def _grad_set_to_a_number() -> None:
 
 
 LIVE: dict[str, tuple[Callable[[], Any], list[str], list[str]]] = {
+    "float-targets": (
+        lambda: torch.nn.CrossEntropyLoss()(torch.ones(3, 4), torch.tensor([1.0, 0.0, 2.0])),
+        ["Float", "int64", ".long()"],
+        ["Float", "int64", ".long()"],
+    ),
+    "one-hot-targets": (
+        lambda: torch.nn.CrossEntropyLoss()(
+            torch.ones(3, 4), torch.nn.functional.one_hot(torch.tensor([1, 0, 2]), 4)
+        ),
+        ["one-hot", "(N,)", "argmax(dim=1)"],
+        ["one-hot", "(N,)", "argmax(dim=1)"],
+    ),
     "input-eof": (_input_at_eof, ["input()", "run FILE"], ["input()", "run FILE"]),
     # C16 of the newcomer walk: `np` with no NumPy imported, and an int put in `.grad`
     "missing-import": (
@@ -197,7 +209,20 @@ FIXED: list[tuple[str, str, str]] = [
 
 
 def test_every_documented_error_id_has_a_live_case() -> None:
-    assert set(IDS) == set(LIVE)
+    assert set(IDS) == set(LIVE) | {"linear-in-features"}  # that one needs the code: below
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_layer_given_the_wrong_features_is_explained_as_a_layer(lang: str) -> None:
+    layer = torch.nn.Linear(3, 2)
+    etype, message = raised(lambda: layer(torch.ones(4, 3).T))
+    found = explain(etype, message, lang, code="out = layer(x.T)")
+    assert found is not None and found.feedback.id == "linear-in-features"
+    assert "3" in found.feedback.message and "in_features" in found.feedback.message
+    # The same message from `@` is a matrix product, explained as one; so is the message
+    # raised by hand or printed (no layer in sight).
+    for code in ("out = x @ w", f"raise RuntimeError({message!r})", "print(len(x))"):
+        assert explain(etype, message, lang, code=code).feedback.id == "matmul-inner-size", code
 
 
 @pytest.mark.parametrize("error_id", sorted(LIVE))

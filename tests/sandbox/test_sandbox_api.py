@@ -43,6 +43,28 @@ def test_stderr_and_warnings_are_shown(sb: Sandbox) -> None:
     assert "<input>:5" in result.output
 
 
+def test_a_warning_repeated_in_a_loop_is_shown_once_from_its_line(sb: Sandbox) -> None:
+    # A loop inside a function runs under the shape trace (the calling input has no loop):
+    # its warning still comes from the learner's line, once, as Python's default filter says.
+    sb.run(
+        "def f(n):\n    out = None\n    for _ in range(n):\n"
+        "        a = torch.ones(2, requires_grad=True)\n        out = (a * 2).grad\n    return out"
+    )
+    result = sb.run("f(5)")
+    assert result.outcome == "ok"
+    assert result.output.count("UserWarning") == 1, result.output
+    assert "<input>:5" in result.output and "tutor" not in result.output
+    # The learner's own filters still decide: an error filter makes the warning an error.
+    result = sb.run(
+        "import warnings\nwarnings.simplefilter('error')\n"
+        "b = torch.ones(2, requires_grad=True) * 2\nb.grad"
+    )
+    assert result.outcome == "error" and result.error.type == "UserWarning"
+    sb.run("warnings.simplefilter('ignore')")
+    assert "UserWarning" not in sb.run("b.grad").output
+    sb.run("warnings.resetwarnings()\nwarnings.simplefilter('default')")  # as the worker sets
+
+
 def test_traceback_holds_learner_frames_only(sb: Sandbox) -> None:
     sb.run("def mul(a, b):\n    return a @ b")
     result = sb.run("x = torch.ones(2, 3)\nmul(x, x)")

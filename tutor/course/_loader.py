@@ -19,6 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from tutor.course import _rules
 from tutor.course._lines import LineMap
 from tutor.course._schema import (
     _ANSWER,
@@ -150,7 +151,13 @@ class Loader:
                 return raw
             if isinstance(raw, list) and all(type(x) is int for x in raw):
                 return tuple(raw)
-            return bad("a choice number or a list of item numbers")
+            if (
+                isinstance(raw, list)
+                and raw
+                and all(isinstance(r, list) and all(type(x) is int for x in r) for r in raw)
+            ):
+                return tuple(tuple(r) for r in raw)  # several right orders
+            return bad("a choice number, a list of them, or a list of item numbers (or of lists)")
         return raw
 
     def _parse_code(self, code: str, key: str, line: int, expr: bool) -> None:
@@ -273,6 +280,7 @@ class Loader:
             for name in _SUBTABLES
             if name in _KIND_KEYS[kind]
         }
+        answer, answers, select = self.answers(get, kind, path)
         step = Step(
             id=step_id,
             kind=kind,
@@ -290,7 +298,10 @@ class Loader:
             traps=subs.get("traps", ()),
             variants=subs.get("variants", ()),
             choices=get.get("choices") or (),
-            answer=get.get("answer"),
+            answer=answer,
+            answers=answers,
+            select=select,
+            time_limit=get.get("time_limit"),
             accept=get.get("accept") or (),
             items=get.get("items") or (),
             explanation=get.get("explanation") or Text(),
@@ -300,6 +311,11 @@ class Loader:
         )
         self.rules(step, raw, path)
         return step
+
+    def answers(
+        self, get: dict[str, Any], kind: str, path: tuple[Any, ...]
+    ) -> tuple[Any, tuple[Any, ...], str]:
+        return _rules.answers(get, lambda m: self.error(self.map.key(path, "select"), m))
 
     def quiet(self, ids: tuple[str, ...], path: tuple[Any, ...]) -> tuple[str, ...]:
         """``quiet = [...]``: built-in feedback ids (detectors, error explanations) to turn off."""
@@ -353,6 +369,8 @@ class Loader:
                 self.map.key(path, "device"),
                 f'`device` must be "any", "cpu" or "gpu", not {step.device!r}',
             )
+        if step.time_limit is not None and not 0 < step.time_limit <= 600:
+            self.error(self.map.key(path, "time_limit"), "`time_limit` must be 1..600 seconds")
         if step.kind == "code":
             if "solution" not in raw:
                 self.error(line, "missing `solution` (a code step needs a reference solution)")
@@ -388,17 +406,23 @@ class Loader:
     def answer_rules(self, step: Step, raw: dict[str, Any], path: tuple[Any, ...]) -> None:
         line = self.map.table(path)
         if step.choices:
-            if not isinstance(step.answer, int) or not 1 <= step.answer <= len(step.choices):
+            numbers = step.answers[0] if step.select == "all" else step.answers
+            if not numbers or not all(
+                isinstance(n, int) and 1 <= n <= len(step.choices) for n in numbers
+            ):
                 self.error(
                     self.map.key(path, "answer"),
-                    f"`answer` must be a choice number 1..{len(step.choices)}",
+                    f"`answer` must be a choice number 1..{len(step.choices)} (or a list of them)",
                 )
         elif step.items:
-            if sorted(step.answer or ()) != list(range(1, len(step.items) + 1)):
-                self.error(
-                    self.map.key(path, "answer"),
-                    "`answer` must list every item number once, in the right order",
-                )
+            for order in step.answers or [()]:
+                if sorted(order) != list(range(1, len(step.items) + 1)):
+                    self.error(
+                        self.map.key(path, "answer"),
+                        "`answer` must list every item number once, in the right order "
+                        "(or be a list of such orders)",
+                    )
+                    break
         elif not step.accept and step.kind == "quiz":
             self.error(
                 line, "a quiz step needs `choices` + `answer`, `accept`, or `items` + `answer`"
@@ -425,11 +449,10 @@ class Loader:
                 close = difflib.get_close_matches(p, PROPS, n=1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 self.error(e.line, f"unknown property `{p}` in `props`{hint}")
+        _rules.value_rules(e, lambda m: self.error(e.line, m))
 
 
 _BAD = object()
-
-
 _TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)")
 _OPENS = re.compile(r"\"\"\"|'''|[\"'\[{]")
 

@@ -54,6 +54,8 @@ _STEP_KEYS = {
     "items": _TEXTS,
     "explanation": _TEXT,
     "code": _CODE,
+    "time_limit": _NUM,
+    "select": _STR,
 }
 _BASE = {"id", "kind", "title", "text"}
 _KIND_KEYS = {
@@ -74,9 +76,20 @@ _KIND_KEYS = {
         "variants",
         "explanation",
         "quiet",
+        "time_limit",
     },
     "quiz": _BASE
-    | {"choices", "answer", "accept", "items", "explanation", "hints", "feedback", "traps"},
+    | {
+        "choices",
+        "answer",
+        "accept",
+        "items",
+        "explanation",
+        "hints",
+        "feedback",
+        "traps",
+        "select",
+    },
     "predict": _BASE
     | {
         "code",
@@ -118,6 +131,22 @@ _EXPECT_KEYS = {
     "predicate": _EXPR,
     "uses": _STRS,
     "message": _TEXT,
+    "id": _STR,
+    "expected": _TEXT,
+    "near": _ANY,
+    "within": _NUM,
+    "at_least": _NUM,
+    "at_most": _NUM,
+    "finite": _BOOL,
+    "layers": _STRS,
+    "params": _INT,
+    "param_shapes": _ANY,
+    "training": _BOOL,
+    "lr": _NUM,
+    "hyper": _ANY,
+    "optimizes": _STR,
+    "same_values_as": _STR,
+    "differs_from": _STR,
 }
 _FEEDBACK_KEYS = {
     "id": _STR,

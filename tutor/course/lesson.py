@@ -37,7 +37,9 @@ DETECTOR_IDS = frozenset(
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
     "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built "
-    "input-eof missing-import grad-assign-type".split()
+    "input-eof missing-import grad-assign-type missing-zero-grad softmax-before-cross-entropy "
+    "lr-diverged eval-without-no-grad eval-missing linear-in-out-swapped data-model-devices "
+    "to-result-dropped one-hot-targets float-targets linear-in-features".split()
 )
 
 
@@ -107,6 +109,26 @@ class Expect:
     predicate: str | None = None
     uses: tuple[str, ...] = ()
     message: Text = Text()
+    id: str | None = None  # names a predicate, calls, output or raises row
+    expected: Text = Text()  # a predicate in words, for the verdict's expected column
+    # A learned value held to a tolerance (shown in words), not compared with the reference.
+    near: Any = None
+    within: float | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+    finite: bool | None = None
+    # An nn.Module: its children's classes, parameter count and shapes, mode.
+    layers: tuple[str, ...] | None = None
+    params: int | None = None
+    param_shapes: Any = None  # {"0.weight": [32, 64]}
+    training: bool | None = None
+    # An optimizer: learning rate, other hyper-parameters, the module it updates.
+    lr: float | None = None
+    hyper: Any = None  # {"momentum": 0.9}
+    optimizes: str | None = None
+    # Another name of the learner's: the same values (a module's state_dict too), or other ones.
+    same_values_as: str | None = None
+    differs_from: str | None = None
     line: int = 0
 
 
@@ -188,6 +210,9 @@ class Step:
     explanation: Text = Text()
     code: str = ""
     quiet: tuple[str, ...] = ()  # built-in feedback ids this step never shows
+    time_limit: float | None = None  # seconds for each run of this step's code
+    answers: tuple[Any, ...] = ()  # every right answer (``answer`` is the first)
+    select: str = ""  # "all": the learner names exactly the right choices
     line: int = 0
 
     @property
@@ -195,10 +220,21 @@ class Step:
         """The names (and attribute paths) whose values the judge needs."""
         names: list[str] = list(self.check)
         for e in self.expects:
-            names += [n for n in (e.var, e.shares_memory_with, e.independent_of) if n]
-            names += list(e.uses)
+            names += [
+                n
+                for n in (
+                    e.var,
+                    e.shares_memory_with,
+                    e.independent_of,
+                    e.optimizes,
+                    e.same_values_as,
+                    e.differs_from,
+                )
+                if n
+            ]
+            names += list(e.uses) + message_names(e.message)
         for f in self.feedback:
-            names += list(f.uses)
+            names += list(f.uses) + message_names(f.message)
         # Names the set-up and the solution assign help the detectors tell what went wrong.
         names += sorted(codeinfo.assigned(self.setup) | codeinfo.assigned(self.solution))
         return tuple(dict.fromkeys(names))
@@ -218,7 +254,16 @@ class Step:
             "feedback": [_plain(f) for f in self.feedback],
             "solution": self.solution,
             "quiet": list(self.quiet),
+            "setup": self.setup,
         }
+
+
+_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][\w.]*(?:\[-?\d+\][\w.]*)*)(?::[^{}]*)?\}(?!\})")
+
+
+def message_names(text: Text) -> list[str]:
+    """The value names a message interpolates (``{model.weight:.2f}`` -> ``model.weight``)."""
+    return list(dict.fromkeys(m.group(1) for v in text.variants() for m in _FIELD.finditer(v)))
 
 
 def _plain(value: Any) -> Any:
@@ -300,4 +345,5 @@ __all__ = [
     "Trap",
     "Variant",
     "lesson_number",
+    "message_names",
 ]

@@ -11,12 +11,14 @@ from typing import Any
 import torch
 
 from tutor.course.lesson import PROPS
+from tutor.judge import learned
 from tutor.judge._checktext import msg
 from tutor.judge.compare import (
     _MISSING,
     DEFAULT_PROPS,
     _data,
     _kind,
+    _passing_kind,
     _short,
     _shown_kind,
     compare_values,
@@ -24,12 +26,6 @@ from tutor.judge.compare import (
 from tutor.judge.predicates import evaluate as evaluate  # the evaluator and checks import it here
 from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check, predicate_key
-
-
-def _passing_kind(expected: str, got: str) -> str:
-    """A passing type row's "got": the kind it passed as, then the exact type when that differs
-    (``str (TorchVersion)``), so a ✓ never stands beside a different word."""
-    return got if got.lower() == expected.lower() else f"{expected} ({got})"
 
 
 class _Checker:
@@ -68,12 +64,22 @@ class _Checker:
         """Check ``name`` property by property: explicit expectations, else the reference's."""
         explicit = {p for p in PROPS if expect.get(p) is not None}
         props = expect.get("props")
-        compare = set(props) if props else (set() if explicit else set(DEFAULT_PROPS))
+        more = learned.wanted(expect)  # bounds, module and optimizer keys
+        compare = set(props) if props else (set() if explicit or more else set(DEFAULT_PROPS))
         before = len(self.checks)
         got, want = self.get(name), self.get(name, "reference")
         if not self._type(name, got, want, expect, compare):
             self._remember(name, expect, before)
             return
+        if got.kind == "module":  # its values are its state_dict, its grad its parameters'
+            if "values" in compare and not more and want.kind == "module":
+                more, expect = ["values"], {**expect, "props": ["values"]}
+            compare -= {"values", "grad"}
+            if isinstance(expect.get("grad"), str):
+                explicit.discard("grad")
+                more = [*more, "grad"]
+        if more:
+            learned.check(self, name, got, want, expect)
         for prop in PROPS[1:]:  # the type came first: the rest only make sense when it agrees
             if prop in explicit or prop in compare:
                 ok = getattr(self, "_" + prop)(name, got, want, expect, prop in explicit)
@@ -108,7 +114,8 @@ class _Checker:
                 or (wanted == "float" and got.kind == "float")
                 or (wanted == "number" and _kind(got) == "number")
             )
-            shown = "Tensor" if wanted == "tensor" else wanted  # as type(x).__name__ says it
+            written = str(expect["type"])  # as the lesson writes it: Linear, Adam
+            shown = "Tensor" if wanted == "tensor" else written  # as type(x).__name__ says it
             return self.add(
                 Check(
                     f"{name}.type",
@@ -117,7 +124,7 @@ class _Checker:
                     _passing_kind(shown, _shown_kind(got, self.lang))
                     if ok
                     else _shown_kind(got, self.lang),
-                    "" if ok else msg("type", self.lang, name=name, want=wanted),
+                    "" if ok else msg("type", self.lang, name=name, want=written),
                 )
             )
         if "type" not in compare or want.kind == "missing":
@@ -228,14 +235,18 @@ class _Checker:
         self, name: str, got: Value, want: Value, expect: dict[str, Any], explicit: bool
     ) -> bool:
         """Strings, None and other objects: compare the Python value or the repr."""
+        have = got.scalar if got.scalar is not None else got.repr
+        if got.plain is not None:  # a list of strings, a dict: compared as plain data
+            have = got.plain
         if explicit:
-            target, have = expect["values"], got.scalar if got.scalar is not None else got.repr
+            target = expect["values"]
             ok = target == have or str(target) == got.repr
         else:
             if want.kind == "missing":
                 return True
             target = want.scalar if want.scalar is not None else want.repr
-            have = got.scalar if got.scalar is not None else got.repr
+            if want.plain is not None:
+                target = want.plain
             ok = target == have and got.kind == want.kind
         return self.add(
             Check(

@@ -8,6 +8,7 @@ finally gathers the lesson's targeted feedback and the built-in detectors'.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from tutor import codeinfo
@@ -15,6 +16,7 @@ from tutor.judge import diagnose
 from tutor.judge._checktext import msg
 from tutor.judge.checker import _Checker
 from tutor.judge.checker import evaluate as evaluate  # part of this module's API
+from tutor.judge.fill import fill, unfilled
 from tutor.judge.snapshot import Value
 from tutor.judge.verdict import Check, Feedback, Verdict
 
@@ -44,7 +46,14 @@ def _run_expectation(
 ) -> None:
     lang = c.lang
     if e.get("var"):
+        before = len(c.checks)
         c.var(e["var"], e)
+        own = _text(e.get("message"), lang)
+        if own:  # the table's own words replace the default line of each failing row
+            c.checks[before:] = [
+                ch if ch.passed else dataclasses.replace(ch, message=fill(own, c.learner))
+                for ch in c.checks[before:]
+            ]
         if e.get("shares_memory_with"):
             c.memory(e["var"], e["shares_memory_with"], True)
         if e.get("independent_of"):
@@ -55,7 +64,7 @@ def _run_expectation(
         ok = etype.split(".")[-1] == e["raises"].split(".")[-1] and (e.get("match") or "") in emsg
         c.add(
             Check(
-                "raises",
+                e.get("id") or "raises",
                 ok,
                 want,
                 f"{etype}: {emsg}" if etype else msg("no_error", lang),
@@ -65,7 +74,11 @@ def _run_expectation(
     output = (learner_run or {}).get("output", "")
     if e.get("output") is not None:
         ok = _lines(output) == _lines(e["output"])
-        c.add(Check("output", ok, e["output"], output, "" if ok else msg("output", lang)))
+        c.add(
+            Check(
+                e.get("id") or "output", ok, e["output"], output, "" if ok else msg("output", lang)
+            )
+        )
     if e.get("output_contains"):
         missing = [s for s in e["output_contains"] if s not in output]
         c.add(
@@ -99,12 +112,26 @@ def _run_expectation(
             + [msg("not_call", lang, name=p) for p in e.get("must_not_call") or ()]
         )
         c.add(
-            Check("calls", not (missing or banned), expected, ", ".join(sorted(found))[:400], text)
+            Check(
+                e.get("id") or "calls",
+                not (missing or banned),
+                expected,
+                ", ".join(sorted(found))[:400],
+                text,
+            )
         )
     if e.get("predicate"):
         ok, detail = c.predicate(e["predicate"], e.get("uses") or ())
-        message = _text(e.get("message"), lang) or msg("predicate", lang, expr=e["predicate"])
-        c.add(Check("predicate", ok, e["predicate"], detail, "" if ok else message))
+        said = _text(e.get("expected"), lang)
+        message = fill(_text(e.get("message"), lang), c.learner)
+        if not message:
+            message = msg(
+                "predicate_said" if said else "predicate", lang, expr=said or e["predicate"]
+            )
+        if said or e.get("message"):  # in words: no source, no True/False
+            detail = "" if ok else msg("predicate_no", lang)
+        shown = said or ("" if e.get("message") else e["predicate"])
+        c.add(Check(e.get("id") or "predicate", ok, shown, detail, "" if ok else message))
 
 
 def _text(text: Any, lang: str) -> str:
@@ -177,6 +204,20 @@ def _detectors(
                 picture = None
             if picture:
                 pictures.append(picture)
+    failed = [ch.name for ch in c.checks if not ch.passed]
+    if failed and not c.failed_vars:  # no value failed: the detectors that read the whole answer
+        try:
+            found += diagnose.detect_whole(
+                failed,
+                code,
+                c.lang,
+                context=c.learner,
+                ref_context=c.reference,
+                solution=solution,
+                off=off,
+            )
+        except Exception:  # noqa: BLE001 - a broken detector must not break the verdict
+            pass
     return found, pictures
 
 
@@ -237,12 +278,14 @@ def run_checks(
     feedback = [
         Feedback(
             r["id"],
-            _text(r.get("message"), lang),
+            fill(_text(r.get("message"), lang), learner),
             "feedback",
             tuple(dict.fromkeys(str(n).split(".")[0] for n in r.get("failed") or ())),
         )
         for r in spec.get("feedback") or ()
         if _rule_holds(r, c, learner_run, code)
+        # a rule quoting a value this answer never made speaks of another situation
+        and not unfilled(_text(r.get("message"), lang), learner)
     ]
     detected: list[Feedback] = []
     pictures: list[dict[str, Any]] = []

@@ -27,6 +27,12 @@ def _shown_kind(v: Value, lang: str = "en") -> str:
     return "None" if v.kind == "none" else v.type_name or v.kind
 
 
+def _passing_kind(expected: str, got: str) -> str:
+    """A passing type row's "got": the kind it passed as, then the exact type when that differs
+    (``str (TorchVersion)``), so a ✓ never stands beside a different word."""
+    return got if got.lower() == expected.lower() else f"{expected} ({got})"
+
+
 def _data(v: Value) -> torch.Tensor | None:
     return v.data if isinstance(v.data, torch.Tensor) else None
 

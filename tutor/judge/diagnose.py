@@ -69,6 +69,41 @@ def detect(
     return found
 
 
+def detect_whole(
+    failed: list[str],
+    code: str,
+    lang: str = "en",
+    *,
+    context: Mapping[str, Value] | None = None,
+    ref_context: Mapping[str, Value] | None = None,
+    solution: str = "",
+    off: frozenset[str] = frozenset(),
+) -> list[Feedback]:
+    """Run the detectors that read the whole answer once, for an answer whose failing checks
+    (``failed``: their names) are not about one value: ``calls``, a predicate, an output."""
+    case = Case(
+        {"failed": list(failed)},
+        Value("", "missing", ""),
+        None,
+        code,
+        lang,
+        context or {},
+        ref_context or {},
+        solution,
+    )
+    found: list[Feedback] = []
+    for detector in detectors():
+        if not detector.whole or (off and not off.isdisjoint(detector.ids)):
+            continue
+        try:
+            feedback = detector.check(case)
+        except (RuntimeError, ValueError, TypeError, IndexError, KeyError):
+            feedback = None
+        if feedback is not None and all(f.id != feedback.id for f in found):
+            found.append(feedback)
+    return found
+
+
 # ------------------------------------------------------------------ pictures
 
 

@@ -62,7 +62,11 @@ def _python_value(v: Value) -> Any:
             return rebuild(*v.tree)
         except Exception as exc:  # noqa: BLE001 - the tree came from the learner's process
             raise _Unreadable(v.type_name) from exc
-    if v.kind == "other" or (v.kind in ("list", "tuple") and not isinstance(v.data, torch.Tensor)):
+    if v.plain is not None:  # a list of strings, a dict of numbers and strings
+        return v.plain
+    if v.kind in ("other", "module", "optimizer", "dict") or (
+        v.kind in ("list", "tuple") and not isinstance(v.data, torch.Tensor)
+    ):
         raise _Unreadable(v.type_name)
     if v.kind == "ndarray":
         return v.data.numpy() if isinstance(v.data, torch.Tensor) else None

@@ -20,179 +20,57 @@ A *name* is a variable or an attribute path on one (``x``, ``x.grad``).
 
 from __future__ import annotations
 
-import builtins as _builtins
-import inspect as _inspect
-import json as _json
-import mmap as _mmap
 import os as _os
-import types as _types
-from dataclasses import dataclass, replace
 from typing import Any
 
 from tutor.judge import _tree
-
-
-@dataclass(frozen=True)
-class Value:
-    """What the judge knows about one learner (or reference) value.
-
-    kind: "tensor", "ndarray", "list", "tuple", "int", "float", "bool",
-          "complex", "str", "none", "missing" (name not defined), "other".
-    data: a CPU tensor holding the values (tensors, ndarrays, numeric
-          lists/tuples and numbers), else None.
-    storage: (address, nbytes) of the memory behind a tensor or ndarray,
-          as seen in the worker, for shared-memory checks.
-    """
-
-    name: str
-    kind: str
-    type_name: str
-    repr: str = ""
-    shape: tuple[int, ...] | None = None
-    dtype: str | None = None  # "torch.float32", or a NumPy dtype name for arrays
-    device: str | None = None  # "cpu", "cuda:0", "mps:0"
-    requires_grad: bool | None = None
-    is_leaf: bool | None = None
-    grad_fn: str | None = None  # e.g. "MulBackward0"
-    has_grad: bool | None = None  # .grad is not None
-    storage: tuple[int, int] | None = None
-    scalar: Any = None  # the Python value for numbers, bools, strings
-    data: Any = None  # torch.Tensor on the judge side
-    # A module, optimizer, dict, dtype ... as plain data for predicates: (JSON tree, tensors)
-    # that tutor.judge.rebuild makes an object again; None for values read otherwise.
-    tree: Any = None
-
-
-# ---------------------------------------------------------------- worker side
-#
-# Captured at import (the zygote imports this module before any fork), so a
-# learner who rebinds builtins, torch, NumPy or this module's globals' targets
-# cannot change the functions the capture calls.
-
-_type = _builtins.type
-_len = _builtins.len
-_int = _builtins.int
-_float = _builtins.float
-_str = _builtins.str
-_bool = _builtins.bool
-_issubclass = _builtins.issubclass
-_open = _builtins.open
-_dumps = _json.dumps
-_path_join = _os.path.join
-_type_name = _builtins.type.__dict__["__name__"].__get__  # no metaclass __getattribute__
-_int_value = _builtins.int.__int__  # a subclass's value, read by the base class
-_float_value = _builtins.float.__float__
-_str_value = _builtins.str.__str__
-_list_copy = _builtins.list.copy
-_tuple_iter = _builtins.tuple.__iter__
-_complex_add = _builtins.complex.__add__
-_mmap_new = _mmap.mmap
-_getattr_static = _inspect.getattr_static
-_DESCRIPTORS = (property, _types.GetSetDescriptorType, _types.MemberDescriptorType)
-_MISSING = object()
-
-_ALIGN = 64
-_MAX_ITEMS = 10_000_000  # numbers in one list before it is not read as numbers
-_SAFE_REPR = ("dtype", "device", "layout", "memory_format")  # torch types, C reprs
-_TENSOR_PROPS = (
-    "shape",
-    "dtype",
-    "device",
-    "requires_grad",
-    "is_leaf",
-    "grad_fn",
-    "grad",
-    "retains_grad",
-    "layout",
+from tutor.judge._capture import (
+    _ALIGN,
+    _DESCRIPTORS,
+    _MAX_ITEMS,
+    _MISSING,
+    _T,
+    _TENSOR_PROPS,
+    _bool,
+    _complex_add,
+    _dumps,
+    _float_value,
+    _getattr_static,
+    _Guard,
+    _int,
+    _int_value,
+    _is,
+    _issubclass,
+    _len,
+    _list_copy,
+    _mmap_new,
+    _NotPlain,
+    _open,
+    _path_join,
+    _plain_tensor,
+    _prop,
+    _str,
+    _str_value,
+    _tuple_iter,
+    _type,
+    _type_name,
 )
-
-
-class _NotPlain(Exception):
-    """A list holds something that is not a number, a tensor or a list of them."""
-
-
-def _capture_torch() -> dict[str, Any] | None:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - the UI process never calls take()
-        return None
-    base = torch._C.TensorBase
-    found = {name: base.__dict__[name] for name in _TENSOR_PROPS if name in base.__dict__}
-    found.update(
-        torch=torch,
-        TensorBase=base,
-        tensor=torch.tensor,
-        from_numpy=torch.from_numpy,
-        uint8=torch.uint8,
-        float64=torch.float64,
-        detach=base.detach,
-        cpu=base.cpu,
-        contiguous=base.contiguous,
-        reshape=base.reshape,
-        view=base.view,
-        numpy=base.numpy,
-        resolve_conj=base.resolve_conj,
-        resolve_neg=base.resolve_neg,
-        to_dense=base.to_dense,
-        untyped_storage=base.untyped_storage,
-        data_ptr=torch._C.StorageBase.data_ptr,  # type: ignore[attr-defined]
-        storage_nbytes=torch._C.StorageBase.nbytes,  # type: ignore[attr-defined]
-        no_tf=torch._C.DisableTorchFunction,
-        no_dispatch=torch._C._DisableTorchDispatch,
-        no_grad=torch.no_grad,
-        dtype_type=torch.dtype,
-        safe_types=tuple(getattr(torch, n) for n in _SAFE_REPR),
-    )
-    try:
-        import numpy
-
-        found["ndarray"] = numpy.ndarray
-        found["np_array"] = numpy.array
-        found["nd"] = {k: numpy.ndarray.__dict__[k] for k in ("shape", "dtype", "nbytes")}
-        found["nd_iface"] = numpy.ndarray.__dict__["__array_interface__"]
-        found["np_object"] = numpy.dtype(object)
-    except ImportError:  # pragma: no cover
-        found["ndarray"] = None
-    return found
-
-
-# Empty where torch is missing: the UI process never takes snapshots.
-_T: dict[str, Any] = _capture_torch() or {}
-
-
-def _prop(t: Any, name: str) -> Any:
-    return _T[name].__get__(t)
-
-
-def _is(obj: Any, cls: Any) -> bool:
-    # issubclass on type(obj): isinstance would consult a learner's __class__ property.
-    return cls is not None and _issubclass(_type(obj), cls)
-
-
-class _Guard:
-    """No __torch_function__ (subclasses and modes), no __torch_dispatch__, no autograd."""
-
-    def __enter__(self) -> None:
-        T = _T
-        self._stack = [T["no_tf"](), T["no_dispatch"](), T["no_grad"]()]
-        for guard in self._stack:
-            guard.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        for guard in reversed(self._stack):
-            guard.__exit__(None, None, None)
-
-
-def _plain_tensor(t: Any) -> Any:
-    """A contiguous CPU tensor of torch's own class with ``t``'s values (None: meta)."""
-    T = _T
-    if _str(_prop(t, "device").type) == "meta":
-        return None
-    d = T["detach"](t)
-    if _str(_prop(d, "layout")) != "torch.strided":
-        d = T["to_dense"](d)
-    d = T["resolve_neg"](T["resolve_conj"](T["cpu"](d)))
-    return T["contiguous"](d)
+from tutor.judge._objects import (
+    _item,
+    _json_into,
+    _module_meta,
+    _module_tensors,
+    _optimizer_meta,
+    _path,
+)
+from tutor.judge.snapload import (  # the judge's side, re-exported
+    Value,
+    drop,
+    from_bytes,
+    hold,
+    load,
+    load_fd,
+)
 
 
 def _tensor_meta(t: Any) -> tuple[dict[str, Any], Any, Any]:
@@ -330,11 +208,19 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
         try:
             plain = _plain(obj, [_MAX_ITEMS])
         except (_NotPlain, RecursionError):
+            _json_into(meta, obj)  # strings, or numbers mixed with strings: plain data
             return meta, None, None
         data = _numeric(lambda: T["tensor"](plain))
         if data is not None:
             meta["shape"] = [_int(n) for n in _prop(data, "shape")]
         return meta, data, None
+    elif _issubclass(cls, dict):
+        meta["kind"] = "dict"
+        _json_into(meta, obj)
+    elif _is(obj, T["Module"]):
+        meta.update(kind="module", module=_module_meta(obj))
+    elif _is(obj, T["Optimizer"]):
+        meta.update(kind="optimizer", optimizer=_optimizer_meta(obj))
     else:
         meta["kind"] = "other"
         if any(cls is safe for safe in T["safe_types"]):
@@ -343,11 +229,16 @@ def _describe(name: str, obj: Any) -> tuple[dict[str, Any], Any, Any]:
 
 
 def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
-    root, *attrs = name.split(".")
+    root, *attrs = _path(name)
     if root not in namespace:
         return False, None
     obj = namespace[root]
     for attr in attrs:
+        if _type(attr) is _int:
+            found, obj = _item(obj, _int(attr))
+            if not found:
+                return False, None
+            continue
         if attr == "grad" and _is(obj, _T.get("TensorBase")):
             # A non-leaf's .grad warns when read and is None unless retain_grad() was called.
             keep = _prop(obj, "is_leaf") or _prop(obj, "retains_grad")
@@ -356,7 +247,7 @@ def _resolve(namespace: dict[str, Any], name: str) -> tuple[bool, Any]:
         if attr in _TENSOR_PROPS and _is(obj, _T.get("TensorBase")):
             obj = _prop(obj, attr)  # x.dtype, x.shape ...: torch's own getters, captured
             continue
-        found, obj = _static_attr(obj, attr)
+        found, obj = _static_attr(obj, _str(attr))
         if not found:
             return False, None
     return True, obj
@@ -399,8 +290,15 @@ def capture(
             metas[name] = meta
             if data is not None:
                 blobs.append((meta, data))
-            elif meta["kind"] in ("other", "list", "tuple"):
-                _add_tree(meta, obj, blobs)
+            elif meta["kind"] in ("other", "list", "tuple", "dict", "module", "optimizer"):
+                _add_tree(meta, obj, blobs)  # for predicates, rebuilt by tutor.judge.rebuild
+            if meta["kind"] == "module":  # its state_dict, each tensor as NAME.KEY
+                for key, t, _ in _module_tensors(obj):
+                    if name + "." + key not in metas:
+                        tmeta, tdata, _ = _describe(name + "." + key, t)
+                        metas[name + "." + key] = tmeta
+                        if tdata is not None:
+                            blobs.append((tmeta, tdata))
             if grad is not None and name + ".grad" not in metas:
                 gmeta, gdata, _ = _describe(name + ".grad", grad)
                 metas[name + ".grad"] = gmeta
@@ -481,102 +379,4 @@ def take(
     return {"values": metas, "size": size}
 
 
-# ---------------------------------------------------------------- judge side
-
-
-def load(dest: str) -> dict[str, Value]:
-    """Read a snapshot: a folder written by :func:`take`, or a token of a held snapshot."""
-    if dest in _HELD:
-        return _HELD[dest]
-    with open(_path_join(dest, "meta.json"), encoding="utf-8") as f:
-        meta = _json.load(f)
-    with open(_path_join(dest, "values.bin"), "rb") as f:
-        return from_bytes(meta, f.read())
-
-
-def load_fd(fd: int, meta: dict[str, Any]) -> dict[str, Value]:
-    """Read a snapshot from a file descriptor the worker wrote and ``meta`` it answered with."""
-    size = int(meta.get("size") or 0)
-    data = _os.pread(fd, size, 0) if size else b""
-    if len(data) != size:
-        raise ValueError(f"the snapshot holds {len(data)} bytes, not {size}")
-    return from_bytes(meta, data)
-
-
-_HELD: dict[str, dict[str, Value]] = {}  # judge side: snapshots held by token
-
-
-def hold(token: str, values: dict[str, Value]) -> None:
-    """Keep ``values`` under ``token`` so ``load(token)`` finds them (the judge's store)."""
-    _HELD[token] = values
-
-
-def drop(token: str) -> None:
-    _HELD.pop(token, None)
-
-
-def from_bytes(meta: dict[str, Any], raw: bytes) -> dict[str, Value]:
-    """Rebuild Values from metas and raw bytes, checking every offset and size (untrusted)."""
-    import torch
-
-    buffer = torch.frombuffer(bytearray(raw), dtype=torch.uint8) if raw else None
-    out: dict[str, Value] = {}
-    for name, m in dict(meta.get("values") or {}).items():
-        data = _tensor_from(m.get("data"), buffer, torch) if isinstance(m, dict) else None
-        value = _value(str(name), m if isinstance(m, dict) else {}, data)
-        if isinstance(m, dict) and isinstance(m.get("tree"), dict):
-            value = replace(value, tree=_tree_from(m["tree"], buffer, torch))
-        out[str(name)] = value
-    return out
-
-
-def _tree_from(node: dict[str, Any], buffer: Any, torch: Any) -> tuple[dict[str, Any], list[Any]]:
-    """A tree's tensors read back (checked like any other), in the order its nodes number
-    them; tutor.judge.rebuild makes the object when a predicate needs it."""
-    holders = _tree.tensor_nodes(node)
-    tensors = [_tensor_from(holder.get("data"), buffer, torch) for holder in holders]
-    if any(t is None for t in tensors):
-        raise ValueError("a snapshot's tree lacks a tensor")
-    return node, tensors
-
-
-def _tensor_from(spec: Any, buffer: Any, torch: Any) -> Any:
-    if not isinstance(spec, dict) or buffer is None:
-        return None
-    dtype = getattr(torch, str(spec.get("dtype", "")).removeprefix("torch."), None)
-    if not isinstance(dtype, torch.dtype):
-        raise ValueError(f"not a dtype: {spec.get('dtype')!r}")
-    offset, nbytes = int(spec["offset"]), int(spec["nbytes"])
-    shape = [int(n) for n in spec["shape"]]
-    count = 1
-    for n in shape:
-        count *= n
-    itemsize = torch.empty((), dtype=dtype).element_size()
-    if offset < 0 or offset % _ALIGN or nbytes != count * itemsize or offset + nbytes > len(buffer):
-        raise ValueError("a snapshot's sizes do not add up")
-    return buffer[offset : offset + nbytes].view(dtype).reshape(shape).clone()
-
-
-def _value(name: str, m: dict[str, Any], data: Any) -> Value:
-    kind = str(m.get("kind", "other"))
-    shown = m.get("repr", "")
-    if data is not None and kind in ("tensor", "ndarray"):
-        shown = repr(data)
-    elif not shown and kind == "other":
-        shown = f"<{m.get('type_name', '')} object>"
-    return Value(
-        name=name,
-        kind=kind,
-        type_name=str(m.get("type_name", "")),
-        repr=str(shown)[:2000],
-        shape=tuple(m["shape"]) if m.get("shape") is not None else None,
-        dtype=m.get("dtype"),
-        device=m.get("device"),
-        requires_grad=m.get("requires_grad"),
-        is_leaf=m.get("is_leaf"),
-        grad_fn=m.get("grad_fn"),
-        has_grad=m.get("has_grad"),
-        storage=tuple(m["storage"]) if m.get("storage") else None,
-        scalar=m.get("scalar"),
-        data=data,
-    )
+__all__ = ["Value", "capture", "drop", "from_bytes", "hold", "load", "load_fd", "take", "write"]

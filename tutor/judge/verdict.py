@@ -35,6 +35,11 @@ class JudgeRequest(_JudgeRequired, total=False):
 
     # {predicate_key(expr, uses): [holds, detail]}, evaluated in the confined evaluator
     predicates: dict[str, list[Any]]
+    # ``"op": "describe"``: what ``names`` hold in the snapshots ``before`` and ``after``
+    op: str
+    names: list[str]
+    before: str | None
+    after: str | None
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """The one path from an answer to a Verdict, shared by the REPL, ``check``, ``validate`` and
-watch mode (UI side: never imports torch).
+watch mode (UI side: never imports torch, rich or prompt_toolkit).
 
 - ``tutor.pipeline.code``: code answers, from a fresh start or the live namespace, and
-  variants.
+  variants; references and variant runs computed ahead of the learner; a step's time limit.
 - ``tutor.pipeline.prompt``: the answer at the prompt, not the history
   (``judge_at_prompt``).
 - ``tutor.pipeline.answers``: quiz and predict answers, in a person's words.
+
+PyTorch's errors are explained by the front ends (``tutor.render.errors.explain_verdict``).
 """
 
 from __future__ import annotations
@@ -30,13 +32,23 @@ from tutor.pipeline.code import (
     check_variant,
     check_variants,
     effective_setup,
-    is_attempt,
     judge_live,
     needs_gpu,
+    prepare,
     reference,
+    speculate,
+    step_limit,
     variant_text,
 )
-from tutor.pipeline.prompt import Judgement, answer_names, candidates, judge_at_prompt
+from tutor.pipeline.prompt import (
+    Judgement,
+    answer_names,
+    before_run,
+    candidates,
+    is_attempt,
+    judge_at_prompt,
+    start_ahead,
+)
 
 __all__ = [
     "Judgement",
@@ -44,6 +56,7 @@ __all__ = [
     "accepted_answer",
     "answer_key",
     "answer_names",
+    "before_run",
     "candidates",
     "check_answer",
     "check_file",
@@ -59,10 +72,14 @@ __all__ = [
     "judge_live",
     "needs_gpu",
     "normalize",
+    "prepare",
     "printed_value",
     "reference",
     "revealed",
     "run_predict",
+    "speculate",
+    "start_ahead",
+    "step_limit",
     "variant_text",
     "words",
 ]

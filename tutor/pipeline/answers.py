@@ -1,6 +1,6 @@
-"""Quiz and predict answers, checked as a person means them (no sandbox, except to run a
-predict step's code): a choice by its number, letter, text, title, words or printed value;
-fill-in answers with case, punctuation, plurals and numbers as words set aside."""
+"""Quiz and predict answers: a choice's number or words, a fill-in answer in words, a
+predicted output in any printed form; checked here without a sandbox (a predict step without
+choices runs its code)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,12 @@ import dataclasses
 import math
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tutor.course.lesson import FeedbackRule, Step
-from tutor.i18n import t
 from tutor.judge.verdict import Check, Feedback, Verdict
+from tutor.pipeline._text import _msg
 from tutor.pipeline.code import effective_setup
-
-if TYPE_CHECKING:
-    from tutor.sandbox import Sandbox
-
-
-def _msg(key: str, lang: str, **fields: Any) -> str:
-    return t(f"pipeline.{key}", lang, **fields)
 
 
 def normalize(text: str) -> str:
@@ -354,21 +347,37 @@ def accepted_answer(step: Step, lang: str) -> str:
 
 
 def _choice_verdict(step: Step, answer: str, number: int | None, lang: str) -> Verdict:
-    shown = step.choices[step.answer - 1].get(lang).replace("`", "")
+    right = tuple(step.answers) or (step.answer,)
+    shown = " / ".join(f"{n}. {step.choices[n - 1].get(lang)}".replace("`", "") for n in right)
     why = "answer" if number is not None else "not_a_choice"
-    return _answer_verdict(
-        step, answer, number == step.answer, f"{step.answer}. {shown}", lang, why
-    )
+    return _answer_verdict(step, answer, number in right, shown, lang, why)
+
+
+def _all_choices_verdict(step: Step, answer: str, lang: str) -> Verdict:
+    """``select = "all"``: the learner names exactly the right choices, in any order."""
+    want = set(step.answer or ())
+    given = {int(n) for n in re.findall(r"\d+", answer)}
+    if not given:
+        number = _choice_number(step, answer)
+        given = {number} if number is not None else set()
+    shown = " ".join(str(n) for n in sorted(want))
+    return _answer_verdict(step, answer, given == want, shown, lang)
 
 
 def check_quiz(step: Step, answer: str, lang: str = "en") -> Verdict:
     """Check a quiz answer (choice, fill-in or ordering); pure, no sandbox."""
+    if step.choices and step.select == "all":
+        return _all_choices_verdict(step, answer, lang)
     if step.choices:
         return _choice_verdict(step, answer, _choice_number(step, answer), lang)
     if step.items:
-        given = [int(n) for n in re.findall(r"\d+", answer)]
-        expected = " ".join(str(n) for n in step.answer)
-        return _answer_verdict(step, answer, tuple(given) == tuple(step.answer), expected, lang)
+        given = tuple(int(n) for n in re.findall(r"\d+", answer))
+        orders = [tuple(o) for o in step.answers] or [tuple(step.answer)]
+        ok = given in orders
+        expected = " / ".join(" ".join(str(n) for n in o) for o in orders)
+        return _answer_verdict(
+            step, answer, ok, " ".join(map(str, given)) if ok else expected, lang
+        )
     ok = normalize(answer) in {normalize(a) for a in step.accept} or any(
         _same_words(answer, a) for a in step.accept
     )
@@ -442,7 +451,7 @@ def run_predict(sandbox: Any, step: Step) -> Any:
     return sandbox.run(step.code, filename="<predict>", seed=step.seed, record=False)
 
 
-def check_text_answer(sandbox: Sandbox, step: Step, answer: str, lang: str = "en") -> Verdict:
+def check_text_answer(sandbox: Any, step: Step, answer: str, lang: str = "en") -> Verdict:
     """Check a quiz or predict answer (a predict step without choices runs its code)."""
     if step.kind == "predict" and not step.choices:
         return check_predict(step, answer, run_predict(sandbox, step).output, lang)

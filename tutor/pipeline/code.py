@@ -1,40 +1,53 @@
-"""Code answers: a fresh run from the set-up (``check``, ``watch``, ``validate``, and the prompt
-when it judges an answer again) or the live namespace (the prompt) -> snapshot -> the
-reference (cached per sandbox, step, set-up and seed) -> judge -> Verdict, and again on each
-variant once the answer passes.
-"""
+"""Code steps: fresh namespace (set-up, seed) -> run -> snapshot -> reference (cached per
+sandbox, step, set-up and seed) -> judge -> Verdict, and again on each variant once it passes."""
 
 from __future__ import annotations
 
+import functools
+import threading
 import weakref
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from tutor import codeinfo
 from tutor.course.lesson import Lesson, Step, Variant
-from tutor.i18n import t
-from tutor.judge.verdict import Check, JudgeRequest, RunJson, Verdict
+from tutor.judge.verdict import Check, Verdict
+from tutor.pipeline._text import _error_text, _msg
 
-if TYPE_CHECKING:
-    from tutor.sandbox import ReferenceRun, RunResult, Sandbox
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-_REFERENCES: weakref.WeakKeyDictionary[Sandbox, dict[tuple[Any, ...], ReferenceRun]] = (
+
+@contextmanager
+def step_limit(sandbox: Any, step: Step) -> Iterator[None]:
+    """Runs started inside (from this thread) take the step's ``time_limit`` as their limit
+    (a training step's), unless the learner or a workshop set ``--timeout`` explicitly
+    (``sandbox.timeout_fixed``)."""
+    limit = step.time_limit
+    if limit is None or sandbox is None or getattr(sandbox, "timeout_fixed", False):
+        yield
+        return
+    with sandbox.limited(float(limit)):
+        yield
+
+
+def limited(func: _F) -> _F:
+    """``func(sandbox, lesson, step, ...)`` runs under the step's time limit."""
+
+    @functools.wraps(func)
+    def wrapper(sandbox: Any, lesson: Lesson, step: Step, *args: Any, **kwargs: Any) -> Any:
+        with step_limit(sandbox, step):
+            return func(sandbox, lesson, step, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+_LOCK = threading.Lock()
+_RUNNING: dict[tuple[Any, ...], threading.Event] = {}  # references being computed now
+_REFERENCES: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary()
 )
-
-
-def _msg(key: str, lang: str, **fields: Any) -> str:
-    return t(f"pipeline.{key}", lang, **fields)
-
-
-def _error_text(run: RunResult) -> str:
-    if run.error is not None:
-        return f"{run.error.type}: {run.error.message}"
-    return run.note or run.outcome
-
-
-# ---------------------------------------------------------------- code steps
-
 
 _CPU_PRELUDE = "torch.set_default_device('cpu')\ndevice = torch.device('cpu')\n"
 
@@ -49,7 +62,7 @@ def effective_setup(step: Step, setup: str | None = None) -> str:
     return _CPU_PRELUDE + setup if step.device == "cpu" else setup
 
 
-def needs_gpu(sandbox: Sandbox, step: Step) -> bool:
+def needs_gpu(sandbox: Any, step: Step) -> bool:
     """True when the step needs a GPU and the sandbox has none."""
     if step.device != "gpu":
         return False
@@ -60,17 +73,52 @@ def needs_gpu(sandbox: Sandbox, step: Step) -> bool:
     return not (info.get("cuda") or info.get("mps"))
 
 
-def reference(
-    sandbox: Sandbox, lesson: Lesson, step: Step, setup: str, seed: int | None
-) -> ReferenceRun:
-    """The reference solution's run for a step, set-up and seed (cached while the sandbox lives)."""
-    cache = _REFERENCES.setdefault(sandbox, {})
+@limited
+def reference(sandbox: Any, lesson: Lesson, step: Step, setup: str, seed: int | None) -> Any:
+    """The reference solution's run for a step, set-up and seed (cached while the sandbox lives).
+
+    Computed once per key: a second caller (the learner's verdict while ``prepare`` is still
+    computing it in the background) waits for the first instead of running it again.
+    """
     key = (lesson.id, lesson.path, step.id, setup, seed, step.solution)
-    if key not in cache:
-        cache[key] = sandbox.reference(
+    while True:
+        with _LOCK:
+            cache = _REFERENCES.setdefault(sandbox, {})
+            if key in cache:
+                return cache[key]
+            running = _RUNNING.get(key)
+            if running is None:
+                running = _RUNNING[key] = threading.Event()
+                break
+        running.wait()
+    try:
+        run = sandbox.reference(
             effective_setup(step, setup), step.solution, seed, list(step.capture_names)
         )
-    return cache[key]
+        with _LOCK:
+            _REFERENCES.setdefault(sandbox, {})[key] = run
+        return run
+    finally:
+        with _LOCK:
+            _RUNNING.pop(key, None)
+        running.set()
+
+
+def prepare(sandbox: Any, lesson: Lesson, step: Step) -> None:
+    """Compute a code step's references ahead (its set-up's and each variant's), so that no
+    verdict waits for them: the REPL calls this in the background while the learner reads.
+    Each runs in a spare worker; an error here is the verdict's to report, later."""
+    if step.kind != "code" or not step.solution or needs_gpu(sandbox, step):
+        return
+    wanted = [(step.setup, step.seed)] + [
+        (step.setup if v.setup is None else v.setup, step.seed if v.seed is None else v.seed)
+        for v in step.variants
+    ]
+    for setup, seed in dict.fromkeys(wanted):
+        try:
+            reference(sandbox, lesson, step, setup, seed)
+        except Exception:  # noqa: BLE001 - ahead of time: the verdict tries again and reports
+            return
 
 
 def _pieces(code: str | Sequence[str]) -> list[str]:
@@ -79,16 +127,16 @@ def _pieces(code: str | Sequence[str]) -> list[str]:
 
 
 def _judge(
-    sandbox: Sandbox,
+    sandbox: Any,
     step: Step,
     learner_dir: str | None,
-    ref: ReferenceRun,
-    run: RunJson,
+    ref: Any,
+    run: dict[str, Any],
     code: str,
     lang: str,
 ) -> Verdict:
     """Ask the judge process for the verdict on a learner snapshot (deleted once judged)."""
-    request: JudgeRequest = {
+    request = {
         "lang": lang,
         "step": step.spec(),
         "learner": learner_dir,
@@ -105,12 +153,13 @@ def _judge(
     return verdict
 
 
+@limited
 def judge_live(
-    sandbox: Sandbox,
+    sandbox: Any,
     lesson: Lesson,
     step: Step,
     code: str,
-    run: RunResult,
+    run: Any,
     lang: str = "en",
     *,
     setup: str | None = None,
@@ -137,7 +186,7 @@ def judge_live(
     return _judge(sandbox, step, learner_dir, ref, _run_json(run), code, lang)
 
 
-def _predicates(sandbox: Sandbox, step: Step, snapshot: str | None) -> dict[str, Any]:
+def _predicates(sandbox: Any, step: Step, snapshot: str | None) -> dict[str, Any]:
     """The step's predicates evaluated in the sandbox's confined evaluator (not in the judge).
 
     A predicate the evaluator could not answer stays out, and the judge then says
@@ -151,14 +200,14 @@ def _predicates(sandbox: Sandbox, step: Step, snapshot: str | None) -> dict[str,
     return evaluate(list(dict.fromkeys((p, tuple(u)) for p, u in pairs)), snapshot) or {}
 
 
-def _discard(sandbox: Sandbox, directory: str | None) -> None:
+def _discard(sandbox: Any, directory: str | None) -> None:
     """Delete a learner snapshot once judged (references stay cached)."""
     discard = getattr(sandbox, "discard", None)
     if directory and discard is not None:
         discard(directory)
 
 
-def _reference_problem(step: Step, ref: ReferenceRun, lang: str) -> Verdict | None:
+def _reference_problem(step: Step, ref: Any, lang: str) -> Verdict | None:
     """A failed verdict when the reference solution did not run as the step expects."""
     raised_on_purpose = ref.outcome == "error" and any(e.raises for e in step.expects)
     if ref.snapshot_dir is not None and (ref.outcome == "ok" or raised_on_purpose):
@@ -176,9 +225,72 @@ def _reference_problem(step: Step, ref: ReferenceRun, lang: str) -> Verdict | No
     )
 
 
-def _run_json(run: RunResult | ReferenceRun) -> RunJson:
+def _run_json(run: Any) -> dict[str, Any]:
     data = run.to_json()
     return {"outcome": data["outcome"], "output": data["output"], "error": data["error"]}
+
+
+_AHEAD: dict[tuple[Any, ...], Future[Any]] = {}  # variant runs of an answer, started early
+
+
+def _in_background(func: Callable[..., Any], *args: Any) -> Future[Any]:
+    """``func(*args)`` in a daemon thread (quitting the tutor never waits for a run ahead)."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(func(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="variants-ahead").start()
+    return future
+
+
+def _ahead_key(sandbox: Any, step: Step, pieces: Sequence[str], setup: str, seed: Any) -> Any:
+    return (id(sandbox), step.id, step.solution, tuple(pieces), setup, seed)
+
+
+def speculate(sandbox: Any, step: Step, pieces: Sequence[str]) -> None:
+    """Start running an answer on the step's variants now, beside its live run (each in a
+    spare worker), so a passing answer's variant checks are done by the time it is judged:
+    without this a training step's verdict waited for one more full training per variant.
+    Runs nobody asks for (the answer failed, or another was typed) are dropped."""
+    with _LOCK:
+        stale = [k for k in _AHEAD if k[0] == id(sandbox)]
+        for key in stale:
+            _AHEAD.pop(key).add_done_callback(lambda f: _drop(sandbox, f))
+        for variant in step.variants:
+            setup = step.setup if variant.setup is None else variant.setup
+            seed = step.seed if variant.seed is None else variant.seed
+            key = _ahead_key(sandbox, step, pieces, setup, seed)
+            _AHEAD[key] = _in_background(_limited_fresh, sandbox, step, list(pieces), setup, seed)
+
+
+def _limited_fresh(sandbox: Any, step: Step, pieces: list[str], setup: str, seed: Any) -> Any:
+    with step_limit(sandbox, step):
+        return _fresh(sandbox, step, pieces, setup, seed, True)
+
+
+def _drop(sandbox: Any, future: Future[Any]) -> None:
+    try:
+        _discard(sandbox, future.result().snapshot_dir)
+    except Exception:  # noqa: BLE001 - an unused run that failed: nothing to drop
+        pass
+
+
+def _ahead_or_fresh(
+    sandbox: Any, step: Step, pieces: list[str], setup: str, seed: int | None, echo: bool
+) -> Any:
+    """The variant run started ahead for exactly this answer, or a run now."""
+    with _LOCK:
+        future = _AHEAD.pop(_ahead_key(sandbox, step, pieces, setup, seed), None) if echo else None
+    if future is not None:
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - the early run broke: run it here, as without it
+            pass
+    return _fresh(sandbox, step, pieces, setup, seed, echo)
 
 
 def _fresh(
@@ -219,19 +331,7 @@ def _check_once(
     return _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), code, lang), clean
 
 
-def check_once(
-    sandbox: Any,
-    lesson: Lesson,
-    step: Step,
-    code: str | Sequence[str],
-    lang: str,
-    setup: str,
-    seed: int | None,
-) -> Verdict:
-    """Check ``code`` once, from a fresh run of ``setup`` with ``seed`` (no variants)."""
-    return _check_once(sandbox, lesson, step, _pieces(code), lang, setup, seed)[0]
-
-
+@limited
 def check_answer(
     sandbox: Any,
     lesson: Lesson,
@@ -262,8 +362,9 @@ def _check_answer(
     return check_variants(sandbox, lesson, step, pieces, lang, echo=echo) or verdict, clean
 
 
+@limited
 def check_file(
-    sandbox: Sandbox,
+    sandbox: Any,
     lesson: Lesson,
     step: Step,
     code: str,
@@ -271,7 +372,7 @@ def check_file(
     *,
     filename: str = "<answer>",
     on_output: Callable[[str], None] | None = None,
-) -> tuple[Verdict, RunResult | None]:
+) -> tuple[Verdict, Any]:
     """``check_answer`` for a file that also returns the run (its output and traceback; None
     when the answer never ran). ``filename`` is what tracebacks call the code (editor mode:
     the file's path, so line numbers point into it); its output streams to ``on_output``.
@@ -291,6 +392,7 @@ def check_file(
     return check_variants(sandbox, lesson, step, code, lang) or verdict, run
 
 
+@limited
 def check_variants(
     sandbox: Any,
     lesson: Lesson,
@@ -304,55 +406,49 @@ def check_variants(
 
     Each variant runs in a pristine worker of its own (``sandbox.run_fresh``), so the
     learner's live namespace in the REPL is left as it was. The failing verdict leads
-    with a ``variant`` row that says what changed (the seed, a shape, the values); a
-    variant whose reference failed (or a sandbox stopped from outside) says that instead.
+    with a ``variant`` row that says what changed (the seed, a shape, the values).
     """
+    pieces = _pieces(code)
     for variant in step.variants:
-        failed = _on_variant(sandbox, lesson, step, _pieces(code), variant, lang, echo)
-        if failed is None:
-            continue
-        again, mine, ref = failed
-        if mine is None or ref is None:
-            return again  # not the answer's failure: say what happened, not "variant"
-        main = reference(sandbox, lesson, step, step.setup, step.seed)
-        lead = _variant_row(sandbox, step, variant, (main, ref), mine, lang)
-        return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
+        setup = step.setup if variant.setup is None else variant.setup
+        seed = step.seed if variant.seed is None else variant.seed
+        ref = reference(sandbox, lesson, step, setup, seed)
+        broken = _reference_problem(step, ref, lang)
+        if broken is not None:
+            return broken
+        mine = _ahead_or_fresh(sandbox, step, pieces, setup, seed, echo)
+        again = _judge(
+            sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang
+        )
+        if not again.passed:
+            main = reference(sandbox, lesson, step, step.setup, step.seed)
+            lead = _variant_row(sandbox, step, variant, (main, ref), mine, lang)
+            return Verdict(False, (lead, *again.checks), again.feedback, again.pictures)
     return None
 
 
+@limited
+def check_once(
+    sandbox: Any, lesson: Lesson, step: Step, code: str, lang: str, setup: str, seed: int | None
+) -> Verdict:
+    """Check ``code`` once, in a fresh worker after ``setup`` and ``seed`` (no variants)."""
+    return _check_once(sandbox, lesson, step, _pieces(code), lang, setup, seed)[0]
+
+
+@limited
 def check_variant(
-    sandbox: Any,
-    lesson: Lesson,
-    step: Step,
-    code: str | Sequence[str],
-    variant: Variant,
-    lang: str = "en",
+    sandbox: Any, lesson: Lesson, step: Step, code: str, variant: Variant, lang: str = "en"
 ) -> Verdict | None:
     """``code`` judged on one variant: its failing verdict (a ``reference`` check when the
     reference solution itself failed there), or None when it passes."""
-    failed = _on_variant(sandbox, lesson, step, _pieces(code), variant, lang, False)
-    return None if failed is None else failed[0]
-
-
-def _on_variant(
-    sandbox: Any,
-    lesson: Lesson,
-    step: Step,
-    pieces: list[str],
-    variant: Variant,
-    lang: str,
-    echo: bool,
-) -> tuple[Verdict, ReferenceRun | None, ReferenceRun | None] | None:
-    """The failing verdict on one variant with the two runs behind it (None, None when the
-    reference failed there), or None when the answer passes."""
     setup, seed = variant.setup_for(step), variant.seed_for(step)
     ref = reference(sandbox, lesson, step, setup, seed)
     broken = _reference_problem(step, ref, lang)
     if broken is not None:
-        return broken, None, None
-    mine = _fresh(sandbox, step, pieces, setup, seed, echo)
-    again = _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), "\n".join(pieces), lang)
-    return None if again.passed else (again, mine, ref)
+        return broken
+    mine = _fresh(sandbox, step, _pieces(code), setup, seed, False)
+    again = _judge(sandbox, step, mine.snapshot_dir, ref, _run_json(mine), code, lang)
+    return None if again.passed else again
 
 
 def variant_text(step: Step, variant: Variant) -> str:
@@ -410,7 +506,8 @@ def _variant_row(
         for name, value in after.items()
         if name in before and value != before[name] and name not in {s[0] for s in shapes}
     ]
-    change = variant_text(step, variant)
+    change = "; ".join(line.strip() for line in variant.setup.splitlines() if line.strip())
+    change = change if len(change) <= 80 else change[:77] + "..."
     if shapes:
         what = ", ".join(
             _msg("variant_shape", lang, name=n, new=new, old=old) for n, old, new in shapes
@@ -423,47 +520,3 @@ def _variant_row(
         text = _msg("variant_raised", lang, what=what, error=_error_text(mine))
         return Check("variant", False, change, "", (own + " " + text).strip() if own else text)
     return Check("variant", False, change, "", own or _msg("variant", lang, what=what))
-
-
-# Methods that change a model or an optimizer though their names have no trailing underscore.
-_CHANGES_OBJECT = frozenset({"step", "zero_grad", "train", "eval", "load_state_dict", "apply"})
-
-
-def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
-    """Whether an input is an attempt at the task, so that a failure is told.
-
-    An attempt binds or changes one of the step's watched names (``x = ...``,
-    ``x += 1``, ``x.add_(1)``, ``x.grad = None``, ``opt.step()``), calls one of the
-    calls the step requires (``must_call``), or calls ``backward()`` in a step whose
-    answer does. In a step that checks printed output, printing is the task, so an
-    input that mentions a watched name or calls ``print`` counts too; so does a bare
-    expression that does to a name what the answer does (``x.mul(2)`` for ``x.mul_(2)``,
-    ``g.cpu()`` for ``h = g.cpu()``). Anything else
-    (``print(x)``, ``x.shape``, a loop that prints ``x[i]``) is exploration: it runs
-    and is not marked, whether or not it raised (``error_type`` is kept for callers).
-    """
-    del error_type  # an error in exploration is explained above the prompt, not marked
-    watched = set(step.watch_names)
-    if (codeinfo.assigned(code) | codeinfo.mutated(code) | _object_changes(code)) & watched:
-        return True
-    required = [p for e in step.expects for p in e.must_call or ()]
-    if codeinfo.calls_any(code, required):
-        return True
-    if codeinfo.calls_any(code, ["backward"]) and codeinfo.calls_any(step.solution, ["backward"]):
-        return True
-    if any(e.output is not None or e.output_contains or e.same_output for e in step.expects):
-        return bool(codeinfo.names(code) & watched) or bool(codeinfo.calls_any(code, ["print"]))
-    # A bare expression doing to a watched name what the answer does (``x.mul(2)`` where
-    # the answer is ``x.mul_(2)``, ``g.cpu()`` without keeping the result) tries the task.
-    # The answer's own names count here: ``g.cpu()`` where the answer is ``h = g.cpu()``.
-    roots = watched | codeinfo.names(step.solution)
-    return bool(codeinfo.bare_uses(code, roots) & codeinfo.uses(step.solution, roots))
-
-
-def _object_changes(code: str) -> set[str]:
-    """The names whose model or optimizer ``code`` changes by a method call (``opt.step()``)."""
-    return {
-        name.split(".")[0]
-        for name in codeinfo.calls(code)
-        if "." in name and name.rsplit(".", 1)[1] in _CHANGES_OBJECT
-    }

@@ -1,19 +1,23 @@
-"""The answer at the prompt, not the history: judge the live namespace, and when earlier tries
-may have changed what the answer uses, run the answer again from the set-up."""
+"""The answer at the prompt, not the history: which inputs make the answer, and when it runs
+again from the set-up."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from tutor import codeinfo
 from tutor.course.lesson import PROPS, Lesson, Step
 from tutor.judge.verdict import Verdict
-from tutor.pipeline.code import _check_answer, check_variants, judge_live
-
-if TYPE_CHECKING:
-    from tutor.sandbox import RunResult, Sandbox
+from tutor.pipeline.code import (
+    _check_answer,
+    check_variants,
+    judge_live,
+    limited,
+    prepare,
+    speculate,
+)
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,15 @@ def answer_names(step: Step) -> set[str]:
     return {n.split(".")[0] for n in names}
 
 
+@limited
 def judge_at_prompt(
-    sandbox: Sandbox,
+    sandbox: Any,
     lesson: Lesson,
     step: Step,
     history: Sequence[str],
     clean: Sequence[str],
     code: str,
-    run: RunResult,
+    run: Any,
     lang: str = "en",
 ) -> Judgement:
     """Judge an input typed at the prompt: the answer, not the history.
@@ -189,3 +194,65 @@ def _changed(
         if pick:
             return tuple(pick[:3])
     return tuple(labels[:3])
+
+
+# Methods that change a model or an optimizer though their names have no trailing underscore.
+_CHANGES_OBJECT = frozenset({"step", "zero_grad", "train", "eval", "load_state_dict", "apply"})
+
+
+def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
+    """Whether an input is an attempt at the task, so that a failure is told.
+
+    An attempt binds or changes one of the step's watched names (``x = ...``,
+    ``x += 1``, ``x.add_(1)``, ``x.grad = None``, ``opt.step()``), calls one of the
+    calls the step requires (``must_call``), or calls ``backward()`` in a step whose
+    answer does. In a step that checks printed output, printing is the task, so an
+    input that mentions a watched name or calls ``print`` counts too; so does a bare
+    expression that does to a name what the answer does (``x.mul(2)`` for ``x.mul_(2)``,
+    ``g.cpu()`` for ``h = g.cpu()``). Anything else
+    (``print(x)``, ``x.shape``, a loop that prints ``x[i]``) is exploration: it runs
+    and is not marked, whether or not it raised (``error_type`` is kept for callers).
+    """
+    del error_type  # an error in exploration is explained above the prompt, not marked
+    watched = set(step.watch_names)
+    if (codeinfo.assigned(code) | codeinfo.mutated(code) | _object_changes(code)) & watched:
+        return True
+    required = [p for e in step.expects for p in e.must_call or ()]
+    if codeinfo.calls_any(code, required):
+        return True
+    if codeinfo.calls_any(code, ["backward"]) and codeinfo.calls_any(step.solution, ["backward"]):
+        return True
+    if any(e.output is not None or e.output_contains or e.same_output for e in step.expects):
+        return bool(codeinfo.names(code) & watched) or bool(codeinfo.calls_any(code, ["print"]))
+    # A bare expression doing to a watched name what the answer does (``x.mul(2)`` where
+    # the answer is ``x.mul_(2)``, ``g.cpu()`` without keeping the result) tries the task.
+    # The answer's own names count here: ``g.cpu()`` where the answer is ``h = g.cpu()``.
+    roots = watched | codeinfo.names(step.solution)
+    return bool(codeinfo.bare_uses(code, roots) & codeinfo.uses(step.solution, roots))
+
+
+def _object_changes(code: str) -> set[str]:
+    """The names whose model or optimizer ``code`` changes by a method call (``opt.step()``)."""
+    return {
+        name.split(".")[0]
+        for name in codeinfo.calls(code)
+        if "." in name and name.rsplit(".", 1)[1] in _CHANGES_OBJECT
+    }
+
+
+def start_ahead(sandbox: Any, lesson: Lesson, step: Step, skipped: bool = False) -> None:
+    """A code step on screen: its references computed in a background thread while the
+    learner reads (``code.prepare``), so no verdict waits for them."""
+    if step.kind == "code" and sandbox is not None and not skipped and sandbox.is_ready():
+        import threading
+
+        args = (sandbox, lesson, step)
+        threading.Thread(target=prepare, args=args, daemon=True).start()
+
+
+def before_run(sandbox: Any, step: Step, inputs: Sequence[str], code: str) -> None:
+    """An input that may be the answer (it names a checked name) to a step with variants: its
+    variant runs start beside its live run (``code.speculate``)."""
+    if step.kind == "code" and step.variants and is_attempt(step, code):
+        pieces = codeinfo.answer_inputs(list(inputs), code, answer_names(step))
+        speculate(sandbox, step, pieces)

@@ -149,6 +149,71 @@ def user_vars(worker: Any) -> list[dict[str, Any]]:
     return rows
 
 
+@op("shapes")
+def shapes(worker: Any) -> dict[str, Any]:
+    """The last input's computation, op by op with shapes (tutor.sandbox.shapetrace)."""
+    return dict(worker.shapes.entries(worker.namespace))
+
+
+_MAX_SERIES = 100_000
+
+
+def _series_of(value: Any) -> list[float] | None:
+    """A 1-D tensor or array, or a list/tuple of numbers (or one-element tensors), as floats."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        if value.dim() != 1 or value.is_complex() or value.numel() > _MAX_SERIES:
+            return None
+        return [float(v) for v in value.detach().cpu().double().tolist()]
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 1:
+        try:
+            return [float(v) for v in value.tolist()[:_MAX_SERIES]]
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, (list, tuple)) and 0 < len(value) <= _MAX_SERIES:
+        out = []
+        for v in value:
+            if isinstance(v, torch.Tensor) and v.numel() == 1 and not v.is_complex():
+                out.append(float(v.item()))
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(float(v))
+            else:
+                return None
+        return out
+    return None
+
+
+@op("series")
+def series(worker: Any, name: str | None = None) -> dict[str, Any]:
+    """``name``'s values as a list of floats (``/plot NAME``); without a name, the learner's
+    loss history: the longest list or 1-D tensor whose name says "loss"."""
+    if name:
+        if name.split(".")[0] not in worker.namespace:
+            return {"name": name, "error": "missing"}
+        try:
+            value = lookup(worker.namespace, name)
+        except Exception:  # noqa: BLE001 - an attribute path that does not resolve
+            return {"name": name, "error": "missing"}
+        values = _series_of(value)
+        return (
+            {"name": name, "values": values}
+            if values is not None
+            else {
+                "name": name,
+                "error": "not_series",
+            }
+        )
+    best: tuple[int, str, list[float]] | None = None
+    for key, value in list(worker.namespace.items()):
+        if "loss" not in key.lower() or key.startswith("_"):
+            continue
+        values = _series_of(value)
+        if values is not None and len(values) >= 2 and (best is None or len(values) > best[0]):
+            best = (len(values), key, values)
+    return {"name": best[1], "values": best[2]} if best else {"name": None}
+
+
 @op("env")
 def env(worker: Any) -> dict[str, Any]:
     """Return Python and torch versions, the device and the GPU name."""

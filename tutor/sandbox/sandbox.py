@@ -7,13 +7,14 @@ module imports no torch: torch lives in the zygote and its forks.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from tutor.sandbox import _script, messages, outcomes
@@ -59,7 +60,9 @@ class Sandbox:
         FILE`` grants its script's folder). ``disk_mb``: what a worker's folder may hold;
         ``file_mb``: the largest file learner code may write; ``processes``: learner
         processes per worker."""
-        self.timeout = timeout
+        self._timeout = timeout
+        self._here = threading.local()  # a step's own limit, for the thread running that step
+        self.timeout_fixed = False  # --timeout given: a step's time_limit does not replace it
         self.lang = lang
         self.call_timeout = call_timeout
         self.judge_timeout = judge_timeout
@@ -321,6 +324,28 @@ class Sandbox:
             if token is None:
                 raise SandboxError(self._last_snapshot_error)
             return token
+
+    @property
+    def timeout(self) -> float:
+        """The limit of each run started from this thread: a step's (``limited``), else the
+        sandbox's."""
+        here: float | None = getattr(self._here, "timeout", None)
+        return here if here is not None else self._timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._timeout = seconds
+
+    @contextlib.contextmanager
+    def limited(self, seconds: float | None) -> Iterator[None]:
+        """Runs started from this thread inside take ``seconds`` as their limit (a training
+        step's ``time_limit``); other threads (a reference computed ahead) keep theirs."""
+        before = getattr(self._here, "timeout", None)
+        self._here.timeout = seconds
+        try:
+            yield
+        finally:
+            self._here.timeout = before
 
     def reference(
         self, setup: str, solution: str, seed: int | None, names: list[str]

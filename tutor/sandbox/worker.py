@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tutor.sandbox import confine, introspect, limits, mainmodule, protocol
+from tutor.sandbox import confine, introspect, limits, mainmodule, protocol, shapetrace
 from tutor.sandbox._resolve import resolve
 from tutor.sandbox.tracebacks import SourceNames, format_error, make_showwarning
 
@@ -69,6 +69,7 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - reported when a snapshot is asked for
             self._take_error = f"{type(exc).__name__}: {exc}"
         self.protections: dict[str, Any] = {}
+        self.shapes = shapetrace.Recorder()  # the last input's shapes, op by op (/shapes)
 
     # -- set-up -------------------------------------------------------------
 
@@ -85,6 +86,7 @@ class Worker:
         self._setup_device()
         self.protections = confine_self(self.config, own_folder=True)
         self._install_signals()
+        self.shapes.install()
         warnings.resetwarnings()
         warnings.simplefilter("default")
         warnings.showwarning = make_showwarning(self.names, lambda: sys.stderr)
@@ -212,17 +214,24 @@ class Worker:
             return {"outcome": "error", "error": format_error(exc, self.names)}
         if seed is not None:
             reseed(int(seed))
+        self.shapes.start(code)
+        # Python shows a warning once per line number of a module; every input is new code,
+        # so an input's warning is never hidden by an earlier input's on the same line number.
+        self.namespace.pop("__warningregistry__", None)
         try:
             self._enter_learner()
-            exec(body, self.namespace)  # noqa: S102 - running learner code is the point
-            if last is not None:
-                exec(last, self.namespace)  # noqa: S102
+            with self.shapes.mode():
+                exec(body, self.namespace)  # noqa: S102 - running learner code is the point
+                if last is not None:
+                    exec(last, self.namespace)  # noqa: S102
         except BaseException as exc:  # noqa: BLE001 - every learner failure is an outcome
             self._exit_if_forked()
             self._leave_learner()
+            self.shapes.stop()
             return self._failure(exc)
         self._exit_if_forked()
         self._leave_learner()
+        self.shapes.stop()
         return {"outcome": "ok"}
 
     def run_script(self, path: str, argv: list[str], fds: list[int]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import socket
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from tutor.sandbox import _linux, confine, protocol
@@ -30,6 +31,8 @@ _ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "KMP_INIT_AT_FORK": "FALSE",
 }
+# Set whatever the environment says: learner code's plt.show() must never wait for a window.
+_FORCED_ENV = {"MPLBACKEND": "module://tutor.sandbox.mplbackend"}
 
 
 class Zygote:
@@ -203,7 +206,12 @@ class Zygote:
         key = (private, gpu)
         if key not in self.policies:
             hidden = [*_builtin_lessons(), self.workdir, *private]
-            self.policies[key] = confine.build_policy(hidden, gpu=gpu)
+            policy = confine.build_policy(hidden, gpu=gpu)
+            # The course's data (lesson 14's digits) is read by set-ups: granted read-only
+            # inside the hidden lessons folder; no lesson file or solution becomes readable.
+            lessons = [*_builtin_lessons(), *(p for p in private if any(Path(p).glob("*.toml")))]
+            data = [str(Path(d) / "data") for d in lessons]
+            self.policies[key] = confine.with_paths(policy, read=data)
         return self.policies[key]
 
     def watch(self) -> None:
@@ -393,6 +401,23 @@ def _nvml_names() -> list[str]:
     return names
 
 
+def prepare_torch(torch: Any) -> None:
+    """What every worker would otherwise pay for itself, done once before any fork.
+
+    ``torch._dynamo``: the first optimizer a process makes imports it (about 1 s, 1.2-2.8 s
+    on a loaded machine), so without this every fresh worker (each reference, each variant,
+    each rerun from the set-up) paid it on the first ``torch.optim.*``. Importing it starts
+    no thread and touches no device: ``check_pristine`` runs after this and reports either.
+    One intra-op thread: the course's tensors are small, and on a busy machine torch's
+    default pool made a 200-step training loop 20-50 times slower (measured in
+    benchmarks/bench_course.py). ``TORCH_TUTOR_THREADS`` sets another number.
+    """
+    import torch._dynamo  # noqa: F401 - what Optimizer.__init__ imports
+
+    threads = os.environ.get("TORCH_TUTOR_THREADS", "1")
+    torch.set_num_threads(max(1, int(threads)) if threads.isdigit() else 1)
+
+
 def check_pristine(torch: Any) -> tuple[list[str], list[str]]:
     """Return (problems, warnings) about forking from here.
 
@@ -463,6 +488,7 @@ def main(argv: list[str]) -> int:
     _linux.set_dumpable(False)
     for key, value in _ENV.items():
         os.environ.setdefault(key, value)
+    os.environ.update(_FORCED_ENV)
     sock = socket.socket(fileno=fd)
     started = time.monotonic()
     import numpy  # noqa: F401 - loaded once here so every fork has it
@@ -478,6 +504,7 @@ def main(argv: list[str]) -> int:
 
     for spec in preload:
         _resolve.preload(spec)
+    prepare_torch(torch)
     info = probe_devices(torch)
     problems, warnings = check_pristine(torch)
     info.update(

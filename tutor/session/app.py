@@ -61,6 +61,7 @@ def _sandbox(args: argparse.Namespace, lang: str) -> Sandbox:
     progress_folder = resolve_path(getattr(args, "progress", None)).parent
     kwargs["private"] = private_paths(getattr(args, "lessons", None), progress_folder)
     sandbox = Sandbox(**kwargs)
+    sandbox.timeout_fixed = "timeout" in kwargs  # an explicit --timeout beats a step's
     sandbox.start()  # returns at once: torch loads while the learner reads
     return sandbox
 

@@ -191,9 +191,11 @@ class Index:
         own = set(tokens(question))
         # A word the course never uses is the most telling of all: it names a topic not here.
         # (A Chinese bigram no entry holds may be a seam between two words: less weight.)
-        asked = sum(
-            self._idf.get(tok, self._idf_max * (0.4 if _CJK.match(tok) else 1)) for tok in own
-        )
+        # In a whole course (not a handful of entries, where most words are unknown) such a
+        # word weighs above the rarest one it has, so a question about a topic the course
+        # never names (a for loop in JavaScript) is not answered by its common words.
+        unknown = self._idf_max * (_UNKNOWN if len(self.entries) >= _MANY else 1.0)
+        asked = sum(self._idf.get(tok, unknown * (0.4 if _CJK.match(tok) else 1)) for tok in own)
         context = self._context(here, len(own)) if here and _vague(question, own) else {}
         asked_context = sum(w * self._idf[tok] for tok, w in context.items())
         procedure = _asks_how(question)
@@ -271,6 +273,8 @@ _HERE_WEIGHT = 1.3
 _KIND_WEIGHT = {"code": 0.7, "quiz": 0.45, "predict": 0.45, "explore": 0.8}
 # Below this share of the question's weight covered, an entry does not answer it.
 _COVERAGE = 0.5
+_UNKNOWN = 1.25  # an unknown word's weight, in units of the rarest known word's
+_MANY = 50  # entries from which an index is a course
 _CONTEXT_COVERAGE = 0.35
 _CLOSE_TO_BEST = 0.4  # for a vague question: this share of the step's own words
 

@@ -411,4 +411,21 @@ def cmd_graph(session: Session, arg: str) -> None:
     session.show(picture if picture is not None else str(payload))
 
 
+@command("shapes")
+def cmd_shapes(session: Session, arg: str) -> None:
+    """The last input's computation, op by op, with shapes in and out."""
+    from tutor.session import visuals
+
+    visuals.show_shapes(session.ensure_namespace(), session.lang, session.say, session.show)
+
+
+@command("plot")
+def cmd_plot(session: Session, arg: str) -> None:
+    """A list of numbers or a 1-D tensor as a terminal plot (``/plot losses``)."""
+    from tutor.session import visuals
+
+    sb = session.ensure_namespace() if arg else None
+    visuals.show_plot(sb, arg.strip(), session.lang, session.say, session.show, plain=False)
+
+
 __all__ = ["ALIASES", "BARE", "COMMANDS", "command", "dispatch", "names", "resolve"]

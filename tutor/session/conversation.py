@@ -20,7 +20,7 @@ from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
 from tutor.render import errors
-from tutor.session import ask, commands, remarks, welcome
+from tutor.session import ask, commands, elapsed, remarks, visuals, welcome
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
 
@@ -288,6 +288,7 @@ class Session:
         self._no_gpu = False
         if self.step.device == "gpu":
             self._skip_without_gpu()
+        pipeline.start_ahead(self.sandbox, self.lesson, self.step, self._no_gpu)
 
     def _exercises(self) -> list[Step]:
         """This lesson's exercises: the steps that check an answer."""
@@ -414,16 +415,22 @@ class Session:
                 return
             self._output_ends_line = True
             seed = self.step.seed if self.step.kind == "code" else None
-            result = sb.run(code, on_output=self._write_output, seed=seed, echo=True)
+            pipeline.before_run(sb, self.step, self.inputs, code)
+            with (
+                pipeline.step_limit(sb, self.step),
+                elapsed.writing(self.ui, self.lang, self._write_output) as write,
+            ):
+                result = sb.run(code, on_output=write, seed=seed, echo=True)
         except SandboxError as exc:
             self.say("sandbox_trouble", "red", error=str(exc))
             return
         if not self._output_ends_line:
             self.ui.write_output("\n")
-        shapes = self._shapes(sb) if result.outcome == "error" else None
+        shapes = visuals.shapes_of(sb) if result.outcome == "error" else None
         self.show(
             *render.outcome(result, self.lang, code=code, shapes=shapes, quiet=self.step.quiet)
         )
+        visuals.after_run(sb, code, result, self.lang, self.show, plain=False)
         if result.restarted:
             # A new worker replayed the inputs that ran cleanly: that is all it holds now.
             self.history = list(self.inputs)
@@ -433,18 +440,6 @@ class Session:
         self.last_run = (code, result)
         if self.step.kind == "code" and result.outcome in ("ok", "error") and not self._no_gpu:
             self.judge(code, result, quiet=not attempt)
-
-    def _shapes(self, sb: Sandbox) -> dict[str, list[int]] | None:
-        """The learner's tensors' shapes, so an error explanation can name the clashing ones."""
-        try:
-            rows = sb.call("vars")
-        except Exception:  # noqa: BLE001 - the explanation works without them
-            return None
-        return {
-            r["name"]: list(r["shape"])
-            for r in rows or ()
-            if isinstance(r, dict) and r.get("name") and isinstance(r.get("shape"), list)
-        }
 
     def judge(self, code: str, result: RunResult, quiet: bool) -> None:
         """Check the step; a pass is always told, a failure only for an attempt (or /check).

@@ -298,6 +298,13 @@ class PromptUI:
     def busy(self, message: str) -> contextlib.AbstractContextManager[Any]:
         return self.console.status(message, spinner="dots")
 
+    def progress(self, text: str | None) -> None:
+        """Redraw one line in place (``None`` clears it): the elapsed time of a long run."""
+        if not self.console.is_terminal:
+            return
+        self.console.file.write("\r\x1b[2K" + (f"\x1b[2m{text}\x1b[0m" if text else ""))
+        self.console.file.flush()
+
     def confirm(self, question: str) -> bool:
         try:
             # A separate one-line prompt: options given to self.session.prompt would stick.

@@ -105,6 +105,12 @@ class Recorder:
     def busy(self, message: str) -> contextlib.AbstractContextManager[Any]:
         return self.ui.busy(message)
 
+    def progress(self, text: str | None) -> None:
+        """The live elapsed-time line: drawn by the UI, never recorded in the transcript."""
+        draw = getattr(self.ui, "progress", None)
+        if draw is not None:
+            draw(text)
+
     # -- the handout ----------------------------------------------------------------
 
     def html(self, title: str = "torch-tutor") -> str:

@@ -31,6 +31,7 @@ class Detector:
     order: int
     family: str
     check: Check
+    whole: bool = False  # reads the whole answer: also runs when no named value failed
 
     @property
     def id(self) -> str:
@@ -40,12 +41,14 @@ class Detector:
 REGISTRY: dict[str, Detector] = {}
 
 
-def detector(*ids: str, premise: str, order: int) -> Callable[[Check], Check]:
-    """Register the decorated function as the detector of feedback ``ids``."""
+def detector(*ids: str, premise: str, order: int, whole: bool = False) -> Callable[[Check], Check]:
+    """Register the decorated function as the detector of feedback ``ids``; ``whole``: it
+    reads the whole answer (every value, the code), so it also runs once on an answer whose
+    failing checks name no value (``calls``, a predicate)."""
 
     def register(func: Check) -> Check:
         family = func.__module__.split(".")[-2]
-        REGISTRY[ids[0]] = Detector(tuple(ids), premise, order, family, func)
+        REGISTRY[ids[0]] = Detector(tuple(ids), premise, order, family, func, whole)
         return func
 
     return register

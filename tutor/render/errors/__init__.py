@@ -81,6 +81,8 @@ def explain(
     the step turned off (``quiet``): such an error is shown without an explanation.
     """
     for rule in rules():
+        if rule.when is not None and not (code and rule.when(code)):
+            continue
         found = rule.pattern.search(message)
         if found and rule.id in off:
             return None

@@ -27,6 +27,7 @@ class _Rule:
     build: Builder
     order: int = 0
     refine: Refiner | None = None
+    when: Callable[[str], bool] | None = None  # the failing code must satisfy this
     receiver: str = ""
 
 
@@ -38,18 +39,20 @@ def explains(
     *patterns: re.Pattern[str],
     order: int,
     refine: Refiner | None = None,
+    when: Callable[[str], bool] | None = None,
     receiver: str = "",
 ) -> Callable[[Builder], Builder]:
     """Register the decorated builder for messages matching any of ``patterns`` (tried in
     ``order``, lowest first, with every other rule: the first match wins).
 
-    ``receiver``: the method the failing code called (``"numpy"``); the message's
-    ``{tensor}`` field is then what the learner called it on (``w``), or ``tensor``
-    when the code does not say."""
+    ``when``: a test on the failing code (a layer call rather than ``@``); the rule is
+    skipped without code or when it fails. ``receiver``: the method the failing code called
+    (``"numpy"``); the message's ``{tensor}`` field is then what the learner called it on
+    (``w``), or ``tensor`` when the code does not say."""
 
     def register(build: Builder) -> Builder:
         for i, pattern in enumerate(patterns):
-            RULES.append(_Rule(id_, pattern, build, order + i, refine, receiver))
+            RULES.append(_Rule(id_, pattern, build, order + i, refine, when, receiver))
         return build
 
     return register
