@@ -42,7 +42,7 @@ from tutor.judge import graph, snapshot
 from tutor.judge.checks import run_checks
 from tutor.judge.snapshot import Value
 from tutor.progress import Notice
-from tutor.render import chat, errors, pictures, tables
+from tutor.render import chat, docstring, errors, pictures, tables
 from tutor.session.ask import load_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -519,6 +519,7 @@ def _sources() -> dict[str, Callable[[], Iterator[tuple[str, str]]]]:
     }
     sources["lessons/glossary.toml"] = lambda: glossary_texts(course / "glossary.toml")
     sources["tutor/catalogs/zh.toml"] = catalog_texts
+    sources["tutor/catalogs/api/zh.toml"] = lambda: iter(docstring.summaries("zh").items())
     sources["tutor: error explanations"] = error_texts
     sources["tutor: verdicts and diagnoses"] = verdict_texts
     sources["tutor: session"] = session_texts

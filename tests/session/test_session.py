@@ -249,7 +249,7 @@ def test_commands(lesson: Any) -> None:
     )
     assert "Unknown command /hnt." in out and "Did you mean /hint?" in out
     assert "Lessons" in out and "sums" in out and "0/2" in out  # its two exercises
-    assert "step 3/4" in out and "Skipped." in out
+    assert "step 3/4" in out and "Skipped: this exercise is marked as skipped" in out
     assert "arange(end)" in out and "Returns a 1-D tensor." in out
     assert "Show the solution? [y/N] n" in out
     assert "a fresh namespace for this step" in out

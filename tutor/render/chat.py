@@ -37,6 +37,7 @@ from tutor.render.tables import (
     progress_table,
     protection_rows,
     status_word,
+    value_panel,
     vars_table,
 )
 from tutor.render.text import (
@@ -473,6 +474,7 @@ __all__ = [
     "status_word",
     "step_panel",
     "tutor_says",
+    "value_panel",
     "vars_table",
     "verdict",
     "verdict_brief",

@@ -5,6 +5,7 @@ UI side (rich, never torch); tutor.render.chat re-exports them for the session.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -82,6 +83,35 @@ def vars_table(rows: Sequence[dict[str, Any]], lang: str) -> Table:
     return table
 
 
+def value_panel(info: dict[str, Any], lang: str) -> RenderableType:
+    """``/vars NAME``: the variable's row (type, shape ...) and its value, cut to a screenful,
+    with how many numbers a tensor holds; or, for a name there is not, the names there are."""
+    if not info.get("found"):
+        names = ", ".join(info.get("names") or ()) or "—"
+        return markdown(t("no_such_var", lang, name=info.get("name", ""), names=names))
+    parts: list[RenderableType] = [vars_table([info.get("row") or {}], lang)]
+    parts.append(Text(str(info.get("value", "")), no_wrap=False))
+    stats = info.get("stats") or {}
+    notes = []
+    if "numel" in stats:
+        notes.append(t("value_numel", lang, count=stats["numel"], shown=f"{stats['numel']:,}"))
+    if "min" in stats:
+        notes.append(t("value_range", lang, low=stats["min"], high=stats["max"]))
+    if "mean" in stats:
+        notes.append(t("value_mean", lang, mean=stats["mean"]))
+    if info.get("hidden_lines"):
+        notes.append(t("value_more_lines", lang, n=info["hidden_lines"]))
+    if notes:
+        parts.append(Text(t("language.list_sep", lang).join(notes), style="dim"))
+    return Panel(
+        Group(*parts),
+        title=str(info.get("name", "")),
+        title_align="left",
+        border_style="blue",
+        box=box.ROUNDED,
+    )
+
+
 def env_table(info: dict[str, Any], lang: str) -> Table:
     """Python, torch, the device and the GPU's name."""
     table = _table(t("env_title", lang), header=False)
@@ -144,21 +174,24 @@ def course_map(rows: Sequence[tuple[str, str, str, int]], lang: str) -> Table:
     return table
 
 
-def lessons_table(rows: Sequence[tuple[str, str, str, int, int, bool]], lang: str) -> Table:
-    """The catalog: number, id, title, exercises passed of the lesson's exercises, and where the
-    learner is."""
+def lessons_table(rows: Sequence[tuple[str, str, str, int, int, int, bool]], lang: str) -> Table:
+    """The catalog: number, id, title, exercises passed of the lesson's exercises (and how many
+    were skipped), and where the learner is."""
     table = _table(t("lessons_title", lang))
     table.add_column("#", justify="right")
     table.add_column(t("col_lesson", lang))
     table.add_column(t("col_title", lang))
     table.add_column(t("col_done", lang), justify="right")
     table.add_column("")
-    for number, lesson_id, title, exercises, done, here in rows:
+    for number, lesson_id, title, exercises, done, skipped, here in rows:
+        count = f"{done}/{exercises}"
+        if skipped:
+            count = t("lessons_skipped", lang, done=done, total=exercises, skipped=skipped)
         table.add_row(
             number,
             lesson_id,
             title,
-            f"{done}/{exercises}",
+            count,
             Text(t("here", lang), style="cyan") if here else "",
         )
     return table
@@ -188,27 +221,43 @@ def progress_table(records: Sequence[ProgressRow], lang: str, path: str) -> Tabl
     return table
 
 
-def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> RenderableType:
-    """``?name``: the signature and the docstring (cut after ``max_lines``)."""
+def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 40) -> RenderableType:
+    """``?name``: the signature and the docstring as readable text (Markdown from its reST and
+    LaTeX, whole blocks up to about ``max_lines``); in another language than English, first a
+    line in that language saying what it does, or plainly that there is none."""
+    from tutor.render import docstring
+
     if not info.get("found"):
         return note(t("not_found", lang, name=info.get("name", "")))
     doc_lines = (info.get("doc") or "").splitlines()
     signature = str(info.get("signature") or "")
+    short = str(info.get("name", "")).lstrip("?").strip().rsplit(".", 1)[-1]
     # torch's C functions repeat the signature as the docstring's first line.
     while (
         doc_lines
-        and signature
         and doc_lines[0].strip()
-        and (signature.endswith(doc_lines[0].strip()) or doc_lines[0].strip() in signature)
+        and (
+            (signature and doc_lines[0].strip() in signature)
+            or (short and re.match(rf"{re.escape(short)}\(.*\)(\s*->.*)?$", doc_lines[0].strip()))
+        )
     ):
         doc_lines = doc_lines[1:]
     while doc_lines and not doc_lines[0].strip():
         doc_lines = doc_lines[1:]
-    doc = "\n".join(doc_lines[:max_lines]) + ("\n…" if len(doc_lines) > max_lines else "")
     parts: list[RenderableType] = []
     if info.get("signature"):
         parts.append(code(info["signature"]))
-    parts.append(Text(doc))
+    text = _doc_blocks(docstring.readable("\n".join(doc_lines)), max_lines, name_of(info), lang)
+    if lang != "en":
+        name = str(info.get("name", "")).lstrip("?").strip()
+        said = docstring.summary([str(info.get("canonical") or ""), name], lang)
+        if said:
+            text = (
+                t("doc_summary", lang, summary=said) + "\n" + t("doc_english", lang) + "\n\n" + text
+            )
+        else:
+            text = t("doc_no_summary", lang) + "\n\n" + text
+    parts.append(markdown(text))
     return Panel(
         Group(*parts),
         title=str(info.get("name", "")),
@@ -216,6 +265,30 @@ def inspect_panel(info: dict[str, Any], lang: str, max_lines: int = 30) -> Rende
         border_style="blue",
         box=box.ROUNDED,
     )
+
+
+def _doc_blocks(text: str, max_lines: int, name: str, lang: str) -> str:
+    """Whole Markdown blocks (a code block never cut open) up to about ``max_lines``; then a
+    line that says where the rest is."""
+    blocks: list[str] = []
+    for block in text.split("\n\n"):
+        if blocks and blocks[-1].count("```") % 2:  # inside a code block: its blank line
+            blocks[-1] += "\n\n" + block
+        else:
+            blocks.append(block)
+    shown: list[str] = []
+    for block in blocks:
+        if shown and sum(b.count("\n") + 2 for b in shown) + block.count("\n") > max_lines:
+            shown.append(t("doc_cut", lang, name=name))
+            break
+        shown.append(block)
+    return "\n\n".join(shown)
+
+
+def name_of(info: dict[str, Any]) -> str:
+    """The name to hand ``help()`` in Python for what ``?name`` showed."""
+    name = str(info.get("canonical") or info.get("name") or "").lstrip("?").strip()
+    return "torch." + name if name.startswith("Tensor.") else name
 
 
 def answers(found: Sequence[Found], lang: str) -> RenderableType:

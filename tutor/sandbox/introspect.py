@@ -1,6 +1,6 @@
 """Worker-side helpers the UI calls with ``sb.call(op, **kwargs)``.
 
-complete, inspect, vars, env and graph. They read the live namespace without
+complete, inspect, vars, value, env and graph. They read the live namespace without
 running learner code where they can: attribute chains are followed with
 ``inspect.getattr_static`` so no property or ``__getattr__`` is evaluated.
 """
@@ -106,7 +106,43 @@ def inspect_name(worker: Any, name: str) -> dict[str, Any]:
         "signature": _signature(name, obj, doc),
         "doc": doc,
         "type": type(obj).__name__,
+        "canonical": canonical(obj),
     }
+
+
+# Where torch defines things, and the name it documents them under.
+_PUBLIC = (
+    ("torch.nn.modules.", "torch.nn."),
+    ("torch.nn.parameter", "torch.nn."),
+    ("torch.optim.", "torch.optim."),
+    ("torch.utils.data.", "torch.utils.data."),
+    ("torch.serialization", "torch."),
+    ("torch.random", "torch."),
+    ("torch.functional", "torch."),
+    ("torch.autograd.grad_mode", "torch."),
+)
+
+
+def canonical(obj: Any) -> str:
+    """The name torch documents ``obj`` under, however it was reached: ``torch.arange``,
+    ``Tensor.add_`` (for ``x.add_`` too), ``torch.nn.Linear``, ``torch.nn.Module.parameters``
+    (for ``model.parameters``); "" for an object with no name (a value)."""
+    func = getattr(obj, "__func__", obj)
+    qual = getattr(func, "__qualname__", None)
+    if not isinstance(qual, str):
+        return ""
+    head, _, rest = qual.partition(".")
+    if head == "_VariableFunctionsClass":
+        return "torch." + rest
+    if head in ("TensorBase", "Tensor") and rest:
+        return "Tensor." + rest
+    module = getattr(func, "__module__", None) or ""
+    if module == "torch._tensor":
+        return qual
+    for where, public in _PUBLIC:
+        if module.startswith(where):
+            return public + qual
+    return f"{module}.{qual}" if module else qual
 
 
 def _signature(name: str, obj: Any, doc: str) -> str:
@@ -122,31 +158,139 @@ def _signature(name: str, obj: Any, doc: str) -> str:
 @op("vars")
 def user_vars(worker: Any) -> list[dict[str, Any]]:
     """Describe the learner's variables: name, type, shape, dtype, device, requires_grad."""
+    return [_row(key, value) for key, value in worker.namespace.items() if _is_users(key, value)]
+
+
+def _is_users(key: str, value: Any) -> bool:
+    """A variable of the learner's (not torch, the tutor's ``device`` or an imported module)."""
+    return not (
+        key.startswith("_") or key in ("torch", "device") or isinstance(value, types.ModuleType)
+    )
+
+
+def _row(key: str, value: Any) -> dict[str, Any]:
     import torch
 
-    rows = []
-    for key, value in worker.namespace.items():
-        if key.startswith("_") or key in ("torch", "device") or isinstance(value, types.ModuleType):
-            continue
-        row: dict[str, Any] = {
-            "name": key,
-            "type": type(value).__name__,
-            "shape": None,
-            "dtype": None,
-            "device": None,
-            "requires_grad": None,
-        }
-        if isinstance(value, torch.Tensor):
-            row.update(
-                shape=list(value.shape),
-                dtype=str(value.dtype),
-                device=str(value.device),
-                requires_grad=bool(value.requires_grad),
-            )
-        elif type(value).__module__ == "numpy" and hasattr(type(value), "shape"):
-            row.update(shape=list(value.shape), dtype=str(value.dtype), device="cpu")
-        rows.append(row)
-    return rows
+    row: dict[str, Any] = {
+        "name": key,
+        "type": type(value).__name__,
+        "shape": None,
+        "dtype": None,
+        "device": None,
+        "requires_grad": None,
+    }
+    if isinstance(value, torch.Tensor):
+        row.update(
+            shape=list(value.shape),
+            dtype=str(value.dtype),
+            device=str(value.device),
+            requires_grad=bool(value.requires_grad),
+        )
+    elif type(value).__module__ == "numpy" and hasattr(type(value), "shape"):
+        row.update(shape=list(value.shape), dtype=str(value.dtype), device="cpu")
+    return row
+
+
+# ``/vars NAME`` shows at most this much of a value: a screenful, however big the tensor.
+VALUE_LINES = 20
+VALUE_CHARS = 2400
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+@op("value")
+def value_of(worker: Any, name: str, width: int = 76) -> dict[str, Any]:
+    """``/vars NAME``: one variable (or an attribute path, ``x.grad``) with its value, cut to
+    a screenful (a tensor summarised by torch's own ``...``, every value of it counted and its
+    smallest, largest and mean given), or the names there are when it does not exist."""
+    users = [key for key, value in worker.namespace.items() if _is_users(key, value)]
+    value = _follow(worker.namespace, name.strip()) if _PATH.match(name.strip()) else _MISSING
+    if value is _MISSING:
+        return {"found": False, "name": name, "names": users}
+    text, stats = _shown(value, max(width, 40))
+    lines = text.splitlines() or [""]
+    hidden = max(len(lines) - VALUE_LINES, 0)
+    text = "\n".join(lines[:VALUE_LINES])
+    if len(text) > VALUE_CHARS:
+        text = text[:VALUE_CHARS] + "…"
+    return {
+        "found": True,
+        "name": name.strip(),
+        "row": _row(name.strip(), value),
+        "value": text,
+        "hidden_lines": hidden,
+        "stats": stats,
+    }
+
+
+def _follow(namespace: dict[str, Any], dotted: str) -> Any:
+    """``a.b.c`` from the learner's variables. Attributes of torch, NumPy and built-in objects
+    are read as Python reads them (``x.grad``, ``x.T``); a learner's own class only statically,
+    so no code of theirs runs for a look-up."""
+    first, *rest = dotted.split(".")
+    if first not in namespace or not _is_users(first, namespace[first]):
+        return _MISSING
+    obj = namespace[first]
+    for part in rest:
+        module = type(obj).__module__ or ""
+        try:
+            if module.split(".")[0] in ("torch", "numpy", "builtins"):
+                obj = getattr(obj, part)
+                continue
+            obj = _inspect.getattr_static(obj, part)
+        except Exception:  # noqa: BLE001 - any failure to read it means "no such value"
+            return _MISSING
+        if isinstance(obj, (property, types.GetSetDescriptorType, types.MemberDescriptorType)):
+            return _MISSING
+    return obj
+
+
+def _shown(value: Any, width: int) -> tuple[str, dict[str, Any]]:
+    """The value as Python shows it, summarised where it is big; the counts for a tensor."""
+    import reprlib
+
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        with torch._tensor_str.printoptions(threshold=120, edgeitems=3, linewidth=width):
+            text = repr(value)
+        return text, _tensor_stats(value)
+    if type(value).__module__ == "numpy" and hasattr(value, "shape"):
+        import numpy as np
+
+        with np.printoptions(threshold=120, edgeitems=3, linewidth=width):
+            return repr(value), {"numel": int(getattr(value, "size", 0))}
+    if isinstance(value, torch.nn.Module):
+        return repr(value), {}
+    if type(value).__module__ == "builtins":
+        # A list of a million or a string of ten million: summarised without being built.
+        short = reprlib.Repr()
+        short.maxlist = short.maxtuple = short.maxset = short.maxdict = 12
+        short.maxstring, short.maxother = 600, VALUE_CHARS
+        short.maxlevel = 3
+        return short.repr(value), {}
+    try:
+        return repr(value), {}
+    except Exception as exc:  # noqa: BLE001 - a learner __repr__ that fails
+        return f"<{type(value).__name__}: repr() failed: {type(exc).__name__}: {exc}>", {}
+
+
+def _tensor_stats(value: Any) -> dict[str, Any]:
+    """How many numbers, and (for more than one real number) the smallest, largest and mean."""
+    import torch
+
+    stats: dict[str, Any] = {"numel": int(value.numel())}
+    if value.numel() < 2 or value.is_meta or value.is_complex() or value.dtype == torch.bool:
+        return stats
+    data = value.detach()
+    stats["min"] = _number(data.min().item())
+    stats["max"] = _number(data.max().item())
+    if data.is_floating_point():
+        stats["mean"] = _number(data.mean().item())
+    return stats
+
+
+def _number(x: float | int) -> str:
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
 @op("shapes")

@@ -92,6 +92,8 @@ class Sandbox:
         self._current: WorkerHandle | None = None
         self._judge: WorkerHandle | None = None
         self._history: list[tuple[str, str, int | None]] = []
+        # For /undo: the history's length before each recorded run, the last run's last.
+        self._marks: list[int] = []
         self._running: WorkerHandle | None = None
         self._last_snapshot_error = ""
         # Learner snapshots: token -> (memory file, meta), until judged and discarded.
@@ -153,7 +155,9 @@ class Sandbox:
             if old is not None:
                 self._pool.retire(old)
             self._history = []
-            return self._run(setup, "<setup>", None, seed, True, False)
+            result = self._run(setup, "<setup>", None, seed, True, False)
+            self._marks = []  # the set-up itself cannot be undone
+            return result
 
     def run(
         self,
@@ -173,7 +177,48 @@ class Sandbox:
         """
         self.start()
         with self._lock:
+            if record:
+                self._marks.append(len(self._history))
             return self._run(code, filename, on_output, seed, record, echo)
+
+    def undo(self) -> tuple[RunResult, bool] | None:
+        """Put the namespace back as it was before the last recorded run; None if there is none.
+
+        A fresh worker replays the history up to that run (each input with its seed, its
+        output dropped), so an input that failed half-way is undone too; the worker that ran it
+        is retired. Returns the replay's result (its ``note`` says where a replay failed) and
+        whether the undone run had joined the history (it ran without error); a replay that
+        fails stops there, keeping what ran before it. What the code did
+        outside the namespace (a file it wrote) stays done.
+        """
+        self.start()
+        with self._lock:
+            if not self._marks:
+                return None
+            keep = self._marks.pop()
+            ran_clean = len(self._history) > keep
+            del self._history[keep:]
+            if self._current is not None:
+                self._pool.retire(self._current)
+            self._current = self._pool.take_spare()
+            started = time.monotonic()
+            for index, (code, filename, seed) in enumerate(self._history):
+                ex = self._current.exchange(
+                    {"op": "run", "code": code, "filename": filename, "seed": seed},
+                    timeout=self.timeout,
+                    lang=self.lang,
+                )
+                outcome, error = self._classify(ex)
+                if outcome != "ok":
+                    # The namespace holds what ran before this entry; so does what is recorded.
+                    del self._history[index:]
+                    self._marks = [m for m in self._marks if m <= index]
+                    if ex.dead:
+                        self._pool.retire(self._current)
+                        self._current = self._pool.take_spare()
+                    duration = time.monotonic() - started
+                    return RunResult(outcome, "", error, duration), ran_clean
+            return RunResult("ok", "", None, time.monotonic() - started), ran_clean
 
     def run_script(
         self,
@@ -297,6 +342,7 @@ class Sandbox:
             outcome, _ = self._classify(ex)
             if outcome != "ok":
                 del self._history[index:]
+                self._marks = [m for m in self._marks if m <= index]
                 if ex.dead:
                     self._pool.retire(self._current)
                     self._current = self._pool.take_spare()

@@ -39,6 +39,8 @@ class Session(Protocol):
     last_run: tuple[str, RunResult] | None
     last_judgement: pipeline.Judgement | None
     hinted: set[tuple[str, str, str]]
+    inputs: list[str]
+    history: list[str]
 
     @property
     def lesson(self) -> Lesson: ...
@@ -127,8 +129,15 @@ def cmd_quit(session: Session, arg: str) -> None:
     session.running = False
 
 
+EXERCISES = ("code", "quiz", "predict")
+
+
 @command("next")
 def cmd_next(session: Session, arg: str) -> None:
+    """Move on; an exercise not passed stays open (its status is left as it is)."""
+    status = session.store.get(*session.key).status
+    if session.step.kind in EXERCISES and status not in ("passed", "skipped"):
+        session.say("next_open", "dim")
     session.advance()
 
 
@@ -139,8 +148,13 @@ def cmd_back(session: Session, arg: str) -> None:
 
 @command("skip")
 def cmd_skip(session: Session, arg: str) -> None:
-    session.store.set_status(*session.key, "skipped")
-    session.say("skipped", "yellow")
+    """Mark the exercise skipped (the lesson can be complete without it), then move on."""
+    if session.step.kind in EXERCISES:
+        if session.store.get(*session.key).status == "passed":
+            session.say("skip_passed", "dim")
+        else:
+            session.store.set_status(*session.key, "skipped")
+            session.say("skipped", "yellow")
     session.advance()
 
 
@@ -210,14 +224,17 @@ def cmd_goto(session: Session, arg: str) -> None:
 
 @command("lessons")
 def cmd_lessons(session: Session, arg: str) -> None:
-    passed = {(r.lesson, r.step) for r in session.store.records() if r.status == "passed"}
+    status = {(r.lesson, r.step): r.status for r in session.store.records()}
     rows = []
     for i, les in enumerate(session.lessons):
         # the exercises (steps that check an answer), as the progress line counts them
-        exercises = [s.id for s in les.steps if s.kind in ("code", "quiz", "predict")]
-        done = sum((les.id, s) in passed for s in exercises)
+        exercises = [s.id for s in les.steps if s.kind in EXERCISES]
+        done = sum(status.get((les.id, s)) == "passed" for s in exercises)
+        skipped = sum(status.get((les.id, s)) == "skipped" for s in exercises)
         title = les.title.get(session.lang)
-        rows.append((lesson_number(les, i), les.id, title, len(exercises), done, i == session.li))
+        rows.append(
+            (lesson_number(les, i), les.id, title, len(exercises), done, skipped, i == session.li)
+        )
     session.show(render.lessons_table(rows, session.lang))
 
 
@@ -338,6 +355,46 @@ def cmd_reset(session: Session, arg: str) -> None:
         session.say("reset_done", "green")
 
 
+@command("undo")
+def cmd_undo(session: Session, arg: str) -> None:
+    """The namespace as it was before the last input: a fresh worker runs the set-up and the
+    inputs before it again (each with its seed, quietly); ``/undo`` again goes one further."""
+    from tutor.sandbox import SandboxError
+
+    if not session.history:  # only this step's inputs: an earlier step's are not on screen
+        session.say("undo_nothing", "dim")
+        return
+    sb = session.ensure_namespace()
+    if sb is None:
+        return
+    try:
+        with session.ui.busy(t("undoing", session.lang)):
+            undone = sb.undo()
+    except SandboxError as exc:
+        session.say("sandbox_trouble", "red", error=str(exc))
+        return
+    if undone is None:  # the namespace was made afresh since (a /reset)
+        session.history.clear()
+        session.say("undo_nothing", "dim")
+        return
+    result, ran_clean = undone
+    last = session.history.pop()
+    if ran_clean and session.inputs:
+        session.inputs.pop()
+    session.last_run = None
+    session.say("undone", "green", code=_one_line(last))
+    if not result.ok:
+        # An earlier input fails when run again (it read a file since changed, say).
+        session.history[:] = session.inputs[:]
+        session.say("undo_replay_failed", "yellow", outcome=result.summary)
+
+
+def _one_line(code: str, width: int = 60) -> str:
+    first = code.strip().splitlines()[0] if code.strip() else ""
+    more = first != code.strip() or len(first) > width
+    return first[:width] + ("…" if more else "")
+
+
 @command("check")
 def cmd_check(session: Session, arg: str) -> None:
     if session.step.kind != "code":
@@ -375,6 +432,25 @@ def _call(session: Session, op: str, **kwargs: Any) -> Any:
 
 @command("vars")
 def cmd_vars(session: Session, arg: str) -> None:
+    """``/vars``: every variable (type, shape ...); ``/vars NAME``: one, with its value."""
+    if arg:
+        from tutor.sandbox import SandboxBusy, SandboxError
+
+        width = getattr(getattr(session.ui, "console", None), "width", 80)
+        sb = session.ensure_namespace()
+        if sb is None:
+            return
+        try:
+            info = sb.call("value", name=arg, width=max(int(width) - 4, 40))
+        except SandboxBusy:
+            session.say("busy", "yellow")
+        except SandboxError:
+            # Its repr() ran past the helper's time limit: the worker was replaced and the
+            # inputs replayed, so the variables are back; say what happened in words.
+            session.say("value_timeout", "yellow", name=arg)
+        else:
+            session.show(render.value_panel(info, session.lang))
+        return
     rows = _call(session, "vars")
     if rows is None:
         return
