@@ -192,14 +192,61 @@ def test_predict_typed_output_ignores_spaces():
     assert not pipeline.check_predict(step, "", "").passed
 
 
-def test_is_attempt_watches_names_and_errors():
-    step = Step(id="s", kind="code", title=Text("S"), check=("x",), solution="x = 1")
-    assert pipeline.is_attempt(step, "x = torch.ones(2)")
-    assert pipeline.is_attempt(step, "print(x.shape)")
-    assert not pipeline.is_attempt(step, "print(torch.__version__)")
-    assert pipeline.is_attempt(step, "torch.foo()", "AttributeError")
+def test_an_attempt_makes_or_changes_what_the_step_checks():
+    """C4 of the newcomer walk: reading the step's names is exploration, not an answer."""
+    step = Step(id="s", kind="code", title=Text("S"), check=("x",), solution="x = x.mul_(2)")
+    for code in ("x = torch.ones(2)", "x += 1", "x.add_(1)", "x[0] = 5", "x.grad = None"):
+        assert pipeline.is_attempt(step, code), code
+    assert pipeline.is_attempt(step, "x.mul(2)")  # the answer's own move, result not kept
+    for code in ("print(x.shape)", "x.sum()", "for i in range(2): print(x[i])", "total = 0"):
+        assert not pipeline.is_attempt(step, code), code
+    # an error in exploration is explained above the prompt, not marked
+    assert not pipeline.is_attempt(step, "print(x.foo)", "AttributeError")
+    assert pipeline.is_attempt(step, "x = x.foo", "AttributeError")
     watched = Step(id="s", kind="code", title=Text("S"), check=("x",), watch=("y",))
     assert pipeline.is_attempt(watched, "y = 2") and not pipeline.is_attempt(watched, "x = 2")
+
+
+def test_backward_required_calls_and_printed_output_count_as_attempts():
+    grads = Step(
+        id="g",
+        kind="code",
+        title=Text("G"),
+        check=("x.grad",),
+        solution="y = (x * x).sum()\ny.backward()",
+    )
+    assert pipeline.is_attempt(grads, "z = (x ** 3).sum(); z.backward()")
+    assert pipeline.is_attempt(grads, "(x * 2).sum().backward()")
+    assert not pipeline.is_attempt(grads, "print(x.grad)")
+    seeded = Step(
+        id="m",
+        kind="code",
+        title=Text("M"),
+        check=("r",),
+        expects=(Expect(must_call=("torch.manual_seed",)),),
+    )
+    assert pipeline.is_attempt(seeded, "torch.manual_seed(0)")
+    model = Step(id="o", kind="code", title=Text("O"), watch=("model", "opt"))
+    assert pipeline.is_attempt(model, "opt.step()") and pipeline.is_attempt(
+        model, "opt.zero_grad()"
+    )
+    assert not pipeline.is_attempt(model, "print(model)")
+    printed = Step(
+        id="p", kind="code", title=Text("P"), watch=("names",), expects=(Expect(output="[1]"),)
+    )
+    assert pipeline.is_attempt(printed, "print([1])") and pipeline.is_attempt(printed, "names")
+
+
+def test_a_wrong_prediction_hides_the_output_until_it_is_revealed():
+    step = Step(id="p", kind="predict", title=Text("P"), code="print(1)")
+    wrong = pipeline.check_predict(step, "2", "1\n")
+    assert wrong.checks[0].expected == "(shown after a second try)"
+    shown = pipeline.revealed(wrong)
+    assert shown.checks[0].expected == "(printed below)" and not shown.passed
+    zh = pipeline.revealed(pipeline.check_predict(step, "2", "1\n", "zh"), "zh")
+    assert zh.checks[0].expected == "（见下方输出）"
+    right = pipeline.check_predict(step, "1", "1\n")
+    assert pipeline.revealed(right) == right
 
 
 # ---------------------------------------------------------------- with a sandbox

@@ -255,7 +255,12 @@ def _print_verdict(verdict: Verdict, lang: str) -> None:
                 message = render.inline_code(c.message, style="" if c.passed else "red")
                 line += "\n" + _said(console, Padding(message, (0, 0, 0, 4)))
         print(line)
-    for item in render.feedback(verdict.feedback):
+    # The feedback the prompt would show: the lesson's words, and a detector's only on a new
+    # point; then the error's explanation (the prompt's "What this means" box). ``--json``
+    # keeps every item.
+    said = render.chosen_feedback([f for f in verdict.feedback if f.kind != "error"])
+    said += [f for f in verdict.feedback if f.kind == "error"]
+    for item in render.feedback(said):
         print(_said(console, item))
     print(_t("passed" if verdict.passed else "failed", lang))
 

@@ -228,6 +228,39 @@ def mutated(code: str) -> set[str]:
     return {name for name in found if name}
 
 
+def uses(code: str, roots: Collection[str]) -> set[tuple[str, str]]:
+    """The attributes and methods ``code`` uses on the names in ``roots``, a trailing ``_``
+    dropped: ``x.mul_(2)`` -> ``{("x", "mul")}``."""
+    tree = parse(code)
+    return _uses(tree, roots) if tree is not None else set()
+
+
+def bare_uses(code: str, roots: Collection[str]) -> set[tuple[str, str]]:
+    """``uses`` in the expression statements of ``code`` that are not ``print(...)``."""
+    tree = parse(code)
+    if tree is None:
+        return set()
+    found: set[tuple[str, str]] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Expr) and not (
+            isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name)
+            and stmt.value.func.id == "print"
+        ):
+            found |= _uses(stmt, roots)
+    return found
+
+
+def _uses(tree: ast.AST, roots: Collection[str]) -> set[tuple[str, str]]:
+    return {
+        (node.value.id, node.attr.rstrip("_"))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in roots
+    }
+
+
 def answer_inputs(
     earlier: list[str],
     code: str,

@@ -38,17 +38,18 @@ def spawn(
     progress: Path,
     *extra: str,
     environ: dict[str, str] | None = None,
-    dimensions: tuple[int, int] = (40, 120),
+    columns: int = 120,
+    dimensions: tuple[int, int] | None = None,
 ) -> pexpect.spawn:
-    """``python -m tutor`` on the test lessons, in English, with its own progress file;
-    ``dimensions``: the terminal's (rows, columns)."""
+    """``python -m tutor`` on the test lessons, in English, with its own progress file, in a
+    terminal ``columns`` wide (or of ``dimensions``: rows, columns)."""
     args = ["-m", "tutor", "--progress", str(progress), "--lang", "en", "--lessons", LESSONS]
     return pexpect.spawn(
         PYTHON,
         [*args, *extra],
         cwd=str(ROOT),
         env=environ or env(),
-        dimensions=dimensions,
+        dimensions=dimensions or (40, columns),
         encoding="utf-8",
         timeout=TIMEOUT,
     )

@@ -223,7 +223,7 @@ def test_7_a_long_verdict_folds_to_its_failing_rows(tmp_path: Path) -> None:
         child.expect_exact(PROMPT)
         send(child, "/verdict")
         child.expect_exact("Not quite yet")
-        child.expect_exact("✗ 4 of 4 values differ")
+        child.expect_exact("4 of 4 values differ")  # "✗ c: 4 of 4 …": it names its variable
         full = _screen(child)
         for row in ("a.shape", "b.dtype", "c.values"):
             assert row in full, full

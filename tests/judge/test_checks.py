@@ -56,6 +56,20 @@ def test_values_differ_message_says_where(tmp_path):
     v = check(tmp_path, {"x": torch.tensor([1.0, 2.0, 5.0])}, {"x": torch.tensor([1.0, 2.0, 3.0])})
     assert v.first_failure.name == "x.values"
     assert "1 of 3" in v.first_failure.message and "(2,)" in v.first_failure.message
+    # C11 of the newcomer walk: with several names checked, the line says which one
+    assert v.first_failure.message.startswith("`x`: 1 of 3 values differ")
+
+
+def test_a_scalar_difference_names_what_differs(tmp_path):
+    def run(k):
+        x = torch.tensor(2.0, requires_grad=True)
+        for _ in range(k):
+            (x * 7).backward()
+        return {"x": x}
+
+    v = check(tmp_path, run(2), run(1))
+    assert v.first_failure.name == "x.grad"
+    assert v.first_failure.message == "`x.grad` differs by 7."
 
 
 def test_values_within_tolerance(tmp_path):

@@ -622,3 +622,24 @@ def test_broadcast_bigger_needs_two_operands_that_grew(tmp_path: Path) -> None:
     setup = "x = torch.ones(3, 3)"
     # `x + 1` stretched nothing: the sum was forgotten
     assert diagnose(tmp_path, "c", "c = x + 1", "c = x.sum(0)", setup) == []
+
+
+def test_sharing_advice_names_numpy_only_where_numpy_is_part_of_the_step(tmp_path: Path) -> None:
+    """C12 of the newcomer walk: a lesson with no NumPy was told to use `torch.from_numpy`."""
+    setup = "x = torch.arange(12)"
+    code = "grid = x.reshape(3, 4).clone()"
+    learner = snap(tmp_path, run(code, setup))
+    expect = {"var": "grid", "shares_memory_with": "x"}
+    found = detect(expect, learner["grid"], None, code, "en", context=learner)
+    assert [f.id for f in found] == ["copy-not-shared"]
+    assert "from_numpy" not in found[0].message and "`x.view(...)`" in found[0].message
+    assert found[0].about == ("grid",)
+    zh = detect(expect, learner["grid"], None, code, "zh", context=learner)
+    assert "from_numpy" not in zh[0].message and "`x` 的视图" in zh[0].message
+    arrays = "a = np.arange(3.0)"
+    copied = "t = torch.tensor(a)"
+    learner = snap(tmp_path, run(copied, arrays))
+    found = detect(
+        {"var": "t", "shares_memory_with": "a"}, learner["t"], None, copied, "en", context=learner
+    )
+    assert "`torch.from_numpy(array)`" in found[0].message

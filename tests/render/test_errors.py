@@ -47,6 +47,11 @@ def _backward_twice() -> None:
 
 
 # id -> (code that fails, words the English text must contain, words the Chinese text must contain)
+def _grad_set_to_a_number() -> None:
+    x = torch.ones(2, requires_grad=True)
+    x.grad = 0  # type: ignore[assignment]
+
+
 LIVE: dict[str, tuple[Callable[[], Any], list[str], list[str]]] = {
     "float-targets": (
         lambda: torch.nn.CrossEntropyLoss()(torch.ones(3, 4), torch.tensor([1.0, 0.0, 2.0])),
@@ -61,6 +66,17 @@ LIVE: dict[str, tuple[Callable[[], Any], list[str], list[str]]] = {
         ["one-hot", "(N,)", "argmax(dim=1)"],
     ),
     "input-eof": (_input_at_eof, ["input()", "run FILE"], ["input()", "run FILE"]),
+    # C16 of the newcomer walk: `np` with no NumPy imported, and an int put in `.grad`
+    "missing-import": (
+        lambda: eval("np.array([1])", {}),
+        ["NumPy", "import numpy as np"],
+        ["NumPy", "import numpy as np", "惯用简称"],
+    ),
+    "grad-assign-type": (
+        _grad_set_to_a_number,
+        ["`int`", "x.grad = None", "zero_()"],
+        ["`int`", "只能放张量", "zero_()"],
+    ),
     "matmul-inner-size": (
         lambda: torch.ones(2, 3) @ torch.ones(2, 4),
         ["(2, 3)", "(2, 4)", "3 ≠ 2"],
@@ -254,6 +270,7 @@ def test_broadcast_comes_with_a_picture() -> None:
 
 def test_unknown_errors_are_left_to_the_plain_traceback() -> None:
     assert explain("ValueError", "something nobody has seen", "en") is None
+    assert explain("NameError", "name 'q' is not defined", "en") is None  # only known names
     assert explain(*raised(lambda: np.zeros(2) + np.zeros(3)), "en") is None
 
 
@@ -312,8 +329,10 @@ def test_broadcast_never_names_a_variable_for_a_computed_operand(
     name = left.split(".")[0]
     en = explain(etype, message, "en", code=code, shapes=shapes)
     assert en is not None and en.picture is not None
-    assert f"`{name}` is" not in en.feedback.message and "names" not in en.picture
+    assert f"`{name}` is" not in en.feedback.message
     assert en.picture["shapes"] is None  # the message gives two sizes, not the operands' shapes
+    # K4 of the newcomer walk: the diagram's rows are the operands as the words quote them
+    assert en.picture["names"] == [left, right]
     a, b = en.picture["sizes"]
     assert f"left operand `{left}` has size {a}" in en.feedback.message
     assert f"right operand `{right}` has size {b}" in en.feedback.message

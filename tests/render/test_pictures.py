@@ -31,7 +31,7 @@ def test_diff_side_by_side_marks_the_differing_cell() -> None:
         "x: ✗ marks a value that differs\n"
         "expected   yours\n"
         "1.0 2.0    1.0   2.0\n"
-        "3.0 4.0    3.0   5.5 ✗"
+        "3.0 4.0    3.0   5.5✗"
     )
 
 
@@ -46,7 +46,7 @@ def test_diff_stacks_when_too_narrow_for_side_by_side() -> None:
         "   3.0  4.0",
         "yours",
         "1.0   2.0",
-        "3.0   5.5 ✗",
+        "3.0   5.5✗",
     ]
 
 
@@ -59,11 +59,12 @@ def test_diff_vector_in_chinese() -> None:
         "mismatch": [False, False, True],
     }
     assert text(DiffPicture(payload, "zh")) == (
-        "v: ✗ 表示数值不同\n期望    你的结果\n0 2 4   0   2   5 ✗"
+        "v: ✗ 表示数值不同\n期望    你的结果\n0 2 4   0   2   5✗"
     )
 
 
-def test_diff_marks_keep_a_space_before_the_next_value() -> None:
+def test_diff_marks_touch_their_value_and_keep_a_gap_before_the_next() -> None:
+    """K3 of the newcomer walk: `1 ✗ 2 ✗` read as if each ✗ belonged to the next value."""
     payload = {
         "kind": "diff",
         "name": "c",
@@ -72,14 +73,14 @@ def test_diff_marks_keep_a_space_before_the_next_value() -> None:
         "mismatch": [[True, True], [True, False]],
     }
     assert text(DiffPicture(payload)).splitlines()[-2:] == [
-        "2.0  0.0    8.0 ✗  9.0 ✗",
-        "8.0 15.0   14.0 ✗ 15.0",
+        "2.0  0.0    8.0✗   9.0✗",
+        "8.0 15.0   14.0✗  15.0",
     ]
 
 
 def test_diff_scalar() -> None:
     payload = {"kind": "diff", "name": "s", "expected": 7.0, "got": 14.0, "mismatch": True}
-    assert text(DiffPicture(payload)).splitlines()[-1] == "7.0        14.0 ✗"
+    assert text(DiffPicture(payload)).splitlines()[-1] == "7.0        14.0✗"
 
 
 def test_summary_for_big_tensors() -> None:

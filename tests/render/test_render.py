@@ -204,3 +204,112 @@ def test_a_long_syntax_error_line_keeps_its_caret_column() -> None:
     for shown in (out.getvalue(), ui.text()):
         lines = shown.split("\n")
         assert "    " + source in lines and "    " + caret in lines, shown
+
+
+# ---------------------------------------------------------------- issue 20: the newcomer walk
+
+
+def test_a_detector_about_the_variable_the_lesson_spoke_of_stays_quiet() -> None:
+    """C10: "10 is missing" (the lesson, about `evens`) and "evens stops at 8" (a detector,
+    about `evens`) said one thing twice; a detector about another variable still speaks."""
+    lesson = Feedback(
+        "end-excluded", "10 is missing: stops before the end.", "feedback", ("evens",)
+    )
+    same = Feedback("arange-end", "`evens` stops at 8, one value early.", "diagnosis", ("evens",))
+    other = Feedback("int-not-float", "`odds` holds integers.", "diagnosis", ("odds",))
+    assert render.chosen_feedback([same, lesson]) == [lesson]
+    assert render.chosen_feedback([same, other, lesson]) == [lesson, other]
+    # a lesson rule without `failed` names no variable: the older checks decide
+    loose = Feedback("hint-ish", "Use arange.", "feedback")
+    assert render.chosen_feedback([same, loose]) == [loose, same]
+    # and the variables travel from the judge to the session
+    back = Verdict.from_json(Verdict(False, (), (same, loose)).to_json())
+    assert back.feedback == (same, loose)
+
+
+def test_counts_are_said_once_and_name_their_variable() -> None:
+    """C10/C11: the first failure gives the counts for `rolls`; the summary under it only adds
+    the largest difference."""
+    checks = (
+        Check(
+            "rolls.values",
+            False,
+            "tensor([3])",
+            "tensor([5])",
+            "`rolls`: 8 of 10 values differ (first at (0,), largest difference 2).",
+        ),
+    )
+    summary = {
+        "kind": "summary",
+        "name": "rolls",
+        "count": 8,
+        "total": 10,
+        "max_diff": 2.0,
+        "at": [0],
+        "expected_at": 3,
+        "got_at": 5,
+    }
+    out = _text(render.verdict(Verdict(False, checks, (), (summary,)), "en"), width=100)
+    assert "✗ rolls: 8 of 10 values differ" in out
+    assert "80.0%" not in out and "elements differ" not in out
+    assert "rolls: the largest difference, 2.0, is at index (0,): expected 3, yours 5." in out
+    zh = _text(render.verdict(Verdict(False, checks, (), (summary,)), "zh"), width=100)
+    assert "rolls：最大差值 2.0，位于下标 (0,)：期望 3，你的是 5。" in zh
+
+
+def test_a_short_code_span_moves_to_the_next_line_whole() -> None:
+    """K1: "torch.tensor([[1," at a line's end and "2, 3]])" on the next read as broken code."""
+    text = (
+        "→ `torch.tensor` takes one argument, so the two rows must sit in one list: "
+        "`torch.tensor([[1, 2, 3], [4, 5, 6]])`."
+    )
+    for width in range(60, 101):
+        out = _text(render.markdown(text), width=width)
+        assert "torch.tensor([[1, 2, 3], [4, 5, 6]])" in out, (width, out)
+        assert "\ue000" not in out
+    zh = (
+        "→ 两行必须放在同一个外层列表里面，比如写成这样子的形式："
+        "`x = torch.arange(12).reshape(3, 4)` 就行。"
+    )
+    for width in range(50, 81):
+        assert "x = torch.arange(12).reshape(3, 4)" in _text(render.markdown(zh), width=width)
+    # a code block keeps its own spaces and lines
+    block = "```python\nx = 1  # two spaces\n```"
+    assert "x = 1  # two spaces" in _text(render.markdown(block), width=40)
+
+
+def test_a_long_tensor_is_cut_after_a_whole_value_in_both_columns_alike() -> None:
+    """K2: `0.20…` on the left and `0.200…` on the right could not be compared."""
+    row = "tensor([0.0000, 0.1000, 0.2000, 0.3000, 0.4000, 0.5000, 0.6000, 0.7000, 0.8000,"
+    value = row + "\n        0.9000, 1.0000])"
+    checks = (Check("grid.values", True, value, value),)
+    for width in (70, 80, 100):
+        lines = _text(render.verdict_table(Verdict(True, checks), "en"), width=width).splitlines()
+        first = next(line for line in lines if "grid.values" in line)
+        cells = [c for c in first.split("   ") if c.strip().startswith("tensor")]
+        assert len(cells) == 2 and cells[0].strip() == cells[1].strip(), (width, first)
+        assert cells[0].strip().endswith(",…"), first
+
+
+def test_a_python_warning_is_labelled_and_wrapped_between_words() -> None:
+    """C17: NumPy's English warning, cut mid-word by the terminal in a Chinese session."""
+    warning = (
+        "<input>:1: DeprecationWarning: __array__ implementation doesn't accept a copy keyword, "
+        "so passing copy=False failed. To learn more, see the migration guide "
+        "https://numpy.org/devdocs/numpy_2_0_migration_guide.html#adapting-to-changes\n"
+        "  a = np.array(t)\n"
+    )
+    zh = render.wrap_warnings("before\n" + warning, "zh", 80)
+    lines = zh.splitlines()
+    assert lines[0] == "before" and lines[1].startswith("警告：<input>:1: DeprecationWarning:")
+    assert lines[-1] == "  a = np.array(t)"
+    words = " ".join(line.strip() for line in lines[1:-1])
+    assert "警告：" + " ".join(warning.splitlines()[0].split()) == words.replace(
+        "警告： ", "警告："
+    )
+    assert all(len(line.encode("utf-16-le")) // 2 <= 80 or "https://" in line for line in lines)
+    en = render.wrap_warnings(warning, "en", 80)
+    assert en.startswith("<input>:1: DeprecationWarning:") and "\n    so passing" not in en[:10]
+    # a warning cut off at the end of a chunk is left alone: its end comes in the next one
+    part = "x\n<input>:1: UserWarning: half"
+    assert render.wrap_warnings(part, "zh", 20) == part

@@ -153,6 +153,7 @@ _EXPECT_KEYS = {
 _FEEDBACK_KEYS = {
     "id": _STR,
     "message": _TEXT,
+    "hint": _TEXT,
     "calls": _STRS,
     "not_calls": _STRS,
     "failed": _STRS,

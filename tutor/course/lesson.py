@@ -37,9 +37,9 @@ DETECTOR_IDS = frozenset(
     "item-many requires-grad-int numpy-requires-grad numpy-gpu backward-non-scalar backward-twice "
     "inplace-leaf device-mismatch dim-out-of-range index-out-of-range mean-int "
     "backward-no-grad inplace-dtype arg-not-tensor backward-missing size-one-built "
-    "input-eof missing-zero-grad softmax-before-cross-entropy lr-diverged eval-without-no-grad "
-    "eval-missing linear-in-out-swapped data-model-devices to-result-dropped one-hot-targets "
-    "float-targets linear-in-features".split()
+    "input-eof missing-import grad-assign-type missing-zero-grad softmax-before-cross-entropy "
+    "lr-diverged eval-without-no-grad eval-missing linear-in-out-swapped data-model-devices "
+    "to-result-dropped one-hot-targets float-targets linear-in-features".split()
 )
 
 
@@ -147,6 +147,7 @@ class FeedbackRule:
     error_match: tuple[str, ...] = ()  # any of these in the message (one string or a list)
     output_contains: tuple[str, ...] = ()
     answer: tuple[str, ...] = ()
+    hint: Text = Text()  # the first /hint after this feedback was shown: about this mistake
     line: int = 0
 
 

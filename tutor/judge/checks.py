@@ -276,7 +276,12 @@ def run_checks(
     if passed:
         return Verdict(True, unique_checks(c.checks))
     feedback = [
-        Feedback(r["id"], fill(_text(r.get("message"), lang), learner), "feedback")
+        Feedback(
+            r["id"],
+            fill(_text(r.get("message"), lang), learner),
+            "feedback",
+            tuple(dict.fromkeys(str(n).split(".")[0] for n in r.get("failed") or ())),
+        )
         for r in spec.get("feedback") or ()
         if _rule_holds(r, c, learner_run, code)
         # a rule quoting a value this answer never made speaks of another situation

@@ -77,12 +77,14 @@ def compare_values(
     bad = (~close).nonzero()
     first = tuple(int(i) for i in bad[0]) if bad.numel() else ()
     diff = float((g - w).abs()[~close].max()) if got.dtype != torch.bool else 1.0
+    name = check_name.removesuffix(".values")
     if not first:
-        text = msg("value_differs", lang, diff=f"{diff:.4g}")
+        text = msg("value_differs", lang, name=name, diff=f"{diff:.4g}")
     else:
         text = msg(
             "values_differ",
             lang,
+            name=name,
             n=int((~close).sum()),
             total=close.numel(),
             where=str(first),

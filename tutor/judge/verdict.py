@@ -62,6 +62,9 @@ class Feedback:
     kind: str = (
         "feedback"  # "feedback" (lesson), "diagnosis" (detector), "error" (explained exception)
     )
+    # The variables it speaks about (a lesson rule's ``failed`` names, a detector's variable):
+    # a detector does not repeat what the lesson already said about the same variable.
+    about: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class Verdict:
         return {
             "passed": self.passed,
             "checks": [asdict(c) for c in self.checks],
-            "feedback": [{"id": f.id, "message": f.message, "kind": f.kind} for f in self.feedback],
+            "feedback": [_feedback_json(f) for f in self.feedback],
             "pictures": list(self.pictures),
         }
 
@@ -91,9 +94,21 @@ class Verdict:
         return cls(
             passed=bool(data["passed"]),
             checks=tuple(Check(**c) for c in data.get("checks", ())),
-            feedback=tuple(Feedback(**f) for f in data.get("feedback", ())),
+            feedback=tuple(
+                Feedback(
+                    f["id"], f["message"], f.get("kind", "feedback"), tuple(f.get("about", ()))
+                )
+                for f in data.get("feedback", ())
+            ),
             pictures=tuple(data.get("pictures", ())),
         )
+
+
+def _feedback_json(f: Feedback) -> dict[str, Any]:
+    found: dict[str, Any] = {"id": f.id, "message": f.message, "kind": f.kind}
+    if f.about:
+        found["about"] = list(f.about)
+    return found
 
 
 def predicate_key(expr: str, uses: Any) -> str:

@@ -21,6 +21,7 @@ from tutor.pipeline.answers import (
     check_text_answer,
     normalize,
     printed_value,
+    revealed,
     run_predict,
     words,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "prepare",
     "printed_value",
     "reference",
+    "revealed",
     "run_predict",
     "speculate",
     "start_ahead",

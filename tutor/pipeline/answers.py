@@ -4,6 +4,7 @@ choices runs its code)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -323,7 +324,11 @@ def _answer_verdict(
         False,
         (
             Check(
-                "answer", False, _msg("hidden", lang), got, _msg(why, lang, count=len(step.choices))
+                "answer",
+                False,
+                _msg("hidden_predict" if step.kind == "predict" else "hidden", lang),
+                got,
+                _msg(why, lang, count=len(step.choices)),
             ),
         ),
         feedback,
@@ -426,6 +431,18 @@ def _same_value(typed: str, output: str) -> bool:
             for a, b in zip(mine, theirs, strict=True)
         )
     )
+
+
+def revealed(verdict: Verdict, lang: str = "en") -> Verdict:
+    """A wrong prediction's verdict once the real output is shown below it: the answer row
+    points there instead of hiding it."""
+    if verdict.passed:
+        return verdict
+    checks = tuple(
+        dataclasses.replace(c, expected=_msg("hidden_below", lang)) if c.name == "answer" else c
+        for c in verdict.checks
+    )
+    return dataclasses.replace(verdict, checks=checks)
 
 
 def run_predict(sandbox: Any, step: Step) -> Any:

@@ -196,11 +196,48 @@ def _changed(
     return tuple(labels[:3])
 
 
+# Methods that change a model or an optimizer though their names have no trailing underscore.
+_CHANGES_OBJECT = frozenset({"step", "zero_grad", "train", "eval", "load_state_dict", "apply"})
+
+
 def is_attempt(step: Step, code: str, error_type: str | None = None) -> bool:
-    """Whether an input should get a failure shown: it mentions a watched name, or raised."""
-    if error_type:
+    """Whether an input is an attempt at the task, so that a failure is told.
+
+    An attempt binds or changes one of the step's watched names (``x = ...``,
+    ``x += 1``, ``x.add_(1)``, ``x.grad = None``, ``opt.step()``), calls one of the
+    calls the step requires (``must_call``), or calls ``backward()`` in a step whose
+    answer does. In a step that checks printed output, printing is the task, so an
+    input that mentions a watched name or calls ``print`` counts too; so does a bare
+    expression that does to a name what the answer does (``x.mul(2)`` for ``x.mul_(2)``,
+    ``g.cpu()`` for ``h = g.cpu()``). Anything else
+    (``print(x)``, ``x.shape``, a loop that prints ``x[i]``) is exploration: it runs
+    and is not marked, whether or not it raised (``error_type`` is kept for callers).
+    """
+    del error_type  # an error in exploration is explained above the prompt, not marked
+    watched = set(step.watch_names)
+    if (codeinfo.assigned(code) | codeinfo.mutated(code) | _object_changes(code)) & watched:
         return True
-    return bool(codeinfo.names(code) & set(step.watch_names))
+    required = [p for e in step.expects for p in e.must_call or ()]
+    if codeinfo.calls_any(code, required):
+        return True
+    if codeinfo.calls_any(code, ["backward"]) and codeinfo.calls_any(step.solution, ["backward"]):
+        return True
+    if any(e.output is not None or e.output_contains or e.same_output for e in step.expects):
+        return bool(codeinfo.names(code) & watched) or bool(codeinfo.calls_any(code, ["print"]))
+    # A bare expression doing to a watched name what the answer does (``x.mul(2)`` where
+    # the answer is ``x.mul_(2)``, ``g.cpu()`` without keeping the result) tries the task.
+    # The answer's own names count here: ``g.cpu()`` where the answer is ``h = g.cpu()``.
+    roots = watched | codeinfo.names(step.solution)
+    return bool(codeinfo.bare_uses(code, roots) & codeinfo.uses(step.solution, roots))
+
+
+def _object_changes(code: str) -> set[str]:
+    """The names whose model or optimizer ``code`` changes by a method call (``opt.step()``)."""
+    return {
+        name.split(".")[0]
+        for name in codeinfo.calls(code)
+        if "." in name and name.rsplit(".", 1)[1] in _CHANGES_OBJECT
+    }
 
 
 def start_ahead(sandbox: Any, lesson: Lesson, step: Step, skipped: bool = False) -> None:

@@ -1,9 +1,11 @@
-"""rich's Markdown, with two changes for a tutor's panels.
+"""rich's Markdown, with three changes for a tutor's panels.
 
 A numbered list keeps its dots ("1. Build", as the author wrote it: rich prints
 "1 Build"), and code blocks and tables have no blank padding line above and below
 (rich adds one inside the block on top of the paragraph gap, so a snippet or a
-table sat between two empty lines on each side).
+table sat between two empty lines on each side), and ``KEEP`` (an unbreakable space
+inside a short inline code span, see ``tutor.render.text.keep_code_whole``) is drawn as
+a space.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from rich.markdown import CodeBlock, ListItem, Markdown, MarkdownElement, TableE
 from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.table import Table
+
+# Stands in for a space that must not break a line (inside a short inline code span): a
+# one-cell character that is not whitespace, drawn as a space again when rendered.
+KEEP = "\ue000"
 
 
 class _DottedItem(ListItem):
@@ -67,7 +73,9 @@ class TutorMarkdown(Markdown):
             if not started and isinstance(piece, Segment) and piece.text == "\n":
                 continue
             started = True
+            if isinstance(piece, Segment) and KEEP in piece.text:
+                piece = Segment(piece.text.replace(KEEP, " "), piece.style, piece.control)
             yield piece
 
 
-__all__ = ["TutorMarkdown"]
+__all__ = ["KEEP", "TutorMarkdown"]

@@ -9,12 +9,15 @@ as well as colours (✓ ✗ →) so plain text and NO_COLOR keep them.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markdown import Markdown
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -163,6 +166,53 @@ def label_warnings(text: str, lang: str) -> str:
     return _WARNING_LINE.sub(label, text) if label else text
 
 
+_WHOLE_WARNING = re.compile(r"^[^\n]*\b[A-Z]\w*Warning: [^\n]*$", re.MULTILINE)
+
+
+def wrap_warnings(text: str, lang: str, width: int) -> str:
+    """Streamed output with each whole Python warning line labelled (in Chinese) and wrapped
+    between words to ``width``, the rest indented, so the terminal does not cut its words
+    in half (C17 of the newcomer walk: a NumPy warning in a Chinese session). Other lines,
+    and a warning line cut off at the end of ``text``, stay as they are."""
+    label = t("warning_label", lang)
+
+    def wrap(m: re.Match[str]) -> str:
+        if width < 20 or cell_len(label + m.group(0)) <= width:
+            return label + m.group(0)
+        lines = textwrap.wrap(
+            m.group(0),
+            width=width,
+            initial_indent=" " * cell_len(label),  # the label's cells (Chinese: two a character)
+            subsequent_indent="    ",
+            break_long_words=False,  # a long URL stays whole
+            break_on_hyphens=False,
+        )
+        return label + "\n".join(lines)[cell_len(label) :]
+
+    complete = text if text.endswith("\n") else text[: text.rfind("\n") + 1]
+    return _WHOLE_WARNING.sub(wrap, complete) + text[len(complete) :]
+
+
+class _FairTable(Table):
+    """A verdict table whose expected and got columns share the width equally when the
+    values do not fit: both are then cut at the same width, so the rows can be compared."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.__rich_measure__(console, options).maximum > options.max_width:
+            self.expand = True
+            for column in self.columns[2:]:
+                column.ratio = 1
+            # Shared out, two columns may still differ by one cell: cut both at the narrower.
+            inner = options.update_width(options.max_width - self._extra_width)
+            widths = self._calculate_column_widths(console, inner)
+            shared = min(widths[2:]) - 2  # less the padding on both sides of a middle column
+            for column in self.columns[2:]:
+                for cell in column.cells:
+                    if isinstance(cell, _CutRows):
+                        cell.width = shared
+        yield from super().__rich_console__(console, options)
+
+
 # A verdict table longer than this is folded to its failing rows (a projector has few lines).
 FOLD_AT = 8
 
@@ -182,7 +232,7 @@ def verdict_table(verdict: Verdict, lang: str, *, full: bool = True) -> Renderab
     Not ``full``: a table of more than ``FOLD_AT`` rows keeps its failing rows and says how
     many passed (``/verdict`` shows every row)."""
     rows, hidden = _folded(verdict, full)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table = _FairTable(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("", no_wrap=True)
     table.add_column(t("check", lang), style="bold")
     table.add_column(t("expected", lang))
@@ -201,16 +251,40 @@ def verdict_table(verdict: Verdict, lang: str, *, full: bool = True) -> Renderab
 _CELL_LINES = 8
 
 
-def _table_cell(text: str, style: str = "") -> Text:
-    """A table cell; a printed tensor keeps its rows (cut with … at the column's edge, never
-    wrapped into a second layout), and a tall one shows its first rows: the picture below the
-    table says where the values differ."""
+def _table_cell(text: str, style: str = "") -> Text | _CutRows:
+    """A table cell; a printed tensor keeps its rows (cut after a whole value at the
+    column's edge, never wrapped into a second layout), and a tall one shows its first rows:
+    the picture below the table says where the values differ."""
     lines = text.split("\n")
     if len(lines) == 1:
         return Text(text, style=style)
     if len(lines) > _CELL_LINES:
         lines = [*lines[: _CELL_LINES - 1], "…"]
-    return Text("\n".join(lines), style=style, no_wrap=True, overflow="ellipsis")
+    return _CutRows(lines, style)
+
+
+class _CutRows:
+    """Rows of a printed tensor, each cut at the last whole value (``, ``) that fits, then
+    ``…``: ``tensor([0.0000, 0.1000, …`` rather than ``tensor([0.0000, 0.10…``."""
+
+    def __init__(self, lines: list[str], style: str = "") -> None:
+        self.lines = lines
+        self.style = style
+        self.width: int | None = None  # the width to cut at, when the table decided it
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max(cell_len(line) for line in self.lines)
+        return Measurement(min(widest, 16), widest)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = min(options.max_width, self.width or options.max_width)
+        for line in self.lines:
+            if cell_len(line) > width:
+                # the last ", " whose comma still leaves room for the "…" after it
+                comma = line[:width].rfind(", ")
+                cut = line[: comma + 1] if comma >= width // 3 else line[: max(width - 1, 1)]
+                line = cut + "…"
+            yield Text(line, style=self.style, no_wrap=True, overflow="crop")
 
 
 def verdict(verdict: Verdict, lang: str, *, error_shown: bool = False, full: bool = False) -> Group:
@@ -233,6 +307,10 @@ def verdict(verdict: Verdict, lang: str, *, error_shown: bool = False, full: boo
         parts.append(inline_code("✗ " + failure.message, style="red"))
     parts += feedback(chosen_feedback(verdict.feedback, error_shown))
     for payload in verdict.pictures:
+        if payload.get("kind") == "summary" and failure is not None:
+            # The first failure's line gave the counts already: only the largest difference.
+            if failure.name in (payload.get("name"), f"{payload.get('name')}.values"):
+                payload = {**payload, "short": True}
         picture = pictures.picture_for(payload, lang)
         if picture is not None:
             parts.append(picture)
@@ -249,19 +327,31 @@ def verdict_brief(verdict: Verdict, lang: str) -> Text:
     )
 
 
+def name_list(names: Iterable[str], lang: str) -> str:
+    """Names as a list in the language's own way: ``x, y`` or ``x、y``."""
+    return t("language.list_sep", lang).join(names)
+
+
 def chosen_feedback(items: Iterable[Feedback], error_shown: bool = False) -> list[Feedback]:
     """The feedback worth reading: the lesson's own first, then at most one new diagnosis.
 
     A detector's message is dropped when the lesson already says the same
-    (the lesson's id names the detector, they share a piece of code or a
-    shape, or most of their words), and an error explanation is dropped when
-    ``error_shown``.
+    (the lesson's rule is about the same variable, its id names the detector,
+    they share a piece of code or a shape, or most of their words), and an error
+    explanation is dropped when ``error_shown``.
     """
     items = [f for f in items if f.message and not (error_shown and f.kind == "error")]
     lesson = [f for f in items if f.kind not in ("diagnosis", "error")]
     others = [f for f in items if f.kind in ("diagnosis", "error")]
     if lesson:
-        others = [f for f in others if not any(_same_point(f, g) for g in lesson)]
+        # The lesson's words for a variable's mistake are the answer: a detector's about the
+        # same variable would say it a second time.
+        spoken = {name for f in lesson for name in f.about}
+        others = [
+            f
+            for f in others
+            if not set(f.about) & spoken and not any(_same_point(f, g) for g in lesson)
+        ]
     return lesson + others[:1] if lesson else others
 
 
@@ -294,11 +384,11 @@ def explanation(text: str, lang: str) -> Markdown:
     return markdown(t("explanation_label", lang, label=t("explanation", lang)) + text)
 
 
-def hint(text: str, n: int, total: int, lang: str) -> Panel:
-    """One hint, counted (``hint 2 of 3``)."""
+def hint(text: str, n: int, total: int, lang: str, title: str = "") -> Panel:
+    """One hint, counted (``hint 2 of 3``), or with its own ``title``."""
     return Panel(
         markdown(text),
-        title=t("hint", lang, n=n, total=total),
+        title=title or t("hint", lang, n=n, total=total),
         title_align="left",
         border_style="yellow",
         box=box.ROUNDED,

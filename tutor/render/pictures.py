@@ -68,7 +68,8 @@ class DiffPicture:
         self.lang = lang
 
     def _grid(self, values: Any, marks: Any, mark: bool) -> Table:
-        """Cells right-aligned; in "yours" each value is followed by a 3-wide mark column."""
+        """Cells right-aligned; in "yours" each value is followed by a 3-wide mark column
+        whose ✗ touches the value it marks."""
         grid = Table.grid(padding=(0, 0) if mark else (0, 1))
         rows, flags = _rows(values), _rows(marks)
         for _ in range(max((len(r) for r in rows), default=0)):
@@ -81,7 +82,8 @@ class DiffPicture:
                 style = ("bold red" if mark else "green") if bad else ""
                 cells.append(Text(_num(value), style=style))
                 if mark:
-                    cells.append(Text(" ✗ " if bad else "   ", style="bold red"))
+                    # The mark hugs the value it marks, and a gap follows it: "1✗  2".
+                    cells.append(Text("✗  " if bad else "   ", style="bold red"))
             grid.add_row(*cells)
         return grid
 
@@ -108,7 +110,7 @@ class DiffPicture:
         at = str(tuple(int(i) for i in p.get("at", [])))  # (4,) for a vector, as torch writes it
         share = 100.0 * p["count"] / max(p["total"], 1)
         text = t(
-            "pictures.summary",
+            "pictures.summary_short" if p.get("short") else "pictures.summary",
             self.lang,
             name=p.get("name", ""),
             count=p["count"],
@@ -307,7 +309,11 @@ class BroadcastPicture:
         yield Text(_w("inplace" if self.inplace else "ok", self.lang), style="dim")
 
     def _partial(self) -> RenderResult:
-        rows = [(name, ["…", str(size)], "") for name, size in zip("ab", self.sizes, strict=False)]
+        # The operands as the learner wrote them when the code says; else torch's own a and b.
+        labels = self.names if len(self.names) == len(self.sizes) else list("ab")
+        rows = [
+            (name, ["…", str(size)], "") for name, size in zip(labels, self.sizes, strict=False)
+        ]
         rows.append(("", ["", "^"], "bold red"))
         yield self._table(rows, 2)
         where = t("pictures.result_dim", self.lang, dim=self.dim)

@@ -12,17 +12,44 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from tutor.render import theme
-from tutor.render._markdown import TutorMarkdown
+from tutor.render._markdown import KEEP, TutorMarkdown
 
 # The dark theme's code style; the one in use is theme.code_style() (``--theme``).
 CODE_THEME = "monokai"
 
 
 def markdown(text: str) -> Markdown:
-    """Markdown with highlighted code blocks (in the theme's code style)."""
+    """Markdown with highlighted code blocks (in the theme's code style); a short inline code
+    span is never split across two lines."""
     return TutorMarkdown(
-        join_cjk_lines(text.strip()), code_theme=theme.code_style(), inline_code_lexer="python"
+        keep_code_whole(join_cjk_lines(text.strip())),
+        code_theme=theme.code_style(),
+        inline_code_lexer="python",
     )
+
+
+# An inline code span up to this long moves to the next line whole rather than break at a
+# space inside it ("torch.tensor([[1," / "2, 3]])" reads as two broken pieces of code).
+WHOLE_CODE = 40
+_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+
+
+def keep_code_whole(text: str) -> str:
+    """``text`` with the spaces of its short inline code spans (outside code fences) made
+    unbreakable: ``KEEP`` stands in for them until ``TutorMarkdown`` draws a space again."""
+    lines, fenced = [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and "`" in line:
+            line = _SPAN.sub(
+                lambda m: (
+                    m.group(0).replace(" ", KEEP) if len(m.group(1)) <= WHOLE_CODE else m.group(0)
+                ),
+                line,
+            )
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # CJK ideographs and punctuation (U+2E80-U+9FFF, U+F900-U+FAFF) and full-width forms.

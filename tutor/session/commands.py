@@ -15,6 +15,7 @@ from tutor.course.find import Miss, locate
 from tutor.course.lesson import lesson_minutes, lesson_number
 from tutor.i18n import LANGS, choices, t
 from tutor.render import chat as render
+from tutor.session import remarks
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -44,6 +45,8 @@ class Session(Protocol):
     last_run: tuple[str, RunResult] | None
     route: Route | None
     shown_verdict: Verdict | None
+    last_judgement: pipeline.Judgement | None
+    hinted: set[tuple[str, str, str]]
     inputs: list[str]
     history: list[str]
 
@@ -62,6 +65,7 @@ class Session(Protocol):
     def back(self) -> None: ...
     def goto(self, li: int, si: int) -> None: ...
     def set_lang(self, lang: str) -> None: ...
+    def predict_output(self) -> str | None: ...
 
 
 Handler = Callable[[Session, str], None]
@@ -252,6 +256,8 @@ def cmd_route(session: Session, arg: str) -> None:
 @command("hint")
 def cmd_hint(session: Session, arg: str) -> None:
     hints = session.step.hints
+    if _mistake_hint(session):
+        return
     if not hints:
         session.say("no_hints", "dim")
         return
@@ -268,6 +274,23 @@ def cmd_hint(session: Session, arg: str) -> None:
         session.say("hints_used_up", "dim")
 
 
+def _mistake_hint(session: Session) -> bool:
+    """The lesson's hint for the mistake just made (a feedback rule's ``hint``), once: a hint
+    about what the learner did beats the next one of the general sequence."""
+    judged = session.last_judgement
+    if judged is None or judged.verdict.passed:
+        return False
+    fired = {f.id for f in judged.verdict.feedback}
+    for rule in session.step.feedback:
+        key = (*session.key, rule.id)
+        if rule.id in fired and rule.hint and key not in session.hinted:
+            session.hinted.add(key)
+            title = t("hint_for_mistake", session.lang)
+            session.show(render.hint(rule.hint.get(session.lang), 0, 0, session.lang, title=title))
+            return True
+    return False
+
+
 @command("solution")
 def cmd_solution(session: Session, arg: str) -> None:
     step = session.step
@@ -275,6 +298,9 @@ def cmd_solution(session: Session, arg: str) -> None:
         if session.ui.confirm(t("solution_confirm", session.lang)):
             session.store.helped(*session.key, "solution")  # a pass from now on is one with it
             session.say("answer_is", "green", answer=_answer_text(step, session.lang))
+            output = session.predict_output() if step.kind == "predict" else None
+            if output is not None:
+                remarks.show_real_output(session, output)
             if step.explanation:
                 session.show(render.explanation(step.explanation.get(session.lang), session.lang))
         return

@@ -22,8 +22,7 @@ from tutor.i18n import t
 from tutor.progress import Store
 from tutor.render import chat as render
 from tutor.render import errors
-from tutor.render.terminal import as_shown
-from tutor.session import ask, commands, elapsed, moves, places, visuals, welcome
+from tutor.session import ask, commands, elapsed, moves, places, remarks, visuals, welcome
 from tutor.session.mistakes import mistakes
 from tutor.session.transcript import Recorder
 from tutor.session.ui import UI
@@ -80,6 +79,8 @@ class Session:
         self._clock = time.monotonic()
         self._output_ends_line = True
         self._no_gpu = False  # the current step needs a GPU this machine lacks
+        self.explored: tuple[str, str] | None = None  # the step where exploring was explained
+        self.hinted: set[tuple[str, str, str]] = set()  # (lesson, step, rule) hints shown
         self.said_goodbye = False
 
     # -- where we are ---------------------------------------------------------
@@ -386,7 +387,7 @@ class Session:
 
     def _write_output(self, text: str) -> None:
         if text:
-            self.ui.write_output(text)
+            self.ui.write_output(render.wrap_warnings(text, self.lang, self.ui.console.width))
             self._output_ends_line = text.endswith("\n")
 
     def run_code(self, code: str, attempt: bool = False) -> None:
@@ -476,7 +477,7 @@ class Session:
         if verdict.passed:
             self.show_verdict(verdict, error_shown=shown)
             if judged.rerun:
-                self._tell_rerun(judged)
+                remarks.tell_rerun(self, judged)
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()
@@ -491,8 +492,10 @@ class Session:
         elif attempt:
             # The same failure again (say after print(x)): one line, not the whole table.
             self.show(render.verdict_brief(verdict, self.lang))
+        else:
+            remarks.tell_exploring(self, code)
         if (attempt or not quiet) and judged.rerun and verdict != self._last_verdict:
-            self._tell_rerun(judged)
+            remarks.tell_rerun(self, judged)
         self._last_verdict = verdict
 
     def show_verdict(self, verdict: Any, *, error_shown: bool = False) -> None:
@@ -501,25 +504,6 @@ class Session:
         self.shown_verdict = verdict
         self.show(render.verdict(verdict, self.lang, error_shown=error_shown))
 
-    def _tell_rerun(self, judged: pipeline.Judgement) -> None:
-        """Say in a line that earlier tries changed the namespace and the answer ran again."""
-        if not judged.changed:
-            if judged.verdict.passed:
-                self.say("rerun_passed_any", "dim")
-            return
-        sep = "、" if self.lang == "zh" else ", "
-        names = sep.join(f"`{n}`" for n in judged.changed)
-        if judged.verdict.passed:
-            key = "rerun_passed"
-        else:
-            given = codeinfo.assigned(self.step.setup)
-            key = (
-                "rerun_failed"
-                if {n.split(".")[0] for n in judged.changed} & given
-                else "rerun_failed_plain"
-            )
-        self.show(render.tutor_says(t(key, self.lang, names=names)))
-
     # -- quiz and predict --------------------------------------------------------------
 
     def answer(self, text: str) -> None:
@@ -527,27 +511,34 @@ class Session:
         step = self.step
         output = None
         if step.kind == "predict":
-            sb = self.ready_sandbox()
-            if sb is None:
+            output = self.predict_output()
+            if output is None:
                 return
-            result = pipeline.run_predict(sb, step)
-            self._ns_key = self.key
-            output = result.summary
             verdict = pipeline.check_predict(step, text, output, self.lang)
         else:
             verdict = pipeline.check_quiz(step, text, self.lang)
         found = mistakes(verdict, "ok", None, text, self.lang)
         self.store.attempt(*self.key, text, verdict.passed, found.ids, found.checks)
-        self.show_verdict(verdict)
-        if output is not None:
-            self.show(
-                render.note(t("real_output", self.lang), "dim"),
-                render.code(render.label_warnings(as_shown(output), self.lang) or " "),
-            )
+        if output is not None and remarks.reveals_output(self, verdict.passed):
+            self.show_verdict(pipeline.revealed(verdict, self.lang))
+            remarks.show_real_output(self, output)
+        else:
+            self.show_verdict(verdict)
+            if output is not None:  # a first wrong prediction: the output stays hidden
+                self.say("predict_again", "dim")
         if verdict.passed:
             if step.explanation:
                 self.show(render.explanation(step.explanation.get(self.lang), self.lang))
             self.advance()
+
+    def predict_output(self) -> str | None:
+        """What this predict step's code prints, run in a fresh namespace of its set-up."""
+        sb = self.ready_sandbox()
+        if sb is None:
+            return None
+        result = pipeline.run_predict(sb, self.step)
+        self._ns_key = self.key
+        return str(result.summary)
 
     # -- look-ups ------------------------------------------------------------------------
 

@@ -47,7 +47,8 @@ class Case:
 
     def say(self, id_: str, part: str = "message", **fields: Any) -> Feedback:
         """Feedback ``id_`` with its catalog message ``part``, in the case's language."""
-        return Feedback(id_, self.msg(id_, part, **fields).render(self.lang), kind="diagnosis")
+        text = self.msg(id_, part, **fields).render(self.lang)
+        return Feedback(id_, text, kind="diagnosis", about=(self.name.split(".")[0],))
 
     def calls(self, *patterns: str) -> list[str]:
         return codeinfo.calls_any(self.code, patterns)

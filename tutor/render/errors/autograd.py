@@ -22,6 +22,15 @@ def _requires_grad_int(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
 
 
 @explains(
+    "grad-assign-type",
+    _r(r"assigned grad expected to be a Tensor or None but got grad of type (\w+)"),
+    order=105,
+)
+def _grad_assign(m: re.Match[str]) -> tuple[Msg, dict[str, Any] | None]:
+    return Msg("errors.grad_assign", got=m.group(1)), None
+
+
+@explains(
     "numpy-requires-grad",
     _r(r"Can't call numpy\(\) on Tensor that requires grad"),
     order=110,

@@ -127,7 +127,10 @@ def _with_operands(
         return None, picture  # no operation, or several that could have failed
     unsure_pair = next(iter(unsure))
     quoted = [Msg("errors.broadcast_operand", code=src) if src else "" for src in unsure_pair]
-    return Msg("errors.broadcast_code", left=quoted[0], right=quoted[1], a=a, b=b, dim=dim), picture
+    said = Msg("errors.broadcast_code", left=quoted[0], right=quoted[1], a=a, b=b, dim=dim)
+    if all(unsure_pair):  # the picture's rows carry the same names as the words above it
+        picture = {**picture, "names": list(unsure_pair)}
+    return said, picture
 
 
 @explains(

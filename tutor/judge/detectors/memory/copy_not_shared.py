@@ -49,6 +49,7 @@ def _copy_not_shared(case: Case) -> Feedback | None:
         "clone",
         "copy",
         "numpy.array",
+        "np.array",
         "torch.as_tensor",
         "tolist",
         "float",
@@ -61,4 +62,11 @@ def _copy_not_shared(case: Case) -> Feedback | None:
     )
     call = next((f"`{c}(...)`" if "." in c else f"`.{c}()`" for c in copied), "")
     how = case.msg("copy-not-shared", "how", call=call) if call else ""
-    return case.say("copy-not-shared", name=case.name, how=how, partner=partner)
+    # Name the ways that fit the lesson: NumPy's only where NumPy is part of the step.
+    other = case.context.get(partner)
+    arrays = "ndarray" in (case.learner.kind, other.kind if other is not None else "")
+    numpy = arrays or bool(
+        codeinfo.calls_any(case.code + "\n" + case.solution, ("from_numpy", "numpy", "as_tensor"))
+    )
+    ways = case.msg("copy-not-shared", "ways_numpy" if numpy else "ways_tensor", partner=partner)
+    return case.say("copy-not-shared", name=case.name, how=how, partner=partner, ways=ways)
