@@ -574,6 +574,19 @@ def test_quit_exit_help_and_hint_without_a_slash_do_what_a_beginner_means(lesson
     assert "没有斜杠的 quit：按 /quit 处理" in zh
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_quiz_answer_that_is_a_command_word_is_judged_as_an_answer(lang: str) -> None:
+    """setup.env asks which command shows the report; `help` is its known wrong answer, with
+    feedback of its own: judged, not run as /help."""
+    setup, errors = load_lesson(ROOT / "lessons" / "00-setup.toml")
+    assert setup is not None, errors
+    ui = ScriptUI(["help", "/quit"], width=100)
+    Session([setup], FakeSandbox(), Store(None), ui, lang).run("setup", "env")
+    said = " ".join(ui.transcript().split())
+    assert ("lists all commands" if lang == "en" else "会列出所有命令") in said
+    assert "without a slash" not in said and "没有斜杠" not in said
+
+
 def test_exploring_at_a_quiz_runs_and_is_not_graded(lesson: Any) -> None:
     out = _session(lesson, ["", "x = 2 * 3", "x", "len([1, 2])", "2", "/quit"])
     before_answer = out.split(">>> 2\n")[0].split(">>> x\n", 1)[1]

@@ -289,6 +289,21 @@ def answer_key(step: Step, answer: str) -> str:
     return normalize(answer)
 
 
+def names_answer(step: Step, text: str) -> bool:
+    """Whether a quiz or predict step knows ``text`` as an answer: a choice, an accepted
+    answer, or one its feedback names (``help`` in a quiz about commands is an answer to
+    judge, not the ``/help`` command)."""
+    if step.kind not in ("quiz", "predict"):
+        return False
+    key = answer_key(step, text)
+    if step.choices and key.isdigit():
+        return True
+    named = [*step.accept, *(a for rule in step.feedback for a in rule.answer)]
+    if isinstance(step.answer, str):
+        named.append(step.answer)
+    return key in {answer_key(step, a) for a in named}
+
+
 def _answer_rule_holds(step: Step, rule: FeedbackRule, key: str) -> bool:
     """A quiz rule holds when the answer is one it names; a rule without conditions always."""
     if rule.answer:

@@ -219,6 +219,8 @@ class Session:
         stripped = text.strip()
         inspect = _INSPECT.match(stripped)
         bare = commands.BARE.get(stripped.lower())
+        if bare and self.lessons and pipeline.names_answer(self.step, stripped):
+            bare = None  # a quiz's answer that is also a command word ("help"): an answer
         if not stripped:
             self.on_empty()
         elif bare:
