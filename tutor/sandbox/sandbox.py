@@ -192,22 +192,10 @@ class Sandbox(Checking):
                 self._pool.retire(self._current)
             self._current = self._pool.take_spare()
             started = time.monotonic()
-            for index, (code, filename, seed) in enumerate(self._history):
-                ex = self._current.exchange(
-                    {"op": "run", "code": code, "filename": filename, "seed": seed},
-                    timeout=self.timeout,
-                    lang=self.lang,
-                )
-                outcome, error = self._classify(ex)
-                if outcome != "ok":
-                    # The namespace holds what ran before this entry; so does what is recorded.
-                    del self._history[index:]
-                    self._marks = [m for m in self._marks if m <= index]
-                    if ex.dead:
-                        self._pool.retire(self._current)
-                        self._current = self._pool.take_spare()
-                    duration = time.monotonic() - started
-                    return RunResult(outcome, "", error, duration), ran_clean
+            failed = self._replay()
+            if failed is not None:
+                outcome, error = failed
+                return RunResult(outcome, "", error, time.monotonic() - started), ran_clean
             return RunResult("ok", "", None, time.monotonic() - started), ran_clean
 
     def run_script(
@@ -323,21 +311,31 @@ class Sandbox(Checking):
         self._current = self._pool.take_spare()
         lost = self._pool.take_lost()
         told = messages.text(f"zygote_{lost}", self.lang) + " " if lost else ""
+        failed = self._replay()
+        if failed is not None:
+            return told + messages.text("replay_failed", self.lang, outcome=failed[0])
+        return told + messages.text("restarted", self.lang)
+
+    def _replay(self) -> tuple[str, ErrorInfo | None] | None:
+        """Run the history again in the current (fresh) worker, each input with its seed; at
+        the first that does not run cleanly, stop, drop it and what follows from the history
+        (the namespace holds what ran before it) and return its outcome and error."""
+        assert self._current is not None
         for index, (code, filename, seed) in enumerate(self._history):
             ex = self._current.exchange(
                 {"op": "run", "code": code, "filename": filename, "seed": seed},
                 timeout=self.timeout,
                 lang=self.lang,
             )
-            outcome, _ = self._classify(ex)
+            outcome, error = self._classify(ex)
             if outcome != "ok":
                 del self._history[index:]
                 self._marks = [m for m in self._marks if m <= index]
                 if ex.dead:
                     self._pool.retire(self._current)
                     self._current = self._pool.take_spare()
-                return told + messages.text("replay_failed", self.lang, outcome=outcome)
-        return told + messages.text("restarted", self.lang)
+                return outcome, error
+        return None
 
     def _classify(self, ex: Exchange) -> tuple[str, ErrorInfo | None]:
         caps = {"disk_mb": self.disk_mb, "processes": self.processes}
