@@ -6,6 +6,7 @@ The pseudo-terminal helpers of the end-to-end tests are tests/e2e/pty.py.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -15,6 +16,12 @@ import pytest
 from fsfaults import mount_tmpfs, unmount
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# A suite started as a background job of a script (no job control) inherits SIGINT ignored,
+# and every child it starts would too: a Ctrl-C sent to a tutor in a pseudo-terminal would
+# then be lost. The suite gives its children the SIGINT a terminal's program has.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture()

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -435,7 +436,7 @@ RUN_TIMEOUT = 300.0  # `run FILE`'s limit unless --timeout says otherwise
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tutor.runscript import run_file, writable_paths
+    from tutor.runscript import run_file, stdin_fd, writable_paths, writer
 
     if not os.path.isfile(args.file) or not os.access(args.file, os.R_OK):
         error = "not a readable file" if os.path.exists(args.file) else "no such file"
@@ -455,38 +456,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             sandbox,
             args.file,
             list(args.args),
-            stdin=sys.stdin.fileno()
-            if _has_fileno(sys.stdin)
-            else os.open(os.devnull, os.O_RDONLY),
-            out=_writer(sys.stdout),
-            err=_writer(sys.stderr),
+            stdin=stdin_fd(sys.stdin),
+            out=writer(sys.stdout),
+            err=writer(sys.stderr),
         )
     finally:
         sandbox.close()
-
-
-def _has_fileno(stream: Any) -> bool:
-    try:
-        stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    return True
-
-
-def _writer(stream: Any) -> Any:
-    """Write the script's text as it arrives (bytes as the script wrote them, UTF-8)."""
-    raw = getattr(stream, "buffer", None)
-
-    def write(text: str) -> None:
-        if raw is not None:
-            stream.flush()
-            raw.write(text.encode("utf-8", "replace"))
-            raw.flush()
-        else:
-            stream.write(text)
-            stream.flush()
-
-    return write
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -544,9 +519,25 @@ def _delegate(module: str, function: str, args: argparse.Namespace) -> int:
     return int(result or 0)
 
 
+def _let_ctrl_c_in() -> None:
+    """Take Ctrl-C back when the tutor is its terminal's foreground job but was started with
+    SIGINT ignored (a script's background job without job control hands it on that way):
+    Python keeps an inherited ignore, and ``watch`` or a running answer could then never be
+    stopped from the keyboard."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        return
+    try:
+        ours = sys.stdin.isatty() and os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return
+    if ours:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    _let_ctrl_c_in()
     try:
         return _dispatch(args)
     except BrokenPipeError:

@@ -14,7 +14,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tutor.sandbox import RunResult, Sandbox
@@ -104,3 +104,28 @@ def _relay(source: int, target: int) -> None:
 
 
 __all__ = ["NOTE_PREFIX", "SHARED_MEMORY", "exit_status", "run_file", "stop_note", "writable_paths"]
+
+
+def stdin_fd(stream: Any) -> int:
+    """The file descriptor under ``stream`` (the null device when it has none)."""
+    try:
+        return int(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return os.open(os.devnull, os.O_RDONLY)
+
+
+def writer(stream: Any) -> Callable[[str], None]:
+    """Write the script's text to ``stream`` as it arrives (bytes as the script wrote them,
+    UTF-8)."""
+    raw = getattr(stream, "buffer", None)
+
+    def write(text: str) -> None:
+        if raw is not None:
+            stream.flush()
+            raw.write(text.encode("utf-8", "replace"))
+            raw.flush()
+        else:
+            stream.write(text)
+            stream.flush()
+
+    return write

@@ -55,8 +55,11 @@ def spawn(
     )
 
 
-def spawn_watch(folder: Path, *args: str) -> pexpect.spawn:
-    """``python -m tutor watch ARGS`` on tests/watch_lessons, run in ``folder``, not saving."""
+def spawn_watch(
+    folder: Path, *args: str, preexec_fn: Callable[[], Any] | None = None
+) -> pexpect.spawn:
+    """``python -m tutor watch ARGS`` on tests/watch_lessons, run in ``folder``, not saving
+    (``preexec_fn`` runs in the child before the tutor starts)."""
     lessons = str(ROOT / "tests" / "watch_lessons")
     argv = ["-m", "tutor", "--no-save", "--lang", "en", "--lessons", lessons, "watch", *args]
     return pexpect.spawn(
@@ -67,6 +70,7 @@ def spawn_watch(folder: Path, *args: str) -> pexpect.spawn:
         timeout=60,
         dimensions=(40, 100),
         env={"PATH": "/usr/bin:/bin", "TERM": "dumb", "PYTHONPATH": str(ROOT)},
+        preexec_fn=preexec_fn,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -47,6 +48,27 @@ def test_existing_answer_checked_at_once(tmp_path: Path) -> None:
     answer = tmp_path / "answer.py"
     answer.write_text("b = a + 2\n", encoding="utf-8")
     child = _spawn(tmp_path, "watch-demo", "double", str(answer))
+    child.expect("You added 2")
+    child.expect("Watching")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+
+
+def test_ctrl_c_stops_watch_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """A script that starts its jobs in the background (no job control) hands them SIGINT
+    ignored; once the tutor is the terminal's foreground job, Ctrl-C still stops watching
+    (the loaded suite run that started pytest that way saw every Ctrl-C here lost)."""
+    answer = tmp_path / "answer.py"
+    answer.write_text("b = a + 2\n", encoding="utf-8")
+    child = _spawn(
+        tmp_path,
+        "watch-demo",
+        "double",
+        str(answer),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     child.expect("You added 2")
     child.expect("Watching")
     child.sendintr()
