@@ -187,6 +187,17 @@ def test_unknown_kind_and_trap_feedback(tmp_path):
     assert any(e.startswith("L:24: trap promises unknown feedback `used-one`") for e in errs)
 
 
+def test_trap_feedback_far_from_any_id_lists_the_known_ones(tmp_path):
+    """Issue 13, item 9: an unknown detector id names the ids that exist, the step's own and
+    the built-in ones, as `quiet` does."""
+    from tutor.course.lesson import DETECTOR_IDS
+
+    errs = errors_of(tmp_path, GOOD.replace('feedback = "used-ones"', 'feedback = "zzqx"'))
+    (said,) = [e for e in errs if "trap promises unknown feedback `zzqx`" in e]
+    assert "this step's feedback ids: used-ones" in said
+    assert "the built-in ids: " + ", ".join(sorted(DETECTOR_IDS)) in said
+
+
 def test_unknown_expect_property(tmp_path):
     text = GOOD.replace(
         "[[steps.feedback]]", '[[steps.expect]]\nvar = "x"\nprops = ["shap"]\n\n[[steps.feedback]]'

@@ -412,7 +412,7 @@ class Loader:
         for t in step.traps:
             if t.feedback and t.feedback not in ids and t.feedback not in DETECTOR_IDS:
                 close = difflib.get_close_matches(t.feedback, sorted(ids | DETECTOR_IDS), n=1)
-                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                hint = f" (did you mean `{close[0]}`?)" if close else _known(ids)
                 self.error(t.line, f"trap promises unknown feedback `{t.feedback}`{hint}")
 
     def answer_rules(self, step: Step, raw: dict[str, Any], path: tuple[Any, ...]) -> None:
@@ -587,3 +587,11 @@ def find_step(
         if lesson_id in (lesson.id, Path(lesson.path).stem):
             return lesson, lesson.step(step_id)
     return None, None
+
+
+def _known(step_ids: set[str]) -> str:
+    """The feedback ids a trap may promise: the step's own, then the built-in ones."""
+    own = ", ".join(sorted(i for i in step_ids if i)) or "none"
+    return f"; this step's feedback ids: {own}; the built-in ids: " + ", ".join(
+        sorted(DETECTOR_IDS)
+    )
