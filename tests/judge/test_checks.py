@@ -238,6 +238,15 @@ def test_must_call_and_must_not_call():
     assert "torch.arange" in v.first_failure.message and "torch.tensor" in v.first_failure.message
 
 
+def test_calls_row_shows_a_method_on_an_expression_without_placeholder():
+    """`torch.empty(3).uniform_()` is listed as `torch.empty, .uniform_`, not with the
+    matcher's `?.` receiver the newcomer re-walk found unexplained."""
+    spec = {"expect": [{"must_call": ["uniform_"]}]}
+    v = run_checks(spec, {}, None, code="x = torch.empty(3).uniform_(0, 1)\nf()()")
+    (row,) = v.checks
+    assert row.passed and row.got == ".uniform_, f, torch.empty"
+
+
 def test_predicate_and_message(tmp_path):
     spec = {
         "expect": [

@@ -25,3 +25,28 @@ def test_the_file_is_looked_at_again_without_an_event(tmp_path: Path) -> None:
     finally:
         stop.set()
         changes.close()
+
+
+def test_a_long_verdict_is_shown_whole_in_watch(tmp_path: Path) -> None:
+    """Watch has no `/verdict` to ask for the folded rows (the newcomer re-walk saw it
+    offered there): every row is shown, and no command that watch lacks is named."""
+    import io
+
+    from rich.console import Console
+
+    from tutor.judge.verdict import Check, Verdict
+    from tutor.session.watch import Outcome, _show_outcome
+
+    lesson, _ = load_lesson(LESSON)
+    assert lesson is not None
+    watcher = Watcher(None, lesson, "zeros", tmp_path / "answer.py")
+    for passed in (True, False):
+        checks = tuple(Check(f"x{i}.shape", True, "(2, 3)", "(2, 3)") for i in range(12))
+        checks += () if passed else (Check("y.dtype", False, "torch.float32", "torch.int64"),)
+        verdict = Verdict(passed, checks)
+        out = io.StringIO()
+        console = Console(file=out, width=100, color_system=None)
+        _show_outcome(console, watcher, Outcome(lesson.steps[1], "", verdict, 0.1), "en")
+        said = out.getvalue()
+        assert "/verdict" not in said
+        assert all(f"x{i}.shape" in said for i in range(12)), said

@@ -116,7 +116,7 @@ def _run_expectation(
                 e.get("id") or "calls",
                 not (missing or banned),
                 expected,
-                ", ".join(sorted(found))[:400],
+                ", ".join(_shown_calls(found))[:400],
                 text,
             )
         )
@@ -299,3 +299,9 @@ def run_checks(
         first.setdefault(f.id, f)  # a rule's own message beats a detector's on the same id
     unique = list(first.values())
     return Verdict(False, unique_checks(c.checks), tuple(unique), tuple(pictures))
+
+
+def _shown_calls(found: set[str]) -> list[str]:
+    """The calls as the learner reads them: a method called on an expression is
+    ``.uniform_``, without the matcher's ``?`` receiver; a call of an expression is left out."""
+    return sorted({n[1:] if n.startswith("?.") else n for n in found if n != "?"})

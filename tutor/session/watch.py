@@ -223,7 +223,8 @@ def _show_outcome(console: Console, watcher: Watcher, outcome: Outcome, lang: st
         said = render.chosen_feedback(outcome.verdict.feedback, error_shown=True)
         console.print(render.note(t("error_not_yet", lang), "yellow"), *render.feedback(said))
     else:
-        console.print(render.verdict(outcome.verdict, lang, error_shown=raised))
+        # Every row: watch has no `/verdict` to unfold a long table later.
+        console.print(render.verdict(outcome.verdict, lang, error_shown=raised, full=True))
     if outcome.verdict.passed:
         console.print(
             _t("passed", lang, step=outcome.step.id, copy=solved_copy(watcher.path, outcome.step)),
