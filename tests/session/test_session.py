@@ -451,6 +451,20 @@ def test_a_right_answer_passes_after_a_try_that_rebound_a_given_name(varied: Any
     assert "Your earlier try changed n; I ran your answer again from the start" in said
 
 
+def test_a_right_line_that_raised_only_because_of_an_earlier_try_is_told_so(
+    varied: Any,
+) -> None:
+    """The newcomer re-walk's N1: the live run raised (an earlier try had used up what the
+    line needs), the run from the set-up passes. The remark says why the error above
+    happened instead of blaming a changed value."""
+    out = _session(varied, ["del n", "y = 2 * n", "/quit"], start=("double", None))
+    said = " ".join(out.split())
+    assert "NameError" in said and "Well done!" in said
+    assert "Your line raised an error here only because of what an earlier try left behind" in said
+    assert "there it runs without an error and passes" in said
+    assert "Your earlier try changed" not in said
+
+
 def test_a_wrong_answer_after_a_rebinding_is_judged_on_the_given_values(varied: Any) -> None:
     out = _session(varied, ["n = 4", "y = 3 * n", "/quit"], start=("double", None))
     said = " ".join(out.split())

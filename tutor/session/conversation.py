@@ -479,7 +479,7 @@ class Session:
         if verdict.passed:
             self.show_verdict(verdict, error_shown=shown)
             if judged.rerun:
-                remarks.tell_rerun(self, judged)
+                remarks.tell_rerun(self, judged, raised=result.outcome == "error")
             if self.step.explanation:
                 self.show(render.explanation(self.step.explanation.get(self.lang), self.lang))
             self.advance()

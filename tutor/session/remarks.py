@@ -17,8 +17,14 @@ from tutor.render.terminal import as_shown
 PREDICT_TRIES = 2
 
 
-def tell_rerun(session: Any, judged: pipeline.Judgement) -> None:
-    """Say in a line that earlier tries changed the namespace and the answer ran again."""
+def tell_rerun(session: Any, judged: pipeline.Judgement, raised: bool = False) -> None:
+    """Say in a line that earlier tries changed the namespace and the answer ran again.
+
+    ``raised``: the live run raised the error shown above; a pass from the start then
+    says that error came from an earlier try, not from the answer."""
+    if raised and judged.verdict.passed:
+        session.show(render.tutor_says(t("rerun_passed_raised", session.lang)))
+        return
     if not judged.changed:
         if judged.verdict.passed:
             session.say("rerun_passed_any", "dim")
