@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -140,8 +142,14 @@ def test_completer_survives_a_failing_sandbox() -> None:
     assert _completions("torch.ze", Broken()) == []
 
 
-def _drive(keys: str, sandbox: Any = None, later: str = "") -> list[str | None]:
-    """Type ``keys`` (then ``later``, after a pause) into a real PromptSession; collect inputs."""
+def _drive(
+    keys: str,
+    sandbox: Any = None,
+    later: str = "",
+    when: Callable[[PromptUI, list[str | None]], bool] | None = None,
+) -> list[str | None]:
+    """Type ``keys`` into a real PromptSession (then ``later``, once ``when`` holds: no
+    fixed pause, which a loaded machine outlasts); collect the inputs read."""
     got: list[str | None] = []
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         ui = PromptUI(
@@ -153,15 +161,35 @@ def _drive(keys: str, sandbox: Any = None, later: str = "") -> list[str | None]:
         )
         inp.send_text(keys)
         if later:
-            # Completion runs on another thread: give it time before the next keys.
-            timer = threading.Timer(0.5, inp.send_text, (later,))
-            timer.start()
+            ready = when or (lambda _ui, _got: True)
+            threading.Thread(target=_send_when, args=(inp, later, ui, got, ready)).start()
         while True:
             text = ui.read()
             got.append(text)
             if text is None:
                 break
     return got
+
+
+def _send_when(inp: Any, keys: str, ui: PromptUI, got: list[str | None], ready: Any) -> None:
+    deadline = time.monotonic() + 60  # a cap only: the test then fails on what it got
+    while not ready(ui, got) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    inp.send_text(keys)
+
+
+def _completed(typed: str) -> Callable[[PromptUI, list[str | None]], bool]:
+    """Ready once the completion (on another thread) has added to ``typed``."""
+
+    def ready(ui: PromptUI, _got: list[str | None]) -> bool:
+        text = ui.session.default_buffer.text
+        return text.startswith(typed) and len(text) > len(typed)
+
+    return ready
+
+
+def _first_read(_ui: PromptUI, got: list[str | None]) -> bool:
+    return len(got) >= 1
 
 
 def test_enter_runs_complete_code_and_continues_blocks() -> None:
@@ -186,8 +214,21 @@ def test_ctrl_c_clears_the_line_and_ctrl_d_leaves() -> None:
     assert _drive("abc\x03/quit\r\x04") == ["/quit", None]
 
 
-def test_tab_completes_from_the_worker() -> None:
-    assert _drive("a = torch.zer\t", later="\r\r\x04")[0] == "a = torch.zeros"
+class SlowSandbox(FakeSandbox):
+    """A worker that answers a completion late, as a loaded machine does."""
+
+    def call(self, op: str, **kwargs: Any) -> Any:
+        time.sleep(1.0)
+        return super().call(op, **kwargs)
+
+
+@pytest.mark.parametrize("sandbox", [FakeSandbox, SlowSandbox])
+def test_tab_completes_from_the_worker(sandbox: type[FakeSandbox]) -> None:
+    """Enter waits for the completion however late it comes (a third loaded suite run saw
+    a fixed half-second pause outlasted)."""
+    typed = "a = torch.zer"
+    got = _drive(typed + "\t", sandbox(), later="\r\r\x04", when=_completed(typed))
+    assert got[0] == "a = torch.zeros"
 
 
 def test_history_on_a_full_disk_keeps_the_line_in_memory(tiny_fs: Any) -> None:
@@ -269,9 +310,9 @@ def test_enter_inside_a_recalled_block_adds_a_line_and_alt_enter_runs_it() -> No
     # Alt-Enter (Esc, Enter) runs the whole block from wherever the cursor is.
     first = "with torch.no_grad:\rpred = 1\r\r"
     edit = UP + UP + UP + END + LEFT + "()"  # recall it, go to its first line, add ()
-    got = _drive(first, later=edit + ALT_ENTER + "\x04")
+    got = _drive(first, later=edit + ALT_ENTER + "\x04", when=_first_read)
     assert got[1] is not None and got[1].startswith("with torch.no_grad():\n    pred = 1")
-    got = _drive(first, later=edit + "\r" + ALT_ENTER + "\x04")
+    got = _drive(first, later=edit + "\r" + ALT_ENTER + "\x04", when=_first_read)
     assert got[1] is not None and got[1].startswith("with torch.no_grad()\n")  # split, as IPython
 
 
