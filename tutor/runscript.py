@@ -103,9 +103,6 @@ def _relay(source: int, target: int) -> None:
         os.close(target)
 
 
-__all__ = ["NOTE_PREFIX", "SHARED_MEMORY", "exit_status", "run_file", "stop_note", "writable_paths"]
-
-
 def stdin_fd(stream: Any) -> int:
     """The file descriptor under ``stream`` (the null device when it has none)."""
     try:
@@ -129,3 +126,15 @@ def writer(stream: Any) -> Callable[[str], None]:
             stream.flush()
 
     return write
+
+
+__all__ = [
+    "NOTE_PREFIX",
+    "SHARED_MEMORY",
+    "exit_status",
+    "run_file",
+    "stdin_fd",
+    "stop_note",
+    "writable_paths",
+    "writer",
+]
