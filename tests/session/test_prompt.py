@@ -142,14 +142,14 @@ def test_completer_survives_a_failing_sandbox() -> None:
     assert _completions("torch.ze", Broken()) == []
 
 
+Ready = Callable[[PromptUI, list[str | None]], bool]
+
+
 def _drive(
-    keys: str,
-    sandbox: Any = None,
-    later: str = "",
-    when: Callable[[PromptUI, list[str | None]], bool] | None = None,
+    keys: str, sandbox: Any = None, then: tuple[str, Ready] | None = None
 ) -> list[str | None]:
-    """Type ``keys`` into a real PromptSession (then ``later``, once ``when`` holds: no
-    fixed pause, which a loaded machine outlasts); collect the inputs read."""
+    """Type ``keys`` into a real PromptSession, and ``then``'s keys once its condition holds
+    (no fixed pause, which a loaded machine outlasts); collect the inputs read."""
     got: list[str | None] = []
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         ui = PromptUI(
@@ -160,9 +160,8 @@ def _drive(
             output=DummyOutput(),
         )
         inp.send_text(keys)
-        if later:
-            ready = when or (lambda _ui, _got: True)
-            threading.Thread(target=_send_when, args=(inp, later, ui, got, ready)).start()
+        if then:
+            threading.Thread(target=_send_when, args=(inp, ui, got, *then)).start()
         while True:
             text = ui.read()
             got.append(text)
@@ -171,14 +170,14 @@ def _drive(
     return got
 
 
-def _send_when(inp: Any, keys: str, ui: PromptUI, got: list[str | None], ready: Any) -> None:
+def _send_when(inp: Any, ui: PromptUI, got: list[str | None], keys: str, ready: Ready) -> None:
     deadline = time.monotonic() + 60  # a cap only: the test then fails on what it got
     while not ready(ui, got) and time.monotonic() < deadline:
         time.sleep(0.005)
     inp.send_text(keys)
 
 
-def _completed(typed: str) -> Callable[[PromptUI, list[str | None]], bool]:
+def _completed(typed: str) -> Ready:
     """Ready once the completion (on another thread) has added to ``typed``."""
 
     def ready(ui: PromptUI, _got: list[str | None]) -> bool:
@@ -227,7 +226,7 @@ def test_tab_completes_from_the_worker(sandbox: type[FakeSandbox]) -> None:
     """Enter waits for the completion however late it comes (a third loaded suite run saw
     a fixed half-second pause outlasted)."""
     typed = "a = torch.zer"
-    got = _drive(typed + "\t", sandbox(), later="\r\r\x04", when=_completed(typed))
+    got = _drive(typed + "\t", sandbox(), then=("\r\r\x04", _completed(typed)))
     assert got[0] == "a = torch.zeros"
 
 
@@ -310,9 +309,9 @@ def test_enter_inside_a_recalled_block_adds_a_line_and_alt_enter_runs_it() -> No
     # Alt-Enter (Esc, Enter) runs the whole block from wherever the cursor is.
     first = "with torch.no_grad:\rpred = 1\r\r"
     edit = UP + UP + UP + END + LEFT + "()"  # recall it, go to its first line, add ()
-    got = _drive(first, later=edit + ALT_ENTER + "\x04", when=_first_read)
+    got = _drive(first, then=(edit + ALT_ENTER + "\x04", _first_read))
     assert got[1] is not None and got[1].startswith("with torch.no_grad():\n    pred = 1")
-    got = _drive(first, later=edit + "\r" + ALT_ENTER + "\x04", when=_first_read)
+    got = _drive(first, then=(edit + "\r" + ALT_ENTER + "\x04", _first_read))
     assert got[1] is not None and got[1].startswith("with torch.no_grad()\n")  # split, as IPython
 
 
